@@ -1,0 +1,3 @@
+from cronium_desktop.cli import main
+
+raise SystemExit(main())

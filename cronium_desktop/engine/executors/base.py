@@ -1,0 +1,91 @@
+"""The one protocol every executor implements: `run(job, sink) -> ExecResult`.
+
+An executor runs one attempt of one execution. It reports log lines through the sink as they are
+produced and returns the outcome; it never touches the store or the UI. Cancellation arrives as
+`asyncio.CancelledError`: the executor stops what it started (process tree, remote process group)
+and re-raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+SUCCESS = "SUCCESS"
+FAILURE = "FAILURE"
+TIMEOUT = "TIMEOUT"
+PARTIAL = "PARTIAL"
+CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class ServerRef:
+    id: int
+    name: str
+
+
+@dataclass
+class Job:
+    """Everything an executor needs for one attempt, with secrets already decrypted."""
+
+    execution_id: int
+    attempt: int
+    event_id: int
+    event_name: str
+    event_type: str  # BASH, PYTHON, NODEJS, HTTP_REQUEST, TOOL_ACTION
+    content: str
+    run_location: str  # LOCAL, CONTAINER, REMOTE
+    timeout_seconds: float
+    input: Any = None
+    env: dict[str, str] = field(default_factory=dict)  # includes secret env values
+    variables: dict[str, str] = field(default_factory=dict)  # every variable, secret ones included
+    servers: list[ServerRef] = field(default_factory=list)
+    http: dict[str, Any] | None = None
+    tool_action: dict[str, Any] | None = None
+    container: dict[str, Any] | None = None
+    interpreters: dict[str, str] = field(default_factory=dict)  # "BASH" -> "/bin/bash" overrides
+
+
+class Sink(Protocol):
+    def line(self, stream: str, text: str, server: str | None = None) -> None:
+        """One line of output (without its newline); stream is stdout, stderr or system."""
+
+
+@dataclass
+class ServerOutcome:
+    server_id: int | None
+    server_name: str
+    status: str
+    exit_code: int | None = None
+    error: str | None = None
+    output: Any = None
+    started_at: Any = None
+    finished_at: Any = None
+
+
+@dataclass
+class ExecResult:
+    status: str  # SUCCESS, FAILURE, TIMEOUT, PARTIAL
+    exit_code: int | None = None
+    error: str | None = None
+    output: Any = None
+    condition: bool = False
+    variables: dict[str, str] = field(default_factory=dict)  # variables the run set
+    servers: list[ServerOutcome] = field(default_factory=list)
+
+
+class Executor(Protocol):
+    async def run(self, job: Job, sink: Sink) -> ExecResult: ...
+
+
+def aggregate_status(statuses: list[str]) -> str:
+    """SPEC §2: all SUCCESS → SUCCESS; none → FAILURE (TIMEOUT if all timed out); mixed → PARTIAL."""
+    if not statuses:
+        return FAILURE
+    if all(s == SUCCESS for s in statuses):
+        return SUCCESS
+    if any(s == SUCCESS for s in statuses):
+        return PARTIAL
+    if all(s == TIMEOUT for s in statuses):
+        return TIMEOUT
+    return FAILURE

@@ -1,0 +1,121 @@
+"""The run-folder protocol between Cronium and a script's helper module (SPEC §3).
+
+A run folder holds the script, the helper for its language and the run's data:
+
+    script.sh | script.py | script.js      the event's content
+    cronium.sh, cronium.py                  helpers (Bash: `source cronium.sh`; Python: `import cronium`)
+    node_modules/cronium/index.js           Node.js helper (`require("cronium")`, via NODE_PATH)
+    input.json  event.json                  what the script reads
+    vars/<KEY>                              every variable's value, one file each
+  written by the script:
+    output.json  vars.out/<KEY>  condition
+
+The same layout works in a local temporary folder, in a container and in a remote `mktemp -d`
+folder over SFTP: executors only place `build_files()` and read back with `collect()`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from cronium_desktop.engine.executors.base import Job
+
+MAX_OUTPUT_BYTES = 10 * 1024 * 1024
+VARIABLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
+
+SCRIPT_NAMES = {"BASH": "script.sh", "PYTHON": "script.py", "NODEJS": "script.js"}
+DEFAULT_INTERPRETERS = {"BASH": "bash", "PYTHON": "python3", "NODEJS": "node"}
+INTERPRETER_HINTS = {
+    "BASH": "install bash",
+    "PYTHON": "install Python 3 (python3)",
+    "NODEJS": "install Node.js (node)",
+}
+
+
+def _resource(name: str) -> bytes:
+    return resources.files("cronium_desktop.resources.runtime").joinpath(name).read_bytes()
+
+
+def helper_files() -> dict[str, bytes]:
+    return {
+        "cronium.sh": _resource("cronium.sh"),
+        "cronium.py": _resource("cronium.py"),
+        "node_modules/cronium/index.js": _resource("node_modules/cronium/index.js"),
+    }
+
+
+def build_files(job: Job, server: str | None = None) -> dict[str, bytes]:
+    """Every file of a run folder, by relative path (folders implied)."""
+    files = helper_files()
+    files[SCRIPT_NAMES[job.event_type]] = job.content.encode("utf-8")
+    files["input.json"] = json.dumps({} if job.input is None else job.input).encode("utf-8")
+    files["event.json"] = json.dumps(
+        {
+            "id": job.event_id,
+            "name": job.event_name,
+            "type": job.event_type,
+            "execution_id": job.execution_id,
+            "attempt": job.attempt,
+            "server": server,
+        }
+    ).encode("utf-8")
+    for key, value in job.variables.items():
+        if VARIABLE_KEY.match(key):
+            files[f"vars/{key}"] = value.encode("utf-8")
+    return files
+
+
+def folder_env(folder: str, separator: str = "/") -> dict[str, str]:
+    """Environment that lets each language find its helper in `folder`."""
+    return {
+        "CRONIUM_RUN_DIR": folder,
+        "PYTHONPATH": folder,
+        "NODE_PATH": f"{folder}{separator}node_modules",
+    }
+
+
+def command(event_type: str, interpreter: str, folder: str, separator: str = "/") -> list[str]:
+    return [interpreter, f"{folder}{separator}{SCRIPT_NAMES[event_type]}"]
+
+
+@dataclass
+class Collected:
+    output: Any = None
+    condition: bool = False
+    variables: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # problems to log and fail the run with
+
+
+def collect(
+    read: Callable[[str], bytes | None],
+    list_dir: Callable[[str], list[str]],
+    size_of: Callable[[str], int | None],
+) -> Collected:
+    """Read back what the script wrote, through the executor's own file access."""
+    result = Collected()
+    size = size_of("output.json")
+    if size is not None and size > MAX_OUTPUT_BYTES:
+        result.errors.append(
+            f"Output refused: {size / 1048576:.1f} MB is over the 10 MB limit for cronium output."
+        )
+    elif size is not None:
+        raw = read("output.json") or b""
+        try:
+            result.output = json.loads(raw.decode("utf-8")) if raw.strip() else None
+        except (ValueError, UnicodeDecodeError) as error:
+            result.errors.append(f"Output refused: output.json is not valid JSON ({error}).")
+    condition = read("condition")
+    result.condition = condition is not None and condition.strip() == b"true"
+    for key in list_dir("vars.out"):
+        if not VARIABLE_KEY.match(key):
+            result.errors.append(f"Variable {key!r} ignored: names are letters, digits, '_', '.', '-'.")
+            continue
+        value = read(f"vars.out/{key}")
+        if value is not None:
+            result.variables[key] = value.decode("utf-8", errors="replace")
+    return result
