@@ -16,11 +16,12 @@ folder over SFTP: executors only place `build_files()` and read back with `colle
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from cronium_desktop.engine.executors.base import Job
@@ -37,21 +38,19 @@ INTERPRETER_HINTS = {
 }
 
 
-def _resource(name: str) -> bytes:
-    return resources.files("cronium_desktop.resources.runtime").joinpath(name).read_bytes()
+HELPERS_DIR = Path(__file__).resolve().parent.parent / "resources" / "runtime"
+HELPER_PATHS = ("cronium.sh", "cronium.py", "node_modules/cronium/index.js")
 
 
+@functools.cache
 def helper_files() -> dict[str, bytes]:
-    return {
-        "cronium.sh": _resource("cronium.sh"),
-        "cronium.py": _resource("cronium.py"),
-        "node_modules/cronium/index.js": _resource("node_modules/cronium/index.js"),
-    }
+    """The helper modules, by their path inside a run folder."""
+    return {name: (HELPERS_DIR / name).read_bytes() for name in HELPER_PATHS}
 
 
 def build_files(job: Job, server: str | None = None) -> dict[str, bytes]:
     """Every file of a run folder, by relative path (folders implied)."""
-    files = helper_files()
+    files = dict(helper_files())
     files[SCRIPT_NAMES[job.event_type]] = job.content.encode("utf-8")
     files["input.json"] = json.dumps({} if job.input is None else job.input).encode("utf-8")
     files["event.json"] = json.dumps(

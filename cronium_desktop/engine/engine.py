@@ -1,0 +1,115 @@
+"""The facade the window, the CLI and the tests use: one object per data folder.
+
+    engine = Engine(data_dir)
+    await engine.start()                 # the run queue (and, for the window/headless, the scheduler)
+    execution_id = await engine.runs.start("Backup")
+    summary = await engine.runs.wait(execution_id)
+    await engine.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from cronium_desktop.engine.actions import ConditionalActions
+from cronium_desktop.engine.context import EngineContext
+from cronium_desktop.engine.events import EventService
+from cronium_desktop.engine.executors.base import Executor, Job
+from cronium_desktop.engine.executors.local import LocalExecutor
+from cronium_desktop.engine.notices import NoticeBus
+from cronium_desktop.engine.queue import RunQueue
+from cronium_desktop.engine.runner import Runner
+from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.secrets import SecretStore
+from cronium_desktop.engine.settings import Settings
+from cronium_desktop.engine.store.db import Database
+from cronium_desktop.engine.variables import VariableService
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(self, data_dir: Path, passphrase: str | None = None) -> None:
+        data_dir = Path(data_dir).expanduser()
+        db = Database(data_dir)
+        db.migrate()
+        self.ctx = EngineContext(
+            data_dir=data_dir,
+            db=db,
+            secrets=SecretStore(db, data_dir, passphrase=passphrase),
+            bus=NoticeBus(),
+            settings=Settings(db),
+        )
+        self.data_dir = data_dir
+        self.bus = self.ctx.bus
+        self.settings = self.ctx.settings
+        self.secrets = self.ctx.secrets
+        self.events = EventService(self.ctx)
+        self.variables = VariableService(self.ctx)
+        self._local = LocalExecutor()
+        self._extra_executors: dict[str, Executor] = {}
+        self.servers: Any = None
+        self.tools: Any = None
+        self.workflows: Any = None
+        self.scheduler: Any = None
+        self.files: Any = None
+        self._started = False
+        self._queue: RunQueue | None = None
+        self.runs: RunService  # set in start(): it needs the running loop
+        self.actions: ConditionalActions
+
+    async def start(self, scheduler: bool = False) -> None:
+        """Bind to the running loop and start the run queue.
+
+        With `scheduler=True` this process owns the data folder: it recovers runs a previous process
+        left behind and fires schedules. CLI commands start without it.
+        """
+        if self._started:
+            return
+        self.bus.bind_loop(asyncio.get_running_loop())
+        runner_holder: dict[str, Runner] = {}
+
+        async def execute(execution_id: int) -> None:
+            await runner_holder["runner"].execute(execution_id)
+
+        self._queue = RunQueue(lambda: int(self.settings.get("concurrency")), execute)
+        self.runs = RunService(self.ctx, self.events, self._queue)
+        self.actions = ConditionalActions(self.ctx, self.runs, self.variables)
+        queue = self._queue
+
+        def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
+            queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
+
+        runner_holder["runner"] = Runner(self.ctx, self.variables, self._select_executor, resubmit, self.actions.after_run)
+        self._started = True
+        if scheduler:
+            for execution_id, event_id, priority, exclusive, delay in await self.runs.recover():
+                queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Wait up to `grace_seconds` for running runs, then cancel them (CANCELLED)."""
+        if self._queue is not None:
+            await self._queue.stop(grace_seconds)
+        self._started = False
+        self.ctx.db.close()
+
+    def register_executor(self, key: str, executor: Executor) -> None:
+        """Executors beyond local processes: "HTTP_REQUEST", "TOOL_ACTION", "REMOTE", "CONTAINER"."""
+        self._extra_executors[key] = executor
+
+    def _select_executor(self, job: Job) -> Executor | str:
+        if job.event_type in ("HTTP_REQUEST", "TOOL_ACTION"):
+            key = job.event_type
+        elif job.run_location in ("REMOTE", "CONTAINER"):
+            key = job.run_location
+        else:
+            return self._local
+        executor = self._extra_executors.get(key)
+        if executor is None:
+            what = {"HTTP_REQUEST": "HTTP request events", "TOOL_ACTION": "Tool actions",
+                    "REMOTE": "Remote (SSH) runs", "CONTAINER": "Container runs"}[key]
+            return f"{what} are not available in this version of Cronium Desktop."
+        return executor

@@ -1,0 +1,314 @@
+"""Events: create, edit, clone, delete, activate and pause them (SPEC §1).
+
+Field rules live in `validation.py`; this module adds what needs the store: unique names, servers
+and target events that must exist, secret env values sealed by `secrets`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cronium_desktop.engine.context import EngineContext, in_thread
+from cronium_desktop.engine.errors import NotFound, ValidationError
+from cronium_desktop.engine.notices import EventsChanged
+from cronium_desktop.engine.scheduling import next_runs
+from cronium_desktop.engine.store.models import (
+    ConditionalAction,
+    Event,
+    EventServer,
+    Execution,
+    Server,
+    Tool,
+    WorkflowNode,
+)
+from cronium_desktop.engine.validation import normalize_event
+
+FINAL_STATES = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def secret_env_owner(event_id: int, name: str) -> str:
+    return f"event:{event_id}:env:{name}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.replace(tzinfo=UTC).isoformat()
+
+
+@dataclass
+class EventSummary:
+    id: int
+    name: str
+    type: str
+    status: str
+    trigger: str
+    tags: list[str]
+    next_run: datetime | None  # aware
+    last_status: str | None
+    last_run_at: datetime | None
+    execution_count: int
+    run_location: str
+    description: str
+
+
+def next_run_of(event: Event, after: datetime | None = None) -> datetime | None:
+    """When the scheduler will next fire this event (aware), or None."""
+    if event.status != "ACTIVE" or event.trigger != "SCHEDULE" or not event.schedule:
+        return None
+    start = event.start_time.replace(tzinfo=UTC) if event.start_time else None
+    end = event.end_time.replace(tzinfo=UTC) if event.end_time else None
+    anchor = start or (event.activated_at.replace(tzinfo=UTC) if event.activated_at else None)
+    try:
+        runs = next_runs(event.schedule, event.timezone, 1, after=after, anchor=anchor, start_time=start, end_time=end)
+    except ValidationError:
+        return None
+    return runs[0] if runs else None
+
+
+class EventService:
+    def __init__(self, ctx: EngineContext) -> None:
+        self._ctx = ctx
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def find(session: Session, id_or_name: int | str) -> Event:
+        if isinstance(id_or_name, int):
+            event = session.get(Event, id_or_name)
+        else:
+            event = session.scalar(select(Event).where(func.lower(Event.name) == str(id_or_name).lower()))
+        if event is None:
+            raise NotFound(f"No event named {id_or_name!r}." if isinstance(id_or_name, str) else f"No event with id {id_or_name}.")
+        return event
+
+    def to_dict(self, session: Session, event: Event, reveal_secrets: bool = False) -> dict[str, Any]:
+        env = dict(event.env)
+        for name in event.secret_env:
+            env[name] = (self._ctx.secrets.get(session, secret_env_owner(event.id, name)) or "") if reveal_secrets else ""
+        actions: list[dict[str, Any]] = []
+        for action in event.actions:
+            if action.action == "RUN_EVENT":
+                target = action.target_event.name if action.target_event else ""
+                actions.append({"on": action.on, "action": "RUN_EVENT", "event": target})
+            else:
+                tool = action.tool.name if action.tool else ""
+                actions.append(
+                    {"on": action.on, "action": "SEND_MESSAGE", "tool": tool, "subject": action.subject, "body": action.body}
+                )
+        return {
+            "id": event.id,
+            "name": event.name,
+            "description": event.description,
+            "tags": list(event.tags),
+            "type": event.type,
+            "content": event.content,
+            "status": event.status,
+            "trigger": event.trigger,
+            "schedule": event.schedule,
+            "timezone": event.timezone,
+            "start_time": _iso(event.start_time),
+            "end_time": _iso(event.end_time),
+            "max_executions": event.max_executions,
+            "reset_counter_on_activate": event.reset_counter_on_activate,
+            "run_location": event.run_location,
+            "servers": [link.server.name for link in event.servers],
+            "timeout_seconds": event.timeout_seconds,
+            "retries": event.retries,
+            "retry_backoff_seconds": event.retry_backoff_seconds,
+            "overlap": event.overlap,
+            "misfire": event.misfire,
+            "priority": event.priority,
+            "env": env,
+            "secret_env": list(event.secret_env),
+            "http": event.http,
+            "tool_action": event.tool_action,
+            "container": event.container,
+            "conditional_actions": actions,
+        }
+
+    @in_thread
+    def get(self, id_or_name: int | str, reveal_secrets: bool = False) -> dict[str, Any]:
+        with self._ctx.db.read() as session:
+            return self.to_dict(session, self.find(session, id_or_name), reveal_secrets)
+
+    @in_thread
+    def list(self) -> list[EventSummary]:
+        with self._ctx.db.read() as session:
+            last = (
+                select(Execution.event_id, func.max(Execution.id).label("last_id"))
+                .where(Execution.status.in_(FINAL_STATES))
+                .group_by(Execution.event_id)
+                .subquery()
+            )
+            rows = session.execute(
+                select(Event, Execution.status, Execution.finished_at)
+                .outerjoin(last, last.c.event_id == Event.id)
+                .outerjoin(Execution, Execution.id == last.c.last_id)
+                .order_by(func.lower(Event.name))
+            ).all()
+            return [
+                EventSummary(
+                    id=event.id,
+                    name=event.name,
+                    type=event.type,
+                    status=event.status,
+                    trigger=event.trigger,
+                    tags=list(event.tags),
+                    next_run=next_run_of(event),
+                    last_status=status,
+                    last_run_at=finished,
+                    execution_count=event.execution_count,
+                    run_location=event.run_location,
+                    description=event.description,
+                )
+                for event, status, finished in rows
+            ]
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def validate(self, data: dict[str, Any]) -> None:
+        """Pure field rules (no store): for inline messages in the editor."""
+        normalize_event(data)
+
+    def _check_name_free(self, session: Session, name: str, own_id: int | None) -> None:
+        clash = session.scalar(select(Event).where(func.lower(Event.name) == name.lower()))
+        if clash is not None and clash.id != own_id:
+            raise ValidationError("name", f"an event named {clash.name!r} already exists; choose another name.")
+
+    def apply(self, session: Session, event: Event, spec: dict[str, Any], *, event_keys: dict[str, int] | None = None) -> None:
+        """Write a normalised spec onto an event row (new or existing) inside `session`.
+
+        `event_keys` maps file keys to event ids during an import, so actions can point at events
+        of the same file.
+        """
+        self._check_name_free(session, spec["name"], event.id)
+        was_active = event.status == "ACTIVE"
+        for field in (
+            "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",
+            "start_time", "end_time", "max_executions", "reset_counter_on_activate", "run_location",
+            "timeout_seconds", "retries", "retry_backoff_seconds", "overlap", "misfire", "priority",
+            "http", "tool_action", "container",
+        ):  # fmt: skip
+            setattr(event, field, spec[field])
+        event.secret_env = list(spec["secret_env"])
+        event.env = {k: v for k, v in spec["env"].items() if k not in spec["secret_env"]}
+        if event.status == "ACTIVE" and not was_active:
+            self._activated(event)
+        if event.id is None:
+            session.add(event)
+            session.flush()
+
+        servers: list[EventServer] = []
+        for position, server_name in enumerate(spec["servers"]):
+            server = session.scalar(select(Server).where(func.lower(Server.name) == server_name.lower()))
+            if server is None:
+                raise ValidationError("servers", f"no server named {server_name!r}; add it in Servers first.")
+            servers.append(EventServer(server_id=server.id, position=position))
+        event.servers = servers
+
+        actions: list[ConditionalAction] = []
+        for position, item in enumerate(spec["conditional_actions"]):
+            field = f"conditional_actions[{position}]"
+            action = ConditionalAction(position=position, on=item["on"], action=item["action"])
+            if item["action"] == "RUN_EVENT":
+                target_id = (event_keys or {}).get(item["event"])
+                if target_id is None:
+                    target = session.scalar(select(Event).where(func.lower(Event.name) == item["event"].lower()))
+                    if target is None:
+                        raise ValidationError(f"{field}.event", f"no event named {item['event']!r}.")
+                    target_id = target.id
+                action.target_event_id = target_id
+            else:
+                tool = session.scalar(select(Tool).where(func.lower(Tool.name) == item["tool"].lower()))
+                if tool is None:
+                    raise ValidationError(f"{field}.tool", f"no tool credential named {item['tool']!r}; add it in Tools first.")
+                action.tool_id = tool.id
+                action.subject, action.body = item["subject"], item["body"]
+            actions.append(action)
+        event.actions = actions
+
+        secrets = self._ctx.secrets
+        stored = set(secrets.owners(session, f"event:{event.id}:env:"))
+        wanted = {secret_env_owner(event.id, name) for name in spec["secret_env"]}
+        for owner in stored - wanted:
+            secrets.delete(session, owner)
+        for name in spec["secret_env"]:
+            value = spec["env"].get(name, "")
+            if value:  # an empty value keeps what is stored (the editor never sees secrets)
+                secrets.put(session, secret_env_owner(event.id, name), value)
+
+    @staticmethod
+    def _activated(event: Event) -> None:
+        event.activated_at = utcnow()
+        if event.reset_counter_on_activate:
+            event.execution_count = 0
+
+    def _changed(self, *event_ids: int) -> None:
+        self._ctx.bus.publish(EventsChanged(tuple(event_ids)))
+
+    @in_thread
+    def create(self, data: dict[str, Any]) -> int:
+        spec = normalize_event(data)
+        with self._ctx.db.write() as session:
+            event = Event()
+            self.apply(session, event, spec)
+            event_id = event.id
+        self._changed(event_id)
+        return event_id
+
+    @in_thread
+    def update(self, event_id: int, data: dict[str, Any]) -> None:
+        spec = normalize_event(data)
+        with self._ctx.db.write() as session:
+            self.apply(session, self.find(session, event_id), spec)
+        self._changed(event_id)
+
+    @in_thread
+    def delete(self, event_id: int) -> None:
+        with self._ctx.db.write() as session:
+            event = self.find(session, event_id)
+            node = session.scalar(select(WorkflowNode).where(WorkflowNode.event_id == event.id))
+            if node is not None:
+                raise ValidationError(
+                    "event", f"{event.name!r} is used by workflow {node.workflow.name!r}; remove its node there first."
+                )
+            self._ctx.secrets.delete_prefix(session, f"event:{event.id}:")
+            session.delete(event)
+        self._changed(event_id)
+
+    @in_thread
+    def clone(self, event_id: int) -> int:
+        with self._ctx.db.write() as session:
+            source = self.find(session, event_id)
+            spec = normalize_event(
+                {k: v for k, v in self.to_dict(session, source, reveal_secrets=True).items() if k != "id"}
+            )
+            base = f"{source.name} (copy)"
+            name, n = base, 2
+            while session.scalar(select(Event.id).where(func.lower(Event.name) == name.lower())) is not None:
+                name, n = f"{base[:190]} {n}", n + 1
+            spec.update(name=name, status="DRAFT")
+            clone = Event()
+            self.apply(session, clone, spec)
+            clone_id = clone.id
+        self._changed(clone_id)
+        return clone_id
+
+    @in_thread
+    def set_status(self, event_id: int, status: str) -> None:
+        if status not in ("ACTIVE", "PAUSED", "DRAFT", "ARCHIVED"):
+            raise ValidationError("status", f"must be ACTIVE, PAUSED, DRAFT or ARCHIVED, not {status!r}.")
+        with self._ctx.db.write() as session:
+            event = self.find(session, event_id)
+            if status == "ACTIVE" and event.status != "ACTIVE":
+                self._activated(event)
+            event.status = status
+        self._changed(event_id)

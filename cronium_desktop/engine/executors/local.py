@@ -1,0 +1,165 @@
+"""Runs BASH, PYTHON and NODEJS events as processes on this computer.
+
+Each run gets a private temporary folder (memory-backed /dev/shm where there is one, so variables
+handed to the script do not touch the disk) and its own process group, so a timeout or a cancel
+stops the whole tree: SIGTERM, then SIGKILL after 5 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+from cronium_desktop.engine import runtime
+from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
+
+KILL_GRACE_SECONDS = 5.0
+MAX_LINE_BYTES = 1024 * 1024
+TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
+
+
+def _temp_root() -> str | None:
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def find_interpreter(event_type: str, overrides: dict[str, str]) -> str | None:
+    wanted = overrides.get(event_type) or runtime.DEFAULT_INTERPRETERS[event_type]
+    return shutil.which(wanted)
+
+
+def missing_interpreter_message(event_type: str, overrides: dict[str, str]) -> str:
+    wanted = overrides.get(event_type) or runtime.DEFAULT_INTERPRETERS[event_type]
+    return (
+        f"The {TYPE_NAMES[event_type]} interpreter {wanted!r} was not found. "
+        f"{runtime.INTERPRETER_HINTS[event_type].capitalize()}, or set its path in Settings → Interpreters."
+    )
+
+
+def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+    for relative, content in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def collect_folder(folder: Path) -> runtime.Collected:
+    def read(name: str) -> bytes | None:
+        try:
+            return (folder / name).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+
+    def list_dir(name: str) -> list[str]:
+        path = folder / name
+        return sorted(p.name for p in path.iterdir() if p.is_file()) if path.is_dir() else []
+
+    def size_of(name: str) -> int | None:
+        path = folder / name
+        return path.stat().st_size if path.is_file() else None
+
+    return runtime.collect(read, list_dir, size_of)
+
+
+async def pump_lines(reader: asyncio.StreamReader, stream: str, sink: Sink) -> None:
+    """Split a byte stream into lines for the sink; very long lines are cut, never lost."""
+    pending = b""
+    while chunk := await reader.read(65536):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            sink.line(stream, line.rstrip(b"\r").decode("utf-8", errors="replace"))
+        while len(pending) > MAX_LINE_BYTES:
+            sink.line(stream, pending[:MAX_LINE_BYTES].decode("utf-8", errors="replace"))
+            pending = pending[MAX_LINE_BYTES:]
+    if pending:
+        sink.line(stream, pending.rstrip(b"\r").decode("utf-8", errors="replace"))
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+async def stop_process_group(process: asyncio.subprocess.Process, grace: float = KILL_GRACE_SECONDS) -> None:
+    """SIGTERM the process group, SIGKILL it if anything is left after `grace` seconds."""
+    pgid = process.pid
+    _signal_group(pgid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), grace)
+    except TimeoutError:
+        pass
+    _signal_group(pgid, signal.SIGKILL)
+    await process.wait()
+
+
+class LocalExecutor:
+    async def run(self, job: Job, sink: Sink) -> ExecResult:
+        interpreter = find_interpreter(job.event_type, job.interpreters)
+        if interpreter is None:
+            message = missing_interpreter_message(job.event_type, job.interpreters)
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
+        folder = Path(tempfile.mkdtemp(prefix="cronium-run-", dir=_temp_root()))
+        try:
+            await asyncio.to_thread(write_folder, folder, runtime.build_files(job))
+            return await self._run_in(folder, interpreter, job, sink)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+
+    async def _run_in(self, folder: Path, interpreter: str, job: Job, sink: Sink) -> ExecResult:
+        env = {**os.environ, **job.env, **runtime.folder_env(str(folder))}
+        env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
+        process = await asyncio.create_subprocess_exec(
+            *runtime.command(job.event_type, interpreter, str(folder)),
+            cwd=folder,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        readers = asyncio.gather(pump_lines(process.stdout, "stdout", sink), pump_lines(process.stderr, "stderr", sink))
+        timed_out = False
+        try:
+            await asyncio.wait_for(process.wait(), job.timeout_seconds)
+        except TimeoutError:
+            timed_out = True
+            sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the process tree.")
+            await stop_process_group(process)
+        except asyncio.CancelledError:
+            sink.line("system", "Cancelled: stopping the process tree.")
+            await asyncio.shield(stop_process_group(process))
+            readers.cancel()
+            raise
+        try:
+            # Background children that keep the pipes open belong to the run: stop them too.
+            await asyncio.wait_for(asyncio.shield(readers), 2.0)
+        except TimeoutError:
+            sink.line("system", "Background processes kept the output open after the script ended; stopped them.")
+            _signal_group(process.pid, signal.SIGKILL)
+            await readers
+
+        code = process.returncode
+        exit_code = 128 - code if code is not None and code < 0 else code
+        collected = await asyncio.to_thread(collect_folder, folder)
+        for problem in collected.errors:
+            sink.line("system", problem)
+        if timed_out:
+            return ExecResult(status=TIMEOUT, exit_code=exit_code, error=f"Timed out after {job.timeout_seconds:g} s.",
+                              output=collected.output, condition=collected.condition, variables=collected.variables)
+        status = SUCCESS if exit_code == 0 and not collected.errors else FAILURE
+        error = None
+        if exit_code != 0:
+            error = f"Exited with code {exit_code}."
+        elif collected.errors:
+            error = collected.errors[0]
+        return ExecResult(status=status, exit_code=exit_code, error=error, output=collected.output,
+                          condition=collected.condition, variables=collected.variables)

@@ -1,0 +1,244 @@
+"""Runs one attempt of an execution end to end: prepare, execute, record, retry or finish.
+
+State changes are committed as they happen (the store is the truth); the executor only reports
+through its sink and its result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from cronium_desktop.engine.context import EngineContext
+from cronium_desktop.engine.events import secret_env_owner, utcnow
+from cronium_desktop.engine.executors.base import (
+    CANCELLED,
+    FAILURE,
+    TIMEOUT,
+    ExecResult,
+    Executor,
+    Job,
+    ServerRef,
+)
+from cronium_desktop.engine.logsink import LogSink
+from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted
+from cronium_desktop.engine.secrets import Masker
+from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
+from cronium_desktop.engine.variables import VariableService
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 3600.0
+# Beyond the event's own timeout, how long an executor may take to stop before the runner gives up.
+TIMEOUT_SAFETY_SECONDS = 30.0
+
+
+def retry_delay(base_seconds: float, attempt: int, rng: random.Random | None = None) -> float:
+    """Backoff before attempt `attempt + 1`: base × 2^(attempt-1), capped at 1 h, ±10 % jitter."""
+    delay = min(base_seconds * (2 ** (attempt - 1)), MAX_BACKOFF_SECONDS)
+    jitter = (rng or random).uniform(-0.1, 0.1)
+    return max(0.0, delay * (1 + jitter))
+
+
+@dataclass
+class Prepared:
+    job: Job
+    masker: Masker
+    max_attempts: int
+    retry_backoff_seconds: float
+    priority: int
+    exclusive: bool
+
+
+ExecutorFactory = Callable[[Job], Executor | str]
+
+
+class Runner:
+    def __init__(
+        self,
+        ctx: EngineContext,
+        variables: VariableService,
+        select_executor: ExecutorFactory,
+        resubmit: Callable[[int, int | None, int, bool, float], None],
+        after_run: Callable[[int], Awaitable[None]],
+    ) -> None:
+        self._ctx = ctx
+        self._variables = variables
+        self._select_executor = select_executor
+        self._resubmit = resubmit
+        self._after_run = after_run
+
+    async def execute(self, execution_id: int) -> None:
+        """Called by the queue for each attempt it starts."""
+        prepared = await asyncio.to_thread(self._begin, execution_id)
+        if prepared is None:
+            return
+        job = prepared.job
+        self._ctx.bus.publish(RunStarted(execution_id, job.event_id, job.attempt))
+        sink = LogSink(self._ctx, execution_id, job.attempt, prepared.masker)
+        cancelled = False
+        try:
+            result = await self._run_executor(job, sink)
+        except asyncio.CancelledError:
+            cancelled = True
+            result = ExecResult(status=CANCELLED, error="Cancelled.")
+        except Exception as error:  # an executor bug or an unexpected failure: the run fails, the app goes on
+            log.exception("execution %s failed in its executor", execution_id)
+            message = prepared.masker.mask(f"{type(error).__name__}: {error}")
+            sink.line("system", f"Run failed: {message}")
+            result = ExecResult(status=FAILURE, error=message)
+        if result.error:
+            result.error = prepared.masker.mask(result.error)
+        await sink.close()
+
+        retry = (
+            not cancelled
+            and result.status in (FAILURE, TIMEOUT)
+            and job.attempt < prepared.max_attempts
+        )
+        if retry:
+            delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
+            await asyncio.to_thread(self._record_retry, execution_id, result, delay)
+            self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
+            self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
+            return
+        finish = asyncio.ensure_future(asyncio.to_thread(self._record_final, execution_id, result, sink))
+        notice = await asyncio.shield(finish)
+        self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
+        self._ctx.bus.publish(notice)
+        if not cancelled:
+            await self._after_run(execution_id)
+
+    async def _run_executor(self, job: Job, sink: LogSink) -> ExecResult:
+        executor = self._select_executor(job)
+        if isinstance(executor, str):
+            sink.line("system", executor)
+            return ExecResult(status=FAILURE, error=executor)
+        try:
+            return await asyncio.wait_for(executor.run(job, sink), job.timeout_seconds + TIMEOUT_SAFETY_SECONDS)
+        except TimeoutError:
+            message = f"Timed out after {job.timeout_seconds:g} s and did not stop in time."
+            sink.line("system", message)
+            return ExecResult(status=TIMEOUT, error=message)
+
+    # -- store work (worker threads) ------------------------------------------------------------------
+
+    def _begin(self, execution_id: int) -> Prepared | None:
+        with self._ctx.db.write() as session:
+            execution = session.get(Execution, execution_id)
+            if execution is None or execution.status != "PENDING":
+                return None
+            event = session.get(Event, execution.event_id) if execution.event_id else None
+            if event is None:
+                execution.status, execution.error = "FAILURE", "The event was deleted before the run started."
+                execution.finished_at = utcnow()
+                return None
+            now = utcnow()
+            execution.status = "RUNNING"
+            execution.started_at = execution.started_at or now
+            execution.not_before = None
+            session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="RUNNING", started_at=now))
+
+            secret_values: list[str] = []
+            env = dict(event.env)
+            for name in event.secret_env:
+                value = self._ctx.secrets.get(session, secret_env_owner(event.id, name)) or ""
+                env[name] = value
+                secret_values.append(value)
+            variables: dict[str, str] = {}
+            for key, (value, secret) in self._variables.read_all(session).items():
+                variables[key] = value
+                if secret:
+                    secret_values.append(value)
+            job = Job(
+                execution_id=execution.id,
+                attempt=execution.attempt,
+                event_id=event.id,
+                event_name=event.name,
+                event_type=event.type,
+                content=event.content,
+                run_location=event.run_location,
+                timeout_seconds=event.timeout_seconds,
+                input=execution.input,
+                env=env,
+                variables=variables,
+                servers=[ServerRef(link.server.id, link.server.name) for link in event.servers],
+                http=event.http,
+                tool_action=event.tool_action,
+                container=event.container,
+                interpreters=dict(self._ctx.settings.get("interpreters") or {}),
+            )
+            return Prepared(
+                job=job,
+                masker=Masker(secret_values),
+                max_attempts=execution.max_attempts,
+                retry_backoff_seconds=event.retry_backoff_seconds,
+                priority=execution.priority,
+                exclusive=event.overlap == "QUEUE",
+            )
+
+    def _close_attempt(self, session: Any, execution: Execution, result: ExecResult) -> None:
+        attempt = session.scalar(
+            select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
+        )
+        if attempt is not None:
+            attempt.status, attempt.exit_code, attempt.error = result.status, result.exit_code, result.error
+            attempt.finished_at = utcnow()
+        for outcome in result.servers:
+            session.add(
+                ServerResult(
+                    execution_id=execution.id,
+                    attempt=execution.attempt,
+                    server_id=outcome.server_id,
+                    server_name=outcome.server_name,
+                    status=outcome.status,
+                    exit_code=outcome.exit_code,
+                    error=outcome.error,
+                    output=outcome.output,
+                    started_at=outcome.started_at,
+                    finished_at=outcome.finished_at,
+                )
+            )
+
+    def _record_retry(self, execution_id: int, result: ExecResult, delay: float) -> None:
+        with self._ctx.db.write() as session:
+            execution = session.get(Execution, execution_id)
+            assert execution is not None
+            self._close_attempt(session, execution, result)
+            execution.attempt += 1
+            execution.status = "PENDING"
+            execution.exit_code, execution.error = result.exit_code, result.error
+            from datetime import timedelta
+
+            execution.not_before = utcnow() + timedelta(seconds=delay)
+
+    def _record_final(self, execution_id: int, result: ExecResult, sink: LogSink) -> RunFinished:
+        with self._ctx.db.write() as session:
+            execution = session.get(Execution, execution_id)
+            assert execution is not None
+            self._close_attempt(session, execution, result)
+            now = utcnow()
+            execution.status = result.status
+            execution.exit_code = result.exit_code
+            execution.error = result.error
+            execution.output = result.output
+            execution.condition = result.condition
+            execution.finished_at = now
+            if execution.started_at is not None:
+                execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+            for key, value in result.variables.items():
+                self._variables.write(session, key, value)
+            return RunFinished(
+                execution_id=execution.id,
+                event_id=execution.event_id,
+                event_name=execution.event_name,
+                status=result.status,
+                exit_code=result.exit_code,
+                error=result.error,
+            )

@@ -1,0 +1,370 @@
+"""Runs (executions): start them, wait for them, cancel them, read their history and logs (SPEC §2).
+
+Every trigger comes through `RunService.start()`, which records the execution before anything runs
+and applies the event's overlap policy and max_executions counter in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from cronium_desktop.engine.context import EngineContext, in_thread
+from cronium_desktop.engine.errors import NotFound
+from cronium_desktop.engine.events import FINAL_STATES, EventService, utcnow
+from cronium_desktop.engine.notices import EventPaused, Message, Notice, RunFinished, RunQueued
+from cronium_desktop.engine.queue import PRIORITY_RANK, RunQueue
+from cronium_desktop.engine.store.models import Attempt, Event, Execution, LogLine, ServerResult
+
+COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
+INTERRUPTED = "interrupted: the application stopped during the run"
+
+
+@dataclass
+class RunSummary:
+    execution_id: int
+    event_id: int | None
+    event: str
+    status: str
+    attempt: int
+    trigger: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    exit_code: int | None
+    error: str | None
+    workflow_execution_id: int | None
+    output: Any = None
+
+
+@dataclass
+class AttemptInfo:
+    number: int
+    status: str
+    exit_code: int | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass
+class ServerResultInfo:
+    server: str
+    attempt: int
+    status: str
+    exit_code: int | None
+    error: str | None
+    output: Any
+
+
+@dataclass
+class RunDetail(RunSummary):
+    input: Any = None
+    condition: bool = False
+    attempts: list[AttemptInfo] = field(default_factory=list)
+    servers: list[ServerResultInfo] = field(default_factory=list)
+    parent_execution_id: int | None = None
+
+
+@dataclass
+class LogRecord:
+    id: int
+    attempt: int
+    ts: datetime
+    stream: str
+    text: str
+    server: str | None
+
+
+def _summary(row: Execution) -> RunSummary:
+    return RunSummary(
+        execution_id=row.id,
+        event_id=row.event_id,
+        event=row.event_name,
+        status=row.status,
+        attempt=row.attempt,
+        trigger=row.trigger,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        duration_ms=row.duration_ms,
+        exit_code=row.exit_code,
+        error=row.error,
+        workflow_execution_id=row.workflow_execution_id,
+        output=row.output,
+    )
+
+
+class RunService:
+    def __init__(self, ctx: EngineContext, events: EventService, queue: RunQueue) -> None:
+        self._ctx = ctx
+        self._events = events
+        self._queue = queue
+        self._waiters: dict[int, list[asyncio.Future[RunSummary]]] = {}
+        self._start_lock = asyncio.Lock()
+        ctx.bus.subscribe(self._on_notice)
+
+    # -- starting ---------------------------------------------------------------------------------------
+
+    async def start(
+        self,
+        event: int | str,
+        input: Any = None,
+        trigger: str = "MANUAL",
+        *,
+        workflow_execution_id: int | None = None,
+        workflow_node_key: str | None = None,
+        parent_execution_id: int | None = None,
+        chain_depth: int = 0,
+        scheduled_for: datetime | None = None,
+    ) -> int:
+        """Record a run of `event` and queue it; returns the execution id.
+
+        With overlap SKIP and a run of the event still going (or queued), the new run is recorded
+        as SKIPPED instead. Workflow node runs are exempt: the workflow decides what runs.
+        """
+        async with self._start_lock:
+            event_id = await asyncio.to_thread(self._resolve, event)
+            busy = self._queue.is_event_busy(event_id)
+            created, notices = await asyncio.to_thread(
+                self._create,
+                event_id,
+                input,
+                trigger,
+                busy,
+                workflow_execution_id,
+                workflow_node_key,
+                parent_execution_id,
+                chain_depth,
+                scheduled_for,
+            )
+        for notice in notices:
+            self._ctx.bus.publish(notice)
+        if created.status == "PENDING":
+            self._queue.submit(
+                created.execution_id, event_id, created.priority, exclusive=created.exclusive
+            )
+        return created.execution_id
+
+    def _resolve(self, event: int | str) -> int:
+        with self._ctx.db.read() as session:
+            return EventService.find(session, event).id
+
+    @dataclass
+    class _Created:
+        execution_id: int
+        status: str
+        priority: int
+        exclusive: bool
+
+    def _create(
+        self,
+        event_id: int,
+        input: Any,
+        trigger: str,
+        busy: bool,
+        workflow_execution_id: int | None,
+        workflow_node_key: str | None,
+        parent_execution_id: int | None,
+        chain_depth: int,
+        scheduled_for: datetime | None,
+    ) -> tuple[RunService._Created, list[Notice]]:
+        notices: list[Notice] = []
+        with self._ctx.db.write() as session:
+            event = session.get(Event, event_id)
+            if event is None:
+                raise NotFound(f"No event with id {event_id}.")
+            skip = busy and event.overlap == "SKIP" and trigger != "WORKFLOW"
+            execution = Execution(
+                event_id=event.id,
+                event_name=event.name,
+                trigger=trigger,
+                status="SKIPPED" if skip else "PENDING",
+                priority=PRIORITY_RANK[event.priority],
+                attempt=1,
+                max_attempts=event.retries + 1,
+                input=input,
+                workflow_execution_id=workflow_execution_id,
+                workflow_node_key=workflow_node_key,
+                parent_execution_id=parent_execution_id,
+                chain_depth=chain_depth,
+                scheduled_for=scheduled_for,
+            )
+            if skip:
+                execution.error = "Skipped: a run of this event was still going (overlap policy SKIP)."
+                execution.finished_at = execution.started_at = utcnow()
+                execution.duration_ms = 0
+            session.add(execution)
+            if trigger in COUNTED_TRIGGERS and not skip:
+                event.execution_count += 1
+                if event.max_executions and event.execution_count >= event.max_executions and event.status == "ACTIVE":
+                    event.status = "PAUSED"
+                    reason = (
+                        f"Event {event.name!r} reached its limit of {event.max_executions} runs and was paused. "
+                        "Activate it again to continue."
+                    )
+                    notices += [EventPaused(event.id, reason), Message("info", reason, {"event_id": event.id})]
+            session.flush()
+            notices.insert(0, RunQueued(execution.id, event.id, event.name, trigger))
+            if skip:
+                notices.append(RunFinished(execution.id, event.id, event.name, "SKIPPED", None, execution.error))
+            if any(isinstance(n, EventPaused) for n in notices):
+                from cronium_desktop.engine.notices import EventsChanged
+
+                notices.append(EventsChanged((event.id,)))
+            return (
+                RunService._Created(execution.id, execution.status, execution.priority, event.overlap == "QUEUE"),
+                notices,
+            )
+
+    # -- waiting and cancelling --------------------------------------------------------------------------
+
+    def _on_notice(self, notice: Notice) -> None:
+        if isinstance(notice, RunFinished) and notice.execution_id in self._waiters:
+            waiters = self._waiters.pop(notice.execution_id)
+
+            async def resolve() -> None:
+                summary = await self.summary(notice.execution_id)
+                for future in waiters:
+                    if not future.done():
+                        future.set_result(summary)
+
+            asyncio.ensure_future(resolve())
+
+    async def wait(self, execution_id: int, timeout: float | None = None) -> RunSummary:
+        """Wait until the execution reaches a final state (after its last attempt)."""
+        future: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(execution_id, []).append(future)
+        current = await self.summary(execution_id)
+        if current.status in FINAL_STATES:
+            self._waiters.get(execution_id, []).remove(future) if future in self._waiters.get(execution_id, []) else None
+            return current
+        return await asyncio.wait_for(future, timeout)
+
+    async def cancel(self, execution_id: int) -> bool:
+        """Stop a queued or running execution; False if it had already finished."""
+        if self._queue.remove(execution_id):
+            notice = await asyncio.to_thread(self._mark_cancelled, execution_id)
+            if notice is not None:
+                self._ctx.bus.publish(notice)
+            return True
+        return self._queue.cancel_running(execution_id)
+
+    def _mark_cancelled(self, execution_id: int) -> RunFinished | None:
+        with self._ctx.db.write() as session:
+            execution = session.get(Execution, execution_id)
+            if execution is None or execution.status in FINAL_STATES:
+                return None
+            execution.status, execution.error, execution.finished_at = "CANCELLED", "Cancelled before it started.", utcnow()
+            return RunFinished(execution.id, execution.event_id, execution.event_name, "CANCELLED", None, execution.error)
+
+    # -- history -----------------------------------------------------------------------------------------
+
+    @in_thread
+    def summary(self, execution_id: int) -> RunSummary:
+        with self._ctx.db.read() as session:
+            row = session.get(Execution, execution_id)
+            if row is None:
+                raise NotFound(f"No run with id {execution_id}.")
+            return _summary(row)
+
+    @in_thread
+    def list(
+        self,
+        event: int | str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        limit: int = 200,
+        workflow_execution_id: int | None = None,
+    ) -> list[RunSummary]:
+        with self._ctx.db.read() as session:
+            query = select(Execution).order_by(Execution.id.desc()).limit(limit)
+            if event is not None:
+                query = query.where(Execution.event_id == EventService.find(session, event).id)
+            if status is not None:
+                query = query.where(Execution.status == status)
+            if since is not None:
+                query = query.where(Execution.created_at >= since)
+            if workflow_execution_id is not None:
+                query = query.where(Execution.workflow_execution_id == workflow_execution_id)
+            return [_summary(row) for row in session.scalars(query)]
+
+    @in_thread
+    def get(self, execution_id: int) -> RunDetail:
+        with self._ctx.db.read() as session:
+            row = session.get(Execution, execution_id)
+            if row is None:
+                raise NotFound(f"No run with id {execution_id}.")
+            base = _summary(row)
+            return RunDetail(
+                **base.__dict__,
+                input=row.input,
+                condition=row.condition,
+                parent_execution_id=row.parent_execution_id,
+                attempts=[
+                    AttemptInfo(a.number, a.status, a.exit_code, a.error, a.started_at, a.finished_at)
+                    for a in session.scalars(select(Attempt).where(Attempt.execution_id == row.id).order_by(Attempt.number))
+                ],
+                servers=[
+                    ServerResultInfo(s.server_name, s.attempt, s.status, s.exit_code, s.error, s.output)
+                    for s in session.scalars(select(ServerResult).where(ServerResult.execution_id == row.id).order_by(ServerResult.id))
+                ],
+            )
+
+    @in_thread
+    def log(self, execution_id: int, after_id: int = 0, limit: int | None = None) -> list[LogRecord]:
+        with self._ctx.db.read() as session:
+            query = (
+                select(LogLine.id, LogLine.attempt, LogLine.ts, LogLine.stream, LogLine.text, LogLine.server)
+                .where(LogLine.execution_id == execution_id, LogLine.id > after_id)
+                .order_by(LogLine.id)
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            return [LogRecord(*row) for row in session.execute(query)]
+
+    # -- recovery ----------------------------------------------------------------------------------------
+
+    @in_thread
+    def recover(self) -> list[tuple[int, int | None, int, bool, float]]:
+        """After a stop: RUNNING runs fail as interrupted (retried if they have attempts left);
+        PENDING runs are returned to be queued again. Call only when this process owns the data folder."""
+        from datetime import timedelta
+
+        from cronium_desktop.engine.runner import retry_delay
+
+        to_queue: list[tuple[int, int | None, int, bool, float]] = []
+        now = utcnow()
+        with self._ctx.db.write() as session:
+            for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING")):
+                attempt = session.scalar(
+                    select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
+                )
+                if attempt is not None:
+                    attempt.status, attempt.error, attempt.finished_at = "FAILURE", INTERRUPTED, now
+                event = session.get(Event, execution.event_id) if execution.event_id else None
+                if event is not None and execution.attempt < execution.max_attempts:
+                    delay = retry_delay(event.retry_backoff_seconds, execution.attempt)
+                    execution.attempt += 1
+                    execution.status, execution.error = "PENDING", INTERRUPTED
+                    execution.not_before = now + timedelta(seconds=delay)
+                    to_queue.append((execution.id, event.id, execution.priority, event.overlap == "QUEUE", delay))
+                else:
+                    execution.status, execution.error, execution.finished_at = "FAILURE", INTERRUPTED, now
+                    if execution.started_at:
+                        execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+            for execution in session.scalars(
+                select(Execution).where(Execution.status == "PENDING").order_by(Execution.id)
+            ):
+                if any(item[0] == execution.id for item in to_queue):
+                    continue
+                event = session.get(Event, execution.event_id) if execution.event_id else None
+                delay = max(0.0, (execution.not_before - now).total_seconds()) if execution.not_before else 0.0
+                exclusive = event is not None and event.overlap == "QUEUE"
+                to_queue.append((execution.id, execution.event_id, execution.priority, exclusive, delay))
+        return to_queue

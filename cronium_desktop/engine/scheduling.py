@@ -1,0 +1,213 @@
+"""Schedule specs (SPEC §1) → APScheduler triggers, and the next-run preview.
+
+A schedule is ``{"cron": "*/5 * * * *"}`` (5 fields, 6 with leading seconds, or an @alias) or
+``{"every": 15, "unit": "MINUTES"}``. Cron day-of-week numbers follow crontab (0 and 7 = Sunday),
+not APScheduler's Monday-first numbering, so they are translated to day names here.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from cronium_desktop.engine.errors import ValidationError
+
+UNITS = ("SECONDS", "MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS")
+ALIASES = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+_NAME_TO_CRON_DAY = {name: i for i, name in enumerate(_DAY_NAMES)}
+
+
+def local_zone_name() -> str:
+    try:
+        from tzlocal import get_localzone_name
+
+        return get_localzone_name() or "UTC"
+    except Exception:  # no zone configured on this machine
+        return "UTC"
+
+
+def zone(name: str | None, field: str = "timezone") -> tzinfo:
+    try:
+        return ZoneInfo(name or local_zone_name())
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(field, f"unknown timezone {name!r}; use an IANA name such as 'Europe/Berlin'.") from error
+
+
+def _cron_day(token: str, expression: str) -> int:
+    token = token.strip().lower()
+    if token in _NAME_TO_CRON_DAY:
+        return _NAME_TO_CRON_DAY[token]
+    if token.isdigit() and 0 <= int(token) <= 7:
+        return int(token) % 7
+    raise ValidationError("schedule.cron", f"{expression!r}: day of week {token!r} is not 0-7 or sun-sat.")
+
+
+def _translate_day_of_week(field_text: str, expression: str) -> str:
+    """Crontab day-of-week → an explicit APScheduler list of day names."""
+    if field_text in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for item in field_text.split(","):
+        step = 1
+        if "/" in item:
+            item, step_text = item.split("/", 1)
+            if not step_text.isdigit() or int(step_text) == 0:
+                raise ValidationError("schedule.cron", f"{expression!r}: bad step {step_text!r} in day of week.")
+            step = int(step_text)
+        if item == "*":
+            start, end = 0, 6
+        elif "-" in item:
+            first, last = item.split("-", 1)
+            start, end = _cron_day(first, expression), _cron_day(last, expression)
+            if last.strip() == "7":
+                end = 7
+            if end < start:
+                raise ValidationError("schedule.cron", f"{expression!r}: day-of-week range {item!r} runs backwards.")
+        else:
+            start = end = _cron_day(item, expression)
+            if step != 1:
+                end = 6
+        days.update(d % 7 for d in range(start, end + 1, step))
+    return ",".join(_DAY_NAMES[d] for d in sorted(days))
+
+
+def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
+    """Parse a cron expression (5 or 6 fields, or an @alias) into a trigger in `timezone`."""
+    text = " ".join(expression.split())
+    if not text:
+        raise ValidationError("schedule.cron", "the cron expression is empty.")
+    text = ALIASES.get(text.lower(), text)
+    fields = text.split(" ")
+    if len(fields) == 5:
+        second, (minute, hour, day, month, dow) = "0", fields
+    elif len(fields) == 6:
+        second, minute, hour, day, month, dow = fields
+    else:
+        raise ValidationError(
+            "schedule.cron",
+            f"{expression!r} has {len(fields)} fields; use 5 (minute hour day month weekday), "
+            "6 with leading seconds, or @hourly/@daily/@weekly/@monthly/@yearly.",
+        )
+    try:
+        return CronTrigger(
+            second=second,
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_translate_day_of_week(dow, expression),
+            timezone=timezone,
+        )
+    except ValueError as error:
+        raise ValidationError("schedule.cron", f"{expression!r} does not parse: {error}.") from error
+
+
+class MonthlyIntervalTrigger(BaseTrigger):
+    """Every N months from an anchor, keeping the anchor's day (clamped to short months)."""
+
+    def __init__(self, months: int, start: datetime) -> None:
+        self.months = months
+        self.start = start
+
+    def _nth(self, n: int) -> datetime:
+        month_index = self.start.month - 1 + n * self.months
+        year, month = self.start.year + month_index // 12, month_index % 12 + 1
+        day = min(self.start.day, calendar.monthrange(year, month)[1])
+        return self.start.replace(year=year, month=month, day=day)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        n = 0
+        if previous_fire_time is not None:
+            while self._nth(n) <= previous_fire_time:
+                n += 1
+        while self._nth(n) < now:
+            n += 1
+        return self._nth(n)
+
+    def __str__(self) -> str:
+        return f"every {self.months} months from {self.start.isoformat()}"
+
+
+def interval_trigger(every: int, unit: str, timezone: tzinfo, anchor: datetime | None) -> BaseTrigger:
+    anchor = anchor or datetime.now(timezone)
+    if anchor.tzinfo is None:
+        anchor = anchor.replace(tzinfo=timezone)
+    if unit == "MONTHS":
+        return MonthlyIntervalTrigger(every, anchor)
+    seconds = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400, "WEEKS": 604800}[unit]
+    return IntervalTrigger(seconds=every * seconds, start_date=anchor, timezone=timezone)
+
+
+def validate_schedule(schedule: Any, timezone: tzinfo) -> dict[str, Any] | None:
+    """Check a schedule spec and return its normal form."""
+    if schedule is None:
+        return None
+    if not isinstance(schedule, dict):
+        raise ValidationError("schedule", 'must be null, {"cron": "..."} or {"every": N, "unit": "MINUTES"}.')
+    keys = set(schedule)
+    if keys == {"cron"}:
+        if not isinstance(schedule["cron"], str):
+            raise ValidationError("schedule.cron", "must be a string such as '*/5 * * * *'.")
+        cron_trigger(schedule["cron"], timezone)
+        return {"cron": " ".join(schedule["cron"].split())}
+    if keys == {"every", "unit"}:
+        every, unit = schedule["every"], schedule["unit"]
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValidationError("schedule.every", f"must be a whole number of at least 1, not {every!r}.")
+        if unit not in UNITS:
+            raise ValidationError("schedule.unit", f"must be one of {', '.join(UNITS)}, not {unit!r}.")
+        return {"every": every, "unit": unit}
+    raise ValidationError(
+        "schedule", f'unexpected keys {sorted(keys)}; use {{"cron": ...}} or {{"every": N, "unit": ...}}.'
+    )
+
+
+def build_trigger(
+    schedule: dict[str, Any], timezone_name: str | None, anchor: datetime | None = None
+) -> BaseTrigger:
+    timezone = zone(timezone_name)
+    if "cron" in schedule:
+        return cron_trigger(schedule["cron"], timezone)
+    return interval_trigger(schedule["every"], schedule["unit"], timezone, anchor)
+
+
+def next_runs(
+    schedule: dict[str, Any],
+    timezone_name: str | None,
+    count: int = 5,
+    after: datetime | None = None,
+    anchor: datetime | None = None,
+    start_time: datetime | None = None,
+    end_time: datetime | None = None,
+) -> list[datetime]:
+    """The next `count` fire times (aware, in the schedule's zone), honouring start/end."""
+    timezone = zone(timezone_name)
+    trigger = build_trigger(schedule, timezone_name, anchor)
+    now = (after or datetime.now(timezone)).astimezone(timezone)
+    if start_time is not None and now < start_time:
+        now = start_time.astimezone(timezone)
+    result: list[datetime] = []
+    previous: datetime | None = None
+    while len(result) < count:
+        fire = trigger.get_next_fire_time(previous, now)
+        if fire is None or (end_time is not None and fire > end_time):
+            break
+        result.append(fire)
+        previous = fire
+        now = fire + timedelta(microseconds=1)
+    return result

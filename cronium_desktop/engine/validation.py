@@ -1,0 +1,291 @@
+"""Field rules for events (SPEC §1) and their file form (SPEC §8), with no I/O.
+
+`normalize_event()` takes the event dict used by the facade, the editor and `.cronium.json` files and
+returns its normal form, or raises `ValidationError` naming the first bad field. Checks that need the
+store (unique names, servers and events that must exist) live in `events.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.scheduling import validate_schedule, zone
+
+EVENT_TYPES = ("BASH", "PYTHON", "NODEJS", "HTTP_REQUEST", "TOOL_ACTION")
+SCRIPT_TYPES = ("BASH", "PYTHON", "NODEJS")
+STATUSES = ("ACTIVE", "PAUSED", "DRAFT", "ARCHIVED")
+TRIGGERS = ("MANUAL", "SCHEDULE")
+RUN_LOCATIONS = ("LOCAL", "CONTAINER", "REMOTE")
+OVERLAPS = ("SKIP", "QUEUE", "ALLOW")
+MISFIRES = ("RUN_ONCE", "SKIP")
+PRIORITIES = ("LOW", "NORMAL", "HIGH", "CRITICAL")
+ACTION_TRIGGERS = ("ON_SUCCESS", "ON_FAILURE", "ALWAYS", "ON_CONDITION")
+ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_TIMEOUT_SECONDS = 7 * 86400
+
+# Keys of an event in a `.cronium.json` file (SPEC §8); anything else is an error.
+FILE_EVENT_KEYS = frozenset(
+    {
+        "key", "name", "type", "content", "trigger", "schedule", "timezone", "run_location", "servers",
+        "timeout_seconds", "retries", "env", "tags", "conditional_actions", "description", "status",
+        "start_time", "end_time", "max_executions", "retry_backoff_seconds", "overlap", "misfire",
+        "priority", "secret_env", "http", "tool_action",
+    }
+)  # fmt: skip
+# The facade and the editor may also say these.
+FACADE_EVENT_KEYS = FILE_EVENT_KEYS | {"id", "reset_counter_on_activate", "container"}
+
+DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "tags": [],
+    "content": "",
+    "status": "DRAFT",
+    "trigger": "MANUAL",
+    "schedule": None,
+    "timezone": None,
+    "start_time": None,
+    "end_time": None,
+    "max_executions": 0,
+    "reset_counter_on_activate": True,
+    "run_location": "LOCAL",
+    "servers": [],
+    "timeout_seconds": 3600,
+    "retries": 0,
+    "retry_backoff_seconds": 5,
+    "overlap": "SKIP",
+    "misfire": "RUN_ONCE",
+    "priority": "NORMAL",
+    "env": {},
+    "secret_env": [],
+    "http": None,
+    "tool_action": None,
+    "container": None,
+    "conditional_actions": [],
+}
+
+
+def _enum(data: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    value = data[field]
+    if value not in allowed:
+        raise ValidationError(field, f"must be one of {', '.join(allowed)}, not {value!r}.")
+    return str(value)
+
+
+def _int(data: dict[str, Any], field: str, low: int, high: int | None = None) -> int:
+    value = data[field]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be a whole number, not {value!r}.")
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValidationError(field, f"must be {bounds}, not {value}.")
+    return value
+
+
+def _number(data: dict[str, Any], field: str, low: float, high: float, *, exclusive_low: bool = False) -> float:
+    value = data[field]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(field, f"must be a number of seconds, not {value!r}.")
+    if (value <= low if exclusive_low else value < low) or value > high:
+        word = "more than" if exclusive_low else "at least"
+        raise ValidationError(field, f"must be {word} {low:g} and at most {high:g} seconds, not {value}.")
+    return float(value)
+
+
+def parse_time(value: Any, field: str, timezone_name: str | None) -> datetime | None:
+    """ISO 8601 → naive UTC. A time without offset is read in the event's timezone."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise ValidationError(field, f"{value!r} is not an ISO 8601 date and time.") from error
+    else:
+        raise ValidationError(field, f"must be an ISO 8601 string, not {value!r}.")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(timezone_name))
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _string_list(data: dict[str, Any], field: str, max_length: int) -> list[str]:
+    value = data[field]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(field, "must be a list of strings.")
+    for item in value:
+        if not item.strip() or len(item) > max_length:
+            raise ValidationError(field, f"{item!r} must be 1–{max_length} characters.")
+    return [item.strip() for item in value]
+
+
+def normalize_http(http: Any, field: str = "http") -> dict[str, Any]:
+    if not isinstance(http, dict):
+        raise ValidationError(field, 'must be {"method", "url", "headers", "body", "expected_status"}.')
+    unknown = set(http) - {"method", "url", "headers", "body", "expected_status"}
+    if unknown:
+        raise ValidationError(f"{field}.{sorted(unknown)[0]}", "unknown key.")
+    method = str(http.get("method") or "GET").upper()
+    if method not in HTTP_METHODS:
+        raise ValidationError(f"{field}.method", f"must be one of {', '.join(HTTP_METHODS)}, not {method!r}.")
+    url = http.get("url")
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
+        raise ValidationError(f"{field}.url", f"must be an http:// or https:// URL, not {url!r}.")
+    headers = http.get("headers") or {}
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise ValidationError(f"{field}.headers", "must map header names to string values.")
+    body = http.get("body")
+    if body is not None and not isinstance(body, str | dict | list):
+        raise ValidationError(f"{field}.body", "must be a string, a JSON object or a JSON list.")
+    expected = http.get("expected_status")
+    if expected is not None:
+        if not isinstance(expected, list) or not expected or not all(
+            isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599 for code in expected
+        ):
+            raise ValidationError(f"{field}.expected_status", "must be null (any 2xx) or a list of status codes 100–599.")
+    return {"method": method, "url": url, "headers": headers, "body": body, "expected_status": expected}
+
+
+def normalize_tool_action(action: Any, field: str = "tool_action") -> dict[str, Any]:
+    if not isinstance(action, dict):
+        raise ValidationError(field, 'must be {"tool": NAME, "action": ACTION_ID, "params": {...}}.')
+    unknown = set(action) - {"tool", "action", "params"}
+    if unknown:
+        raise ValidationError(f"{field}.{sorted(unknown)[0]}", "unknown key.")
+    for key in ("tool", "action"):
+        if not isinstance(action.get(key), str) or not action[key].strip():
+            raise ValidationError(f"{field}.{key}", "is required.")
+    params = action.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValidationError(f"{field}.params", "must be an object of parameter values.")
+    return {"tool": action["tool"], "action": action["action"], "params": params}
+
+
+def normalize_conditional_action(item: Any, field: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ValidationError(field, "must be an object.")
+    on = item.get("on")
+    if on not in ACTION_TRIGGERS:
+        raise ValidationError(f"{field}.on", f"must be one of {', '.join(ACTION_TRIGGERS)}, not {on!r}.")
+    kind = item.get("action")
+    if kind == "RUN_EVENT":
+        allowed = {"on", "action", "event"}
+        if not isinstance(item.get("event"), str) or not item["event"].strip():
+            raise ValidationError(f"{field}.event", "names the event to run and is required.")
+    elif kind == "SEND_MESSAGE":
+        allowed = {"on", "action", "tool", "subject", "body"}
+        if not isinstance(item.get("tool"), str) or not item["tool"].strip():
+            raise ValidationError(f"{field}.tool", "names the tool credential to send with and is required.")
+        for key in ("subject", "body"):
+            if not isinstance(item.get(key, ""), str):
+                raise ValidationError(f"{field}.{key}", "must be a template string.")
+    else:
+        raise ValidationError(f"{field}.action", f"must be RUN_EVENT or SEND_MESSAGE, not {kind!r}.")
+    unknown = set(item) - allowed
+    if unknown:
+        raise ValidationError(f"{field}.{sorted(unknown)[0]}", f"unknown key for a {kind} action.")
+    return {key: item.get(key, "") for key in sorted(allowed)}
+
+
+def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KEYS) -> dict[str, Any]:
+    """Validate every field rule of SPEC §1 and return the event with defaults filled in."""
+    if not isinstance(data, dict):
+        raise ValidationError("event", "must be an object.")
+    unknown = set(data) - allowed_keys
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "unknown key.")
+    event: dict[str, Any] = {**DEFAULTS, **{k: v for k, v in data.items() if v is not None or k in ("schedule",)}}
+    for key in ("tags", "servers", "env", "secret_env", "conditional_actions"):
+        if event.get(key) is None:
+            event[key] = DEFAULTS[key]
+
+    name = event.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError("name", "is required.")
+    if len(name.strip()) > 200:
+        raise ValidationError("name", f"must be at most 200 characters (it has {len(name.strip())}).")
+    event["name"] = name.strip()
+    if "type" not in data:
+        raise ValidationError("type", f"is required: one of {', '.join(EVENT_TYPES)}.")
+    _enum(event, "type", EVENT_TYPES)
+    if not isinstance(event["description"], str):
+        raise ValidationError("description", "must be text.")
+    event["tags"] = _string_list(event, "tags", 50)
+    if not isinstance(event["content"], str):
+        raise ValidationError("content", "must be the script text.")
+    if event["type"] in SCRIPT_TYPES and not event["content"].strip():
+        raise ValidationError("content", f"a {event['type']} event needs a script; it is empty.")
+    _enum(event, "status", STATUSES)
+    _enum(event, "trigger", TRIGGERS)
+
+    if event["timezone"] is not None:
+        if not isinstance(event["timezone"], str):
+            raise ValidationError("timezone", "must be an IANA name such as 'Europe/Berlin'.")
+        zone(event["timezone"])
+    event["schedule"] = validate_schedule(event["schedule"], zone(event["timezone"]))
+    if event["trigger"] == "SCHEDULE" and event["schedule"] is None:
+        raise ValidationError("schedule", "a SCHEDULE trigger needs a cron expression or an interval.")
+    event["start_time"] = parse_time(event["start_time"], "start_time", event["timezone"])
+    event["end_time"] = parse_time(event["end_time"], "end_time", event["timezone"])
+    if event["start_time"] and event["end_time"] and event["end_time"] <= event["start_time"]:
+        raise ValidationError("end_time", "must be after start_time.")
+
+    _int(event, "max_executions", 0)
+    if not isinstance(event["reset_counter_on_activate"], bool):
+        raise ValidationError("reset_counter_on_activate", "must be true or false.")
+    _enum(event, "run_location", RUN_LOCATIONS)
+    event["servers"] = _string_list(event, "servers", 200)
+    if event["type"] in SCRIPT_TYPES and event["run_location"] == "REMOTE" and not event["servers"]:
+        raise ValidationError("servers", "a REMOTE event needs at least one server.")
+    if len(set(s.lower() for s in event["servers"])) != len(event["servers"]):
+        raise ValidationError("servers", "lists a server twice.")
+    event["timeout_seconds"] = _number(event, "timeout_seconds", 0, MAX_TIMEOUT_SECONDS, exclusive_low=True)
+    _int(event, "retries", 0, 10)
+    event["retry_backoff_seconds"] = _number(event, "retry_backoff_seconds", 0, 3600)
+    _enum(event, "overlap", OVERLAPS)
+    _enum(event, "misfire", MISFIRES)
+    _enum(event, "priority", PRIORITIES)
+
+    env = event["env"]
+    if not isinstance(env, dict):
+        raise ValidationError("env", "must map variable names to values.")
+    for env_name, value in env.items():
+        if not ENV_NAME.match(env_name):
+            raise ValidationError(f"env.{env_name}", "is not a valid environment variable name (letters, digits, _).")
+        if not isinstance(value, str):
+            raise ValidationError(f"env.{env_name}", f"must be a string, not {value!r}.")
+    event["env"] = dict(env)
+    event["secret_env"] = _string_list(event, "secret_env", 200)
+    for secret_name in event["secret_env"]:
+        if not ENV_NAME.match(secret_name):
+            raise ValidationError("secret_env", f"{secret_name!r} is not a valid environment variable name.")
+        event["env"].setdefault(secret_name, "")
+
+    if event["type"] == "HTTP_REQUEST":
+        if event["http"] is None:
+            raise ValidationError("http", "an HTTP_REQUEST event needs a method and a URL.")
+        event["http"] = normalize_http(event["http"])
+    elif event["http"] is not None:
+        raise ValidationError("http", f"only HTTP_REQUEST events have an http request, not {event['type']}.")
+    if event["type"] == "TOOL_ACTION":
+        if event["tool_action"] is None:
+            raise ValidationError("tool_action", "a TOOL_ACTION event needs a tool, an action and parameters.")
+        event["tool_action"] = normalize_tool_action(event["tool_action"])
+    elif event["tool_action"] is not None:
+        raise ValidationError("tool_action", f"only TOOL_ACTION events have a tool action, not {event['type']}.")
+
+    actions = event["conditional_actions"]
+    if not isinstance(actions, list):
+        raise ValidationError("conditional_actions", "must be a list.")
+    event["conditional_actions"] = [
+        normalize_conditional_action(item, f"conditional_actions[{index}]") for index, item in enumerate(actions)
+    ]
+    return event
