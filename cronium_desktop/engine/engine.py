@@ -19,6 +19,7 @@ from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
 from cronium_desktop.engine.executors.local import LocalExecutor
+from cronium_desktop.engine.files import FileService
 from cronium_desktop.engine.notices import NoticeBus
 from cronium_desktop.engine.queue import RunQueue
 from cronium_desktop.engine.runner import Runner
@@ -55,7 +56,7 @@ class Engine:
         self.tools: Any = None
         self.workflows: Any = None
         self.scheduler: Any = None
-        self.files: Any = None
+        self.files = FileService(self.ctx, self.events)
         self._started = False
         self._queue: RunQueue | None = None
         self.runs: RunService  # set in start(): it needs the running loop

@@ -39,6 +39,10 @@ def secret_env_owner(event_id: int, name: str) -> str:
     return f"event:{event_id}:env:{name}"
 
 
+def _whole(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.replace(tzinfo=UTC).isoformat()
 
@@ -120,9 +124,9 @@ class EventService:
             "reset_counter_on_activate": event.reset_counter_on_activate,
             "run_location": event.run_location,
             "servers": [link.server.name for link in event.servers],
-            "timeout_seconds": event.timeout_seconds,
+            "timeout_seconds": _whole(event.timeout_seconds),
             "retries": event.retries,
-            "retry_backoff_seconds": event.retry_backoff_seconds,
+            "retry_backoff_seconds": _whole(event.retry_backoff_seconds),
             "overlap": event.overlap,
             "misfire": event.misfire,
             "priority": event.priority,

@@ -52,6 +52,11 @@ class RunQueue:
             e.event_id == event_id for e in self._heap
         )
 
+    async def idle(self, poll_seconds: float = 0.05) -> None:
+        """Wait until nothing is queued or running."""
+        while self._heap or self._running:
+            await asyncio.sleep(poll_seconds)
+
     def __contains__(self, execution_id: int) -> bool:
         return execution_id in self._running or any(e.execution_id == execution_id for e in self._heap)
 

@@ -224,6 +224,10 @@ class RunService:
 
     # -- waiting and cancelling --------------------------------------------------------------------------
 
+    async def idle(self) -> None:
+        """Wait until this process has no run queued or running (e.g. chained actions)."""
+        await self._queue.idle()
+
     def _on_notice(self, notice: Notice) -> None:
         if isinstance(notice, RunFinished) and notice.execution_id in self._waiters:
             waiters = self._waiters.pop(notice.execution_id)
@@ -242,7 +246,9 @@ class RunService:
         self._waiters.setdefault(execution_id, []).append(future)
         current = await self.summary(execution_id)
         if current.status in FINAL_STATES:
-            self._waiters.get(execution_id, []).remove(future) if future in self._waiters.get(execution_id, []) else None
+            pending = self._waiters.get(execution_id, [])
+            if future in pending:
+                pending.remove(future)
             return current
         return await asyncio.wait_for(future, timeout)
 

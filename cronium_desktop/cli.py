@@ -1,0 +1,376 @@
+"""The `cronium-desktop` command line (SPEC §9).
+
+Each command opens the data folder, does one thing through the engine facade and exits:
+0 on success, 1 when a run or check did not succeed, 2 on bad usage or input. Errors are one
+`error:` line on stderr; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from cronium_desktop import __version__
+
+APP_NAME = "cronium-desktop"
+
+
+class UsageError(Exception):
+    """Bad usage or input: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_data_dir(value: str | None) -> Path:
+    if value:
+        return Path(value).expanduser()
+    if os.environ.get("CRONIUM_DATA_DIR"):
+        return Path(os.environ["CRONIUM_DATA_DIR"]).expanduser()
+    return default_data_dir()
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
+def parse_json_option(text: str | None, option: str) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"{option} is not valid JSON: {error}") from error
+
+
+def print_table(rows: list[list[str]], headers: list[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+# -- parser ------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CRONIUM_DATA_DIR or the user data folder)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+    parser = _Parser(
+        prog=APP_NAME,
+        description="Schedule and run scripts, HTTP requests and notifications; chain them into workflows.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
+    sub.add_parser("headless", parents=[common], help="run the scheduler with no window until SIGINT/SIGTERM")
+
+    p = sub.add_parser("import", parents=[common], help="import a .cronium.json file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="overwrite events and workflows with the same names")
+
+    p = sub.add_parser("export", parents=[common], help="export a workflow or events to a .cronium.json file")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--workflow", metavar="NAME")
+    what.add_argument("--event", metavar="NAME", nargs="+", action="extend")
+    p.add_argument("-o", "--output", metavar="FILE", required=True)
+
+    for name, help_text in (("run", "run an event now, stream its log and wait"),
+                            ("run-workflow", "run a workflow now, stream its logs and wait")):
+        p = sub.add_parser(name, parents=[common], help=help_text)
+        p.add_argument("name", metavar="EVENT" if name == "run" else "NAME")
+        p.add_argument("--input", metavar="JSON", help="input data for the run (JSON)")
+        p.add_argument("--json", action="store_true", help="print the result as JSON; the log goes to stderr")
+
+    p = sub.add_parser("list", parents=[common], help="list events, workflows, servers, variables or runs")
+    p.add_argument("what", choices=["events", "workflows", "servers", "variables", "runs"])
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("logs", parents=[common], help="show the logs of an event's last runs")
+    p.add_argument("event", metavar="EVENT")
+    p.add_argument("--last", type=int, default=1, metavar="N", help="how many runs (default 1)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("var", parents=[common], help="set or get a variable")
+    var = p.add_subparsers(dest="var_command", metavar="ACTION", required=True, parser_class=_Parser)
+    q = var.add_parser("set", parents=[common], help="set a variable")
+    q.add_argument("key", metavar="KEY")
+    q.add_argument("value", metavar="VALUE")
+    q.add_argument("--secret", action="store_true", help="store encrypted; shown as •••••• in logs")
+    q = var.add_parser("get", parents=[common], help="print a variable")
+    q.add_argument("key", metavar="KEY")
+    q.add_argument("--reveal", action="store_true", help="print a secret value in clear")
+
+    p = sub.add_parser("server", parents=[common], help="add or check an SSH server")
+    server = p.add_subparsers(dest="server_command", metavar="ACTION", required=True, parser_class=_Parser)
+    q = server.add_parser("add", parents=[common], help="add a server")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--host", required=True, metavar="H")
+    q.add_argument("--port", type=int, default=22, metavar="P")
+    q.add_argument("--user", required=True, metavar="U")
+    auth = q.add_mutually_exclusive_group(required=True)
+    auth.add_argument("--key", metavar="FILE", help="private key file")
+    auth.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    auth.add_argument("--agent", action="store_true", help="authenticate with the SSH agent")
+    q.add_argument("--accept-host-key", action="store_true", help="trust the server's host key on first use")
+    q = server.add_parser("check", parents=[common], help="connect to a server and report")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--accept-host-key", action="store_true", help="trust the server's host key on first use")
+
+    p = sub.add_parser("tool", parents=[common], help="add a tool credential")
+    tool = p.add_subparsers(dest="tool_command", metavar="ACTION", required=True, parser_class=_Parser)
+    q = tool.add_parser("add", parents=[common], help="add a tool credential")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--type", required=True, choices=["slack", "discord", "teams", "webhook", "email"])
+    q.add_argument("--config", required=True, metavar="JSON")
+    return parser
+
+
+# -- commands ----------------------------------------------------------------------------------------
+
+Command = Callable[[Any, argparse.Namespace], Awaitable[int]]
+
+
+async def cmd_import(engine: Any, args: argparse.Namespace) -> int:
+    report = await engine.files.import_file(Path(args.file), replace=args.replace)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+async def cmd_export(engine: Any, args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if args.workflow:
+        document = await engine.files.export_workflow(args.workflow, output)
+    else:
+        document = await engine.files.export_events(args.event, output)
+    print(f"Exported {len(document['events'])} event(s){' and a workflow' if 'workflow' in document else ''} to {output}.")
+    return 0
+
+
+async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop.engine.notices import LogLines
+
+    input_data = parse_json_option(args.input, "--input")
+    log_stream = sys.stderr if args.json else sys.stdout
+    wanted: set[int] = set()
+    early: list[LogLines] = []
+
+    def show(notice: LogLines) -> None:
+        for line in notice.lines:
+            prefix = "[cronium] " if line.stream == "system" else ""
+            print(f"{prefix}{line.text}", file=log_stream, flush=False)
+        log_stream.flush()
+
+    def on_notice(notice: Any) -> None:
+        if isinstance(notice, LogLines):
+            if not wanted:
+                early.append(notice)
+            elif notice.execution_id in wanted:
+                show(notice)
+
+    engine.bus.subscribe(on_notice)
+    execution_id = await engine.runs.start(args.name, input=input_data, trigger="CLI")
+    wanted.add(execution_id)
+    for notice in early:
+        if notice.execution_id == execution_id:
+            show(notice)
+    summary = await engine.runs.wait(execution_id)
+    await engine.runs.idle()  # conditional actions started by this run finish before we exit
+    if args.json:
+        print(json.dumps({
+            "execution_id": summary.execution_id,
+            "status": summary.status,
+            "exit_code": summary.exit_code,
+            "attempts": summary.attempt,
+            "duration_ms": summary.duration_ms,
+            "output": summary.output,
+        }))
+    else:
+        detail = f" (exit code {summary.exit_code})" if summary.exit_code not in (None, 0) else ""
+        error = f": {summary.error}" if summary.error and summary.status != "SUCCESS" else ""
+        print(f"[cronium] {summary.status}{detail}{error}", file=log_stream)
+    return 0 if summary.status == "SUCCESS" else 1
+
+
+async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
+    if args.what == "events":
+        events = await engine.events.list()
+        if args.json:
+            print(json.dumps([
+                {"name": e.name, "type": e.type, "status": e.status, "trigger": e.trigger, "next_run": iso(e.next_run),
+                 "last_status": e.last_status, "execution_count": e.execution_count}
+                for e in events
+            ], indent=2))
+        else:
+            print_table([[e.name, e.type, e.status, e.trigger, iso(e.next_run) or "-", e.last_status or "-",
+                          str(e.execution_count)] for e in events],
+                        ["NAME", "TYPE", "STATUS", "TRIGGER", "NEXT RUN", "LAST", "RUNS"])
+    elif args.what == "runs":
+        runs = await engine.runs.list(limit=200)
+        if args.json:
+            print(json.dumps([
+                {"execution_id": r.execution_id, "event": r.event, "status": r.status, "attempt": r.attempt,
+                 "trigger": r.trigger, "started_at": iso(r.started_at), "finished_at": iso(r.finished_at),
+                 "exit_code": r.exit_code, "error": r.error, "workflow_execution_id": r.workflow_execution_id}
+                for r in runs
+            ], indent=2))
+        else:
+            print_table([[str(r.execution_id), r.event, r.status, str(r.attempt), r.trigger, iso(r.started_at) or "-",
+                          "-" if r.exit_code is None else str(r.exit_code)] for r in runs],
+                        ["ID", "EVENT", "STATUS", "ATTEMPT", "TRIGGER", "STARTED", "EXIT"])
+    elif args.what == "variables":
+        variables = await engine.variables.list()
+        if args.json:
+            print(json.dumps([{"key": v.key, "value": v.value, "secret": v.secret} for v in variables], indent=2))
+        else:
+            print_table([[v.key, v.value, "secret" if v.secret else ""] for v in variables], ["KEY", "VALUE", ""])
+    elif args.what == "servers":
+        if engine.servers is None:
+            raise UsageError("servers are not available in this version")
+        from cronium_desktop import cli_servers
+
+        return await _maybe_await(cli_servers.list_servers(engine, args))
+    else:
+        if engine.workflows is None:
+            raise UsageError("workflows are not available in this version")
+        from cronium_desktop import cli_workflows
+
+        return await _maybe_await(cli_workflows.list_workflows(engine, args))
+    return 0
+
+
+async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
+    if args.last < 1:
+        raise UsageError("--last must be at least 1")
+    runs = await engine.runs.list(event=args.event, limit=args.last)
+    result = []
+    for run in reversed(runs):
+        lines = await engine.runs.log(run.execution_id)
+        result.append((run, lines))
+    if args.json:
+        print(json.dumps([
+            {"execution_id": run.execution_id, "status": run.status,
+             "log": [{"ts": iso(line.ts), "stream": line.stream, "text": line.text} for line in lines]}
+            for run, lines in result
+        ], indent=2))
+    else:
+        for run, lines in result:
+            print(f"── run {run.execution_id} · {run.status} · {iso(run.started_at) or 'not started'}")
+            for line in lines:
+                marker = {"stdout": " ", "stderr": "!", "system": "#"}.get(line.stream, " ")
+                print(f"{line.ts:%H:%M:%S} {marker} {line.text}")
+    return 0
+
+
+async def cmd_var(engine: Any, args: argparse.Namespace) -> int:
+    if args.var_command == "set":
+        await engine.variables.set(args.key, args.value, secret=args.secret)
+        return 0
+    info = await engine.variables.get(args.key, reveal=args.reveal)
+    print(info.value)
+    return 0
+
+
+async def _maybe_await(value: Any) -> int:
+    if asyncio.iscoroutine(value):
+        value = await value
+    return int(value)
+
+
+async def cmd_server(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_servers
+
+    handler = cli_servers.add_server if args.server_command == "add" else cli_servers.check_server
+    return await _maybe_await(handler(engine, args))
+
+
+async def cmd_tool(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_tools
+
+    return await _maybe_await(cli_tools.add_tool(engine, args))
+
+
+async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_workflows
+
+    return await _maybe_await(cli_workflows.run_workflow(engine, args))
+
+
+COMMANDS: dict[str, Command] = {
+    "import": cmd_import,
+    "export": cmd_export,
+    "run": cmd_run,
+    "run-workflow": cmd_run_workflow,
+    "list": cmd_list,
+    "logs": cmd_logs,
+    "var": cmd_var,
+    "server": cmd_server,
+    "tool": cmd_tool,
+}
+
+
+async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
+    from cronium_desktop.engine.engine import Engine
+
+    engine = Engine(data_dir)
+    await engine.start()
+    try:
+        return await COMMANDS[args.command](engine, args)
+    finally:
+        await engine.stop(grace_seconds=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        if args.command in (None, "gui"):
+            from cronium_desktop.app import run_gui
+
+            return run_gui(data_dir)
+        if args.command == "headless":
+            from cronium_desktop.headless import run_headless
+
+            return run_headless(data_dir)
+        return asyncio.run(run_command(data_dir, args))
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        from cronium_desktop.engine.errors import CroniumError
+        from cronium_desktop.engine.secrets import SecretsError
+
+        if args.debug:
+            traceback.print_exc()
+        message = str(error) or type(error).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 2 if isinstance(error, UsageError | CroniumError | SecretsError | ValueError) else 1
