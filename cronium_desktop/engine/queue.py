@@ -36,6 +36,7 @@ class RunQueue:
         self._heap: list[QueueEntry] = []
         self._counter = itertools.count()
         self._running: dict[int, tuple[asyncio.Task[None], int | None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # every execute task, released ones included
         self._timer: asyncio.TimerHandle | None = None
         self._accepting = True
 
@@ -54,7 +55,7 @@ class RunQueue:
 
     async def idle(self, poll_seconds: float = 0.05) -> None:
         """Wait until nothing is queued or running."""
-        while self._heap or self._running:
+        while self._heap or self._running or any(not task.done() for task in self._tasks):
             await asyncio.sleep(poll_seconds)
 
     def __contains__(self, execution_id: int) -> bool:
@@ -115,12 +116,20 @@ class RunQueue:
                 break
             task = asyncio.get_running_loop().create_task(self._execute(entry.execution_id))
             self._running[entry.execution_id] = (task, entry.event_id)
-            task.add_done_callback(lambda _t, eid=entry.execution_id: self._finished(eid))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(lambda done, eid=entry.execution_id: self._task_done(eid, done))
         self._arm_timer()
 
-    def _finished(self, execution_id: int) -> None:
-        self._running.pop(execution_id, None)
-        self.pump()
+    def _task_done(self, execution_id: int, task: asyncio.Task[None]) -> None:
+        running = self._running.get(execution_id)
+        if running is not None and running[0] is task:  # not a later attempt already running again
+            self.release(execution_id)
+
+    def release(self, execution_id: int) -> None:
+        """The execution reached its final state: free its slot (its follow-up actions may go on)."""
+        if self._running.pop(execution_id, None) is not None:
+            self.pump()
 
     def _arm_timer(self) -> None:
         """Wake up when the earliest waiting retry becomes due."""

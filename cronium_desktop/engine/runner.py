@@ -66,12 +66,14 @@ class Runner:
         variables: VariableService,
         select_executor: ExecutorFactory,
         resubmit: Callable[[int, int | None, int, bool, float], None],
+        release: Callable[[int], None],
         after_run: Callable[[int], Awaitable[None]],
     ) -> None:
         self._ctx = ctx
         self._variables = variables
         self._select_executor = select_executor
         self._resubmit = resubmit
+        self._release = release
         self._after_run = after_run
 
     async def execute(self, execution_id: int) -> None:
@@ -106,11 +108,13 @@ class Runner:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
             await asyncio.to_thread(self._record_retry, execution_id, result, delay)
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
+            self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
         finish = asyncio.ensure_future(asyncio.to_thread(self._record_final, execution_id, result, sink))
         notice = await asyncio.shield(finish)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
+        self._release(execution_id)
         self._ctx.bus.publish(notice)
         if not cancelled:
             await self._after_run(execution_id)

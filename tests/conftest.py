@@ -1,0 +1,92 @@
+"""Shared fixtures: a real engine on a temporary data folder, and the CLI as a real subprocess.
+
+Tests run without a keychain unless marked `keychain`: secrets use the passphrase path, which is
+what a server with no Secret Service does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as NoKeyring
+
+from cronium_desktop.engine.engine import Engine
+
+TEST_PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _no_keychain_unless_asked(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("keychain"):
+        yield
+        return
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+async def engine(data_dir: Path) -> AsyncIterator[Engine]:
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start()
+    try:
+        yield engine
+    finally:
+        await engine.stop(grace_seconds=1)
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> object:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs `python -m cronium_desktop` as a user would, on one data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.env = {
+            **os.environ,
+            "CRONIUM_DATA_DIR": str(data_dir),
+            "CRONIUM_PASSPHRASE": TEST_PASSPHRASE,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
+
+    def __call__(self, *args: str, stdin: str | None = None, timeout: float = 60) -> CliResult:
+        process = subprocess.run(
+            [sys.executable, "-m", "cronium_desktop", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+        )
+        return CliResult(process.returncode, process.stdout, process.stderr)
+
+
+@pytest.fixture
+def cli(data_dir: Path) -> Cli:
+    return Cli(data_dir)

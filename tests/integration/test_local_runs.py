@@ -1,0 +1,310 @@
+"""Local runs end to end: real processes, real SQLite, the helpers of every language (SPEC §2, §3)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.notices import LogLines, Notice
+from cronium_desktop.engine.runner import retry_delay
+from cronium_desktop.engine.secrets import MASK
+
+PYTHON_HELPERS = """
+import cronium
+data = cronium.input()
+print("input", data["n"])
+print("seen", cronium.getVariable("counter"))
+cronium.setVariable("counter", str(int(cronium.get_variable("counter") or 0) + data["n"]))
+cronium.set_condition(True)
+event = cronium.event()
+print("event", event["name"], event["type"], event["attempt"], event["execution_id"])
+cronium.output({"doubled": data["n"] * 2})
+"""
+
+NODE_HELPERS = """
+const cronium = require("cronium");
+(async () => {
+  const data = await cronium.input();
+  console.log("input", data.n);
+  console.log("seen", await cronium.getVariable("counter"));
+  await cronium.setVariable("counter", String(Number(await cronium.getVariable("counter") || 0) + data.n));
+  await cronium.setCondition(true);
+  const event = await cronium.event();
+  console.log("event", event.name, event.type, event.attempt, event.execution_id);
+  await cronium.output({ doubled: data.n * 2 });
+})();
+"""
+
+BASH_HELPERS = """
+source cronium.sh
+n=$(cronium_input | python3 -c 'import json,sys; print(json.load(sys.stdin)["n"])')
+echo "input $n"
+echo "seen $(cronium_getVariable counter)"
+cronium_setVariable counter "$(( $(cronium_getVariable counter || echo 0) + n ))"
+cronium_setCondition true
+cronium_event | python3 -c 'import json,sys; e=json.load(sys.stdin); print("event", e["name"], e["type"], e["attempt"], e["execution_id"])'
+cronium_output "{\\"doubled\\": $((n * 2))}"
+"""
+
+
+def is_alive(pid: int) -> bool:
+    """Running, not merely a zombie left for a PID 1 that does not reap (as in containers)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "\nState:\tZ" in status.read_text())
+
+
+async def log_texts(engine: Engine, execution_id: int) -> list[str]:
+    return [line.text for line in await engine.runs.log(execution_id)]
+
+
+@pytest.mark.parametrize(
+    ("language", "script"), [("PYTHON", PYTHON_HELPERS), ("NODEJS", NODE_HELPERS), ("BASH", BASH_HELPERS)]
+)
+async def test_helpers_pass_input_output_variables_condition_and_event(engine: Engine, language: str, script: str) -> None:
+    event_id = await engine.events.create({"name": f"Helpers {language}", "type": language, "content": script})
+
+    first = await engine.runs.wait(await engine.runs.start(event_id, input={"n": 5}))
+    assert first.status == "SUCCESS", await log_texts(engine, first.execution_id)
+    assert first.output == {"doubled": 10}
+    lines = await log_texts(engine, first.execution_id)
+    assert "input 5" in lines
+    assert lines[1] in ("seen None", "seen null", "seen ")  # not set yet, in each language's words
+    assert f"event Helpers {language} {language} 1 {first.execution_id}" in lines
+    assert (await engine.runs.get(first.execution_id)).condition is True
+
+    second = await engine.runs.wait(await engine.runs.start(event_id, input={"n": 2}))
+    assert "seen 5" in await log_texts(engine, second.execution_id)  # variables persist across runs
+    assert (await engine.variables.get("counter")).value == "7"
+
+
+async def test_input_is_an_empty_object_when_nothing_is_passed(engine: Engine) -> None:
+    event_id = await engine.events.create(
+        {"name": "No input", "type": "PYTHON", "content": "import cronium\nprint(repr(cronium.input()))"}
+    )
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert await log_texts(engine, run.execution_id) == ["{}"]
+
+
+async def test_stdout_and_stderr_are_told_apart_in_order(engine: Engine) -> None:
+    script = "echo one\necho two >&2\necho three"
+    event_id = await engine.events.create({"name": "Streams", "type": "BASH", "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    lines = [(line.stream, line.text) for line in await engine.runs.log(run.execution_id)]
+    assert ("stderr", "two") in lines
+    assert [t for s, t in lines if s == "stdout"] == ["one", "three"]
+
+
+async def test_log_lines_stream_live_before_the_run_ends(engine: Engine) -> None:
+    seen: list[tuple[float, str]] = []
+
+    def on_notice(notice: Notice) -> None:
+        if isinstance(notice, LogLines):
+            seen.extend((time.monotonic(), line.text) for line in notice.lines)
+
+    engine.bus.subscribe(on_notice)
+    event_id = await engine.events.create(
+        {"name": "Slow", "type": "BASH", "content": "echo first\nsleep 1\necho second"}
+    )
+    await engine.runs.wait(await engine.runs.start(event_id))
+    first, second = (t for t, text in seen if text in ("first", "second"))
+    assert second - first >= 0.8  # the first line arrived while the script was still sleeping
+
+
+async def test_exit_codes_decide_success_and_failure(engine: Engine) -> None:
+    ok = await engine.events.create({"name": "Ok", "type": "BASH", "content": "exit 0"})
+    bad = await engine.events.create({"name": "Bad", "type": "BASH", "content": "echo oops >&2; exit 7"})
+    assert (await engine.runs.wait(await engine.runs.start(ok))).status == "SUCCESS"
+    failed = await engine.runs.wait(await engine.runs.start(bad))
+    assert (failed.status, failed.exit_code) == ("FAILURE", 7)
+    assert "7" in (failed.error or "")
+
+
+async def test_env_values_reach_the_script(engine: Engine) -> None:
+    event_id = await engine.events.create(
+        {"name": "Env", "type": "PYTHON", "content": "import os\nprint(os.environ['MODE'])", "env": {"MODE": "fast"}}
+    )
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert await log_texts(engine, run.execution_id) == ["fast"]
+
+
+async def test_secret_env_value_is_masked_in_stored_and_streamed_logs(engine: Engine) -> None:
+    streamed: list[str] = []
+    engine.bus.subscribe(lambda n: streamed.extend(l.text for l in n.lines) if isinstance(n, LogLines) else None)
+    event_id = await engine.events.create(
+        {
+            "name": "Secretive",
+            "type": "BASH",
+            "content": 'echo "token is $API_TOKEN"; echo "$API_TOKEN" >&2; exit 1',
+            "env": {"API_TOKEN": "tok-98765-secret"},
+            "secret_env": ["API_TOKEN"],
+        }
+    )
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    stored = await log_texts(engine, run.execution_id)
+    assert f"token is {MASK}" in stored
+    assert MASK in stored
+    assert not any("tok-98765-secret" in text for text in stored + streamed)
+    assert (await engine.events.get(event_id))["env"]["API_TOKEN"] == ""  # never shown back
+    assert (await engine.events.get(event_id, reveal_secrets=True))["env"]["API_TOKEN"] == "tok-98765-secret"
+
+
+async def test_secret_variable_is_masked_when_a_script_prints_it(engine: Engine) -> None:
+    await engine.variables.set("DB_PASSWORD", "hunter2-long", secret=True)
+    event_id = await engine.events.create(
+        {"name": "Leaky", "type": "PYTHON", "content": "import cronium\nprint('pw', cronium.getVariable('DB_PASSWORD'))"}
+    )
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert await log_texts(engine, run.execution_id) == [f"pw {MASK}"]
+
+
+async def test_timeout_kills_grandchildren(engine: Engine, tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    script = f"bash -c 'sleep 60 & echo $! > {pid_file}; wait' &\nwait"
+    event_id = await engine.events.create(
+        {"name": "Hangs", "type": "BASH", "content": script, "timeout_seconds": 1}
+    )
+    started = time.monotonic()
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "TIMEOUT"
+    assert time.monotonic() - started < 8
+    grandchild = int(pid_file.read_text())
+    await asyncio.sleep(0.2)
+    assert not is_alive(grandchild)
+
+
+async def test_timeout_escalates_to_sigkill_when_sigterm_is_ignored(engine: Engine) -> None:
+    script = "trap '' TERM\necho ready\nwhile true; do sleep 0.1; done"
+    event_id = await engine.events.create({"name": "Stubborn", "type": "BASH", "content": script, "timeout_seconds": 0.5})
+    started = time.monotonic()
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    elapsed = time.monotonic() - started
+    assert run.status == "TIMEOUT"
+    assert 5 <= elapsed < 10  # SIGTERM ignored, SIGKILL after the 5 s grace
+
+
+async def test_retries_record_each_attempt_with_growing_backoff(engine: Engine) -> None:
+    event_id = await engine.events.create(
+        {"name": "Flaky", "type": "BASH", "content": "exit 3", "retries": 2, "retry_backoff_seconds": 0.3}
+    )
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    detail = await engine.runs.get(run.execution_id)
+    assert detail.status == "FAILURE"
+    assert [a.number for a in detail.attempts] == [1, 2, 3]
+    gaps = [
+        (later.started_at - earlier.finished_at).total_seconds()
+        for earlier, later in zip(detail.attempts, detail.attempts[1:], strict=False)
+    ]
+    assert 0.25 <= gaps[0] < 0.6
+    assert 0.5 <= gaps[1] < 1.0  # doubled
+
+
+async def test_a_retry_that_succeeds_ends_the_run_as_success(engine: Engine, tmp_path: Path) -> None:
+    marker = tmp_path / "tried"
+    script = f"if [ -e {marker} ]; then echo fine; else touch {marker}; exit 1; fi"
+    event_id = await engine.events.create(
+        {"name": "Second time lucky", "type": "BASH", "content": script, "retries": 1, "retry_backoff_seconds": 0}
+    )
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert (run.status, run.attempt) == ("SUCCESS", 2)
+
+
+def test_backoff_doubles_is_capped_and_jittered() -> None:
+    import random
+
+    rng = random.Random(1)
+    assert 4.5 <= retry_delay(5, 1, rng) <= 5.5
+    assert 9 <= retry_delay(5, 2, rng) <= 11
+    assert 18 <= retry_delay(5, 3, rng) <= 22
+    assert retry_delay(5, 20, rng) <= 3600 * 1.1
+
+
+async def test_missing_interpreter_fails_with_how_to_fix_it(engine: Engine) -> None:
+    engine.settings.set("interpreters", {"PYTHON": "python-that-does-not-exist"})
+    event_id = await engine.events.create({"name": "No python", "type": "PYTHON", "content": "print(1)"})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "FAILURE"
+    assert "python-that-does-not-exist" in (run.error or "")
+    assert "Settings" in (run.error or "")
+
+
+async def test_output_over_ten_megabytes_is_refused_with_a_clear_log_line(engine: Engine) -> None:
+    script = "source cronium.sh\nhead -c 11000000 /dev/zero | tr '\\0' a | sed 's/^/\"/;s/$/\"/' > \"$CRONIUM_RUN_DIR/output.json\""
+    event_id = await engine.events.create({"name": "Huge", "type": "BASH", "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "FAILURE"
+    assert run.output is None
+    assert any("10 MB" in text for text in await log_texts(engine, run.execution_id))
+
+
+async def test_python_helper_refuses_oversized_output(engine: Engine) -> None:
+    script = "import cronium\ncronium.output('x' * (11 * 1024 * 1024))"
+    event_id = await engine.events.create({"name": "Huge py", "type": "PYTHON", "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "FAILURE"
+    assert any("over the 10 MB limit" in text for text in await log_texts(engine, run.execution_id))
+
+
+async def test_run_is_recorded_pending_before_it_starts(engine: Engine) -> None:
+    event_id = await engine.events.create({"name": "Quick", "type": "BASH", "content": "true"})
+    execution_id = await engine.runs.start(event_id)
+    assert (await engine.runs.summary(execution_id)).status in ("PENDING", "RUNNING")
+    await engine.runs.wait(execution_id)
+
+
+async def test_cancel_stops_a_running_run(engine: Engine) -> None:
+    event_id = await engine.events.create({"name": "Long", "type": "BASH", "content": "echo go; sleep 30"})
+    execution_id = await engine.runs.start(event_id)
+    await asyncio.sleep(0.5)
+    assert await engine.runs.cancel(execution_id)
+    run = await engine.runs.wait(execution_id, timeout=10)
+    assert run.status == "CANCELLED"
+
+
+async def test_duplicate_names_are_refused_case_insensitively(engine: Engine) -> None:
+    await engine.events.create({"name": "Nightly", "type": "BASH", "content": "true"})
+    with pytest.raises(ValidationError) as caught:
+        await engine.events.create({"name": "NIGHTLY", "type": "BASH", "content": "true"})
+    assert caught.value.field == "name"
+    assert len(await engine.events.list()) == 1
+
+
+async def test_remote_event_needs_servers_that_exist(engine: Engine) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await engine.events.create(
+            {"name": "Far", "type": "BASH", "content": "true", "run_location": "REMOTE", "servers": ["db1"]}
+        )
+    assert caught.value.field == "servers"
+    assert "db1" in caught.value.message
+    assert await engine.events.list() == []
+
+
+async def test_clone_copies_everything_but_the_name_and_status(engine: Engine) -> None:
+    event_id = await engine.events.create(
+        {"name": "Original", "type": "BASH", "content": "echo $K", "env": {"K": "v"}, "status": "ACTIVE",
+         "secret_env": ["S"]}
+    )
+    await engine.events.update(event_id, {**(await engine.events.get(event_id)), "env": {"K": "v", "S": "shh-value"}})
+    clone_id = await engine.events.clone(event_id)
+    clone = await engine.events.get(clone_id, reveal_secrets=True)
+    assert clone["name"] == "Original (copy)"
+    assert clone["status"] == "DRAFT"
+    assert clone["env"] == {"K": "v", "S": "shh-value"}
+
+
+async def test_updating_with_an_empty_secret_keeps_the_stored_value(engine: Engine) -> None:
+    event_id = await engine.events.create(
+        {"name": "Keeps", "type": "BASH", "content": "true", "env": {"T": "keep-me"}, "secret_env": ["T"]}
+    )
+    shown = await engine.events.get(event_id)
+    await engine.events.update(event_id, {**shown, "description": "edited"})
+    assert (await engine.events.get(event_id, reveal_secrets=True))["env"]["T"] == "keep-me"

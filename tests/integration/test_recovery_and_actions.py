@@ -1,0 +1,163 @@
+"""Crash recovery (SPEC §2) and conditional RUN_EVENT actions (SPEC §4)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cronium_desktop.engine.actions import MAX_CHAIN_DEPTH
+from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.runs import INTERRUPTED
+from tests.conftest import TEST_PASSPHRASE, Cli
+
+
+async def wait_for_status(engine: Engine, status: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(run.status == status for run in await engine.runs.list()):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no run reached {status} in {timeout} s")
+
+
+async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, cli: Cli) -> None:
+    observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await observer.start()
+    await observer.events.create({"name": "Long", "type": "BASH", "content": "echo started; sleep 60"})
+    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await wait_for_status(observer, "RUNNING")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    await observer.stop()
+
+    restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await restarted.start(scheduler=True)
+    try:
+        [run] = await restarted.runs.list()
+        assert run.status == "FAILURE"
+        assert run.error == INTERRUPTED
+        detail = await restarted.runs.get(run.execution_id)
+        assert detail.attempts[-1].error == INTERRUPTED
+    finally:
+        await restarted.stop(grace_seconds=1)
+
+
+async def test_interrupted_run_with_retries_left_is_retried_at_next_start(data_dir: Path) -> None:
+    first = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await first.start()
+    event_id = await first.events.create(
+        {"name": "Resilient", "type": "BASH", "content": "echo attempt done", "retries": 1, "retry_backoff_seconds": 0}
+    )
+    # Leave a run exactly as a crash would: recorded RUNNING with its first attempt open.
+    from cronium_desktop.engine.store.models import Attempt, Execution
+
+    with first.ctx.db.write() as session:
+        execution = Execution(event_id=event_id, event_name="Resilient", trigger="MANUAL", status="RUNNING",
+                              max_attempts=2, started_at=None)
+        session.add(execution)
+        session.flush()
+        session.add(Attempt(execution_id=execution.id, number=1, status="RUNNING"))
+        execution_id = execution.id
+    await first.stop()
+
+    second = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await second.start(scheduler=True)
+    try:
+        run = await second.runs.wait(execution_id, timeout=15)
+        assert (run.status, run.attempt) == ("SUCCESS", 2)
+        detail = await second.runs.get(execution_id)
+        assert [(a.number, a.status) for a in detail.attempts] == [(1, "FAILURE"), (2, "SUCCESS")]
+    finally:
+        await second.stop(grace_seconds=1)
+
+
+async def test_pending_runs_run_at_next_start(data_dir: Path) -> None:
+    first = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await first.start()
+    event_id = await first.events.create({"name": "Queued", "type": "BASH", "content": "echo ran"})
+    from cronium_desktop.engine.store.models import Execution
+
+    with first.ctx.db.write() as session:
+        execution = Execution(event_id=event_id, event_name="Queued", trigger="SCHEDULE", status="PENDING")
+        session.add(execution)
+        session.flush()
+        execution_id = execution.id
+    await first.stop()
+
+    second = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await second.start(scheduler=True)
+    try:
+        assert (await second.runs.wait(execution_id, timeout=15)).status == "SUCCESS"
+    finally:
+        await second.stop(grace_seconds=1)
+
+
+async def test_run_event_action_passes_output_as_input(engine: Engine) -> None:
+    await engine.events.create(
+        {"name": "Load", "type": "PYTHON", "content": "import cronium\ncronium.output({'loaded': cronium.input()['rows']})"}
+    )
+    extract = await engine.events.create(
+        {
+            "name": "Extract",
+            "type": "PYTHON",
+            "content": "import cronium\ncronium.output({'rows': 42})",
+            "conditional_actions": [
+                {"on": "ON_SUCCESS", "action": "RUN_EVENT", "event": "Load"},
+                {"on": "ON_FAILURE", "action": "RUN_EVENT", "event": "Load"},
+            ],
+        }
+    )
+    first = await engine.runs.wait(await engine.runs.start(extract))
+    await engine.runs.idle()
+    runs = await engine.runs.list()
+    assert [r.event for r in runs] == ["Load", "Extract"]  # ON_FAILURE did not fire
+    load = await engine.runs.get(runs[0].execution_id)
+    assert (load.trigger, load.input, load.output) == ("ACTION", {"rows": 42}, {"loaded": 42})
+    assert load.parent_execution_id == first.execution_id
+
+
+async def test_on_condition_and_always_actions_follow_the_run(engine: Engine) -> None:
+    await engine.events.create({"name": "Target", "type": "BASH", "content": "true"})
+    source = await engine.events.create(
+        {
+            "name": "Source",
+            "type": "PYTHON",
+            "content": "import cronium, sys\ncronium.setCondition(True)\nsys.exit(1)",
+            "conditional_actions": [
+                {"on": "ON_CONDITION", "action": "RUN_EVENT", "event": "Target"},
+                {"on": "ALWAYS", "action": "RUN_EVENT", "event": "Target"},
+                {"on": "ON_SUCCESS", "action": "RUN_EVENT", "event": "Target"},
+            ],
+        }
+    )
+    await engine.runs.wait(await engine.runs.start(source))
+    await engine.runs.idle()
+    assert [r.event for r in await engine.runs.list()].count("Target") == 2
+
+
+async def test_run_event_chain_deeper_than_twenty_is_stopped(engine: Engine) -> None:
+    loop_id = await engine.events.create({"name": "Ouroboros", "type": "BASH", "content": "true"})
+    spec = await engine.events.get(loop_id)
+    spec["conditional_actions"] = [{"on": "ALWAYS", "action": "RUN_EVENT", "event": "Ouroboros"}]
+    await engine.events.update(loop_id, spec)
+    await engine.runs.start(loop_id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        await engine.runs.idle()
+        runs = await engine.runs.list(limit=100)
+        if len(runs) >= MAX_CHAIN_DEPTH + 1 and all(r.status == "SUCCESS" for r in runs):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.3)
+    runs = await engine.runs.list(limit=100)
+    assert len(runs) == MAX_CHAIN_DEPTH + 1  # the first run plus twenty chained ones
+    last = runs[0]
+    texts = [line.text for line in await engine.runs.log(last.execution_id)]
+    assert any("deeper than 20" in text for text in texts)

@@ -1,0 +1,110 @@
+"""Every field rule of SPEC §1: bad input names its field and says why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.validation import FILE_EVENT_KEYS, normalize_event
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"name": "Backup", "type": "BASH", "content": "echo hi"}
+    base.update(changes)
+    return base
+
+
+def refused(data: dict[str, Any], **kwargs: Any) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        normalize_event(data, **kwargs)
+    return caught.value
+
+
+def test_defaults_follow_the_spec() -> None:
+    spec = normalize_event(event())
+    assert spec["status"] == "DRAFT"
+    assert spec["trigger"] == "MANUAL"
+    assert spec["run_location"] == "LOCAL"
+    assert spec["timeout_seconds"] == 3600
+    assert spec["retries"] == 0
+    assert spec["retry_backoff_seconds"] == 5
+    assert spec["overlap"] == "SKIP"
+    assert spec["misfire"] == "RUN_ONCE"
+    assert spec["priority"] == "NORMAL"
+    assert spec["max_executions"] == 0
+    assert spec["reset_counter_on_activate"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"name": ""}, "name", "required"),
+        ({"name": "x" * 201}, "name", "200"),
+        ({"type": "RUBY"}, "type", "BASH"),
+        ({"content": "  \n"}, "content", "empty"),
+        ({"status": "RUNNING"}, "status", "ACTIVE"),
+        ({"trigger": "SCHEDULE"}, "schedule", "needs"),
+        ({"trigger": "SCHEDULE", "schedule": {"cron": "61 * * * *"}}, "schedule.cron", "does not parse"),
+        ({"schedule": {"cron": "* * *"}}, "schedule.cron", "3 fields"),
+        ({"schedule": {"cron": "0 9 * * 8"}}, "schedule.cron", "day of week"),
+        ({"schedule": {"every": 0, "unit": "MINUTES"}}, "schedule.every", "at least 1"),
+        ({"schedule": {"every": 5, "unit": "FORTNIGHTS"}}, "schedule.unit", "MINUTES"),
+        ({"schedule": {"every": 5}}, "schedule", "unexpected keys"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "unknown timezone"),
+        ({"start_time": "yesterday"}, "start_time", "ISO 8601"),
+        ({"start_time": "2026-05-01T10:00:00", "end_time": "2026-04-01T10:00:00"}, "end_time", "after"),
+        ({"max_executions": -1}, "max_executions", "at least 0"),
+        ({"retries": 11}, "retries", "between 0 and 10"),
+        ({"retries": True}, "retries", "whole number"),
+        ({"retry_backoff_seconds": -1}, "retry_backoff_seconds", "at least"),
+        ({"timeout_seconds": 0}, "timeout_seconds", "more than"),
+        ({"run_location": "MOON"}, "run_location", "LOCAL"),
+        ({"run_location": "REMOTE"}, "servers", "at least one server"),
+        ({"servers": ["a", "A"], "run_location": "REMOTE"}, "servers", "twice"),
+        ({"overlap": "MAYBE"}, "overlap", "SKIP"),
+        ({"misfire": "ALL"}, "misfire", "RUN_ONCE"),
+        ({"priority": "URGENT"}, "priority", "CRITICAL"),
+        ({"env": {"1BAD": "x"}}, "env.1BAD", "environment variable name"),
+        ({"env": {"GOOD": 3}}, "env.GOOD", "string"),
+        ({"tags": ["ok", ""]}, "tags", "1–50"),
+        ({"type": "HTTP_REQUEST", "content": ""}, "http", "method and a URL"),
+        ({"type": "HTTP_REQUEST", "http": {"method": "GET", "url": "ftp://x"}}, "http.url", "http://"),
+        ({"type": "HTTP_REQUEST", "http": {"url": "http://x", "expected_status": [99]}}, "http.expected_status", "100–599"),
+        ({"type": "TOOL_ACTION", "content": ""}, "tool_action", "needs a tool"),
+        ({"http": {"url": "http://x"}}, "http", "only HTTP_REQUEST"),
+        ({"conditional_actions": [{"on": "ON_WEEKDAYS", "action": "RUN_EVENT", "event": "x"}]},
+         "conditional_actions[0].on", "ON_SUCCESS"),
+        ({"conditional_actions": [{"on": "ALWAYS", "action": "RUN_EVENT"}]}, "conditional_actions[0].event", "required"),
+        ({"conditional_actions": [{"on": "ALWAYS", "action": "SEND_MESSAGE", "body": "x"}]},
+         "conditional_actions[0].tool", "required"),
+        ({"conditional_actions": [{"on": "ALWAYS", "action": "RUN_EVENT", "event": "x", "when": 1}]},
+         "conditional_actions[0].when", "unknown key"),
+        ({"colour": "blue"}, "colour", "unknown key"),
+    ],
+)
+def test_bad_field_is_named_with_the_reason(changes: dict[str, Any], field: str, words: str) -> None:
+    error = refused(event(**changes))
+    assert error.field == field
+    assert words in error.message
+
+
+def test_file_form_refuses_keys_only_the_editor_knows() -> None:
+    error = refused(event(reset_counter_on_activate=False), allowed_keys=FILE_EVENT_KEYS)
+    assert error.field == "reset_counter_on_activate"
+
+
+def test_start_time_without_offset_is_read_in_the_event_timezone() -> None:
+    spec = normalize_event(event(timezone="Europe/Berlin", start_time="2026-07-01T10:00:00"))
+    assert spec["start_time"].isoformat() == "2026-07-01T08:00:00"  # stored as UTC
+
+
+def test_six_field_cron_and_aliases_are_accepted() -> None:
+    assert normalize_event(event(schedule={"cron": "*/10 * * * * *"}))["schedule"] == {"cron": "*/10 * * * * *"}
+    assert normalize_event(event(schedule={"cron": "@daily"}))["schedule"] == {"cron": "@daily"}
+
+
+def test_secret_env_names_join_env_with_empty_values() -> None:
+    spec = normalize_event(event(secret_env=["TOKEN"]))
+    assert spec["env"] == {"TOKEN": ""}
