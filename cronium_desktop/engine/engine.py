@@ -84,7 +84,9 @@ class Engine:
         def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
             queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
 
-        runner_holder["runner"] = Runner(self.ctx, self.variables, self._select_executor, resubmit, self.actions.after_run)
+        runner_holder["runner"] = Runner(
+            self.ctx, self.variables, self._select_executor, resubmit, queue.release, self.actions.after_run
+        )
         self._started = True
         if scheduler:
             for execution_id, event_id, priority, exclusive, delay in await self.runs.recover():
