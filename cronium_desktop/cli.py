@@ -78,14 +78,18 @@ def print_table(rows: list[list[str]], headers: list[str]) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The options work before or after the command; after it, they must not reset what came before.
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CRONIUM_DATA_DIR or the user data folder)")
+    top.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CRONIUM_DATA_DIR or the user data folder)")
-    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="data folder")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
 
     parser = _Parser(
         prog=APP_NAME,
         description="Schedule and run scripts, HTTP requests and notifications; chain them into workflows.",
-        parents=[common],
+        parents=[top],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -1,0 +1,70 @@
+"""Per-run overhead of a trivial local BASH run, beside a bare subprocess in the same process.
+
+Prints the median time from `runs.start()` to the script's first instruction, the median total
+per run (start → final state recorded), and the median of a bare
+`asyncio.create_subprocess_exec("bash", "-c", "true")`. Target: total ≤ 1.5 × bare + 15 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cronium_desktop.engine.engine import Engine  # noqa: E402
+
+RUNS = 60
+
+
+async def bare() -> list[float]:
+    samples = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec("bash", "-c", "true")
+        await process.wait()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def ours(data_dir: Path) -> tuple[list[float], list[float]]:
+    engine = Engine(data_dir)
+    await engine.start()
+    event_id = await engine.events.create({"name": "Trivial", "type": "BASH", "content": "echo $EPOCHREALTIME"})
+    to_start, totals = [], []
+    for index in range(RUNS + 5):
+        wall, started = time.time(), time.perf_counter()
+        execution_id = await engine.runs.start(event_id)
+        await engine.runs.wait(execution_id)
+        total = time.perf_counter() - started
+        [line] = await engine.runs.log(execution_id)
+        if index >= 5:  # warm-up
+            to_start.append(float(line.text) - wall)
+            totals.append(total)
+    await engine.stop()
+    return to_start, totals
+
+
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:7.1f} ms (p90 {sorted(values)[int(len(values) * 0.9)] * 1000:.1f})"
+
+
+async def main() -> None:
+    bare_samples = await bare()
+    with tempfile.TemporaryDirectory() as folder:
+        to_start, totals = await ours(Path(folder))
+    bare_median = statistics.median(bare_samples)
+    target = 1.5 * bare_median + 0.015
+    print(f"bare create_subprocess_exec bash -c true : {ms(bare_samples)}")
+    print(f"cronium: run() → script starts             : {ms(to_start)}")
+    print(f"cronium: run() → final state recorded      : {ms(totals)}")
+    verdict = "meets" if statistics.median(totals) <= target else "misses"
+    print(f"target total ≤ 1.5 × bare + 15 ms = {target * 1000:.1f} ms → {verdict} the target")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
