@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import insert, select
 
@@ -18,6 +18,9 @@ from cronium_desktop.engine.events import utcnow
 from cronium_desktop.engine.notices import LogLineNotice, LogLines, Message
 from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution, LogLine
 from cronium_desktop.engine.variables import VariableService
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.runs import RunService
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,6 @@ def action_matches(on: str, status: str, condition: bool) -> bool:
     return False
 
 
-class Starter(Protocol):
-    async def start(self, event: int | str, input: Any = None, trigger: str = "MANUAL", **kwargs: Any) -> int: ...
-
-
 class MessageSender(Protocol):
     async def send_conditional_message(
         self, tool_id: int, subject_template: str, body_template: str, scope: dict[str, Any]
@@ -50,7 +49,7 @@ class MessageSender(Protocol):
 
 
 class ConditionalActions:
-    def __init__(self, ctx: EngineContext, runs: Starter, variables: VariableService) -> None:
+    def __init__(self, ctx: EngineContext, runs: RunService, variables: VariableService) -> None:
         self._ctx = ctx
         self._runs = runs
         self._variables = variables

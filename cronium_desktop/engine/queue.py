@@ -8,12 +8,14 @@ oldest entry whose time has come (retries wait for their backoff) and whose even
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class QueueEntry:
 
 
 class RunQueue:
-    def __init__(self, limit: Callable[[], int], execute: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(self, limit: Callable[[], int], execute: Callable[[int], Coroutine[Any, Any, None]]) -> None:
         self._limit = limit
         self._execute = execute
         self._heap: list[QueueEntry] = []
@@ -114,11 +116,11 @@ class RunQueue:
             entry = self.claim_next()
             if entry is None:
                 break
-            task = asyncio.get_running_loop().create_task(self._execute(entry.execution_id))
+            task: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._execute(entry.execution_id))
             self._running[entry.execution_id] = (task, entry.event_id)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            task.add_done_callback(lambda done, eid=entry.execution_id: self._task_done(eid, done))
+            task.add_done_callback(functools.partial(self._task_done, entry.execution_id))
         self._arm_timer()
 
     def _task_done(self, execution_id: int, task: asyncio.Task[None]) -> None:

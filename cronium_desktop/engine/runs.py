@@ -7,6 +7,7 @@ and applies the event's overlap policy and max_executions counter in one place.
 from __future__ import annotations
 
 import asyncio
+import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -287,7 +288,7 @@ class RunService:
         since: datetime | None = None,
         limit: int = 200,
         workflow_execution_id: int | None = None,
-    ) -> list[RunSummary]:
+    ) -> builtins.list[RunSummary]:
         with self._ctx.db.read() as session:
             query = select(Execution).order_by(Execution.id.desc()).limit(limit)
             if event is not None:
@@ -323,7 +324,7 @@ class RunService:
             )
 
     @in_thread
-    def log(self, execution_id: int, after_id: int = 0, limit: int | None = None) -> list[LogRecord]:
+    def log(self, execution_id: int, after_id: int = 0, limit: int | None = None) -> builtins.list[LogRecord]:
         with self._ctx.db.read() as session:
             query = (
                 select(LogLine.id, LogLine.attempt, LogLine.ts, LogLine.stream, LogLine.text, LogLine.server)
@@ -337,14 +338,14 @@ class RunService:
     # -- recovery ----------------------------------------------------------------------------------------
 
     @in_thread
-    def recover(self) -> list[tuple[int, int | None, int, bool, float]]:
+    def recover(self) -> builtins.list[tuple[int, int | None, int, bool, float]]:
         """After a stop: RUNNING runs fail as interrupted (retried if they have attempts left);
         PENDING runs are returned to be queued again. Call only when this process owns the data folder."""
         from datetime import timedelta
 
         from cronium_desktop.engine.runner import retry_delay
 
-        to_queue: list[tuple[int, int | None, int, bool, float]] = []
+        to_queue: builtins.list[tuple[int, int | None, int, bool, float]] = []
         now = utcnow()
         with self._ctx.db.write() as session:
             for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING")):

@@ -139,7 +139,7 @@ async def test_env_values_reach_the_script(engine: Engine) -> None:
 
 async def test_secret_env_value_is_masked_in_stored_and_streamed_logs(engine: Engine) -> None:
     streamed: list[str] = []
-    engine.bus.subscribe(lambda n: streamed.extend(l.text for l in n.lines) if isinstance(n, LogLines) else None)
+    engine.bus.subscribe(lambda n: streamed.extend(line.text for line in n.lines) if isinstance(n, LogLines) else None)
     event_id = await engine.events.create(
         {
             "name": "Secretive",
