@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +27,22 @@ def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-d
     cursor.close()
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?([\w-]+|None)['\"]?", re.MULTILINE)
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration: the one no other migration builds on (read from the files)."""
+    revisions, parents = set(), set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        found = dict(match.groups() for match in _REVISION.finditer(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision"))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else ""
+
+
 class Database:
     """Owns the SQLAlchemy engine and hands out sessions.
 
@@ -43,7 +62,13 @@ class Database:
         self._write_lock = threading.RLock()
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision.
+
+        Alembic takes a noticeable part of a CLI command's start-up, so it is loaded only when the
+        file is not already at the newest revision.
+        """
+        if self._current_revision() == head_revision():
+            return
         from alembic import command
         from alembic.config import Config
 
@@ -52,6 +77,16 @@ class Database:
         config.attributes["connection_engine"] = self.engine
         with self._write_lock:
             command.upgrade(config, "head")
+
+    def _current_revision(self) -> str | None:
+        if not self.path.exists():
+            return None
+        try:
+            with sqlite3.connect(self.path, timeout=15) as connection:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
