@@ -18,7 +18,9 @@ from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
+from cronium_desktop.engine.executors.http import HttpExecutor
 from cronium_desktop.engine.executors.local import LocalExecutor
+from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
 from cronium_desktop.engine.notices import NoticeBus
 from cronium_desktop.engine.queue import RunQueue
@@ -27,6 +29,7 @@ from cronium_desktop.engine.runs import RunService
 from cronium_desktop.engine.secrets import SecretStore
 from cronium_desktop.engine.settings import Settings
 from cronium_desktop.engine.store.db import Database
+from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
@@ -52,8 +55,10 @@ class Engine:
         self.variables = VariableService(self.ctx)
         self._local = LocalExecutor()
         self._extra_executors: dict[str, Executor] = {}
+        self.tools = ToolService(self.ctx)
+        self.register_executor("HTTP_REQUEST", HttpExecutor())
+        self.register_executor("TOOL_ACTION", ToolExecutor(self.tools))
         self.servers: Any = None
-        self.tools: Any = None
         self.workflows: Any = None
         self.scheduler: Any = None
         self.files = FileService(self.ctx, self.events)
@@ -79,6 +84,7 @@ class Engine:
         self._queue = RunQueue(lambda: int(self.settings.get("concurrency")), execute)
         self.runs = RunService(self.ctx, self.events, self._queue)
         self.actions = ConditionalActions(self.ctx, self.runs, self.variables)
+        self.actions.messages = self.tools
         queue = self._queue
 
         def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:

@@ -239,6 +239,10 @@ class EventService:
             actions.append(action)
         event.actions = actions
 
+        if spec["tool_action"] is not None:
+            spec["tool_action"]["params"] = self._check_tool_action(session, spec["tool_action"])
+            event.tool_action = spec["tool_action"]
+
         secrets = self._ctx.secrets
         stored = set(secrets.owners(session, f"event:{event.id}:env:"))
         wanted = {secret_env_owner(event.id, name) for name in spec["secret_env"]}
@@ -248,6 +252,18 @@ class EventService:
             value = spec["env"].get(name, "")
             if value:  # an empty value keeps what is stored (the editor never sees secrets)
                 secrets.put(session, secret_env_owner(event.id, name), value)
+
+    @staticmethod
+    def _check_tool_action(session: Session, action: dict[str, Any]) -> dict[str, Any]:
+        """The tool exists, offers the action, and the parameters fit its declaration."""
+        from cronium_desktop.engine.tools.base import validate_params
+        from cronium_desktop.engine.tools.registry import find_action
+
+        tool = session.scalar(select(Tool).where(func.lower(Tool.name) == action["tool"].lower()))
+        if tool is None:
+            raise ValidationError("tool_action.tool", f"no tool credential named {action['tool']!r}; add it in Tools first.")
+        declared = find_action(tool.type, action["action"], "tool_action.action")
+        return validate_params(declared, action["params"], "tool_action.params")
 
     @staticmethod
     def _activated(event: Event) -> None:

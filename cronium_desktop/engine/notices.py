@@ -130,6 +130,13 @@ class VariablesChanged(Notice):
 
 
 @dataclass(frozen=True)
+class ToolsChanged(Notice):
+    """Tool credentials were added, edited or deleted."""
+
+    tool_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Message(Notice):
     """Something the user should hear about that is not tied to a run."""
 

@@ -24,7 +24,6 @@ MISFIRES = ("RUN_ONCE", "SKIP")
 PRIORITIES = ("LOW", "NORMAL", "HIGH", "CRITICAL")
 ACTION_TRIGGERS = ("ON_SUCCESS", "ON_FAILURE", "ALWAYS", "ON_CONDITION")
 ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE")
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TIMEOUT_SECONDS = 7 * 86400
@@ -126,32 +125,10 @@ def _string_list(data: dict[str, Any], field: str, max_length: int) -> list[str]
 
 
 def normalize_http(http: Any, field: str = "http") -> dict[str, Any]:
-    if not isinstance(http, dict):
-        raise ValidationError(field, 'must be {"method", "url", "headers", "body", "expected_status"}.')
-    unknown = set(http) - {"method", "url", "headers", "body", "expected_status"}
-    if unknown:
-        raise ValidationError(f"{field}.{sorted(unknown)[0]}", "unknown key.")
-    method = str(http.get("method") or "GET").upper()
-    if method not in HTTP_METHODS:
-        raise ValidationError(f"{field}.method", f"must be one of {', '.join(HTTP_METHODS)}, not {method!r}.")
-    url = http.get("url")
-    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
-        raise ValidationError(f"{field}.url", f"must be an http:// or https:// URL, not {url!r}.")
-    headers = http.get("headers") or {}
-    if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-    ):
-        raise ValidationError(f"{field}.headers", "must map header names to string values.")
-    body = http.get("body")
-    if body is not None and not isinstance(body, str | dict | list):
-        raise ValidationError(f"{field}.body", "must be a string, a JSON object or a JSON list.")
-    expected = http.get("expected_status")
-    if expected is not None:
-        if not isinstance(expected, list) or not expected or not all(
-            isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599 for code in expected
-        ):
-            raise ValidationError(f"{field}.expected_status", "must be null (any 2xx) or a list of status codes 100–599.")
-    return {"method": method, "url": url, "headers": headers, "body": body, "expected_status": expected}
+    # The HTTP executor owns the request rules; it is loaded only for events that need it.
+    from cronium_desktop.engine.executors.http import validate_http
+
+    return validate_http(http, field)
 
 
 def normalize_tool_action(action: Any, field: str = "tool_action") -> dict[str, Any]:

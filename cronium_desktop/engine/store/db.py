@@ -35,7 +35,7 @@ def head_revision() -> str:
     """The newest migration: the one no other migration builds on (read from the files)."""
     revisions, parents = set(), set()
     for path in (_MIGRATIONS / "versions").glob("*.py"):
-        found = dict(match.groups() for match in _REVISION.finditer(path.read_text(encoding="utf-8")))
+        found: dict[str, str] = {key: value for key, value in (m.groups() for m in _REVISION.finditer(path.read_text(encoding="utf-8")))}
         if "revision" in found:
             revisions.add(found["revision"])
             parents.add(found.get("down_revision"))
