@@ -23,9 +23,11 @@ from cronium_desktop.engine.executors.local import LocalExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
 from cronium_desktop.engine.notices import NoticeBus
+from cronium_desktop.engine.lock import FolderLock
 from cronium_desktop.engine.queue import RunQueue
 from cronium_desktop.engine.runner import Runner
 from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
 from cronium_desktop.engine.settings import Settings
 from cronium_desktop.engine.store.db import Database
@@ -60,7 +62,8 @@ class Engine:
         self.register_executor("TOOL_ACTION", ToolExecutor(self.tools))
         self.servers: Any = None
         self.workflows: Any = None
-        self.scheduler: Any = None
+        self.scheduler: Scheduler | None = None
+        self._lock = FolderLock(data_dir)
         self.files = FileService(self.ctx, self.events)
         self._started = False
         self._queue: RunQueue | None = None
@@ -93,17 +96,34 @@ class Engine:
         runner_holder["runner"] = Runner(
             self.ctx, self.variables, self._select_executor, resubmit, queue.release, self.actions.after_run
         )
+        if scheduler:
+            self._lock.acquire()  # raises FolderLocked naming the running scheduler's PID
         self._started = True
         if scheduler:
             for execution_id, event_id, priority, exclusive, delay in await self.runs.recover():
                 queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
+            self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
+            await self.scheduler.start()
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Wait up to `grace_seconds` for running runs, then cancel them (CANCELLED)."""
+        """Stop firing schedules, wait up to `grace_seconds` for running runs, then cancel them."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+            self.scheduler = None
         if self._queue is not None:
             await self._queue.stop(grace_seconds)
         self._started = False
+        self._lock.release()
         self.ctx.db.close()
+
+    @property
+    def owns_data_folder(self) -> bool:
+        """True when this process runs the scheduler for the data folder."""
+        return self._lock.held
+
+    async def _start_workflow(self, workflow_id: int, trigger: str) -> None:
+        if self.workflows is not None:
+            await self.workflows.run(workflow_id, trigger=trigger)
 
     def register_executor(self, key: str, executor: Executor) -> None:
         """Executors beyond local processes: "HTTP_REQUEST", "TOOL_ACTION", "REMOTE", "CONTAINER"."""

@@ -8,7 +8,7 @@ not APScheduler's Monday-first numbering, so they are translated to day names he
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -84,6 +84,66 @@ def _translate_day_of_week(field_text: str, expression: str) -> str:
                 end = 6
         days.update(d % 7 for d in range(start, end + 1, step))
     return ",".join(_DAY_NAMES[d] for d in sorted(days))
+
+
+class WallClockCronTrigger(BaseTrigger):
+    """A cron schedule read on the wall clock of `timezone`, correct across DST changes.
+
+    APScheduler 3's CronTrigger with zoneinfo zones fires a fixed time twice on the day clocks go
+    back and can step backwards in the repeated hour. Here the cron fields are matched against
+    naive wall-clock times (as if the zone had no DST) and each match is then placed in the zone:
+    a time that does not exist (spring forward) runs at the first instant after the gap, a time that
+    exists twice (fall back) runs once, at its first occurrence. Fire times only move forward.
+    """
+
+    def __init__(self, expression: str, timezone: tzinfo) -> None:
+        self.expression = expression
+        self.timezone = timezone
+        self._wall = cron_trigger(expression, UTC)  # UTC has no DST: a plain wall-clock calendar
+
+    def _wall_time(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.timezone).replace(tzinfo=UTC)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        search = self._wall_time(now)
+        if previous_fire_time is not None:
+            search = max(search, self._wall_time(previous_fire_time) + timedelta(microseconds=1))
+        for _ in range(1000):
+            wall = self._wall.get_next_fire_time(None, search)
+            if wall is None:
+                return None
+            naive = wall.replace(tzinfo=None)
+            for fold in (0, 1):
+                fire = naive.replace(tzinfo=self.timezone, fold=fold)
+                if fire.astimezone(UTC) >= now.astimezone(UTC) and (
+                    previous_fire_time is None or fire.astimezone(UTC) > previous_fire_time.astimezone(UTC)
+                ):
+                    return fire
+            search = wall + timedelta(microseconds=1)
+        return None
+
+    def __str__(self) -> str:
+        return f"cron[{self.expression}] in {self.timezone}"
+
+
+class WindowTrigger(BaseTrigger):
+    """No fire before `start` or after `end` (SPEC §1 start_time / end_time)."""
+
+    def __init__(self, inner: BaseTrigger, start: datetime | None, end: datetime | None) -> None:
+        self.inner = inner
+        self.start = start
+        self.end = end
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        if self.start is not None and now < self.start:
+            now = self.start
+        fire = self.inner.get_next_fire_time(previous_fire_time, now)
+        if fire is None or (self.end is not None and fire > self.end):
+            return None
+        return fire
+
+    def __str__(self) -> str:
+        return f"{self.inner} between {self.start} and {self.end}"
 
 
 def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
@@ -178,12 +238,22 @@ def validate_schedule(schedule: Any, timezone: tzinfo) -> dict[str, Any] | None:
 
 
 def build_trigger(
-    schedule: dict[str, Any], timezone_name: str | None, anchor: datetime | None = None
+    schedule: dict[str, Any],
+    timezone_name: str | None,
+    anchor: datetime | None = None,
+    start_time: datetime | None = None,
+    end_time: datetime | None = None,
 ) -> BaseTrigger:
+    """The trigger for a schedule spec: aware `anchor`, `start_time` and `end_time` (or None)."""
     timezone = zone(timezone_name)
+    inner: BaseTrigger
     if "cron" in schedule:
-        return cron_trigger(schedule["cron"], timezone)
-    return interval_trigger(schedule["every"], schedule["unit"], timezone, anchor)
+        inner = WallClockCronTrigger(schedule["cron"], timezone)
+    else:
+        inner = interval_trigger(schedule["every"], schedule["unit"], timezone, anchor or start_time)
+    if start_time is None and end_time is None:
+        return inner
+    return WindowTrigger(inner, start_time, end_time)
 
 
 def next_runs(
@@ -197,15 +267,13 @@ def next_runs(
 ) -> list[datetime]:
     """The next `count` fire times (aware, in the schedule's zone), honouring start/end."""
     timezone = zone(timezone_name)
-    trigger = build_trigger(schedule, timezone_name, anchor)
+    trigger = build_trigger(schedule, timezone_name, anchor, start_time, end_time)
     now = (after or datetime.now(timezone)).astimezone(timezone)
-    if start_time is not None and now < start_time:
-        now = start_time.astimezone(timezone)
     result: list[datetime] = []
     previous: datetime | None = None
     while len(result) < count:
         fire = trigger.get_next_fire_time(previous, now)
-        if fire is None or (end_time is not None and fire > end_time):
+        if fire is None:
             break
         result.append(fire)
         previous = fire

@@ -1,0 +1,315 @@
+"""Fires scheduled events and workflows on time (SPEC §1), on APScheduler's AsyncIOScheduler.
+
+One job per ACTIVE event (or workflow) with a SCHEDULE trigger, kept in step with the store through
+`EventsChanged`/`WorkflowsChanged` notices, so edits take effect at once. Each fire goes through
+`RunService.start()` (overlap policy, max_executions) and is remembered as `last_fire_at`, which is
+what makes misfires visible after the app was closed: at start, an event whose schedule passed a
+due time since then gets one catch-up run (misfire RUN_ONCE) or none (SKIP). A watchdog notices the
+wall clock jumping (sleep/resume, clock changes) and wakes the scheduler so the same policy applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy import select
+
+from cronium_desktop.engine.context import EngineContext
+from cronium_desktop.engine.errors import CroniumError
+from cronium_desktop.engine.notices import (
+    EventsChanged,
+    Message,
+    Notice,
+    ScheduleChanged,
+    WorkflowsChanged,
+)
+from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.scheduling import build_trigger
+from cronium_desktop.engine.store.models import Event, Workflow
+
+log = logging.getLogger(__name__)
+
+# Late by more than this and a SKIP-policy fire is dropped as a misfire; RUN_ONCE fires regardless.
+SKIP_GRACE_SECONDS = 60
+WATCHDOG_SECONDS = 2.0
+CLOCK_JUMP_SECONDS = 10.0
+
+WorkflowStarter = Callable[[int, str], Awaitable[Any]]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Schedulable:
+    """What the scheduler needs of an event or a workflow."""
+
+    kind: str  # "event" or "workflow"
+    id: int
+    name: str
+    trigger: BaseTrigger
+    misfire: str
+    last_fire_at: datetime | None  # aware
+    activated_at: datetime | None  # aware
+
+    @property
+    def job_id(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
+    if row.status != "ACTIVE" or row.trigger != "SCHEDULE" or not row.schedule:
+        return None
+    start = _aware(getattr(row, "start_time", None))
+    end = _aware(getattr(row, "end_time", None))
+    activated = _aware(getattr(row, "activated_at", None)) or _aware(row.created_at)
+    try:
+        trigger = build_trigger(row.schedule, row.timezone, anchor=start or activated, start_time=start, end_time=end)
+    except CroniumError:
+        log.warning("%s %s has a schedule that no longer parses", kind, row.id)
+        return None
+    return Schedulable(kind, row.id, row.name, trigger, row.misfire, _aware(row.last_fire_at), activated)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        ctx: EngineContext,
+        runs: RunService,
+        start_workflow: WorkflowStarter | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._ctx = ctx
+        self._runs = runs
+        self.start_workflow = start_workflow
+        self._now = now or (lambda: datetime.now(UTC))
+        self._aps: AsyncIOScheduler | None = None
+        self._due: dict[str, datetime] = {}
+        self._watchdog: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._paused = False
+        self._pending_syncs: set[asyncio.Task[None]] = set()
+
+    # -- life cycle -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._aps = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        self._aps.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
+        self._aps.start()
+        items = await asyncio.to_thread(self._load_all)
+        for item in items:
+            await self._catch_up(item)
+            self._add_job(item)
+        self._unsubscribe = self._ctx.bus.subscribe(self._on_notice)
+        self._watchdog = asyncio.get_running_loop().create_task(self._watch_clock())
+
+    async def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        if self._watchdog:
+            self._watchdog.cancel()
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
+        self._aps = None
+
+    # -- what is scheduled ------------------------------------------------------------------------------
+
+    def _load_all(self) -> list[Schedulable]:
+        with self._ctx.db.read() as session:
+            items = [_schedulable("event", row) for row in session.scalars(select(Event).where(Event.status == "ACTIVE"))]
+            items += [_schedulable("workflow", row) for row in session.scalars(select(Workflow).where(Workflow.status == "ACTIVE"))]
+        return [item for item in items if item is not None]
+
+    def _load_one(self, kind: str, item_id: int) -> Schedulable | None:
+        with self._ctx.db.read() as session:
+            row = self._row(session, kind, item_id)
+            return None if row is None else _schedulable(kind, row)
+
+    @staticmethod
+    def _row(session: Any, kind: str, item_id: int) -> Event | Workflow | None:
+        if kind == "event":
+            return session.get(Event, item_id)
+        return session.get(Workflow, item_id)
+
+    def next_run(self, kind: str, item_id: int) -> datetime | None:
+        if self._aps is None:
+            return None
+        job = self._aps.get_job(f"{kind}:{item_id}")
+        return None if job is None else job.next_run_time
+
+    def job_count(self) -> int:
+        return 0 if self._aps is None else len(self._aps.get_jobs())
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause_all(self) -> None:
+        """Stop firing every schedule (the tray's "Pause all schedules"); runs already going go on."""
+        if self._aps is not None:
+            self._aps.pause()
+        self._paused = True
+        self._ctx.bus.publish(Message("info", "All schedules are paused."))
+
+    def resume_all(self) -> None:
+        if self._aps is not None:
+            self._aps.resume()
+        self._paused = False
+        self._ctx.bus.publish(Message("info", "Schedules resumed."))
+
+    def _add_job(self, item: Schedulable) -> None:
+        assert self._aps is not None
+        self._aps.add_job(
+            self._fire,
+            trigger=item.trigger,
+            args=[item.kind, item.id],
+            id=item.job_id,
+            name=item.name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1_000_000,  # overlap is RunService's business, not APScheduler's
+            misfire_grace_time=None if item.misfire == "RUN_ONCE" else SKIP_GRACE_SECONDS,
+        )
+        job = self._aps.get_job(item.job_id)
+        self._ctx.bus.publish(
+            ScheduleChanged(
+                item.id if item.kind == "event" else None,
+                item.id if item.kind == "workflow" else None,
+                job.next_run_time if job else None,
+            )
+        )
+
+    async def sync(self, kind: str, item_id: int) -> None:
+        """Bring one job in line with the store (after an edit, pause, activation or delete)."""
+        item = await asyncio.to_thread(self._load_one, kind, item_id)
+        if self._aps is None:
+            return
+        if item is None:
+            if self._aps.get_job(f"{kind}:{item_id}") is not None:
+                self._aps.remove_job(f"{kind}:{item_id}")
+                self._ctx.bus.publish(
+                    ScheduleChanged(item_id if kind == "event" else None, item_id if kind == "workflow" else None, None)
+                )
+            return
+        self._add_job(item)
+
+    async def sync_all(self) -> None:
+        if self._aps is None:
+            return
+        items = {item.job_id: item for item in await asyncio.to_thread(self._load_all)}
+        for job in self._aps.get_jobs():
+            if job.id not in items:
+                job.remove()
+        for item in items.values():
+            self._add_job(item)
+
+    def _on_notice(self, notice: Notice) -> None:
+        task: asyncio.Task[None] | None = None
+        if isinstance(notice, EventsChanged):
+            task = asyncio.ensure_future(self._sync_many("event", notice.event_ids))
+        elif isinstance(notice, WorkflowsChanged):
+            task = asyncio.ensure_future(self._sync_many("workflow", notice.workflow_ids))
+        if task is not None:
+            self._pending_syncs.add(task)
+            task.add_done_callback(self._pending_syncs.discard)
+
+    async def _sync_many(self, kind: str, ids: tuple[int, ...]) -> None:
+        if not ids:
+            await self.sync_all()
+        for item_id in ids:
+            await self.sync(kind, item_id)
+
+    async def settled(self) -> None:
+        """Wait until notices already received have been applied to the jobs (for tests and the UI)."""
+        while self._pending_syncs:
+            await asyncio.gather(*list(self._pending_syncs), return_exceptions=True)
+
+    # -- firing -------------------------------------------------------------------------------------------
+
+    def _on_submitted(self, event: JobSubmissionEvent) -> None:
+        if event.scheduled_run_times:
+            self._due[event.job_id] = max(event.scheduled_run_times)
+
+    async def _fire(self, kind: str, item_id: int) -> None:
+        due = self._due.pop(f"{kind}:{item_id}", None) or self._now()
+        await self._start(kind, item_id, due)
+
+    async def _start(self, kind: str, item_id: int, due: datetime) -> None:
+        await asyncio.to_thread(self._remember_fire, kind, item_id, due)
+        try:
+            if kind == "event":
+                await self._runs.start(item_id, trigger="SCHEDULE", scheduled_for=_naive(due))
+            elif self.start_workflow is not None:
+                await self.start_workflow(item_id, "SCHEDULE")
+        except CroniumError as error:
+            log.warning("scheduled %s %s did not start: %s", kind, item_id, error)
+            self._ctx.bus.publish(Message("error", f"A scheduled run did not start: {error}"))
+
+    def _remember_fire(self, kind: str, item_id: int, due: datetime) -> None:
+        with self._ctx.db.write() as session:
+            row = self._row(session, kind, item_id)
+            if row is not None:
+                row.last_fire_at = _naive(due)
+
+    # -- misfires -----------------------------------------------------------------------------------------
+
+    def missed_fires(self, item: Schedulable, now: datetime, limit: int = 10_000) -> list[datetime]:
+        """Due times the schedule passed between the last fire (or activation) and `now`."""
+        since = item.last_fire_at or item.activated_at
+        if since is None:
+            return []
+        missed: list[datetime] = []
+        previous: datetime | None = since
+        moment = since + timedelta(microseconds=1)
+        while len(missed) < limit:
+            fire = item.trigger.get_next_fire_time(previous, moment)
+            if fire is None or fire >= now:
+                break
+            missed.append(fire)
+            previous, moment = fire, fire + timedelta(microseconds=1)
+        return missed
+
+    async def _catch_up(self, item: Schedulable) -> None:
+        now = self._now()
+        missed = await asyncio.to_thread(self.missed_fires, item, now - timedelta(seconds=1))
+        if not missed:
+            return
+        what = f"{item.kind.capitalize()} {item.name!r}"
+        if item.misfire == "RUN_ONCE":
+            self._ctx.bus.publish(Message("info", f"{what} missed {len(missed)} run(s) while Cronium was not running; running it once now."))
+            await self._start(item.kind, item.id, missed[-1])
+        else:
+            self._ctx.bus.publish(Message("info", f"{what} missed {len(missed)} run(s) while Cronium was not running; skipped (misfire policy SKIP)."))
+            await asyncio.to_thread(self._remember_fire, item.kind, item.id, missed[-1])
+
+    async def _watch_clock(self) -> None:
+        """Wake the scheduler when the wall clock jumps (resume from sleep, clock set)."""
+        wall, mono = time.time(), time.monotonic()
+        while True:
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            new_wall, new_mono = time.time(), time.monotonic()
+            drift = (new_wall - wall) - (new_mono - mono)
+            wall, mono = new_wall, new_mono
+            if abs(drift) > CLOCK_JUMP_SECONDS:
+                self.clock_jumped(drift)
+
+    def clock_jumped(self, seconds: float) -> None:
+        """The wall clock moved by `seconds` more than elapsed time: re-check every job now."""
+        log.info("wall clock jumped by %.0f s; re-checking schedules", seconds)
+        self._ctx.bus.publish(Message("info", f"The clock jumped by {seconds:.0f} s (sleep or clock change); schedules re-checked."))
+        if self._aps is not None:
+            self._aps.wakeup()

@@ -1,0 +1,85 @@
+"""Schedule specs → fire times (SPEC §1): cron forms, weekday numbering, DST, intervals, windows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.scheduling import next_runs, validate_schedule, zone
+
+BERLIN = zone("Europe/Berlin")
+
+
+def at(*parts: int, tz=UTC) -> datetime:  # type: ignore[no-untyped-def]
+    return datetime(*parts, tzinfo=tz)
+
+
+def test_five_field_cron_in_the_event_timezone() -> None:
+    runs = next_runs({"cron": "0 9 * * 1-5"}, "Europe/Berlin", 3, after=at(2026, 11, 20, 10, tz=BERLIN))  # a Friday
+    assert [r.isoformat() for r in runs] == [
+        "2026-11-23T09:00:00+01:00", "2026-11-24T09:00:00+01:00", "2026-11-25T09:00:00+01:00",
+    ]
+
+
+def test_six_field_cron_has_leading_seconds() -> None:
+    runs = next_runs({"cron": "*/15 * * * * *"}, "UTC", 3, after=at(2026, 1, 1, 0, 0, 1))
+    assert [r.second for r in runs] == [15, 30, 45]
+
+
+@pytest.mark.parametrize(
+    ("alias", "expected"),
+    [("@hourly", "2026-01-01T01:00:00+00:00"), ("@daily", "2026-01-02T00:00:00+00:00"),
+     ("@weekly", "2026-01-04T00:00:00+00:00"), ("@monthly", "2026-02-01T00:00:00+00:00"),
+     ("@yearly", "2027-01-01T00:00:00+00:00")],
+)
+def test_aliases(alias: str, expected: str) -> None:
+    assert next_runs({"cron": alias}, "UTC", 1, after=at(2026, 1, 1, 0, 30))[0].isoformat() == expected
+
+
+def test_weekday_numbers_follow_crontab_with_sunday_as_zero_and_seven() -> None:
+    after = at(2026, 11, 22, 12)  # a Sunday
+    assert next_runs({"cron": "0 9 * * 0"}, "UTC", 1, after=after)[0].strftime("%a") == "Sun"
+    assert next_runs({"cron": "0 9 * * 7"}, "UTC", 1, after=after)[0].strftime("%a") == "Sun"
+    assert next_runs({"cron": "0 9 * * 1"}, "UTC", 1, after=after)[0].strftime("%a") == "Mon"
+    assert [r.strftime("%a") for r in next_runs({"cron": "0 9 * * 5-7"}, "UTC", 3, after=after)] == ["Fri", "Sat", "Sun"]
+
+
+def test_daily_job_at_0230_runs_once_on_spring_forward_day() -> None:
+    runs = next_runs({"cron": "30 2 * * *"}, "Europe/Berlin", 3, after=at(2027, 3, 27, 12, tz=BERLIN))
+    utc = [r.astimezone(UTC).isoformat() for r in runs]
+    assert utc == ["2027-03-28T01:30:00+00:00", "2027-03-29T00:30:00+00:00", "2027-03-30T00:30:00+00:00"]
+
+
+def test_daily_job_at_0230_runs_once_on_fall_back_day() -> None:
+    runs = next_runs({"cron": "30 2 * * *"}, "Europe/Berlin", 3, after=at(2027, 10, 30, 12, tz=BERLIN))
+    utc = [r.astimezone(UTC).isoformat() for r in runs]
+    assert utc == ["2027-10-31T00:30:00+00:00", "2027-11-01T01:30:00+00:00", "2027-11-02T01:30:00+00:00"]
+
+
+def test_frequent_job_never_steps_backwards_through_the_repeated_hour() -> None:
+    runs = next_runs({"cron": "*/30 * * * *"}, "Europe/Berlin", 6, after=at(2027, 10, 31, 1, 50, tz=BERLIN))
+    instants = [r.astimezone(UTC) for r in runs]
+    assert instants == sorted(instants) and len(set(instants)) == 6
+
+
+def test_interval_in_months_keeps_the_day_and_clamps_short_months() -> None:
+    runs = next_runs({"every": 1, "unit": "MONTHS"}, "UTC", 3, anchor=at(2026, 1, 31), after=at(2026, 2, 1))
+    assert [r.date().isoformat() for r in runs] == ["2026-02-28", "2026-03-31", "2026-04-30"]
+
+
+def test_interval_anchored_at_start_time() -> None:
+    runs = next_runs({"every": 15, "unit": "MINUTES"}, "UTC", 3, start_time=at(2026, 1, 1, 10, 5), after=at(2026, 1, 1))
+    assert [r.strftime("%H:%M") for r in runs] == ["10:05", "10:20", "10:35"]
+
+
+def test_start_and_end_window_bound_the_runs() -> None:
+    runs = next_runs({"cron": "0 9 * * *"}, "UTC", 10, after=at(2026, 1, 1),
+                     start_time=at(2026, 1, 5), end_time=at(2026, 1, 7, 10))
+    assert [r.day for r in runs] == [5, 6, 7]
+
+
+def test_unknown_spec_shapes_are_refused() -> None:
+    with pytest.raises(ValidationError, match="unexpected keys"):
+        validate_schedule({"cron": "* * * * *", "every": 1}, UTC)
