@@ -17,7 +17,7 @@ from sqlalchemy import select
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.events import FINAL_STATES, EventService, utcnow
-from cronium_desktop.engine.notices import EventPaused, Message, Notice, RunFinished, RunQueued
+from cronium_desktop.engine.notices import EventPaused, EventsChanged, Message, Notice, RunFinished, RunQueued
 from cronium_desktop.engine.queue import PRIORITY_RANK, RunQueue
 from cronium_desktop.engine.store.models import Attempt, Event, Execution, LogLine, ServerResult
 
@@ -70,6 +70,18 @@ class RunDetail(RunSummary):
     attempts: list[AttemptInfo] = field(default_factory=list)
     servers: list[ServerResultInfo] = field(default_factory=list)
     parent_execution_id: int | None = None
+
+
+@dataclass
+class RunRequest:
+    event_id: int
+    input: Any = None
+    trigger: str = "MANUAL"
+    workflow_execution_id: int | None = None
+    workflow_node_key: str | None = None
+    parent_execution_id: int | None = None
+    chain_depth: int = 0
+    scheduled_for: datetime | None = None
 
 
 @dataclass
@@ -129,28 +141,24 @@ class RunService:
         With overlap SKIP and a run of the event still going (or queued), the new run is recorded
         as SKIPPED instead. Workflow node runs are exempt: the workflow decides what runs.
         """
+        if not isinstance(event, int):
+            event = await asyncio.to_thread(self._resolve, event)
+        request = RunRequest(event, input, trigger, workflow_execution_id, workflow_node_key,
+                             parent_execution_id, chain_depth, scheduled_for)
+        [execution_id] = await self.start_many([request])
+        return execution_id
+
+    async def start_many(self, requests: builtins.list[RunRequest]) -> builtins.list[int]:
+        """Record several runs in one transaction (the scheduler's fires of one instant)."""
         async with self._start_lock:
-            event_id = await asyncio.to_thread(self._resolve, event)
-            busy = self._queue.is_event_busy(event_id)
-            created, notices = await asyncio.to_thread(
-                self._create,
-                event_id,
-                input,
-                trigger,
-                busy,
-                workflow_execution_id,
-                workflow_node_key,
-                parent_execution_id,
-                chain_depth,
-                scheduled_for,
-            )
+            busy = [self._queue.is_event_busy(request.event_id) for request in requests]
+            created, notices = await asyncio.to_thread(self._create_all, requests, busy)
         for notice in notices:
             self._ctx.bus.publish(notice)
-        if created.status == "PENDING":
-            self._queue.submit(
-                created.execution_id, event_id, created.priority, exclusive=created.exclusive
-            )
-        return created.execution_id
+        for item, request in zip(created, requests, strict=True):
+            if item.status == "PENDING":
+                self._queue.submit(item.execution_id, request.event_id, item.priority, exclusive=item.exclusive)
+        return [item.execution_id for item in created]
 
     def _resolve(self, event: int | str) -> int:
         with self._ctx.db.read() as session:
@@ -163,65 +171,62 @@ class RunService:
         priority: int
         exclusive: bool
 
-    def _create(
-        self,
-        event_id: int,
-        input: Any,
-        trigger: str,
-        busy: bool,
-        workflow_execution_id: int | None,
-        workflow_node_key: str | None,
-        parent_execution_id: int | None,
-        chain_depth: int,
-        scheduled_for: datetime | None,
-    ) -> tuple[RunService._Created, list[Notice]]:
-        notices: list[Notice] = []
+    def _create_all(
+        self, requests: builtins.list[RunRequest], busy: builtins.list[bool]
+    ) -> tuple[builtins.list[RunService._Created], builtins.list[Notice]]:
+        notices: builtins.list[Notice] = []
+        created: builtins.list[RunService._Created] = []
         with self._ctx.db.write() as session:
-            event = session.get(Event, event_id)
-            if event is None:
-                raise NotFound(f"No event with id {event_id}.")
-            skip = busy and event.overlap == "SKIP" and trigger != "WORKFLOW"
-            execution = Execution(
-                event_id=event.id,
-                event_name=event.name,
-                trigger=trigger,
-                status="SKIPPED" if skip else "PENDING",
-                priority=PRIORITY_RANK[event.priority],
-                attempt=1,
-                max_attempts=event.retries + 1,
-                input=input,
-                workflow_execution_id=workflow_execution_id,
-                workflow_node_key=workflow_node_key,
-                parent_execution_id=parent_execution_id,
-                chain_depth=chain_depth,
-                scheduled_for=scheduled_for,
-            )
-            if skip:
-                execution.error = "Skipped: a run of this event was still going (overlap policy SKIP)."
-                execution.finished_at = execution.started_at = utcnow()
-                execution.duration_ms = 0
-            session.add(execution)
-            if trigger in COUNTED_TRIGGERS and not skip:
-                event.execution_count += 1
-                if event.max_executions and event.execution_count >= event.max_executions and event.status == "ACTIVE":
-                    event.status = "PAUSED"
-                    reason = (
-                        f"Event {event.name!r} reached its limit of {event.max_executions} runs and was paused. "
-                        "Activate it again to continue."
-                    )
-                    notices += [EventPaused(event.id, reason), Message("info", reason, {"event_id": event.id})]
-            session.flush()
-            notices.insert(0, RunQueued(execution.id, event.id, event.name, trigger))
-            if skip:
-                notices.append(RunFinished(execution.id, event.id, event.name, "SKIPPED", None, execution.error))
-            if any(isinstance(n, EventPaused) for n in notices):
-                from cronium_desktop.engine.notices import EventsChanged
+            for request, event_busy in zip(requests, busy, strict=True):
+                item, more = self._create(session, request, event_busy)
+                created.append(item)
+                notices += more
+        return created, notices
 
-                notices.append(EventsChanged((event.id,)))
-            return (
-                RunService._Created(execution.id, execution.status, execution.priority, event.overlap == "QUEUE"),
-                notices,
-            )
+    def _create(self, session: Any, request: RunRequest, busy: bool) -> tuple[RunService._Created, builtins.list[Notice]]:
+        notices: builtins.list[Notice] = []
+        trigger, scheduled_for = request.trigger, request.scheduled_for
+        event = session.get(Event, request.event_id)
+        if event is None:
+            raise NotFound(f"No event with id {request.event_id}.")
+        skip = busy and event.overlap == "SKIP" and trigger != "WORKFLOW"
+        execution = Execution(
+            event_id=event.id,
+            event_name=event.name,
+            trigger=trigger,
+            status="SKIPPED" if skip else "PENDING",
+            priority=PRIORITY_RANK[event.priority],
+            attempt=1,
+            max_attempts=event.retries + 1,
+            input=request.input,
+            workflow_execution_id=request.workflow_execution_id,
+            workflow_node_key=request.workflow_node_key,
+            parent_execution_id=request.parent_execution_id,
+            chain_depth=request.chain_depth,
+            scheduled_for=scheduled_for,
+        )
+        if skip:
+            execution.error = "Skipped: a run of this event was still going (overlap policy SKIP)."
+            execution.finished_at = execution.started_at = utcnow()
+            execution.duration_ms = 0
+        session.add(execution)
+        if trigger == "SCHEDULE" and scheduled_for is not None:
+            event.last_fire_at = scheduled_for
+        if trigger in COUNTED_TRIGGERS and not skip:
+            event.execution_count += 1
+            if event.max_executions and event.execution_count >= event.max_executions and event.status == "ACTIVE":
+                event.status = "PAUSED"
+                reason = (
+                    f"Event {event.name!r} reached its limit of {event.max_executions} runs and was paused. "
+                    "Activate it again to continue."
+                )
+                notices += [EventPaused(event.id, reason), Message("info", reason, {"event_id": event.id}),
+                            EventsChanged((event.id,))]
+        session.flush()
+        notices.insert(0, RunQueued(execution.id, event.id, event.name, trigger))
+        if skip:
+            notices.append(RunFinished(execution.id, event.id, event.name, "SKIPPED", None, execution.error))
+        return RunService._Created(execution.id, execution.status, execution.priority, event.overlap == "QUEUE"), notices
 
     # -- waiting and cancelling --------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from cronium_desktop.engine.notices import (
     ScheduleChanged,
     WorkflowsChanged,
 )
-from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.runs import RunRequest, RunService
 from cronium_desktop.engine.scheduling import build_trigger
 from cronium_desktop.engine.store.models import Event, Workflow
 
@@ -103,6 +103,7 @@ class Scheduler:
         self._unsubscribe: Callable[[], None] | None = None
         self._paused = False
         self._pending_syncs: set[asyncio.Task[None]] = set()
+        self._batch: list[RunRequest] = []
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -246,15 +247,39 @@ class Scheduler:
 
     async def _fire(self, kind: str, item_id: int) -> None:
         due = self._due.pop(f"{kind}:{item_id}", None) or self._now()
-        await self._start(kind, item_id, due)
+        if kind != "event":
+            await self._start(kind, item_id, due)
+            return
+        # Events due at the same instant are recorded together, in one transaction.
+        self._batch.append(RunRequest(item_id, trigger="SCHEDULE", scheduled_for=_naive(due)))
+        if len(self._batch) == 1:
+            asyncio.get_running_loop().call_soon(self._flush_batch)
+
+    def _flush_batch(self) -> None:
+        batch, self._batch = self._batch, []
+        task = asyncio.ensure_future(self._start_batch(batch))
+        self._pending_syncs.add(task)
+        task.add_done_callback(self._pending_syncs.discard)
+
+    async def _start_batch(self, batch: list[RunRequest]) -> None:
+        try:
+            await self._runs.start_many(batch)
+        except CroniumError:
+            for request in batch:  # one bad item must not stop the others
+                try:
+                    await self._runs.start_many([request])
+                except CroniumError as error:
+                    self._ctx.bus.publish(Message("error", f"A scheduled run did not start: {error}"))
 
     async def _start(self, kind: str, item_id: int, due: datetime) -> None:
-        await asyncio.to_thread(self._remember_fire, kind, item_id, due)
         try:
             if kind == "event":
+                # RunService records last_fire_at in the same transaction as the run.
                 await self._runs.start(item_id, trigger="SCHEDULE", scheduled_for=_naive(due))
-            elif self.start_workflow is not None:
-                await self.start_workflow(item_id, "SCHEDULE")
+            else:
+                await asyncio.to_thread(self._remember_fire, kind, item_id, due)
+                if self.start_workflow is not None:
+                    await self.start_workflow(item_id, "SCHEDULE")
         except CroniumError as error:
             log.warning("scheduled %s %s did not start: %s", kind, item_id, error)
             self._ctx.bus.publish(Message("error", f"A scheduled run did not start: {error}"))
