@@ -22,8 +22,8 @@ from cronium_desktop.engine.executors.http import HttpExecutor
 from cronium_desktop.engine.executors.local import LocalExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
-from cronium_desktop.engine.notices import NoticeBus
 from cronium_desktop.engine.lock import FolderLock
+from cronium_desktop.engine.notices import Message, NoticeBus
 from cronium_desktop.engine.queue import RunQueue
 from cronium_desktop.engine.runner import Runner
 from cronium_desktop.engine.runs import RunService
@@ -33,6 +33,8 @@ from cronium_desktop.engine.settings import Settings
 from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.variables import VariableService
+from cronium_desktop.engine.webhooks import WebhookListener
+from cronium_desktop.engine.workflows import WorkflowService
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,8 @@ class Engine:
         self.register_executor("HTTP_REQUEST", HttpExecutor())
         self.register_executor("TOOL_ACTION", ToolExecutor(self.tools))
         self.servers: Any = None
-        self.workflows: Any = None
+        self.workflows: WorkflowService | None = None
+        self.webhooks: WebhookListener | None = None
         self.scheduler: Scheduler | None = None
         self._lock = FolderLock(data_dir)
         self.files = FileService(self.ctx, self.events)
@@ -88,6 +91,8 @@ class Engine:
         self.runs = RunService(self.ctx, self.events, self._queue)
         self.actions = ConditionalActions(self.ctx, self.runs, self.variables)
         self.actions.messages = self.tools
+        self.workflows = WorkflowService(self.ctx, self.runs)
+        self.files.workflows = self.workflows
         queue = self._queue
 
         def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
@@ -102,14 +107,27 @@ class Engine:
         if scheduler:
             for execution_id, event_id, priority, exclusive, delay in await self.runs.recover():
                 queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
+            await self.workflows.recover()
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
             await self.scheduler.start()
+            self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")))
+            try:
+                await self.webhooks.start()
+            except OSError as error:
+                self.webhooks = None
+                self.bus.publish(Message("error", f"The webhook listener could not start on 127.0.0.1:"
+                                         f"{self.settings.get('webhook_port')} ({error.strerror}); choose another port in Settings."))
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop firing schedules, wait up to `grace_seconds` for running runs, then cancel them."""
+        if self.webhooks is not None:
+            await self.webhooks.stop()
+            self.webhooks = None
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None
+        if self._started and self.workflows is not None:
+            await self.workflows.stop()
         if self._queue is not None:
             await self._queue.stop(grace_seconds)
         self._started = False

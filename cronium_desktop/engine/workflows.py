@@ -1,0 +1,438 @@
+"""Workflows (SPEC §5): save and load graphs, run them, watch and cancel their runs.
+
+A workflow run is a `WorkflowExecution` plus one `WorkflowNodeRun` per node; every node that runs
+is an ordinary execution (trigger WORKFLOW) linked to it, so logs, outputs and history are uniform.
+Ready nodes start together and the run queue's concurrency limit applies to them as to any run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+import secrets as token_source
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cronium_desktop.engine.context import EngineContext, in_thread
+from cronium_desktop.engine.errors import NotFound, ValidationError
+from cronium_desktop.engine.events import utcnow
+from cronium_desktop.engine.notices import NodeStateChanged, WorkflowRunFinished, WorkflowsChanged
+from cronium_desktop.engine.runs import INTERRUPTED, RunService
+from cronium_desktop.engine.scheduling import validate_schedule, zone
+from cronium_desktop.engine.store.models import (
+    Event,
+    Workflow,
+    WorkflowEdge,
+    WorkflowExecution,
+    WorkflowNode,
+    WorkflowNodeRun,
+)
+from cronium_desktop.engine.workflow_graph import FAILED, Graph, edge_satisfied, parse_graph
+
+log = logging.getLogger(__name__)
+
+WORKFLOW_KEYS = {"id", "name", "description", "trigger", "schedule", "timezone", "status", "overlap", "misfire",
+                 "webhook_token", "nodes", "edges"}
+FILE_WORKFLOW_KEYS = {"name", "description", "trigger", "schedule", "nodes", "edges", "timezone"}
+TRIGGERS = ("MANUAL", "SCHEDULE", "WEBHOOK")
+FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
+
+
+@dataclass
+class WorkflowSummary:
+    id: int
+    name: str
+    description: str
+    trigger: str
+    status: str
+    nodes: int
+    last_status: str | None
+    webhook_token: str | None
+
+
+@dataclass
+class NodeResult:
+    status: str
+    output: Any = None
+    execution_id: int | None = None
+    condition: bool = False
+
+
+@dataclass
+class WorkflowResult:
+    workflow_execution_id: int
+    workflow: str
+    status: str
+    nodes: dict[str, NodeResult] = field(default_factory=dict)  # by label
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class _Run:
+    """A workflow run in progress in this process."""
+
+    def __init__(self, execution_id: int) -> None:
+        self.execution_id = execution_id
+        self.cancelled = False
+        self.node_executions: dict[str, int] = {}
+        self.done = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Task[None] | None = None
+
+
+class WorkflowService:
+    def __init__(self, ctx: EngineContext, runs: RunService) -> None:
+        self._ctx = ctx
+        self._runs = runs
+        self._active: dict[int, _Run] = {}
+
+    # -- definitions -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def find(session: Session, name_or_id: int | str) -> Workflow:
+        if isinstance(name_or_id, int):
+            workflow = session.get(Workflow, name_or_id)
+        else:
+            workflow = session.scalar(select(Workflow).where(func.lower(Workflow.name) == name_or_id.lower()))
+        if workflow is None:
+            raise NotFound(f"No workflow named {name_or_id!r}." if isinstance(name_or_id, str) else f"No workflow with id {name_or_id}.")
+        return workflow
+
+    def _to_dict(self, workflow: Workflow, event_as: str = "name") -> dict[str, Any]:
+        return {
+            "id": workflow.id,
+            "name": workflow.name,
+            "description": workflow.description,
+            "trigger": workflow.trigger,
+            "schedule": workflow.schedule,
+            "timezone": workflow.timezone,
+            "status": workflow.status,
+            "webhook_token": workflow.webhook_token,
+            "nodes": [
+                {"id": n.key, "event": n.event.name if event_as == "name" else n.event_id, "label": n.label,
+                 "x": n.x, "y": n.y}
+                for n in workflow.nodes
+            ],
+            "edges": [{"from": e.from_key, "to": e.to_key, "type": e.type} for e in workflow.edges],
+        }
+
+    @in_thread
+    def get(self, name_or_id: int | str) -> dict[str, Any]:
+        with self._ctx.db.read() as session:
+            return self._to_dict(self.find(session, name_or_id))
+
+    @in_thread
+    def list(self) -> builtins.list[WorkflowSummary]:
+        with self._ctx.db.read() as session:
+            result = []
+            for workflow in session.scalars(select(Workflow).order_by(func.lower(Workflow.name))):
+                last = session.scalar(
+                    select(WorkflowExecution.status).where(WorkflowExecution.workflow_id == workflow.id)
+                    .order_by(WorkflowExecution.id.desc()).limit(1)
+                )
+                result.append(WorkflowSummary(workflow.id, workflow.name, workflow.description, workflow.trigger,
+                                              workflow.status, len(workflow.nodes), last, workflow.webhook_token))
+            return result
+
+    def _apply(
+        self, session: Session, data: Any, *, resolve_event: Any, field_prefix: str, allowed: set[str], replace: bool
+    ) -> tuple[Workflow, bool]:
+        if not isinstance(data, dict):
+            raise ValidationError(field_prefix, "must be an object with name, nodes and edges.")
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValidationError(f"{field_prefix}.{sorted(unknown)[0]}", "unknown key.")
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
+            raise ValidationError(f"{field_prefix}.name", "is required (1–200 characters).")
+        name = name.strip()
+        trigger = data.get("trigger") or "MANUAL"
+        if trigger not in TRIGGERS:
+            raise ValidationError(f"{field_prefix}.trigger", f"must be one of {', '.join(TRIGGERS)}, not {trigger!r}.")
+        timezone = data.get("timezone")
+        try:
+            schedule = validate_schedule(data.get("schedule"), zone(timezone))
+        except ValidationError as error:
+            raise ValidationError(f"{field_prefix}.{error.field}", error.message) from error
+        if trigger == "SCHEDULE" and schedule is None:
+            raise ValidationError(f"{field_prefix}.schedule", "a SCHEDULE trigger needs a cron expression or an interval.")
+        graph = parse_graph(data, field_prefix)
+        event_ids: dict[str, int] = {}
+        for index, node in enumerate(graph.nodes):
+            event_id = resolve_event(session, node.event)
+            if event_id is None:
+                raise ValidationError(f"{field_prefix}.nodes[{index}].event", f"no event {node.event!r}.")
+            event_ids[node.id] = event_id
+
+        workflow: Workflow | None = None
+        if data.get("id") is not None:
+            workflow = self.find(session, int(data["id"]))
+        clash = session.scalar(select(Workflow).where(func.lower(Workflow.name) == name.lower()))
+        replaced = False
+        if clash is not None and (workflow is None or clash.id != workflow.id):
+            if not replace:
+                raise ValidationError(f"{field_prefix}.name", f"a workflow named {clash.name!r} already exists.")
+            workflow, replaced = clash, True
+        workflow = workflow or Workflow()
+        was_active = workflow.status == "ACTIVE" and workflow.id is not None
+        workflow.name = name
+        workflow.description = str(data.get("description") or "")
+        workflow.trigger, workflow.schedule, workflow.timezone = trigger, schedule, timezone
+        workflow.status = data.get("status") or workflow.status or "ACTIVE"
+        if trigger == "WEBHOOK" and not workflow.webhook_token:
+            workflow.webhook_token = token_source.token_urlsafe(24)
+        if workflow.status == "ACTIVE" and not was_active:
+            workflow.last_fire_at = utcnow()
+        workflow.nodes = [
+            WorkflowNode(key=node.id, event_id=event_ids[node.id], label=node.label, x=node.x, y=node.y, position=index)
+            for index, node in enumerate(graph.nodes)
+        ]
+        workflow.edges = [WorkflowEdge(from_key=e.source, to_key=e.target, type=e.type) for e in graph.edges]
+        if workflow.id is None:
+            session.add(workflow)
+        session.flush()
+        return workflow, replaced
+
+    @staticmethod
+    def _event_by_name(session: Session, name: Any) -> int | None:
+        if isinstance(name, int):
+            return name if session.get(Event, name) is not None else None
+        return session.scalar(select(Event.id).where(func.lower(Event.name) == str(name).lower()))
+
+    @in_thread
+    def save(self, data: dict[str, Any]) -> int:
+        """Create or update (by id, else by name) a workflow; its nodes name events."""
+        with self._ctx.db.write() as session:
+            workflow, _ = self._apply(session, data, resolve_event=self._event_by_name, field_prefix="workflow",
+                                      allowed=WORKFLOW_KEYS, replace="id" not in data or data["id"] is None)
+            workflow_id = workflow.id
+        self._ctx.bus.publish(WorkflowsChanged((workflow_id,)))
+        return workflow_id
+
+    @in_thread
+    def delete(self, name_or_id: int | str) -> None:
+        with self._ctx.db.write() as session:
+            workflow = self.find(session, name_or_id)
+            workflow_id = workflow.id
+            session.delete(workflow)
+        self._ctx.bus.publish(WorkflowsChanged((workflow_id,)))
+
+    @in_thread
+    def regenerate_token(self, name_or_id: int | str) -> str:
+        with self._ctx.db.write() as session:
+            workflow = self.find(session, name_or_id)
+            workflow.webhook_token = token_source.token_urlsafe(24)
+            return workflow.webhook_token
+
+    def find_by_token(self, token: str) -> int | None:
+        with self._ctx.db.read() as session:
+            return session.scalar(
+                select(Workflow.id).where(Workflow.webhook_token == token, Workflow.trigger == "WEBHOOK",
+                                          Workflow.status == "ACTIVE")
+            )
+
+    # -- files (called inside the importer's transaction) --------------------------------------------------
+
+    def import_workflow(self, session: Session, data: Any, event_keys: dict[str, int], replace: bool) -> tuple[str, bool]:
+        def resolve(session: Session, ref: Any) -> int | None:
+            if isinstance(ref, str) and ref in event_keys:
+                return event_keys[ref]
+            return self._event_by_name(session, ref)
+
+        workflow, replaced = self._apply(session, data, resolve_event=resolve, field_prefix="workflow",
+                                         allowed=FILE_WORKFLOW_KEYS, replace=replace)
+        return workflow.name, replaced
+
+    def export_workflow(self, session: Session, name: str) -> tuple[dict[str, Any], builtins.list[int]]:
+        workflow = self.find(session, name)
+        data = self._to_dict(workflow, event_as="id")
+        document = {key: data[key] for key in ("name", "description", "trigger", "schedule", "timezone", "nodes", "edges")}
+        return document, list(dict.fromkeys(node.event_id for node in workflow.nodes))
+
+    # -- running -------------------------------------------------------------------------------------------
+
+    async def run(self, name_or_id: int | str, input: Any = None, trigger: str = "MANUAL") -> int:
+        """Start a run of the workflow and return its id at once; the graph runs in the background."""
+        workflow_execution_id, graph, labels = await asyncio.to_thread(self._begin, name_or_id, input, trigger)
+        run = _Run(workflow_execution_id)
+        self._active[workflow_execution_id] = run
+        run.task = asyncio.ensure_future(self._execute(run, graph, labels, input))
+        return workflow_execution_id
+
+    def _begin(self, name_or_id: int | str, input: Any, trigger: str) -> tuple[int, Graph, dict[str, int]]:
+        with self._ctx.db.write() as session:
+            workflow = self.find(session, name_or_id)
+            graph = parse_graph(self._to_dict(workflow, event_as="id"))
+            execution = WorkflowExecution(workflow_id=workflow.id, workflow_name=workflow.name, trigger=trigger,
+                                          status="RUNNING", input=input, started_at=utcnow())
+            execution.node_runs = [WorkflowNodeRun(node_key=n.id, label=n.label, status="PENDING") for n in graph.nodes]
+            session.add(execution)
+            session.flush()
+            return execution.id, graph, {n.id: int(n.event) for n in graph.nodes}
+
+    def _set_node(self, workflow_execution_id: int, node_key: str, status: str, execution_id: int | None) -> None:
+        with self._ctx.db.write() as session:
+            row = session.scalar(select(WorkflowNodeRun).where(
+                WorkflowNodeRun.workflow_execution_id == workflow_execution_id, WorkflowNodeRun.node_key == node_key))
+            if row is not None:
+                row.status = status
+                if execution_id is not None:
+                    row.execution_id = execution_id
+
+    async def _node_state(self, run: _Run, node_key: str, status: str, execution_id: int | None = None) -> None:
+        await asyncio.to_thread(self._set_node, run.execution_id, node_key, status, execution_id)
+        self._ctx.bus.publish(NodeStateChanged(run.execution_id, node_key, status, execution_id))
+
+    async def _execute(self, run: _Run, graph: Graph, event_ids: dict[str, int], workflow_input: Any) -> None:
+        results: dict[str, NodeResult] = {}
+        running: dict[str, asyncio.Task[NodeResult]] = {}
+        try:
+            while len(results) < len(graph.nodes):
+                for node in graph.nodes:
+                    if node.id in results or node.id in running:
+                        continue
+                    incoming = graph.incoming(node.id)
+                    if any(edge.source not in results for edge in incoming):
+                        continue  # a predecessor has not finished
+                    if run.cancelled:
+                        results[node.id] = NodeResult("CANCELLED")
+                        await self._node_state(run, node.id, "CANCELLED")
+                        continue
+                    satisfied = [e for e in incoming if edge_satisfied(e.type, results[e.source].status, results[e.source].condition)]
+                    if incoming and not satisfied:
+                        results[node.id] = NodeResult("SKIPPED")
+                        await self._node_state(run, node.id, "SKIPPED")
+                        continue
+                    if not incoming:
+                        node_input = workflow_input
+                    elif len(satisfied) == 1:
+                        node_input = results[satisfied[0].source].output
+                    else:
+                        node_input = {graph.node(e.source).label: results[e.source].output for e in satisfied}
+                    running[node.id] = asyncio.ensure_future(self._run_node(run, node.id, event_ids[node.id], node_input))
+                if not running:
+                    continue
+                done, _ = await asyncio.wait(running.values(), return_when=asyncio.FIRST_COMPLETED)
+                for node_id, task in list(running.items()):
+                    if task in done:
+                        results[node_id] = task.result()
+                        del running[node_id]
+        except Exception as error:  # a bug must not leave the workflow RUNNING forever
+            log.exception("workflow run %s failed", run.execution_id)
+            for task in running.values():
+                task.cancel()
+            await self._finish(run, graph, results, error=f"{type(error).__name__}: {error}")
+            return
+        await self._finish(run, graph, results)
+
+    async def _run_node(self, run: _Run, node_key: str, event_id: int, node_input: Any) -> NodeResult:
+        execution_id = await self._runs.start(event_id, input=node_input, trigger="WORKFLOW",
+                                              workflow_execution_id=run.execution_id, workflow_node_key=node_key)
+        run.node_executions[node_key] = execution_id
+        await self._node_state(run, node_key, "RUNNING", execution_id)
+        if run.cancelled:
+            await self._runs.cancel(execution_id)
+        summary = await self._runs.wait(execution_id)
+        detail = await self._runs.get(execution_id)
+        await self._node_state(run, node_key, summary.status, execution_id)
+        return NodeResult(summary.status, summary.output, execution_id, detail.condition)
+
+    @staticmethod
+    def aggregate(graph: Graph, results: dict[str, NodeResult], cancelled: bool) -> str:
+        if cancelled or any(result.status == "CANCELLED" for result in results.values()):
+            return "CANCELLED"
+        failed = [node_id for node_id, result in results.items() if result.status in FAILED]
+        if not failed:
+            return "SUCCESS"
+        handled = [n for n in failed if any(e.type in ("ON_FAILURE", "ALWAYS") for e in graph.outgoing(n))]
+        return "PARTIAL" if len(handled) == len(failed) else "FAILURE"
+
+    async def _finish(self, run: _Run, graph: Graph, results: dict[str, NodeResult], error: str | None = None) -> None:
+        status = "FAILURE" if error else self.aggregate(graph, results, run.cancelled)
+
+        def write() -> None:
+            with self._ctx.db.write() as session:
+                execution = session.get(WorkflowExecution, run.execution_id)
+                if execution is not None:
+                    execution.status, execution.error, execution.finished_at = status, error, utcnow()
+
+        await asyncio.to_thread(write)
+        self._active.pop(run.execution_id, None)
+        workflow_id = await asyncio.to_thread(self._workflow_of, run.execution_id)
+        self._ctx.bus.publish(WorkflowRunFinished(run.execution_id, workflow_id, status))
+        if not run.done.done():
+            run.done.set_result(status)
+
+    def _workflow_of(self, workflow_execution_id: int) -> int | None:
+        with self._ctx.db.read() as session:
+            execution = session.get(WorkflowExecution, workflow_execution_id)
+            return None if execution is None else execution.workflow_id
+
+    async def cancel(self, workflow_execution_id: int) -> bool:
+        """Stop running nodes (CANCELLED); nodes not started yet never start."""
+        run = self._active.get(workflow_execution_id)
+        if run is None:
+            return False
+        run.cancelled = True
+        for execution_id in list(run.node_executions.values()):
+            await self._runs.cancel(execution_id)
+        return True
+
+    async def wait(self, workflow_execution_id: int, timeout: float | None = None) -> WorkflowResult:
+        run = self._active.get(workflow_execution_id)
+        if run is not None:
+            await asyncio.wait_for(asyncio.shield(run.done), timeout)
+        return await self.result(workflow_execution_id)
+
+    @in_thread
+    def result(self, workflow_execution_id: int) -> WorkflowResult:
+        from cronium_desktop.engine.store.models import Execution
+
+        with self._ctx.db.read() as session:
+            execution = session.get(WorkflowExecution, workflow_execution_id)
+            if execution is None:
+                raise NotFound(f"No workflow run with id {workflow_execution_id}.")
+            nodes: dict[str, NodeResult] = {}
+            for node_run in execution.node_runs:
+                output, condition = None, False
+                if node_run.execution_id is not None:
+                    node_execution = session.get(Execution, node_run.execution_id)
+                    if node_execution is not None:
+                        output, condition = node_execution.output, node_execution.condition
+                nodes[node_run.label] = NodeResult(node_run.status, output, node_run.execution_id, condition)
+            return WorkflowResult(execution.id, execution.workflow_name, execution.status, nodes,
+                                  execution.started_at, execution.finished_at)
+
+    @in_thread
+    def runs(self, name_or_id: int | str | None = None, limit: int = 100) -> builtins.list[WorkflowResult]:
+        with self._ctx.db.read() as session:
+            query = select(WorkflowExecution).order_by(WorkflowExecution.id.desc()).limit(limit)
+            if name_or_id is not None:
+                query = query.where(WorkflowExecution.workflow_id == self.find(session, name_or_id).id)
+            return [WorkflowResult(e.id, e.workflow_name, e.status, {}, e.started_at, e.finished_at)
+                    for e in session.scalars(query)]
+
+    @in_thread
+    def recover(self) -> int:
+        """Workflow runs left going by a stopped process fail as interrupted."""
+        count = 0
+        with self._ctx.db.write() as session:
+            for execution in session.scalars(select(WorkflowExecution).where(WorkflowExecution.status.in_(("RUNNING", "PENDING")))):
+                execution.status, execution.error, execution.finished_at = "FAILURE", INTERRUPTED, utcnow()
+                for node_run in execution.node_runs:
+                    if node_run.status in ("PENDING", "RUNNING"):
+                        node_run.status = "FAILURE" if node_run.status == "RUNNING" else "CANCELLED"
+                count += 1
+        return count
+
+    async def stop(self) -> None:
+        for run in list(self._active.values()):
+            await self.cancel(run.execution_id)
+        tasks = [run.task for run in self._active.values() if run.task is not None]
+        if tasks:
+            await asyncio.wait(tasks, timeout=15)
+
