@@ -1,0 +1,140 @@
+"""Window bootstrap: one QApplication, one asyncio loop (qasync), one engine, one instance per folder."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def instance_name(data_dir: Path) -> str:
+    return "cronium-desktop-" + hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+
+
+def activate_running_instance(data_dir: Path) -> bool:
+    """Ask a window already open on this data folder to come to the front; True if one answered."""
+    from PySide6.QtNetwork import QLocalSocket
+
+    socket = QLocalSocket()
+    socket.connectToServer(instance_name(data_dir))
+    if not socket.waitForConnected(500):
+        return False
+    socket.write(b"activate\n")
+    socket.waitForBytesWritten(500)
+    socket.disconnectFromServer()
+    return True
+
+
+class Application:
+    """Everything the window needs, built in order and torn down in reverse."""
+
+    def __init__(self, data_dir: Path, passphrase: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.passphrase = passphrase
+        self.engine = None
+        self.window = None
+        self.tray = None
+        self.bridge = None
+        self.server = None
+        self.quit_event: asyncio.Event | None = None
+        self.engine_settings: dict[str, object] = {}
+
+    async def start(self) -> None:
+        from PySide6.QtNetwork import QLocalServer
+        from PySide6.QtWidgets import QApplication
+
+        from cronium_desktop.engine.engine import Engine
+        from cronium_desktop.engine.lock import FolderLocked
+        from cronium_desktop.ui import theme
+        from cronium_desktop.ui.bridge import EngineBridge
+        from cronium_desktop.ui.main_window import MainWindow
+        from cronium_desktop.ui.tray import Tray, app_icon
+
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.setWindowIcon(app_icon())
+        app.setQuitOnLastWindowClosed(False)  # the tray keeps the scheduler going
+        self.quit_event = asyncio.Event()
+        self.engine = engine = Engine(self.data_dir, passphrase=self.passphrase)
+        for key, value in self.engine_settings.items():
+            engine.settings.set(key, value)
+        try:
+            await engine.start(scheduler=True)
+        except FolderLocked:
+            await engine.start(scheduler=False)  # a headless scheduler owns the folder: be its window
+        theme.apply(app, engine.settings.get("theme"))
+        self.bridge = EngineBridge(engine.bus)
+        self.window = window = MainWindow(engine, self.bridge)
+        self.tray = tray = Tray(engine, self.bridge, self.show_window, self.request_quit)
+        tray.show()
+        window.closedToTray.connect(tray.window_closed)
+        window.keep_running_in_tray = engine.scheduler is not None and tray.isSystemTrayAvailable()
+        self.server = server = QLocalServer()
+        QLocalServer.removeServer(instance_name(self.data_dir))
+        server.listen(instance_name(self.data_dir))
+        server.newConnection.connect(self._activation_request)
+        window.show()
+
+    def _activation_request(self) -> None:
+        assert self.server is not None
+        connection = self.server.nextPendingConnection()
+        if connection is not None:
+            connection.readyRead.connect(self.show_window)
+            connection.disconnected.connect(connection.deleteLater)
+        self.show_window()
+
+    def show_window(self) -> None:
+        if self.window is not None:
+            self.window.show()
+            self.window.setWindowState(self.window.windowState() & ~self.window.windowState().WindowMinimized)
+            self.window.raise_()
+            self.window.activateWindow()
+
+    def request_quit(self) -> None:
+        if self.quit_event is not None:
+            self.quit_event.set()
+
+    async def stop(self) -> None:
+        if self.window is not None:
+            self.window.quitting = True
+            self.window.save_state()
+            self.window.close()
+        if self.tray is not None:
+            self.tray.hide()
+        if self.server is not None:
+            self.server.close()
+        if self.bridge is not None:
+            self.bridge.close()
+        if self.engine is not None:
+            await self.engine.stop()
+
+
+def run_gui(data_dir: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+    from qasync import QEventLoop
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Cronium Desktop")
+    app.setOrganizationName("Cronium")
+    app.setQuitOnLastWindowClosed(False)
+    if activate_running_instance(data_dir):
+        print(f"Cronium Desktop is already open on {data_dir}; brought it to the front.")
+        return 0
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    application = Application(data_dir)
+
+    async def main() -> None:
+        await application.start()
+        assert application.quit_event is not None
+        app.aboutToQuit.connect(application.request_quit)
+        await application.quit_event.wait()
+        await application.stop()
+
+    with loop:
+        loop.run_until_complete(main())
+    return 0

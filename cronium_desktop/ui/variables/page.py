@@ -1,0 +1,95 @@
+"""The Variables view: values shared by every run; secret ones hidden until revealed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.common import header, local_time, spawn
+
+
+class VariablesPage(QWidget):
+    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels(["Key", "Value", "Kind", "Updated"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 220)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.key = QLineEdit(self, placeholderText="KEY")
+        self.value = QLineEdit(self, placeholderText="value")
+        self.secret = QCheckBox("Secret", self)
+        save = QPushButton("Set", self, objectName="primary")
+        save.clicked.connect(self.set_variable)
+        reveal = QPushButton("Reveal", self)
+        reveal.clicked.connect(self.reveal)
+        delete = QPushButton("Delete", self)
+        delete.clicked.connect(self.delete)
+        form = QHBoxLayout()
+        form.addWidget(self.key)
+        form.addWidget(self.value, 2)
+        form.addWidget(self.secret)
+        form.addWidget(save)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addLayout(header("Variables", reveal, delete))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        bridge.variablesChanged.connect(self.refresh)
+        bridge.runFinished.connect(lambda *args: self.refresh())
+
+    def refresh(self) -> None:
+        spawn(self._refresh(), self, "Loading variables")
+
+    async def _refresh(self) -> None:
+        variables = await self.engine.variables.list()
+        self.table.setRowCount(len(variables))
+        for row, variable in enumerate(variables):
+            for column, text in enumerate((variable.key, variable.value, "secret" if variable.secret else "plain",
+                                           local_time(variable.updated_at))):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+
+    def _selected_key(self) -> str | None:
+        row = self.table.currentRow()
+        item = self.table.item(row, 0) if row >= 0 else None
+        return item.text() if item else None
+
+    def set_variable(self) -> None:
+        spawn(self._set(), self, "Setting the variable")
+
+    async def _set(self) -> None:
+        await self.engine.variables.set(self.key.text().strip(), self.value.text(), secret=self.secret.isChecked())
+        self.key.clear()
+        self.value.clear()
+        await self._refresh()
+
+    def reveal(self) -> None:
+        key = self._selected_key()
+        if key:
+            spawn(self._reveal(key, self.table.currentRow()), self, "Revealing the variable")
+
+    async def _reveal(self, key: str, row: int) -> None:
+        info = await self.engine.variables.get(key, reveal=True)
+        self.table.setItem(row, 1, QTableWidgetItem(info.value))
+
+    def delete(self) -> None:
+        key = self._selected_key()
+        if key and QMessageBox.question(self, "Delete variable", f"Delete the variable '{key}'?") == QMessageBox.StandardButton.Yes:
+            spawn(self.engine.variables.delete(key), self, "Deleting the variable")

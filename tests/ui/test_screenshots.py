@@ -1,0 +1,71 @@
+"""Screenshots of every view with realistic data, saved to test-artifacts/screenshots/ to be looked at.
+
+Run under Xvfb to see the real platform rendering: `xvfb-run -a ./dev test tests/ui/test_screenshots.py`
+(with QT_QPA_PLATFORM=xcb); offscreen works too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.ui.conftest import SCREENSHOTS, run, wait_until
+
+EVENTS = [
+    {"name": "Nightly backup", "type": "BASH", "content": "echo archiving\nfor i in $(seq 1 40); do echo \"copied file $i\"; done\necho 'disk almost full' >&2",
+     "tags": ["backup", "nightly"], "status": "ACTIVE", "trigger": "SCHEDULE", "schedule": {"cron": "30 2 * * *"},
+     "timezone": "Europe/Berlin"},
+    {"name": "Sales report", "type": "PYTHON", "content": "import cronium\nprint('rows: 1280')\ncronium.output({'rows': 1280, 'regions': {'eu': 700, 'us': 580}})",
+     "tags": ["reports"], "status": "ACTIVE", "trigger": "SCHEDULE", "schedule": {"cron": "0 9 * * 1-5"}},
+    {"name": "Health ping", "type": "NODEJS", "content": "console.log('pong')", "tags": ["monitoring"],
+     "status": "ACTIVE", "trigger": "SCHEDULE", "schedule": {"every": 15, "unit": "MINUTES"}},
+    {"name": "Flaky import", "type": "BASH", "content": "echo importing; exit 3", "tags": ["etl"]},
+    {"name": "Cleanup temp", "type": "BASH", "content": "true", "status": "PAUSED"},
+]
+
+
+def test_screenshots_of_every_view(application: Any, loop: Any) -> None:
+    engine, window = application.engine, application.window
+    for event in EVENTS:
+        run(loop, engine.events.create(event))
+    for name in ("Nightly backup", "Sales report", "Flaky import", "Sales report", "Health ping"):
+        run(loop, engine.runs.wait(run(loop, engine.runs.start(name))))
+    run(loop, engine.variables.set("API_TOKEN", "secret-token-value", secret=True))
+    run(loop, engine.variables.set("last_region", "eu-west-1"))
+    run(loop, engine.workflows.save({"name": "Daily ETL", "description": "Extract, report, clean up.",
+                                     "nodes": [{"id": "a", "event": "Sales report", "label": "Report"},
+                                               {"id": "b", "event": "Cleanup temp", "label": "Cleanup"}],
+                                     "edges": [{"from": "a", "to": "b", "type": "ON_SUCCESS"}]}))
+    window.resize(1280, 800)
+    window.show()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name in window.pages:
+        window.open_page(name)
+        page = window.pages[name]
+        if name == "Runs":
+            wait_until(loop, lambda page=page: page.model.rowCount() >= 5)
+            page.table.selectRow(1)
+            wait_until(loop, lambda page=page: page.log.model.rowCount() > 0)
+        if name == "Workflows":
+            wait_until(loop, lambda page=page: page.table.rowCount() == 1)
+            page.table.selectRow(0)
+        run(loop, _settle())
+        path = SCREENSHOTS / f"{name.lower()}.png"
+        assert window.grab().save(str(path))
+        assert path.stat().st_size > 10_000
+    from cronium_desktop.ui.events.editor import EventEditor
+
+    data = run(loop, engine.events.get("Sales report"))
+    editor = EventEditor(engine, data, window)
+    editor.show()
+    run(loop, _settle())
+    assert editor.grab().save(str(SCREENSHOTS / "event-editor.png"))
+    editor.tabs.setCurrentIndex(1)
+    run(loop, _settle())
+    assert editor.grab().save(str(SCREENSHOTS / "event-editor-script.png"))
+    editor.reject()
+
+
+async def _settle() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.4)

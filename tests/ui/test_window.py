@@ -1,0 +1,148 @@
+"""The desktop window driven as a user would: editor, validation, runs, live log, filters, tray."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.conftest import run, wait_until
+
+
+def open_editor(application: Any) -> Any:
+    from cronium_desktop.ui.events.editor import EventEditor
+
+    page = application.window.pages["Events"]
+    application.window.open_page("Events")
+    page.new()
+    editors = [w for w in QApplication.topLevelWidgets() if isinstance(w, EventEditor) and w.isVisible()]
+    assert editors, "the editor did not open"
+    return editors[-1]
+
+
+def test_sidebar_has_every_view_of_the_spec(application: Any) -> None:
+    names = [application.window.sidebar.item(i).text() for i in range(application.window.sidebar.count())]
+    assert names == ["Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings"]
+
+
+def test_editor_shows_validation_errors_then_creates_and_runs_the_event(application: Any, loop: Any) -> None:
+    editor = open_editor(application)
+    editor.name.setText("")
+    assert not editor.check()
+    assert editor.error.text().startswith("name:")
+    editor.name.setText("Greeter")
+    editor.type.setCurrentIndex(editor.type.findData("PYTHON"))
+    editor.code.set_text("import cronium\nprint('hello from the window')\nimport sys\nprint('warn', file=sys.stderr)\ncronium.output({'ok': 1})\n")
+    editor.retries.setValue(11)
+    assert not editor.check()
+    assert editor.error.text().startswith("retries:")
+    editor.retries.setValue(0)
+    editor.trigger.setCurrentIndex(editor.trigger.findData("SCHEDULE"))
+    editor.schedule.cron.setCurrentText("61 * * * *")
+    assert not editor.check()
+    assert "schedule.cron" in editor.error.text()
+    editor.trigger.setCurrentIndex(editor.trigger.findData("MANUAL"))
+    assert editor.check()
+    editor.save()
+    wait_until(loop, lambda: editor.saved_id is not None)
+
+    events = application.window.pages["Events"]
+    wait_until(loop, lambda: events.proxy.rowCount() == 1)
+    events.table.selectRow(0)
+    events.run_now()
+    runs = application.window.pages["Runs"]
+    wait_until(loop, lambda: application.window.stack.currentWidget() is runs)
+    wait_until(loop, lambda: "Success" in runs.title.text(), timeout=20)
+    texts = [runs.log.model.data(runs.log.model.index(i)) for i in range(runs.log.model.rowCount())]
+    assert "hello from the window" in texts and "warn" in texts
+    streams = {runs.log.model.data(runs.log.model.index(i), Qt.ItemDataRole.UserRole + 2) for i in range(runs.log.model.rowCount())}
+    assert streams >= {"stdout", "stderr"}
+    assert runs.output.topLevelItem(0).text(0) == "ok"
+
+
+def test_log_streams_in_while_the_run_goes(application: Any, loop: Any) -> None:
+    engine = application.engine
+    run(loop, engine.events.create({"name": "Slow", "type": "BASH", "content": "for i in 1 2 3; do echo line $i; sleep 0.4; done"}))
+    execution_id = run(loop, engine.runs.start("Slow"))
+    application.window.show_run(execution_id)
+    runs = application.window.pages["Runs"]
+    wait_until(loop, lambda: runs.log.model.rowCount() >= 1)
+    summary = run(loop, engine.runs.summary(execution_id))
+    assert summary.status in ("RUNNING", "PENDING")  # lines arrived before the end
+    wait_until(loop, lambda: "Success" in runs.title.text())
+    assert _debug_rows(runs) == ["line 1", "line 2", "line 3"]
+
+
+def test_events_list_filters_by_text_type_and_status(application: Any, loop: Any) -> None:
+    engine = application.engine
+    run(loop, engine.events.create({"name": "Backup home", "type": "BASH", "content": "true", "tags": ["nightly"]}))
+    run(loop, engine.events.create({"name": "Report", "type": "PYTHON", "content": "print(1)", "status": "PAUSED"}))
+    page = application.window.pages["Events"]
+    application.window.open_page("Events")
+    wait_until(loop, lambda: page.proxy.rowCount() == 2)
+    page.search.setText("nightly")
+    assert page.proxy.rowCount() == 1 and page.proxy.event_at(0).name == "Backup home"
+    page.search.setText("")
+    page.type_filter.setCurrentIndex(page.type_filter.findData("PYTHON"))
+    assert page.proxy.rowCount() == 1 and page.proxy.event_at(0).name == "Report"
+    page.type_filter.setCurrentIndex(0)
+    page.status_filter.setCurrentIndex(page.status_filter.findData("DRAFT"))
+    assert page.proxy.rowCount() == 1 and page.proxy.event_at(0).name == "Backup home"
+
+
+def test_tray_pauses_and_resumes_all_schedules(application: Any, loop: Any) -> None:
+    tray = application.tray
+    assert application.engine.scheduler is not None
+    tray.pause_action.setChecked(True)
+    assert application.engine.scheduler.paused
+    assert tray.pause_action.text() == "Resume schedules"
+    tray.pause_action.setChecked(False)
+    assert not application.engine.scheduler.paused
+
+
+def test_failed_run_notifies_from_the_tray(application: Any, loop: Any) -> None:
+    engine = application.engine
+    run(loop, engine.events.create({"name": "Broken", "type": "BASH", "content": "exit 2"}))
+    run(loop, engine.runs.wait(run(loop, engine.runs.start("Broken"))))
+    wait_until(loop, lambda: any("Broken" in title for title, _ in application.tray.notifications))
+
+
+def test_closing_the_window_keeps_the_scheduler_running(application: Any, loop: Any) -> None:
+    application.window.keep_running_in_tray = True
+    application.window.close()
+    assert not application.window.isVisible()
+    assert application.engine.scheduler is not None and application.quit_event is not None
+    assert not application.quit_event.is_set()
+    assert any("keeps running" in title for title, _ in application.tray.notifications)
+    application.show_window()
+    assert application.window.isVisible()
+
+
+def test_a_second_launch_brings_the_first_window_forward(application: Any, loop: Any) -> None:
+    from cronium_desktop.app import activate_running_instance
+
+    application.window.hide()
+
+    async def ask() -> bool:
+        import asyncio
+
+        return await asyncio.to_thread(activate_running_instance, application.data_dir)
+
+    assert run(loop, ask())
+    wait_until(loop, lambda: application.window.isVisible())
+
+
+def test_variables_view_hides_secrets_until_revealed(application: Any, loop: Any) -> None:
+    run(loop, application.engine.variables.set("TOKEN", "s3cret-value", secret=True))
+    page = application.window.pages["Variables"]
+    application.window.open_page("Variables")
+    wait_until(loop, lambda: page.table.rowCount() == 1)
+    assert page.table.item(0, 1).text() == "••••••"
+    page.table.selectRow(0)
+    page.reveal()
+    wait_until(loop, lambda: page.table.item(0, 1).text() == "s3cret-value")
+
+
+def _debug_rows(runs: Any) -> list[str]:
+    return [runs.log.model.data(runs.log.model.index(i)) for i in range(runs.log.model.rowCount())]
