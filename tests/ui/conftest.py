@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+import pytestqt.plugin as pytestqt_plugin  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from qasync import QEventLoop  # noqa: E402
@@ -26,13 +27,47 @@ def qapp_args() -> list[str]:
     return ["cronium-desktop-tests"]
 
 
+class _TestLoop(QEventLoop):
+    """qasync processes Qt events once more after `run_until_complete` stops the loop, which steps
+    asyncio callbacks with no running loop. Tests call run_until_complete many times, so the loop
+    stays registered as running between calls (the app itself runs it only once)."""
+
+    def run_forever(self) -> Any:
+        try:
+            return super().run_forever()
+        finally:
+            asyncio.events._set_running_loop(self)
+
+
+_current_loop: QEventLoop | None = None
+
+
+def _process_events_in_loop() -> None:
+    """pytest-qt processes Qt events between setup, call and teardown. Under qasync, Qt events
+    include asyncio callbacks, which must run with their loop running: run it briefly instead."""
+    if _current_loop is not None and not _current_loop.is_closed() and not _current_loop.is_running():
+        _current_loop.run_until_complete(asyncio.sleep(0.01))
+        return
+    app = QApplication.instance()
+    if app is not None:
+        app.processEvents()
+
+
+pytestqt_plugin._process_events = _process_events_in_loop
+
+
 @pytest.fixture
 def loop(qapp: QApplication) -> Iterator[QEventLoop]:
+    global _current_loop
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     qapp.setOrganizationName("CroniumTests")
-    event_loop = QEventLoop(qapp)
+    event_loop = _TestLoop(qapp)
     asyncio.set_event_loop(event_loop)
+    _current_loop = event_loop
     yield event_loop
+    event_loop.run_until_complete(asyncio.sleep(0.1))  # let the last callbacks run on their loop
+    _current_loop = None
+    asyncio.events._set_running_loop(None)
     event_loop.close()
     asyncio.set_event_loop(None)
 

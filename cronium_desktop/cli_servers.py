@@ -1,0 +1,105 @@
+"""`cronium-desktop server add NAME ...` and `server check NAME` (SPEC §9).
+
+`server add` logs in before it saves, so a typo, a refused login or an unknown host key changes
+nothing; `--accept-host-key` trusts a host key seen for the first time (never a changed one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cronium_desktop.engine.errors import CroniumError, NotFound, ValidationError
+from cronium_desktop.engine.ssh.errors import SshError
+
+
+def _servers(engine: Any) -> Any:
+    from cronium_desktop.engine.servers import ServerService
+
+    if isinstance(getattr(engine, "servers", None), ServerService):
+        return engine.servers
+    engine.servers = ServerService(engine.ctx)
+    return engine.servers
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+async def add_server(engine: Any, args: argparse.Namespace) -> int:
+    """Add a server after a successful login. 0 added, 1 login/host key failed, 2 bad input."""
+    chosen = [flag for flag, given in (("--key", args.key), ("--password-stdin", args.password_stdin),
+                                       ("--agent", args.agent)) if given]
+    if len(chosen) != 1:
+        _error("choose exactly one of --key FILE, --password-stdin or --agent.")
+        return 2
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            _error("--password-stdin: no password was given on standard input.")
+            return 2
+    method = "KEY" if args.key else ("PASSWORD" if args.password_stdin else "AGENT")
+    servers = _servers(engine)
+    try:
+        info = await servers.add(
+            args.name,
+            host=args.host,
+            port=args.port if args.port is not None else 22,
+            username=args.user,
+            auth_method=method,
+            key_path=args.key,
+            password=password,
+            verify=True,
+            accept_host_key=bool(args.accept_host_key),
+        )
+    except ValidationError as error:
+        _error(str(error))
+        return 2
+    except SshError as error:
+        _error(f"{error} The server was not added.")
+        return 1
+    except CroniumError as error:
+        _error(str(error))
+        return 2
+    fingerprint = servers.host_key_fingerprint(info)
+    print(f"Added server {info.name!r} ({info.username}@{info.host}:{info.port}); host key {fingerprint}.")
+    return 0
+
+
+async def check_server(engine: Any, args: argparse.Namespace) -> int:
+    """Log in to a saved server and report. 0 online, 1 check failed, 2 no such server."""
+    servers = _servers(engine)
+    try:
+        result = await servers.check(args.name, accept_host_key=bool(getattr(args, "accept_host_key", False)))
+    except NotFound as error:
+        _error(str(error))
+        return 2
+    except CroniumError as error:  # e.g. secrets locked
+        _error(str(error))
+        return 1
+    if not result.ok:
+        _error(str(result.error))
+        return 1
+    note = " (host key accepted)" if result.accepted_host_key else ""
+    print(f"Server {result.server!r} is online; host key {result.fingerprint}{note}.")
+    return 0
+
+
+def add_parsers(subparsers: Any) -> None:
+    """The `server` command's argparse wiring, for cli.py: `server add` and `server check`."""
+    server = subparsers.add_parser("server", help="add or check a server")
+    commands = server.add_subparsers(dest="server_command", required=True)
+    add = commands.add_parser("add", help="add a server (logs in first)")
+    add.add_argument("name")
+    add.add_argument("--host", required=True)
+    add.add_argument("--port", type=int, default=None)
+    add.add_argument("--user", required=True)
+    add.add_argument("--key", metavar="FILE")
+    add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--agent", action="store_true")
+    add.add_argument("--accept-host-key", action="store_true")
+    check = commands.add_parser("check", help="log in to a server and report")
+    check.add_argument("name")
+    check.add_argument("--accept-host-key", action="store_true")

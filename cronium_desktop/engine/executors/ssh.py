@@ -1,0 +1,406 @@
+"""Runs BASH, PYTHON and NODEJS events on remote servers over SSH, one or many at once (SPEC §2, §6).
+
+For each server: a private `mktemp -d` folder is made, the run folder of `runtime.build_files`
+(script, helpers, input, variables, event info) is uploaded over SFTP with a small wrapper, and
+the wrapper runs the script with the language's interpreter while stdout and stderr stream back
+live. Secret env values travel in a 0600 file inside the private folder that the wrapper sources
+and deletes, never on a command line. The wrapper records its PID, which is the remote process
+group (sshd starts each session in its own session), so a timeout or a cancel can stop the whole
+tree. Output, variable writes and the condition are read back with `runtime.collect`, and the
+folder is removed whatever happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+import re
+import shlex
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import paramiko
+
+from cronium_desktop.engine import runtime
+from cronium_desktop.engine.errors import NotFound
+from cronium_desktop.engine.executors.base import (
+    FAILURE,
+    SUCCESS,
+    TIMEOUT,
+    ExecResult,
+    Job,
+    ServerOutcome,
+    ServerRef,
+    Sink,
+    aggregate_status,
+)
+from cronium_desktop.engine.executors.local import KILL_GRACE_SECONDS, MAX_LINE_BYTES, TYPE_NAMES
+from cronium_desktop.engine.servers import ServerService
+from cronium_desktop.engine.ssh.connect import ServerSpec
+from cronium_desktop.engine.ssh.errors import SshError
+from cronium_desktop.engine.ssh.pool import ConnectionPool
+
+WRAPPER = ".cronium-run.sh"
+ENV_FILE = ".cronium-env"
+PID_FILE = ".cronium-pid"
+DRAIN_SECONDS = 2.0  # output still open this long after the script exited belongs to leftovers
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Run by the login shell: make the private folder, print it, wait for the upload, become the wrapper.
+BOOTSTRAP = (
+    "exec /bin/sh -c 'u=$(umask); umask 077; "
+    "d=$(mktemp -d \"${TMPDIR:-/tmp}/cronium-run.XXXXXXXXXX\") || exit 125; umask \"$u\"; "
+    f"echo \"$d\"; read go || exit 125; exec /bin/sh \"$d/{WRAPPER}\"'"
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def wrapper_script(folder: str, event_type: str) -> str:
+    """The remote entry point: enter the folder, record the process group, load env, exec the script."""
+    interpreter = runtime.DEFAULT_INTERPRETERS[event_type]
+    exports = "\n".join(f"export {name}={shlex.quote(value)}" for name, value in runtime.folder_env(folder).items())
+    missing = (
+        f"cronium: the {TYPE_NAMES[event_type]} interpreter {interpreter!r} was not found on this server; "
+        f"{runtime.INTERPRETER_HINTS[event_type]} there."
+    )
+    script = shlex.quote(posixpath.join(folder, runtime.SCRIPT_NAMES[event_type]))
+    return f"""# Cronium Desktop: one remote run. Removed with its folder when the run ends.
+cd {shlex.quote(folder)} || exit 125
+echo $$ > {PID_FILE}
+if [ -f {ENV_FILE} ]; then . ./{ENV_FILE}; rm -f {ENV_FILE}; fi
+{exports}
+PATH={shlex.quote(folder)}:$PATH
+export PATH
+command -v {interpreter} >/dev/null 2>&1 || {{ echo {shlex.quote(missing)} >&2; exit 127; }}
+exec {interpreter} {script} </dev/null
+"""
+
+
+def env_file(env: dict[str, str]) -> tuple[bytes, list[str]]:
+    """The sourced env file, and the names that cannot be shell variables (left out)."""
+    lines, skipped = [], []
+    for name, value in env.items():
+        if ENV_NAME.match(name):
+            lines.append(f"export {name}={shlex.quote(value)}")
+        else:
+            skipped.append(name)
+    return ("\n".join(lines) + "\n").encode("utf-8"), skipped
+
+
+class LineSplitter:
+    """Bytes in, whole lines out to the sink (on the event loop); very long lines are cut, never lost."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sink: Sink, stream: str, server: str) -> None:
+        self._loop, self._sink, self._stream, self._server = loop, sink, stream, server
+        self._pending = b""
+
+    def _emit(self, raw: bytes) -> None:
+        text = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+        self._loop.call_soon_threadsafe(self._sink.line, self._stream, text, self._server)
+
+    def feed(self, chunk: bytes) -> None:
+        self._pending += chunk
+        *lines, self._pending = self._pending.split(b"\n")
+        for line in lines:
+            self._emit(line)
+        while len(self._pending) > MAX_LINE_BYTES:
+            self._emit(self._pending[:MAX_LINE_BYTES])
+            self._pending = self._pending[MAX_LINE_BYTES:]
+
+    def close(self) -> None:
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = b""
+
+
+@dataclass
+class ServerRun:
+    outcome: ServerOutcome
+    condition: bool = False
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+class RemoteRun:
+    """One run on one server. Every method blocks (paramiko): call them through `pool.run`.
+
+    Two sessions per run on the shared connection: one exec channel that makes the folder
+    (`mktemp -d`), prints it, waits for "go" on stdin and then becomes the wrapper; and one SFTP
+    channel that uploads, reads back and removes. Each session costs the server a fork, so fewer
+    is most of the per-run overhead.
+    """
+
+    def __init__(self, pool: ConnectionPool, spec: ServerSpec) -> None:
+        self.pool = pool
+        self.spec = spec
+        self.folder: str | None = None
+        self.channel: paramiko.Channel | None = None
+        self.sftp: paramiko.SFTPClient | None = None
+
+    def execute(self, command: str) -> tuple[int, bytes, bytes]:
+        channel = self.pool.open_session(self.spec)
+        try:
+            channel.exec_command(command)
+            channel.shutdown_write()
+            out = channel.makefile("rb").read()
+            err = channel.makefile_stderr("rb").read()
+            return channel.recv_exit_status(), out, err
+        finally:
+            channel.close()
+
+    def start(self) -> str:
+        """Start the bootstrap and return the private folder it made."""
+        channel = self.channel = self.pool.open_session(self.spec)
+        channel.exec_command(BOOTSTRAP)
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = channel.recv(1)
+            if not chunk:
+                err = channel.makefile_stderr("rb").read().decode("utf-8", errors="replace").strip()
+                raise SshError(f"{self.spec.where}: could not create a temporary folder "
+                               f"({err or f'exit status {channel.recv_exit_status()}'}).")
+            line += chunk
+        folder = line.decode("utf-8", errors="replace").strip()
+        if not folder.startswith("/"):
+            raise SshError(f"{self.spec.where}: mktemp printed {folder!r} instead of a folder.")
+        self.folder = folder
+        return folder
+
+    def _sftp(self) -> paramiko.SFTPClient:
+        if self.sftp is None:
+            self.sftp = self.pool.open_sftp(self.spec)
+        return self.sftp
+
+    def upload(self, files: dict[str, bytes]) -> None:
+        """Write the run folder's files (0600) into the private folder over SFTP."""
+        assert self.folder is not None
+        folder, sftp = self.folder, self._sftp()
+        try:
+            made: set[str] = set()
+            for relative in files:
+                parts = relative.split("/")[:-1]
+                for depth in range(1, len(parts) + 1):
+                    path = posixpath.join(folder, *parts[:depth])
+                    if path not in made:
+                        sftp.mkdir(path, 0o700)
+                        made.add(path)
+            for relative, content in files.items():
+                with sftp.open(posixpath.join(folder, relative), "wb") as handle:
+                    handle.chmod(0o600)
+                    handle.set_pipelined(True)
+                    handle.write(content)
+        except OSError as error:
+            raise SshError(f"{self.spec.where}: uploading the run folder failed ({error}).") from error
+
+    def go(self) -> paramiko.Channel:
+        """Let the bootstrap run the wrapper."""
+        assert self.channel is not None
+        self.channel.sendall(b"go\n")
+        self.channel.shutdown_write()
+        return self.channel
+
+    @staticmethod
+    def pump(read: Any, splitter: LineSplitter) -> None:
+        while chunk := read(65536):
+            splitter.feed(chunk)
+        splitter.close()
+
+    def wait_exit(self) -> int:
+        assert self.channel is not None
+        return self.channel.recv_exit_status()
+
+    def signal_group(self, signal_name: str) -> None:
+        """Send a signal to the run's remote process group (a no-op once it is gone)."""
+        if self.folder is None:
+            return
+        pid_file = shlex.quote(posixpath.join(self.folder, PID_FILE))
+        self.execute(f"/bin/sh -c 'p=$(cat {pid_file} 2>/dev/null) && kill -s {signal_name} -- \"-$p\" 2>/dev/null; true'")
+
+    def collect(self) -> runtime.Collected:
+        assert self.folder is not None
+        folder, sftp = self.folder, self._sftp()
+
+        def read(name: str) -> bytes | None:
+            try:
+                with sftp.open(posixpath.join(folder, name), "rb") as handle:
+                    return bytes(handle.read())
+            except OSError:
+                return None
+
+        def list_dir(name: str) -> list[str]:
+            try:
+                return sorted(sftp.listdir(posixpath.join(folder, name)))
+            except OSError:
+                return []
+
+        def size_of(name: str) -> int | None:
+            try:
+                return sftp.stat(posixpath.join(folder, name)).st_size
+            except OSError:
+                return None
+
+        return runtime.collect(read, list_dir, size_of)
+
+    def _remove_tree(self, sftp: paramiko.SFTPClient, path: str) -> None:
+        for entry in sftp.listdir_attr(path):
+            child = posixpath.join(path, entry.filename)
+            if entry.st_mode is not None and stat.S_ISDIR(entry.st_mode):
+                self._remove_tree(sftp, child)
+            else:
+                sftp.remove(child)
+        sftp.rmdir(path)
+
+    def cleanup(self) -> None:
+        """Remove the folder (over SFTP; `rm -rf` if the script left something SFTP cannot remove)."""
+        if self.channel is not None:
+            self.channel.close()
+        try:
+            if self.folder is not None:
+                try:
+                    self._remove_tree(self._sftp(), self.folder)
+                except (OSError, paramiko.SSHException, EOFError):
+                    self.execute(f"rm -rf -- {shlex.quote(self.folder)}")
+                self.folder = None
+        finally:
+            if self.sftp is not None:
+                self.sftp.close()
+                self.sftp = None
+
+
+class SshExecutor:
+    """Implements `Executor` for run_location REMOTE; needs the ServerService for specs and the pool."""
+
+    def __init__(self, servers: ServerService) -> None:
+        self._servers = servers
+        self._pool = servers.pool
+
+    async def run(self, job: Job, sink: Sink) -> ExecResult:
+        if job.event_type not in runtime.SCRIPT_NAMES:
+            message = f"{job.event_type} events cannot run on a server; only Bash, Python and Node.js scripts can."
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
+        if not job.servers:
+            message = f"Event {job.event_name!r} runs on servers but has none; choose at least one server."
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
+        runs = await asyncio.gather(*(self._run_on(job, ref, sink) for ref in job.servers))
+        return combine(runs)
+
+    async def _run_on(self, job: Job, ref: ServerRef, sink: Sink) -> ServerRun:
+        started = utcnow()
+
+        def finish(status: str, exit_code: int | None = None, error: str | None = None, output: Any = None,
+                   condition: bool = False, variables: dict[str, str] | None = None) -> ServerRun:
+            if error and status != SUCCESS:
+                sink.line("system", error, server=ref.name)
+            outcome = ServerOutcome(ref.id, ref.name, status, exit_code, error, output, started, utcnow())
+            return ServerRun(outcome, condition, variables or {})
+
+        try:
+            spec = await self._servers.load_spec(ref.id)
+        except NotFound:
+            return finish(FAILURE, error=f"Server {ref.name!r} no longer exists; choose another server for this event.")
+        remote = RemoteRun(self._pool, spec)
+        try:
+            return await self._run_remote(remote, job, sink, finish)
+        except SshError as error:
+            return finish(FAILURE, error=str(error))
+        except asyncio.CancelledError:
+            sink.line("system", "Cancelled: stopping the remote process group.", server=spec.name)
+            await asyncio.shield(self._stop(remote))
+            raise
+        finally:
+            await asyncio.shield(self._cleanup(remote, sink))
+
+    async def _run_remote(self, remote: RemoteRun, job: Job, sink: Sink, finish: Any) -> ServerRun:
+        spec, pool = remote.spec, self._pool
+        files = runtime.build_files(job, server=spec.name)
+        env_bytes, skipped = env_file(job.env)
+        if skipped:
+            sink.line("system", f"Env names that are not shell variable names were left out: {', '.join(skipped)}.",
+                      server=spec.name)
+        folder = await pool.run(remote.start)  # the folder first, so the wrapper can name it
+        files[ENV_FILE] = env_bytes
+        files[WRAPPER] = wrapper_script(folder, job.event_type).encode("utf-8")
+        await pool.run(remote.upload, files)
+        channel = await pool.run(remote.go)
+        loop = asyncio.get_running_loop()
+        out = LineSplitter(loop, sink, "stdout", spec.name)
+        err = LineSplitter(loop, sink, "stderr", spec.name)
+        pumps = asyncio.gather(pool.run(remote.pump, channel.recv, out), pool.run(remote.pump, channel.recv_stderr, err))
+        exited = asyncio.ensure_future(pool.run(remote.wait_exit))
+        timed_out = False
+        try:
+            await asyncio.wait_for(asyncio.shield(exited), job.timeout_seconds)
+        except TimeoutError:
+            timed_out = True
+            sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the remote process group.",
+                      server=spec.name)
+            await self._stop(remote)
+        try:
+            await asyncio.wait_for(asyncio.shield(pumps), DRAIN_SECONDS)
+        except TimeoutError:
+            sink.line("system", "Background processes kept the output open after the script ended; stopped them.",
+                      server=spec.name)
+            await pool.run(remote.signal_group, "KILL")
+            channel.close()
+            await pumps
+        status_code = await exited
+        exit_code = None if status_code < 0 else status_code
+        collected = await pool.run(remote.collect)
+        for problem in collected.errors:
+            sink.line("system", problem, server=spec.name)
+        if timed_out:
+            return finish(TIMEOUT, exit_code, f"Timed out after {job.timeout_seconds:g} s.", collected.output,
+                          collected.condition, collected.variables)
+        if exit_code is None:
+            error: str | None = "The remote process was killed by a signal."
+        elif exit_code != 0:
+            error = f"Exited with code {exit_code}."
+        else:
+            error = collected.errors[0] if collected.errors else None
+        status = SUCCESS if error is None else FAILURE
+        return finish(status, exit_code, error, collected.output, collected.condition, collected.variables)
+
+    async def _stop(self, remote: RemoteRun) -> None:
+        """SIGTERM the remote process group, SIGKILL it if the script has not exited after the grace."""
+        try:
+            await self._pool.run(remote.signal_group, "TERM")
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + KILL_GRACE_SECONDS
+            while remote.channel is not None and not remote.channel.exit_status_ready() and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+            await self._pool.run(remote.signal_group, "KILL")
+        except SshError:
+            pass  # the connection is gone; cleanup closes the channel, which is all that is left
+
+    async def _cleanup(self, remote: RemoteRun, sink: Sink) -> None:
+        try:
+            await self._pool.run(remote.cleanup)
+        except (SshError, paramiko.SSHException, OSError, EOFError) as error:
+            sink.line("system", f"{remote.spec.where}: the run folder {remote.folder} could not be removed ({error}).",
+                      server=remote.spec.name)
+
+
+def combine(runs: list[ServerRun]) -> ExecResult:
+    """One result from the servers' results: SPEC §2's aggregate, output per server when several."""
+    outcomes = [run.outcome for run in runs]
+    status = aggregate_status([o.status for o in outcomes])
+    variables: dict[str, str] = {}
+    for run in runs:
+        variables.update(run.variables)  # last write wins, in the event's server order
+    condition = any(run.condition for run in runs)
+    if len(runs) == 1:
+        only = outcomes[0]
+        return ExecResult(status, only.exit_code, only.error, only.output, condition, variables, outcomes)
+    failed = [o for o in outcomes if o.status != SUCCESS]
+    exit_code = 0 if not failed else next((o.exit_code for o in failed if o.exit_code), None)
+    error = None
+    if failed:
+        details = "; ".join(f"{o.server_name}: {o.error or o.status}" for o in failed)
+        error = f"{len(failed)} of {len(outcomes)} servers did not succeed ({details})."
+    output = {o.server_name: o.output for o in outcomes}
+    return ExecResult(status, exit_code, error, output, condition, variables, outcomes)

@@ -1,0 +1,314 @@
+"""Remote runs against a real OpenSSH sshd on loopback: helpers, streaming, timeout, cleanup, fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cronium_desktop.engine.executors.base import SUCCESS
+from cronium_desktop.engine.executors.ssh import SshExecutor
+from cronium_desktop.engine.servers import ServerService
+from tests.fixtures.servers import RecordingSink, add_key_server, executor_fixture, make_job, servers_fixture  # noqa: F401
+from tests.fixtures.sshd import SshServer, free_port, sshd_fixture  # noqa: F401
+
+pytestmark = pytest.mark.timeout(120)
+
+BASH_SCRIPT = """\
+source cronium.sh
+echo "input=$(cronium_input)"
+echo "greeting=$(cronium_getVariable greeting)"
+echo "event=$(cronium_event)"
+cronium_output '{"lang": "bash", "n": 1}'
+cronium_setVariable touched bash
+cronium_setCondition true
+"""
+
+PYTHON_SCRIPT = """\
+import cronium
+print("input=" + str(cronium.input()["x"]))
+print("greeting=" + cronium.getVariable("greeting"))
+print("server=" + cronium.event()["server"])
+cronium.output({"lang": "python", "n": 2})
+cronium.set_variable("touched", "python")
+cronium.setCondition(True)
+"""
+
+NODE_SCRIPT = """\
+const cronium = require("cronium");
+(async () => {
+  console.log("input=" + (await cronium.input()).x);
+  console.log("greeting=" + (await cronium.getVariable("greeting")));
+  console.log("server=" + (await cronium.event()).server);
+  await cronium.output({lang: "nodejs", n: 3});
+  await cronium.setVariable("touched", "nodejs");
+  await cronium.setCondition(true);
+})();
+"""
+
+
+def is_running(pid: int) -> bool:
+    """True while `pid` is alive; a zombie waiting for its reaper counts as stopped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def remote_folders() -> set[str]:
+    """Run folders on the (loopback) server: what `mktemp -d` made under /tmp."""
+    return set(glob.glob("/tmp/cronium-run.*"))
+
+
+@pytest.mark.parametrize(
+    ("event_type", "script", "lang"),
+    [("BASH", BASH_SCRIPT, "bash"), ("PYTHON", PYTHON_SCRIPT, "python"), ("NODEJS", NODE_SCRIPT, "nodejs")],
+)
+async def test_each_language_helper_works_remotely(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor, event_type: str, script: str, lang: str
+) -> None:
+    server = await add_key_server(servers, sshd)
+    sink = RecordingSink()
+    job = make_job(event_type, script, [server], input={"x": 41}, variables={"greeting": "hello"})
+
+    result = await executor.run(job, sink)
+
+    assert result.status == SUCCESS, sink.lines
+    out = sink.texts("stdout", server="loop")
+    assert any("41" in line and line.startswith("input=") for line in out)
+    assert "greeting=hello" in out
+    if lang == "bash":
+        event_line = next(line for line in out if line.startswith("event="))
+        assert json.loads(event_line[len("event="):])["server"] == "loop"
+    else:
+        assert "server=loop" in out
+    assert result.output == {"lang": lang, "n": {"bash": 1, "python": 2, "nodejs": 3}[lang]}
+    assert result.variables == {"touched": lang}
+    assert result.condition is True
+    assert [(o.server_name, o.status, o.exit_code) for o in result.servers] == [("loop", SUCCESS, 0)]
+
+
+async def test_output_streams_live_and_in_order(sshd: SshServer, servers: ServerService, executor: SshExecutor,
+                                                tmp_path: Path) -> None:
+    # The script waits for a file the test creates only after seeing the first line: if lines were
+    # delivered at the end instead of live, the run would hang until its timeout.
+    marker = tmp_path / "seen-first-line"
+    server = await add_key_server(servers, sshd)
+    script = f"""\
+        for i in 1 2 3; do echo "line $i"; done
+        echo "to stderr" >&2
+        while [ ! -e {marker} ]; do sleep 0.05; done
+        for i in 4 5 6; do echo "line $i"; done
+    """
+    sink = RecordingSink()
+    sink.on_line = lambda stream, text, server: marker.touch() if text == "line 1" else None
+
+    result = await executor.run(make_job("BASH", textwrap.dedent(script), [server], timeout=20), sink)
+
+    assert result.status == SUCCESS, sink.lines
+    assert sink.texts("stdout") == [f"line {i}" for i in range(1, 7)]
+    assert sink.texts("stderr") == ["to stderr"]
+
+
+async def test_timeout_kills_the_remote_process_group(sshd: SshServer, servers: ServerService,
+                                                      executor: SshExecutor, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    server = await add_key_server(servers, sshd)
+    script = f"""\
+        sleep 300 &
+        echo $! > {pids}
+        ( sleep 300; echo never ) &
+        echo started
+        sleep 300
+    """
+    before = remote_folders()
+    sink = RecordingSink()
+
+    result = await executor.run(make_job("BASH", textwrap.dedent(script), [server], timeout=1.5), sink)
+
+    assert result.status == "TIMEOUT"
+    assert result.servers[0].status == "TIMEOUT"
+    assert "started" in sink.texts("stdout")
+    assert any("Timed out after 1.5 s" in text for text in sink.texts("system"))
+    assert not is_running(int(pids.read_text()))
+    assert remote_folders() == before
+
+
+async def test_cancelling_a_run_stops_the_remote_process_and_reraises(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pid"
+    server = await add_key_server(servers, sshd)
+    before = remote_folders()
+    sink = RecordingSink()
+    task = asyncio.create_task(executor.run(make_job("BASH", f"echo $$ > {pid_file}; echo up; sleep 300", [server]), sink))
+    while "up" not in sink.texts("stdout"):
+        await asyncio.sleep(0.05)
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert not is_running(int(pid_file.read_text()))
+    assert remote_folders() == before
+
+
+async def test_the_remote_folder_is_removed_after_success_and_failure(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    server = await add_key_server(servers, sshd)
+    before = remote_folders()
+    sink = RecordingSink()
+    script = 'echo "$CRONIUM_RUN_DIR"; mkdir -p deep/er; touch deep/er/file; chmod 000 deep; exit 3'
+
+    failed = await executor.run(make_job("BASH", script, [server]), sink)
+    ok = await executor.run(make_job("PYTHON", "print('fine')", [server]), RecordingSink())
+
+    assert failed.status == "FAILURE" and failed.exit_code == 3
+    assert failed.error == "Exited with code 3."
+    assert ok.status == SUCCESS
+    run_dir = sink.texts("stdout")[0]
+    assert run_dir.startswith("/tmp/cronium-run.")
+    assert not Path(run_dir).exists()
+    assert remote_folders() == before
+
+
+def command_lines_containing(value: str) -> list[str]:
+    found = []
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            continue
+        if value.encode() in data:
+            found.append(data.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+async def test_secret_env_reaches_the_script_but_not_any_command_line(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor, tmp_path: Path
+) -> None:
+    server = await add_key_server(servers, sshd)
+    secret = "s3cr3t-value-" + os.urandom(4).hex()
+    marker = tmp_path / "scanned"
+    script = textwrap.dedent(f"""\
+        [ "$API_TOKEN" = '{secret}' ] && echo "token matches"
+        echo "mode=$MODE"
+        ls -a "$CRONIUM_RUN_DIR" | grep -c cronium-env | sed 's/^/env_files=/'
+        ls -ld "$CRONIUM_RUN_DIR" | cut -c1-10
+        echo running
+        while [ ! -e {marker} ]; do sleep 0.05; done
+    """)
+    seen: list[str] = []
+
+    def scan_while_running(stream: str, text: str, server: str | None) -> None:
+        if text == "running":
+            seen.extend(command_lines_containing(secret))
+            marker.touch()
+
+    sink = RecordingSink()
+    sink.on_line = scan_while_running
+    job = make_job("BASH", script, [server], env={"API_TOKEN": secret, "MODE": "it's \"quoted\""})
+
+    result = await executor.run(job, sink)
+
+    assert result.status == SUCCESS, sink.lines
+    out = sink.texts("stdout")
+    assert "token matches" in out
+    assert "mode=it's \"quoted\"" in out
+    assert "env_files=0" in out  # sourced, then deleted before the script started
+    assert "drwx------" in out  # the private mktemp -d folder
+    assert seen == []
+
+
+async def test_several_servers_run_in_parallel_with_one_result_each(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    first = await add_key_server(servers, sshd, "alpha")
+    second = await add_key_server(servers, sshd, "beta")
+    sink = RecordingSink()
+    script = 'import cronium\nname = cronium.event()["server"]\nprint("on " + name)\ncronium.output({"on": name})\n'
+
+    result = await executor.run(make_job("PYTHON", script, [first, second]), sink)
+
+    assert result.status == SUCCESS
+    assert [(o.server_name, o.status) for o in result.servers] == [("alpha", SUCCESS), ("beta", SUCCESS)]
+    assert result.output == {"alpha": {"on": "alpha"}, "beta": {"on": "beta"}}
+    assert sink.texts("stdout", server="alpha") == ["on alpha"]
+    assert sink.texts("stdout", server="beta") == ["on beta"]
+
+
+async def test_one_unreachable_server_makes_the_run_partial(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    good = await add_key_server(servers, sshd, "good")
+    down = await servers.add("down", host="127.0.0.1", port=free_port(), username=sshd.user, auth_method="KEY",
+                             key_path=str(sshd.key_path))
+    sink = RecordingSink()
+
+    result = await executor.run(make_job("BASH", "echo hi", [good, down]), sink)
+
+    assert result.status == "PARTIAL"
+    by_name = {o.server_name: o for o in result.servers}
+    assert by_name["good"].status == SUCCESS and by_name["good"].exit_code == 0
+    assert by_name["down"].status == "FAILURE" and by_name["down"].exit_code is None
+    assert "cannot connect" in (by_name["down"].error or "")
+    assert "1 of 2 servers did not succeed" in (result.error or "")
+    assert any("cannot connect" in text for text in sink.texts("system", server="down"))
+
+
+async def test_every_server_failing_makes_the_run_a_failure(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    first = await add_key_server(servers, sshd, "one")
+    second = await add_key_server(servers, sshd, "two")
+
+    result = await executor.run(make_job("BASH", "exit 4", [first, second]), RecordingSink())
+
+    assert result.status == "FAILURE"
+    assert result.exit_code == 4
+    assert [o.exit_code for o in result.servers] == [4, 4]
+
+
+async def test_a_second_run_reuses_the_connection(sshd: SshServer, servers: ServerService, executor: SshExecutor) -> None:
+    server = await add_key_server(servers, sshd)
+    script = 'echo "$SSH_CONNECTION" | cut -d" " -f2'
+    first_sink, second_sink = RecordingSink(), RecordingSink()
+
+    await executor.run(make_job("BASH", script, [server]), first_sink)
+    accepted = sshd.connections()
+    await executor.run(make_job("BASH", script, [server]), second_sink)
+
+    assert sshd.connections() == accepted  # sshd accepted no new TCP connection
+    assert first_sink.texts("stdout") == second_sink.texts("stdout")  # same client port
+    assert servers.pool.connects(server.id) == 1
+
+
+async def test_a_dropped_connection_is_reopened_for_the_next_run(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    server = await add_key_server(servers, sshd)
+    await executor.run(make_job("BASH", "true", [server]), RecordingSink())
+    spec = await servers.load_spec(server.id)
+    servers.pool.transport(spec).close()  # as if the network dropped it
+
+    result = await executor.run(make_job("BASH", "echo again", [server]), RecordingSink())
+
+    assert result.status == SUCCESS
+    assert servers.pool.connects(server.id) == 2
+
+
+async def test_a_missing_interpreter_is_named(sshd: SshServer, servers: ServerService, executor: SshExecutor) -> None:
+    server = await add_key_server(servers, sshd)
+    sink = RecordingSink()
+
+    result = await executor.run(make_job("NODEJS", "console.log(1)", [server], env={"PATH": "/nonexistent"}), sink)
+
+    assert result.status == "FAILURE" and result.exit_code == 127
+    assert any("Node.js interpreter 'node' was not found on this server" in t for t in sink.texts("stderr"))
