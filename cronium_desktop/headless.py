@@ -10,12 +10,12 @@ from pathlib import Path
 STOP_GRACE_SECONDS = 10.0
 
 
-async def _serve(data_dir: Path) -> int:
+async def _serve(data_dir: Path, passphrase: str | None) -> int:
     from cronium_desktop.engine.engine import Engine
     from cronium_desktop.engine.lock import FolderLocked
     from cronium_desktop.engine.notices import Message, Notice, RunFinished
 
-    engine = Engine(data_dir)
+    engine = Engine(data_dir, passphrase=passphrase)
     try:
         await engine.start(scheduler=True)
     except FolderLocked as error:
@@ -41,5 +41,9 @@ async def _serve(data_dir: Path) -> int:
     return 0
 
 
-def run_headless(data_dir: Path) -> int:
-    return asyncio.run(_serve(data_dir))
+def run_headless(data_dir: Path, passphrase: str | None = None) -> int:
+    """Run the scheduler on `data_dir` until SIGINT/SIGTERM; 0 after a clean stop, 2 if another runs.
+
+    Without `passphrase`, secrets are unlocked from the keychain or ``CRONIUM_PASSPHRASE``.
+    """
+    return asyncio.run(_serve(data_dir, passphrase))

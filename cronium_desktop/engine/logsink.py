@@ -7,13 +7,11 @@ import collections
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
-
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import LogLineNotice, LogLines
 from cronium_desktop.engine.secrets import Masker
-from cronium_desktop.engine.store.models import LogLine
 
+_INSERT = "INSERT INTO log_lines (execution_id, attempt, server, ts, stream, text) VALUES (?, ?, ?, ?, ?, ?)"
 PERSIST_INTERVAL_SECONDS = 0.5
 TAIL_LINES = 50
 
@@ -37,7 +35,7 @@ class LogSink:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._notice_batch: list[LogLineNotice] = []
-        self._store_batch: list[dict[str, object]] = []
+        self._store_batch: list[tuple[object, ...]] = []
         self._persist_handle: asyncio.TimerHandle | None = None
         self._persisting: asyncio.Task[None] | None = None
         self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
@@ -55,14 +53,7 @@ class LogSink:
             self._loop.call_soon(self._publish)
         self._notice_batch.append(record)
         self._store_batch.append(
-            {
-                "execution_id": self.execution_id,
-                "attempt": self.attempt,
-                "server": record.server,
-                "ts": record.ts,
-                "stream": record.stream,
-                "text": record.text,
-            }
+            (self.execution_id, self.attempt, record.server, record.ts.strftime("%Y-%m-%d %H:%M:%S.%f"), record.stream, record.text)
         )
         self.tail.append(record.text)
         self.count += 1
@@ -87,9 +78,11 @@ class LogSink:
 
         self._persisting = self._loop.create_task(persist())
 
-    def _write(self, batch: list[dict[str, object]]) -> None:
+    def _write(self, batch: list[tuple[object, ...]]) -> None:
+        # The driver's executemany: a log can be millions of rows, and the ORM's per-row work would
+        # hold the GIL long enough to stall the event loop.
         with self._ctx.db.write() as session:
-            session.execute(insert(LogLine), batch)
+            session.connection().exec_driver_sql(_INSERT, batch)
 
     async def close(self) -> None:
         """Publish and persist everything still buffered."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.events import EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobExecutionEvent, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import select
@@ -38,10 +38,11 @@ from cronium_desktop.engine.store.models import Event, Workflow
 
 log = logging.getLogger(__name__)
 
-# Late by more than this and a SKIP-policy fire is dropped as a misfire; RUN_ONCE fires regardless.
-SKIP_GRACE_SECONDS = 60
-WATCHDOG_SECONDS = 2.0
+# The wall clock moving this much more than elapsed time means the computer slept or the clock was set.
 CLOCK_JUMP_SECONDS = 10.0
+WATCHDOG_SECONDS = 2.0
+# A fire later than this counts as missed: dropped under misfire SKIP; RUN_ONCE fires regardless.
+SKIP_GRACE_SECONDS = int(CLOCK_JUMP_SECONDS)
 
 WorkflowStarter = Callable[[int, str], Awaitable[Any]]
 
@@ -71,6 +72,20 @@ class Schedulable:
         return f"{self.kind}:{self.id}"
 
 
+def missed_fires(trigger: BaseTrigger, since: datetime, until: datetime, limit: int = 10_000) -> list[datetime]:
+    """Due times of `trigger` after `since` and before `until` (aware), at most `limit` of them."""
+    missed: list[datetime] = []
+    previous: datetime | None = since
+    moment = since + timedelta(microseconds=1)
+    while len(missed) < limit:
+        fire = trigger.get_next_fire_time(previous, moment)
+        if fire is None or fire >= until:
+            break
+        missed.append(fire)
+        previous, moment = fire, fire + timedelta(microseconds=1)
+    return missed
+
+
 def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     if row.status != "ACTIVE" or row.trigger != "SCHEDULE" or not row.schedule:
         return None
@@ -86,17 +101,26 @@ def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
 
 
 class Scheduler:
+    """Keeps one APScheduler job per scheduled event or workflow and turns fires into runs.
+
+    `now` and `wall_clock` can be replaced to test misfires and clock jumps without waiting for them.
+    """
+
     def __init__(
         self,
         ctx: EngineContext,
         runs: RunService,
         start_workflow: WorkflowStarter | None = None,
         now: Callable[[], datetime] | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        watchdog_seconds: float = WATCHDOG_SECONDS,
     ) -> None:
         self._ctx = ctx
         self._runs = runs
         self.start_workflow = start_workflow
         self._now = now or (lambda: datetime.now(UTC))
+        self._wall_clock = wall_clock
+        self._watchdog_seconds = watchdog_seconds
         self._aps: AsyncIOScheduler | None = None
         self._due: dict[str, datetime] = {}
         self._watchdog: asyncio.Task[None] | None = None
@@ -110,6 +134,7 @@ class Scheduler:
     async def start(self) -> None:
         self._aps = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
         self._aps.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
+        self._aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self._aps.start()
         items = await asyncio.to_thread(self._load_all)
         for item in items:
@@ -146,7 +171,13 @@ class Scheduler:
             return session.get(Event, item_id)
         return session.get(Workflow, item_id)
 
-    def next_run(self, kind: str, item_id: int) -> datetime | None:
+    @property
+    def apscheduler(self) -> AsyncIOScheduler | None:
+        """The underlying APScheduler instance while running (for diagnostics and tests)."""
+        return self._aps
+
+    def next_run(self, item_id: int, kind: str = "event") -> datetime | None:
+        """When the event (or, with kind="workflow", the workflow) fires next; None if not scheduled."""
         if self._aps is None:
             return None
         job = self._aps.get_job(f"{kind}:{item_id}")
@@ -245,8 +276,26 @@ class Scheduler:
         if event.scheduled_run_times:
             self._due[event.job_id] = max(event.scheduled_run_times)
 
+    def _describe(self, kind: str, item_id: int) -> str:
+        job = self._aps.get_job(f"{kind}:{item_id}") if self._aps is not None else None
+        return f"{kind.capitalize()} {(job.name if job else item_id)!r}"
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        """A fire too late for misfire SKIP (the computer slept): remember it was handled, run nothing."""
+        kind, _, item_id = event.job_id.partition(":")
+        due = event.scheduled_run_time
+        self._ctx.bus.publish(Message("info", f"{self._describe(kind, int(item_id))} missed its run due at {due:%Y-%m-%d %H:%M:%S %Z}; "
+                                              "skipped (misfire policy SKIP)."))
+        task = asyncio.ensure_future(asyncio.to_thread(self._remember_fire, kind, int(item_id), due))
+        self._pending_syncs.add(task)
+        task.add_done_callback(self._pending_syncs.discard)
+
     async def _fire(self, kind: str, item_id: int) -> None:
         due = self._due.pop(f"{kind}:{item_id}", None) or self._now()
+        late = (self._now() - due).total_seconds()
+        if late > CLOCK_JUMP_SECONDS:  # the computer slept or the loop was blocked: this is the catch-up
+            self._ctx.bus.publish(Message("info", f"{self._describe(kind, item_id)} fires {late:.0f} s late "
+                                                  "(missed while the computer slept); running it once now."))
         if kind != "event":
             await self._start(kind, item_id, due)
             return
@@ -292,21 +341,11 @@ class Scheduler:
 
     # -- misfires -----------------------------------------------------------------------------------------
 
-    def missed_fires(self, item: Schedulable, now: datetime, limit: int = 10_000) -> list[datetime]:
+    @staticmethod
+    def missed_fires(item: Schedulable, now: datetime, limit: int = 10_000) -> list[datetime]:
         """Due times the schedule passed between the last fire (or activation) and `now`."""
         since = item.last_fire_at or item.activated_at
-        if since is None:
-            return []
-        missed: list[datetime] = []
-        previous: datetime | None = since
-        moment = since + timedelta(microseconds=1)
-        while len(missed) < limit:
-            fire = item.trigger.get_next_fire_time(previous, moment)
-            if fire is None or fire >= now:
-                break
-            missed.append(fire)
-            previous, moment = fire, fire + timedelta(microseconds=1)
-        return missed
+        return [] if since is None else missed_fires(item.trigger, since, now, limit)
 
     async def _catch_up(self, item: Schedulable) -> None:
         now = self._now()
@@ -323,10 +362,10 @@ class Scheduler:
 
     async def _watch_clock(self) -> None:
         """Wake the scheduler when the wall clock jumps (resume from sleep, clock set)."""
-        wall, mono = time.time(), time.monotonic()
+        wall, mono = self._wall_clock(), time.monotonic()
         while True:
-            await asyncio.sleep(WATCHDOG_SECONDS)
-            new_wall, new_mono = time.time(), time.monotonic()
+            await asyncio.sleep(self._watchdog_seconds)
+            new_wall, new_mono = self._wall_clock(), time.monotonic()
             drift = (new_wall - wall) - (new_mono - mono)
             wall, mono = new_wall, new_mono
             if abs(drift) > CLOCK_JUMP_SECONDS:

@@ -92,8 +92,8 @@ class WallClockCronTrigger(BaseTrigger):
     APScheduler 3's CronTrigger with zoneinfo zones fires a fixed time twice on the day clocks go
     back and can step backwards in the repeated hour. Here the cron fields are matched against
     naive wall-clock times (as if the zone had no DST) and each match is then placed in the zone:
-    a time that does not exist (spring forward) runs at the first instant after the gap, a time that
-    exists twice (fall back) runs once, at its first occurrence. Fire times only move forward.
+    a time that does not exist (spring forward) runs once, shifted past the gap (02:30 → 03:30), a
+    time that exists twice (fall back) runs once, at its first occurrence. Fire times only move forward.
     """
 
     def __init__(self, expression: str, timezone: tzinfo) -> None:
@@ -177,39 +177,75 @@ def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
         raise ValidationError("schedule.cron", f"{expression!r} does not parse: {error}.") from error
 
 
-class MonthlyIntervalTrigger(BaseTrigger):
-    """Every N months from an anchor, keeping the anchor's day (clamped to short months)."""
+def place(wall: datetime, timezone: tzinfo) -> datetime:
+    """A naive wall-clock time placed in `timezone`, once and only once whatever DST does.
 
-    def __init__(self, months: int, start: datetime) -> None:
+    A time that does not exist (clocks spring forward over it) lands as far after the gap as it was
+    into it — 02:30 on a 02:00→03:00 day becomes 03:30; a time that exists twice (clocks fall back)
+    is its first occurrence.
+    """
+    return wall.replace(tzinfo=timezone, fold=0).astimezone(UTC).astimezone(timezone)
+
+
+class CalendarIntervalTrigger(BaseTrigger):
+    """Every N days, weeks or months from an anchor, at the anchor's wall-clock time in `timezone`.
+
+    A daily job set for 09:00 stays at 09:00 across DST changes (APScheduler's IntervalTrigger counts
+    elapsed seconds and would drift by an hour). Months keep the anchor's day, clamped to short months.
+    """
+
+    def __init__(self, anchor: datetime, timezone: tzinfo, days: int = 0, months: int = 0) -> None:
+        if (days > 0) == (months > 0):
+            raise ValueError("give either days or months")
+        self.timezone = timezone
+        self.anchor = anchor.astimezone(timezone)
+        self.days = days
         self.months = months
-        self.start = start
+        self._wall = self.anchor.replace(tzinfo=None)
 
-    def _nth(self, n: int) -> datetime:
-        month_index = self.start.month - 1 + n * self.months
-        year, month = self.start.year + month_index // 12, month_index % 12 + 1
-        day = min(self.start.day, calendar.monthrange(year, month)[1])
-        return self.start.replace(year=year, month=month, day=day)
+    def nth(self, n: int) -> datetime:
+        """The n-th fire time (n = 0 is the anchor)."""
+        if self.days:
+            return place(self._wall + timedelta(days=n * self.days), self.timezone)
+        month_index = self._wall.month - 1 + n * self.months
+        year, month = self._wall.year + month_index // 12, month_index % 12 + 1
+        day = min(self._wall.day, calendar.monthrange(year, month)[1])
+        return place(self._wall.replace(year=year, month=month, day=day), self.timezone)
+
+    def _first_at_or_after(self, moment: datetime) -> int:
+        if moment <= self.anchor:
+            return 0
+        if self.days:
+            guess = int((moment - self.anchor).total_seconds() // (self.days * 86400))
+        else:
+            wall = moment.astimezone(self.timezone)
+            guess = ((wall.year - self._wall.year) * 12 + wall.month - self._wall.month) // self.months
+        n = max(0, guess - 1)  # DST shifts are under a day: start one step early and walk
+        while self.nth(n) < moment:
+            n += 1
+        return n
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        n = 0
+        n = self._first_at_or_after(now)
         if previous_fire_time is not None:
-            while self._nth(n) <= previous_fire_time:
-                n += 1
-        while self._nth(n) < now:
-            n += 1
-        return self._nth(n)
+            n = max(n, self._first_at_or_after(previous_fire_time + timedelta(microseconds=1)))
+        return self.nth(n)
 
     def __str__(self) -> str:
-        return f"every {self.months} months from {self.start.isoformat()}"
+        unit = f"{self.days} days" if self.days else f"{self.months} months"
+        return f"every {unit} from {self.anchor.isoformat()}"
 
 
 def interval_trigger(every: int, unit: str, timezone: tzinfo, anchor: datetime | None) -> BaseTrigger:
+    """Seconds, minutes and hours count elapsed time; days, weeks and months follow the calendar."""
     anchor = anchor or datetime.now(timezone)
     if anchor.tzinfo is None:
         anchor = anchor.replace(tzinfo=timezone)
     if unit == "MONTHS":
-        return MonthlyIntervalTrigger(every, anchor)
-    seconds = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400, "WEEKS": 604800}[unit]
+        return CalendarIntervalTrigger(anchor, timezone, months=every)
+    if unit in ("DAYS", "WEEKS"):
+        return CalendarIntervalTrigger(anchor, timezone, days=every * (7 if unit == "WEEKS" else 1))
+    seconds = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600}[unit]
     return IntervalTrigger(seconds=every * seconds, start_date=anchor, timezone=timezone)
 
 

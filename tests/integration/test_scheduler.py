@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cronium_desktop.engine.engine import Engine
-from cronium_desktop.engine.notices import EventPaused, Notice
-from cronium_desktop.engine.store.models import Event
+from cronium_desktop.engine.notices import EventPaused, Message, Notice
+from cronium_desktop.engine.scheduler import Scheduler
+from cronium_desktop.engine.store.models import Event, Execution
 from tests.conftest import TEST_PASSPHRASE
 
 
@@ -67,14 +70,14 @@ async def test_pause_activate_and_delete_take_effect_at_once(scheduled: Engine) 
     await scheduled.runs.idle()
     await scheduled.events.delete(event_id)
     await scheduled.scheduler.settled()
-    assert scheduled.scheduler.next_run("event", event_id) is None
+    assert scheduled.scheduler.next_run(event_id) is None
 
 
 async def test_editing_the_schedule_reschedules(scheduled: Engine) -> None:
     event_id = await scheduled.events.create({**every_second("Edited"), "schedule": {"cron": "0 0 1 1 *"}})
     assert scheduled.scheduler is not None
     await scheduled.scheduler.settled()
-    assert scheduled.scheduler.next_run("event", event_id).year >= 2027  # type: ignore[union-attr]
+    assert scheduled.scheduler.next_run(event_id).year >= 2027  # type: ignore[union-attr]
     spec = await scheduled.events.get(event_id)
     await scheduled.events.update(event_id, {**spec, "schedule": {"every": 1, "unit": "SECONDS"}})
     await asyncio.sleep(2.5)
@@ -141,8 +144,8 @@ async def test_misfire_skip_runs_nothing_and_moves_on(data_dir: Path) -> None:
 
 
 async def _overlapping(engine: Engine, overlap: str) -> list:  # type: ignore[type-arg]
-    await engine.events.create(every_second(f"Slow {overlap}", "sleep 2.2", overlap=overlap))
-    await asyncio.sleep(3.6)
+    await engine.events.create(every_second(f"Slow {overlap}", "sleep 1.6", overlap=overlap))
+    await asyncio.sleep(2.8)
     assert engine.scheduler is not None
     engine.scheduler.pause_all()
     await engine.runs.idle()
@@ -197,4 +200,62 @@ async def test_next_run_is_shown_for_scheduled_events(scheduled: Engine) -> None
     assert summary.next_run is not None and (summary.next_run.hour, summary.next_run.minute) == (6, 0)
     assert scheduled.scheduler is not None
     await scheduled.scheduler.settled()
-    assert scheduled.scheduler.next_run("event", event_id) == summary.next_run
+    assert scheduled.scheduler.next_run(event_id) == summary.next_run
+
+
+async def test_start_and_end_time_bound_the_scheduled_runs(scheduled: Engine) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    event_id = await scheduled.events.create(
+        every_second("Windowed", start_time=start.isoformat(), end_time=(start + timedelta(seconds=1.5)).isoformat())
+    )
+    await asyncio.sleep(1.5)
+    assert await scheduled_runs(scheduled, "Windowed") == []  # not before start_time
+    await asyncio.sleep(2.5)
+    with scheduled.ctx.db.read() as session:
+        due = sorted(session.scalars(select(Execution.scheduled_for).where(Execution.event_id == event_id)))
+    start_naive = start.replace(tzinfo=None)
+    assert due == [start_naive, start_naive + timedelta(seconds=1)]  # and none after end_time
+    assert scheduled.scheduler is not None and scheduled.scheduler.next_run(event_id) is None
+
+
+@pytest.mark.parametrize(("misfire", "expected_runs"), [("RUN_ONCE", 1), ("SKIP", 0)])
+async def test_fires_missed_while_the_computer_slept_follow_the_misfire_policy(
+    scheduled: Engine, misfire: str, expected_runs: int
+) -> None:
+    notices: list[Notice] = []
+    scheduled.bus.subscribe(notices.append)
+    event_id = await scheduled.events.create(
+        {**every_second("Sleeper"), "schedule": {"every": 1, "unit": "MINUTES"}, "misfire": misfire}
+    )
+    assert scheduled.scheduler is not None and scheduled.scheduler.apscheduler is not None
+    await scheduled.scheduler.settled()
+    # What resuming from a 5-minute sleep looks like to APScheduler: five due times already past.
+    slept_from = datetime.now(UTC) - timedelta(minutes=5, seconds=30)
+    scheduled.scheduler.apscheduler.modify_job(f"event:{event_id}", next_run_time=slept_from)
+    await asyncio.sleep(0.5)
+    await scheduled.scheduler.settled()
+    await scheduled.runs.idle()
+    assert len(await scheduled_runs(scheduled, "Sleeper")) == expected_runs
+    with scheduled.ctx.db.read() as session:
+        event = session.get(Event, event_id)
+        assert event is not None and event.last_fire_at is not None  # handled, not missed again at next start
+        assert datetime.now(UTC).replace(tzinfo=None) - event.last_fire_at < timedelta(minutes=1)
+    assert any(isinstance(n, Message) and "Sleeper" in n.text for n in notices)
+    next_run = scheduled.scheduler.next_run(event_id)
+    assert next_run is not None and next_run > datetime.now(UTC)
+
+
+async def test_watchdog_notices_a_wall_clock_jump(engine: Engine) -> None:
+    offset = [0.0]
+    scheduler = Scheduler(engine.ctx, engine.runs, wall_clock=lambda: time.time() + offset[0], watchdog_seconds=0.05)
+    notices: list[Notice] = []
+    engine.bus.subscribe(notices.append)
+    await scheduler.start()
+    try:
+        await asyncio.sleep(0.2)
+        assert not any("clock jumped" in getattr(n, "text", "") for n in notices)
+        offset[0] = 3600.0  # an hour of sleep: the wall clock moved, the monotonic clock did not
+        await asyncio.sleep(0.2)
+        assert any("clock jumped by 3600 s" in getattr(n, "text", "") for n in notices)
+    finally:
+        await scheduler.stop()

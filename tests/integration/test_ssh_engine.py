@@ -46,7 +46,7 @@ async def test_a_partial_multi_server_run_is_recorded_and_triggers_on_failure(en
 
         assert summary.status == "PARTIAL"
         detail = await engine.runs.get(execution_id)
-        results = {s.server_name: s for s in detail.servers}
+        results = {s.server: s for s in detail.servers}
         assert results["good"].status == "SUCCESS" and results["good"].output == {"deployed": True}
         assert results["down"].status == "FAILURE" and "cannot connect" in (results["down"].error or "")
         log = await engine.runs.log(execution_id)

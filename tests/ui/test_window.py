@@ -54,9 +54,9 @@ def test_editor_shows_validation_errors_then_creates_and_runs_the_event(applicat
     runs = application.window.pages["Runs"]
     wait_until(loop, lambda: application.window.stack.currentWidget() is runs)
     wait_until(loop, lambda: "Success" in runs.title.text(), timeout=20)
-    texts = [runs.log.model.data(runs.log.model.index(i)) for i in range(runs.log.model.rowCount())]
+    texts = [runs.log.model.data(runs.log.model.index(i, 1)) for i in range(runs.log.model.rowCount())]
     assert "hello from the window" in texts and "warn" in texts
-    streams = {runs.log.model.data(runs.log.model.index(i), Qt.ItemDataRole.UserRole + 2) for i in range(runs.log.model.rowCount())}
+    streams = {runs.log.model.data(runs.log.model.index(i, 1), Qt.ItemDataRole.UserRole + 2) for i in range(runs.log.model.rowCount())}
     assert streams >= {"stdout", "stderr"}
     assert runs.output.topLevelItem(0).text(0) == "ok"
 
@@ -145,4 +145,4 @@ def test_variables_view_hides_secrets_until_revealed(application: Any, loop: Any
 
 
 def _debug_rows(runs: Any) -> list[str]:
-    return [runs.log.model.data(runs.log.model.index(i)) for i in range(runs.log.model.rowCount())]
+    return [runs.log.model.data(runs.log.model.index(i, 1)) for i in range(runs.log.model.rowCount())]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.scheduling import next_runs, validate_schedule, zone
+from cronium_desktop.engine.scheduler import missed_fires
+from cronium_desktop.engine.scheduling import build_trigger, next_runs, validate_schedule, zone
 
 BERLIN = zone("Europe/Berlin")
 
@@ -83,3 +84,49 @@ def test_start_and_end_window_bound_the_runs() -> None:
 def test_unknown_spec_shapes_are_refused() -> None:
     with pytest.raises(ValidationError, match="unexpected keys"):
         validate_schedule({"cron": "* * * * *", "every": 1}, UTC)
+
+
+def test_daily_interval_keeps_its_wall_clock_time_across_dst() -> None:
+    anchor = at(2027, 3, 26, 9, tz=BERLIN)
+    runs = next_runs({"every": 1, "unit": "DAYS"}, "Europe/Berlin", 4, anchor=anchor, after=anchor)
+    assert [r.strftime("%d %H:%M") for r in runs] == ["26 09:00", "27 09:00", "28 09:00", "29 09:00"]
+    assert runs[3].astimezone(UTC) - runs[1].astimezone(UTC) == timedelta(hours=47)  # the spring-forward day has 23
+
+
+def test_hourly_interval_counts_elapsed_time_across_dst() -> None:
+    anchor = at(2027, 3, 28, 0, 30, tz=BERLIN)
+    runs = next_runs({"every": 1, "unit": "HOURS"}, "Europe/Berlin", 4, anchor=anchor, after=anchor)
+    instants = [r.astimezone(UTC) for r in runs]
+    assert all(b - a == timedelta(hours=1) for a, b in zip(instants, instants[1:], strict=False))
+    assert [r.strftime("%H:%M") for r in runs] == ["00:30", "01:30", "03:30", "04:30"]
+
+
+def test_daily_interval_at_0230_runs_once_on_spring_forward_and_fall_back_days() -> None:
+    anchor = at(2027, 3, 27, 2, 30, tz=BERLIN)
+    spring = next_runs({"every": 1, "unit": "DAYS"}, "Europe/Berlin", 3, anchor=anchor, after=anchor)
+    assert [r.astimezone(UTC).strftime("%d %H:%M") for r in spring] == ["27 01:30", "28 01:30", "29 00:30"]
+    anchor = at(2027, 10, 30, 2, 30, tz=BERLIN)
+    autumn = next_runs({"every": 1, "unit": "DAYS"}, "Europe/Berlin", 3, anchor=anchor, after=anchor)
+    assert [r.astimezone(UTC).strftime("%d %H:%M") for r in autumn] == ["30 00:30", "31 00:30", "01 01:30"]
+
+
+def test_weekly_interval_steps_by_seven_days() -> None:
+    runs = next_runs({"every": 2, "unit": "WEEKS"}, "UTC", 3, anchor=at(2026, 1, 31), after=at(2026, 5, 1))
+    assert [r.date().isoformat() for r in runs] == ["2026-05-09", "2026-05-23", "2026-06-06"]
+
+
+def test_missed_fires_over_a_spring_forward_downtime_count_the_0230_job_once_a_day() -> None:
+    trigger = build_trigger({"cron": "30 2 * * *"}, "Europe/Berlin")
+    missed = missed_fires(trigger, since=at(2027, 3, 27, 12, tz=BERLIN), until=at(2027, 3, 29, 12, tz=BERLIN))
+    assert [m.astimezone(UTC).isoformat() for m in missed] == ["2027-03-28T01:30:00+00:00", "2027-03-29T00:30:00+00:00"]
+
+
+def test_bad_cron_expressions_name_the_problem() -> None:
+    with pytest.raises(ValidationError, match="has 4 fields"):
+        validate_schedule({"cron": "* * * *"}, UTC)
+    with pytest.raises(ValidationError, match="day of week '8'"):
+        validate_schedule({"cron": "0 9 * * 8"}, UTC)
+    with pytest.raises(ValidationError, match="does not parse"):
+        validate_schedule({"cron": "61 * * * *"}, UTC)
+    with pytest.raises(ValidationError, match="unknown timezone"):
+        zone("Mars/Olympus")

@@ -76,6 +76,8 @@ async def pump_lines(reader: asyncio.StreamReader, stream: str, sink: Sink) -> N
         while len(pending) > MAX_LINE_BYTES:
             sink.line(stream, pending[:MAX_LINE_BYTES].decode("utf-8", errors="replace"))
             pending = pending[MAX_LINE_BYTES:]
+        # A read of buffered data does not suspend: yield, or a chatty script starves the loop.
+        await asyncio.sleep(0)
     if pending:
         sink.line(stream, pending.rstrip(b"\r").decode("utf-8", errors="replace"))
 

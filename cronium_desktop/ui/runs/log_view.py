@@ -2,67 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFontDatabase, QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QCheckBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListView,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
+    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from cronium_desktop.ui.runs.log_model import LogModel, StreamRole, TextRole, TimeRole
-from cronium_desktop.ui.theme import colour
-
-
-class LogLineDelegate(QStyledItemDelegate):
-    def __init__(self, view: LogView) -> None:
-        super().__init__(view)
-        self._view = view
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
-        painter.save()
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, option.palette.highlight())
-        elif index.row() == self._view.match_row:
-            painter.fillRect(option.rect, QColor(colour("match")))
-        rect = option.rect.adjusted(6, 0, -6, 0)
-        painter.setFont(self._view.font())
-        metrics = painter.fontMetrics()
-        if self._view.show_timestamps:
-            ts: datetime = index.data(TimeRole)
-            stamp = ts.replace(tzinfo=UTC).astimezone().strftime("%H:%M:%S.%f")[:-3]
-            painter.setPen(QColor(colour("muted")))
-            width = metrics.horizontalAdvance("00:00:00.000  ")
-            painter.drawText(QRect(rect.left(), rect.top(), width, rect.height()), Qt.AlignmentFlag.AlignVCenter, stamp)
-            rect.setLeft(rect.left() + width)
-        stream = index.data(StreamRole)
-        pen = {"stderr": colour("stderr"), "system": colour("system")}.get(stream, colour("text"))
-        if option.state & QStyle.StateFlag.State_Selected:
-            pen = option.palette.highlightedText().color().name()
-        painter.setPen(QColor(pen))
-        text = index.data(TextRole)
-        if stream == "system":
-            font = painter.font()
-            font.setItalic(True)
-            painter.setFont(font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine,
-                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(rect.width(), 2000)))
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(100, self._view.fontMetrics().height() + 4)
+from cronium_desktop.ui.runs.log_model import LogModel
 
 
 class LogView(QWidget):
@@ -71,18 +29,26 @@ class LogView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = LogModel()
-        self.show_timestamps = True
-        self.match_row = -1
-        self.list = QListView(self)
+        # A table with fixed-height rows: its header keeps row sizes as spans, so appending a batch
+        # costs the same with ten lines or a million (a QListView lays out every row again).
+        self.list = QTableView(self)
         self.list.setModel(self.model)
-        self.list.setUniformItemSizes(True)
+        self.list.setObjectName("logList")
+        self.list.setShowGrid(False)
+        self.list.setWordWrap(False)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setObjectName("logList")
+        self.list.horizontalHeader().hide()
+        self.list.horizontalHeader().setStretchLastSection(True)
+        self.list.verticalHeader().hide()
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.setFont(font)
         self.list.setFont(font)
-        self.list.setItemDelegate(LogLineDelegate(self))
+        rows = self.list.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(QFontMetrics(font).height() + 4)
+        self.list.setColumnWidth(0, QFontMetrics(font).horizontalAdvance("00:00:00.000") + 16)
 
         self.search = QLineEdit(self, placeholderText="Search the log…")
         self.search.returnPressed.connect(lambda: self.find_next(True))
@@ -125,8 +91,11 @@ class LogView(QWidget):
 
     def clear(self) -> None:
         self.model.clear()
-        self.match_row = -1
         self.count.setText("0 lines")
+
+    @property
+    def match_row(self) -> int:
+        return self.model.match_row
 
     def _scrolled(self, value: int) -> None:
         bar = self.list.verticalScrollBar()
@@ -137,8 +106,7 @@ class LogView(QWidget):
             self.follow.blockSignals(False)
 
     def _set_timestamps(self, on: bool) -> None:
-        self.show_timestamps = on
-        self.list.viewport().update()
+        self.list.setColumnHidden(0, not on)
 
     def find_next(self, forward: bool = True) -> int | None:
         start = self.match_row if self.match_row >= 0 else (-1 if forward else 0)
@@ -146,13 +114,13 @@ class LogView(QWidget):
         if row is None:
             self.matches.setText("no match" if self.search.text() else "")
             return None
-        self.match_row = row
+        self.model.match_row = row
         self.matches.setText(f"line {row + 1:,}")
         self.follow.setChecked(False)
-        self.list.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.list.scrollTo(self.model.index(row, 1), QAbstractItemView.ScrollHint.PositionAtCenter)
         self.list.viewport().update()
         return row
 
     def copy_selection(self) -> None:
-        rows = sorted(index.row() for index in self.list.selectionModel().selectedIndexes())
+        rows = sorted({index.row() for index in self.list.selectionModel().selectedIndexes()})
         QApplication.clipboard().setText(self.model.text_of(rows))
