@@ -15,6 +15,7 @@ starts as Debian's does, whereas root's ~/.bashrc on a development machine may r
 from __future__ import annotations
 
 import asyncio
+import resource
 import statistics
 import sys
 import tempfile
@@ -55,6 +56,11 @@ async def add_aliases(service: ServerService, sshd: SshServer, count: int, prefi
     return servers
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
@@ -79,14 +85,19 @@ async def main(root: Path) -> None:
         cold = await timed_run(executor, cold_ten)
         ten = await add_aliases(service, sshd, 10, "alias")
         await timed_run(executor, ten)  # warm every alias's connection
-        one_times, ten_times = [], []
+        one_times, ten_times, one_cpu, ten_cpu = [], [], 0.0, 0.0
         for _ in range(FAN_OUT_ROUNDS):
+            before = cpu_seconds()
             one_times.append(await timed_run(executor, [single]))
+            middle = cpu_seconds()
             ten_times.append(await timed_run(executor, ten))
+            one_cpu, ten_cpu = one_cpu + middle - before, ten_cpu + cpu_seconds() - middle
         one, many = statistics.median(one_times), statistics.median(ten_times)
         print(f"1 server, warm, median of {FAN_OUT_ROUNDS}:        {ms(one)}")
         print(f"10 servers, warm, median of {FAN_OUT_ROUNDS}:      {ms(many)}   ({many / one:.2f} × one server; target ≤ 2 ×)")
         print(f"10 servers, cold (10 connects):      {ms(cold)}   ({cold / first:.2f} × one cold server)")
+        print(f"this process's CPU per run: 1 server {ms(one_cpu / FAN_OUT_ROUNDS)}, "
+              f"10 servers {ms(ten_cpu / FAN_OUT_ROUNDS)} (paramiko holds the GIL for that long)")
     finally:
         await service.stop()
         service._ctx.db.close()

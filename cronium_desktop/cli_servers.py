@@ -103,3 +103,21 @@ def add_parsers(subparsers: Any) -> None:
     check = commands.add_parser("check", help="log in to a server and report")
     check.add_argument("name")
     check.add_argument("--accept-host-key", action="store_true")
+
+
+async def list_servers(engine: Any, args: argparse.Namespace) -> int:
+    import json
+
+    from cronium_desktop.cli import iso, print_table
+
+    servers = await _servers(engine).list()
+    if args.json:
+        print(json.dumps([
+            {"name": s.name, "host": s.host, "port": s.port, "username": s.username, "auth_method": s.auth_method,
+             "status": s.status, "last_checked_at": iso(s.last_checked_at)}
+            for s in servers
+        ], indent=2))
+    else:
+        print_table([[s.name, f"{s.username}@{s.host}:{s.port}", s.auth_method, s.status] for s in servers],
+                    ["NAME", "ADDRESS", "AUTH", "STATUS"])
+    return 0

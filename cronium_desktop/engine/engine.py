@@ -20,6 +20,7 @@ from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
 from cronium_desktop.engine.executors.http import HttpExecutor
 from cronium_desktop.engine.executors.local import LocalExecutor
+from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
 from cronium_desktop.engine.lock import FolderLock
@@ -29,6 +30,7 @@ from cronium_desktop.engine.runner import Runner
 from cronium_desktop.engine.runs import RunService
 from cronium_desktop.engine.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
+from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.settings import Settings
 from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.tools.service import ToolService
@@ -62,7 +64,8 @@ class Engine:
         self.tools = ToolService(self.ctx)
         self.register_executor("HTTP_REQUEST", HttpExecutor())
         self.register_executor("TOOL_ACTION", ToolExecutor(self.tools))
-        self.servers: Any = None
+        self.servers = ServerService(self.ctx)
+        self.register_executor("REMOTE", SshExecutor(self.servers))
         self.workflows: WorkflowService | None = None
         self.webhooks: WebhookListener | None = None
         self.scheduler: Scheduler | None = None
@@ -108,6 +111,7 @@ class Engine:
             for execution_id, event_id, priority, exclusive, delay in await self.runs.recover():
                 queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
             await self.workflows.recover()
+            await self.servers.start()
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
             await self.scheduler.start()
             self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")))
@@ -130,6 +134,7 @@ class Engine:
             await self.workflows.stop()
         if self._queue is not None:
             await self._queue.stop(grace_seconds)
+        await self.servers.stop()
         self._started = False
         self._lock.release()
         self.ctx.db.close()

@@ -9,6 +9,7 @@ background health check keeps each server's ONLINE/OFFLINE status current.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -333,11 +334,11 @@ class ServerService:
             server.last_error = None if error is None else str(error)
             return server.name if before != status else None
 
-    async def check_all(self) -> list[CheckResult]:
+    async def check_all(self) -> builtins.list[CheckResult]:
         """Check every server at once (one health-check round)."""
         servers = await self.list()
         results = await asyncio.gather(*(self.check(info) for info in servers), return_exceptions=True)
-        done: list[CheckResult] = []
+        done: builtins.list[CheckResult] = []
         for info, result in zip(servers, results, strict=True):
             if isinstance(result, BaseException):
                 if isinstance(result, asyncio.CancelledError):

@@ -23,6 +23,7 @@ from cronium_desktop.ui.dashboard.page import DashboardPage
 from cronium_desktop.ui.events.page import EventsPage
 from cronium_desktop.ui.placeholder import UnavailablePage
 from cronium_desktop.ui.runs.page import RunsPage
+from cronium_desktop.ui.servers.page import ServersPage
 from cronium_desktop.ui.settings.page import SettingsPage
 from cronium_desktop.ui.tools.page import ToolsPage
 from cronium_desktop.ui.tray import app_icon
@@ -51,8 +52,7 @@ class MainWindow(QMainWindow):
             "Dashboard": DashboardPage(engine, bridge),
             "Events": EventsPage(engine, bridge),
             "Workflows": WorkflowsPage(engine, bridge),
-            "Servers": UnavailablePage("Servers", "SSH servers are not part of this build yet. Events run on this "
-                                       "computer; remote (SSH) runs and server management come with the SSH release."),
+            "Servers": ServersPage(engine, bridge),
             "Terminal": UnavailablePage("Terminal", "The SSH terminal needs servers, which are not part of this build yet."),
             "Variables": VariablesPage(engine, bridge),
             "Tools": ToolsPage(engine),

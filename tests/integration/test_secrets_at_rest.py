@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import Cli
+from tests.fixtures.sshd import sshd_fixture  # noqa: F401 - the real loopback sshd
 
 VARIABLE_SECRET = "var-Secret-0b7f1e"
 ENV_SECRET = "env-Secret-93c2aa"
@@ -16,13 +17,17 @@ def every_byte_under(folder: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
 
 
-def test_secrets_written_through_every_public_path_are_nowhere_in_clear(cli: Cli, tmp_path: Path) -> None:
+def test_secrets_written_through_every_public_path_are_nowhere_in_clear(cli: Cli, tmp_path: Path, sshd) -> None:  # type: ignore[no-untyped-def]
     assert cli("var", "set", "API_KEY", VARIABLE_SECRET, "--secret").code == 0
     assert cli("var", "get", "API_KEY").stdout.strip() == "••••••"
     assert cli("var", "get", "API_KEY", "--reveal").stdout.strip() == VARIABLE_SECRET
 
     webhook = f"https://hooks.example.invalid/services/{TOOL_SECRET}"
     assert cli("tool", "add", "ops-hook", "--type", "webhook", "--config", json.dumps({"url": webhook})).code == 0
+
+    added = cli("server", "add", "box", "--host", sshd.host, "--port", str(sshd.port), "--user", sshd.password_user,
+                "--password-stdin", "--accept-host-key", stdin=sshd.password + "\n")
+    assert added.code == 0, added.stderr
 
     document = {
         "format": "cronium-desktop",
@@ -64,5 +69,6 @@ def test_secrets_written_through_every_public_path_are_nowhere_in_clear(cli: Cli
 
     everything = every_byte_under(cli.data_dir) + run.stdout.encode() + run.stderr.encode() + logs.encode()
     everything += exported.read_bytes()
+    assert sshd.password.encode() not in everything
     for secret in (VARIABLE_SECRET, ENV_SECRET, TOOL_SECRET):
         assert secret.encode() not in everything, secret

@@ -17,6 +17,7 @@ import posixpath
 import re
 import shlex
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -301,8 +302,8 @@ class SshExecutor:
         started = utcnow()
 
         def finish(status: str, exit_code: int | None = None, error: str | None = None, output: Any = None,
-                   condition: bool = False, variables: dict[str, str] | None = None) -> ServerRun:
-            if error and status != SUCCESS:
+                   condition: bool = False, variables: dict[str, str] | None = None, announce: bool = False) -> ServerRun:
+            if announce and error:  # errors the script's own output does not already show
                 sink.line("system", error, server=ref.name)
             outcome = ServerOutcome(ref.id, ref.name, status, exit_code, error, output, started, utcnow())
             return ServerRun(outcome, condition, variables or {})
@@ -310,12 +311,13 @@ class SshExecutor:
         try:
             spec = await self._servers.load_spec(ref.id)
         except NotFound:
-            return finish(FAILURE, error=f"Server {ref.name!r} no longer exists; choose another server for this event.")
+            return finish(FAILURE, error=f"Server {ref.name!r} no longer exists; choose another server for this event.",
+                          announce=True)
         remote = RemoteRun(self._pool, spec)
         try:
             return await self._run_remote(remote, job, sink, finish)
         except SshError as error:
-            return finish(FAILURE, error=str(error))
+            return finish(FAILURE, error=str(error), announce=True)
         except asyncio.CancelledError:
             sink.line("system", "Cancelled: stopping the remote process group.", server=spec.name)
             await asyncio.shield(self._stop(remote))
@@ -323,7 +325,7 @@ class SshExecutor:
         finally:
             await asyncio.shield(self._cleanup(remote, sink))
 
-    async def _run_remote(self, remote: RemoteRun, job: Job, sink: Sink, finish: Any) -> ServerRun:
+    async def _run_remote(self, remote: RemoteRun, job: Job, sink: Sink, finish: Callable[..., ServerRun]) -> ServerRun:
         spec, pool = remote.spec, self._pool
         files = run_folder_files(job, spec.name)
         env_bytes, skipped = env_file(job.env)
@@ -367,6 +369,7 @@ class SshExecutor:
                           collected.condition, collected.variables)
         if exit_code is None:
             error: str | None = "The remote process was killed by a signal."
+            sink.line("system", "The remote process was killed by a signal.", server=spec.name)
         elif exit_code != 0:
             error = f"Exited with code {exit_code}."
         else:

@@ -1,0 +1,154 @@
+"""The Servers view: SSH servers, their status, and trust-on-first-use of host keys (SPEC §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.common import header, local_time, spawn
+from cronium_desktop.ui.theme import colour
+
+
+class ServersPage(QWidget):
+    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.servers: list[Any] = []
+        self.table = QTableWidget(0, 5, self)
+        self.table.setHorizontalHeaderLabels(["Name", "Address", "Login", "Status", "Last checked"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        check = QPushButton("Check connection", self)
+        check.clicked.connect(self.check)
+        delete = QPushButton("Delete", self)
+        delete.clicked.connect(self.delete)
+
+        self.name = QLineEdit(placeholderText="db1")
+        self.host = QLineEdit(placeholderText="db1.example.com")
+        self.port = QSpinBox(minimum=1, maximum=65535, value=22)
+        self.port.setMaximumWidth(120)
+        self.user = QLineEdit(placeholderText="deploy")
+        self.auth = QComboBox()
+        for title, value in (("Private key file", "KEY"), ("Password", "PASSWORD"), ("SSH agent", "AGENT")):
+            self.auth.addItem(title, value)
+        self.key_path = QLineEdit(placeholderText="~/.ssh/id_ed25519")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        key_row = QWidget()
+        key_layout = QHBoxLayout(key_row)
+        key_layout.setContentsMargins(0, 0, 0, 0)
+        key_layout.addWidget(self.key_path, 1)
+        key_layout.addWidget(browse)
+        self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="password or key passphrase (stored encrypted)")
+        add = QPushButton("Add server", objectName="primary")
+        add.clicked.connect(self.add)
+        form_box = QGroupBox("Add a server")
+        form = QFormLayout(form_box)
+        form.addRow("Name", self.name)
+        form.addRow("Host", self.host)
+        form.addRow("Port", self.port)
+        form.addRow("User", self.user)
+        form.addRow("Login with", self.auth)
+        form.addRow("Key file", key_row)
+        form.addRow("Secret", self.secret)
+        form.addRow("", add)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addLayout(header("Servers", check, delete))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(form_box)
+        bridge.serverStatusChanged.connect(lambda *args: self.refresh())
+
+    def refresh(self) -> None:
+        spawn(self._refresh(), self, "Loading servers")
+
+    async def _refresh(self) -> None:
+        self.servers = await self.engine.servers.list()
+        self.table.setRowCount(len(self.servers))
+        for row, server in enumerate(self.servers):
+            status = QTableWidgetItem(server.status.title())
+            status.setForeground(QColor(colour({"ONLINE": "SUCCESS", "OFFLINE": "FAILURE"}.get(server.status, "muted"))))
+            if server.last_error:
+                status.setToolTip(server.last_error)
+            cells = (QTableWidgetItem(server.name), QTableWidgetItem(f"{server.username}@{server.host}:{server.port}"),
+                     QTableWidgetItem(server.auth_method.title()), status, QTableWidgetItem(local_time(server.last_checked_at)))
+            for column, item in enumerate(cells):
+                self.table.setItem(row, column, item)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Private key")
+        if path:
+            self.key_path.setText(path)
+
+    def add(self) -> None:
+        spawn(self._add(), self, "Adding the server")
+
+    async def _add(self) -> None:
+        method = self.auth.currentData()
+        secret = self.secret.text() or None
+        await self.engine.servers.add(
+            self.name.text().strip(), host=self.host.text().strip(), username=self.user.text().strip(),
+            auth_method=method, port=self.port.value(),
+            key_path=self.key_path.text().strip() or None if method == "KEY" else None,
+            passphrase=secret if method == "KEY" else None, password=secret if method == "PASSWORD" else None,
+        )
+        for field in (self.name, self.host, self.user, self.key_path, self.secret):
+            field.clear()
+        await self._refresh()
+
+    def _selected(self) -> Any:
+        row = self.table.currentRow()
+        return self.servers[row] if 0 <= row < len(self.servers) else None
+
+    def check(self) -> None:
+        server = self._selected()
+        if server is not None:
+            spawn(self._check(server.id), self, "Checking the server")
+
+    async def _check(self, server_id: int, accept: bool | str = False) -> None:
+        result = await self.engine.servers.check(server_id, accept_host_key=accept)
+        if result.ok:
+            QMessageBox.information(self, "Connected", f"Logged in. Host key {result.fingerprint}.")
+        elif getattr(result.error, "fingerprint", None) and type(result.error).__name__ == "UnknownHostKey":
+            fingerprint = result.error.fingerprint
+            answer = QMessageBox.question(
+                self, "Trust this host key?",
+                f"The server presented a host key never seen before:\n\n{fingerprint}\n\n"
+                "Compare it with the server's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). Trust it?")
+            if answer == QMessageBox.StandardButton.Yes:
+                await self._check(server_id, accept=fingerprint)
+                return
+        else:
+            QMessageBox.warning(self, "Connection failed", str(result.error))
+        await self._refresh()
+
+    def delete(self) -> None:
+        server = self._selected()
+        if server and QMessageBox.question(self, "Delete server", f"Delete the server '{server.name}'?") == QMessageBox.StandardButton.Yes:
+            spawn(self._delete(server.id), self, "Deleting the server")
+
+    async def _delete(self, server_id: int) -> None:
+        await self.engine.servers.delete(server_id)
+        await self._refresh()
