@@ -53,7 +53,7 @@ class LogSink:
             self._loop.call_soon(self._publish)
         self._notice_batch.append(record)
         self._store_batch.append(
-            (self.execution_id, self.attempt, record.server, record.ts.strftime("%Y-%m-%d %H:%M:%S.%f"), record.stream, record.text)
+            (self.execution_id, self.attempt, record.server, record.ts, record.stream, record.text)
         )
         self.tail.append(record.text)
         self.count += 1
@@ -81,8 +81,9 @@ class LogSink:
     def _write(self, batch: list[tuple[object, ...]]) -> None:
         # The driver's executemany: a log can be millions of rows, and the ORM's per-row work would
         # hold the GIL long enough to stall the event loop.
+        rows = [(e, a, s, ts.strftime("%Y-%m-%d %H:%M:%S.%f"), st, t) for e, a, s, ts, st, t in batch]  # type: ignore[attr-defined]
         with self._ctx.db.write() as session:
-            session.connection().exec_driver_sql(_INSERT, batch)
+            session.connection().exec_driver_sql(_INSERT, rows)
 
     async def close(self) -> None:
         """Publish and persist everything still buffered."""

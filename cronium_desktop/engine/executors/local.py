@@ -19,6 +19,8 @@ from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, Exe
 
 KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = 1024 * 1024
+# Small reads keep each loop iteration short when a script floods its output.
+READ_CHUNK_BYTES = 16 * 1024
 TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
 
 
@@ -68,7 +70,7 @@ def collect_folder(folder: Path) -> runtime.Collected:
 async def pump_lines(reader: asyncio.StreamReader, stream: str, sink: Sink) -> None:
     """Split a byte stream into lines for the sink; very long lines are cut, never lost."""
     pending = b""
-    while chunk := await reader.read(65536):
+    while chunk := await reader.read(READ_CHUNK_BYTES):
         pending += chunk
         *lines, pending = pending.split(b"\n")
         for line in lines:
