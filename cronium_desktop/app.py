@@ -100,6 +100,9 @@ class Application:
 
     async def stop(self) -> None:
         if self.window is not None:
+            terminal = self.window.pages.get("Terminal")
+            if terminal is not None and hasattr(terminal, "close_all"):
+                terminal.close_all()
             self.window.quitting = True
             self.window.save_state()
             self.window.close()

@@ -187,6 +187,11 @@ class WorkflowService:
             workflow.webhook_token = token_source.token_urlsafe(24)
         if workflow.status == "ACTIVE" and not was_active:
             workflow.last_fire_at = utcnow()
+        if workflow.id is not None:
+            # Old rows go first: the new nodes reuse their (workflow, key) pairs.
+            workflow.nodes = []
+            workflow.edges = []
+            session.flush()
         workflow.nodes = [
             WorkflowNode(key=node.id, event_id=event_ids[node.id], label=node.label, x=node.x, y=node.y, position=index)
             for index, node in enumerate(graph.nodes)

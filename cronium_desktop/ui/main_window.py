@@ -21,10 +21,10 @@ from cronium_desktop.ui import theme
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.dashboard.page import DashboardPage
 from cronium_desktop.ui.events.page import EventsPage
-from cronium_desktop.ui.placeholder import UnavailablePage
 from cronium_desktop.ui.runs.page import RunsPage
 from cronium_desktop.ui.servers.page import ServersPage
 from cronium_desktop.ui.settings.page import SettingsPage
+from cronium_desktop.ui.terminal.page import TerminalPage
 from cronium_desktop.ui.tools.page import ToolsPage
 from cronium_desktop.ui.tray import app_icon
 from cronium_desktop.ui.variables.page import VariablesPage
@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
             "Events": EventsPage(engine, bridge),
             "Workflows": WorkflowsPage(engine, bridge),
             "Servers": ServersPage(engine, bridge),
-            "Terminal": UnavailablePage("Terminal", "The SSH terminal needs servers, which are not part of this build yet."),
+            "Terminal": TerminalPage(engine),
             "Variables": VariablesPage(engine, bridge),
             "Tools": ToolsPage(engine),
             "Runs": RunsPage(engine, bridge),

@@ -275,3 +275,16 @@ async def test_recovery_fails_workflow_runs_left_running_by_a_crash(data_dir: Pa
         assert result.nodes["A"].status == "FAILURE"
     finally:
         await second.stop()
+
+
+async def test_saving_a_workflow_again_replaces_its_graph(engine: Engine) -> None:
+    await bash(engine, "A", "true")
+    await bash(engine, "B", "true")
+    workflow_id = await engine.workflows.save({"name": "Edited", "nodes": [node("a", "A"), node("b", "B")],
+                                               "edges": [edge("a", "b")]})
+    saved = await engine.workflows.get(workflow_id)
+    saved["nodes"][1]["x"] = 321
+    saved["edges"][0]["type"] = "ALWAYS"
+    assert await engine.workflows.save(saved) == workflow_id
+    again = await engine.workflows.get(workflow_id)
+    assert again["nodes"][1]["x"] == 321 and again["edges"] == [{"from": "a", "to": "b", "type": "ALWAYS"}]

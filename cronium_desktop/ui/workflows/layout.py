@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-COLUMN_WIDTH = 300.0
-ROW_HEIGHT = 110.0
+COLUMN_WIDTH = 320.0  # a node is 210 wide: the gap leaves room for the edge labels
+ROW_HEIGHT = 100.0
 
 
 def layered_positions(

@@ -65,6 +65,7 @@ class WorkflowModel(QObject):
         self.trigger = "MANUAL"
         self.schedule: dict[str, Any] | None = None
         self.description = ""
+        self.timezone: str | None = None  # not edited on the canvas, but kept so a save does not drop it
         self.nodes: dict[str, Node] = {}
         self.edges: dict[EdgeKey, Edge] = {}
 
@@ -197,13 +198,16 @@ class WorkflowModel(QObject):
         self.propertiesChanged.emit()
 
     def to_dict(self) -> dict[str, Any]:
-        """The SPEC §8 `workflow` dict (plus `description`)."""
-        return {
+        """The SPEC §8 `workflow` dict (plus `description`, and `timezone` when the workflow has one)."""
+        data = {
             **self.properties(),
             "schedule": self.schedule if self.trigger == "SCHEDULE" else None,
             "nodes": [node.to_dict() for node in self.nodes.values()],
             "edges": [edge.to_dict() for edge in self.edges.values()],
         }
+        if self.timezone:
+            data["timezone"] = self.timezone
+        return data
 
     def load(self, data: dict[str, Any]) -> None:
         """Replace everything with a workflow dict; edges keep their order, checks are the engine's job."""
@@ -211,6 +215,7 @@ class WorkflowModel(QObject):
         self.trigger = data.get("trigger") or "MANUAL"
         self.schedule = copy.deepcopy(data.get("schedule"))
         self.description = str(data.get("description") or "")
+        self.timezone = data.get("timezone") or None
         self.nodes = {}
         for item in data.get("nodes") or []:
             node = Node(str(item["id"]), str(item["event"]), str(item.get("label") or item["event"]),

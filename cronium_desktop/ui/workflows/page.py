@@ -1,11 +1,16 @@
-"""The Workflows view: the workflows of this data folder, run them and watch their nodes' states."""
+"""The Workflows page (SPEC §10): workflow list and event library, the canvas, properties, run and files.
+
+Constructed as `WorkflowsPage(engine, bridge=None)`; with no bridge it makes its own from `engine.bus`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -17,155 +22,431 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.ui.bridge import EngineBridge
-from cronium_desktop.ui.common import header, spawn
+from cronium_desktop.ui.common import show_error, spawn
 from cronium_desktop.ui.theme import colour
+from cronium_desktop.ui.workflows.commands import LayoutCommand
+from cronium_desktop.ui.workflows.layout import layered_positions
+from cronium_desktop.ui.workflows.library import EventLibrary
+from cronium_desktop.ui.workflows.model import WorkflowModel
+from cronium_desktop.ui.workflows.properties import PropertiesPanel
+from cronium_desktop.ui.workflows.run_panel import RunPanel
+from cronium_desktop.ui.workflows.scene import WorkflowScene
+from cronium_desktop.ui.workflows.source import EngineSource, WorkflowEntry
+from cronium_desktop.ui.workflows.view import WorkflowView
+
+FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
 class WorkflowsPage(QWidget):
-    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Any, bridge: EngineBridge | None = None, parent: QWidget | None = None,
+                 source: Any = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        self.workflows: list[Any] = []
+        self.source = source or EngineSource(engine)
+        self.bridge = bridge or EngineBridge(engine.bus)
+        if bridge is None:  # our own subscription ends with the page
+            own = self.bridge
+            self.destroyed.connect(lambda *_: own.close())
+        self.workflow_id: int | None = None
+        self.workflows: list[WorkflowEntry] = []
         self.current_run: int | None = None
-        self.table = QTableWidget(0, 4, self)
-        self.table.setHorizontalHeaderLabels(["Workflow", "Trigger", "Nodes", "Last result"])
+        self.run_status: str | None = None
+        self.node_executions: dict[str, int] = {}
+        self._early_notices: dict[int, list[tuple[str, str, int]]] = {}
+        self.last_import_report: list[str] | None = None
+        self._shown_node: str | None = None  # the node whose run the Run tab shows
+        self.model = WorkflowModel(self)
+        self.stack = QUndoStack(self)
+        self.scene = WorkflowScene(self.model, self.stack, self)
+        self.view = WorkflowView(self.scene, self)
+        self.library = EventLibrary(self)
+        self.properties = PropertiesPanel(self.model, self.stack, self)
+
+        self.table = QTableWidget(0, 2, self)
+        self.table.setHorizontalHeaderLabels(["Workflow", "Last run"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._selected)
-        self.nodes = QTableWidget(0, 3, self)
-        self.nodes.setHorizontalHeaderLabels(["Node", "Event", "State"])
-        self.nodes.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.nodes.verticalHeader().hide()
-        self.nodes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.info = QLabel("Select a workflow.", self, objectName="muted", wordWrap=True)
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        run = QPushButton("Run", self, objectName="primary")
-        run.clicked.connect(self.run)
-        cancel = QPushButton("Cancel run", self)
-        cancel.clicked.connect(self.cancel)
-        importing = QPushButton("Import…", self)
-        importing.clicked.connect(self.import_file)
-        exporting = QPushButton("Export…", self)
-        exporting.clicked.connect(self.export_file)
+        new = QPushButton("New", self)
+        new.clicked.connect(self.new_workflow)
         delete = QPushButton("Delete", self)
         delete.clicked.connect(self.delete)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.table)
-        detail = QWidget(self)
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.info)
-        detail_layout.addWidget(self.nodes, 1)
-        split.addWidget(detail)
-        buttons = QHBoxLayout()
-        for button in (run, cancel, exporting, delete):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        left = QSplitter(Qt.Orientation.Vertical, self)
+        workflows = QWidget(left)
+        workflows_layout = QVBoxLayout(workflows)
+        workflows_layout.setContentsMargins(0, 0, 0, 0)
+        title = QHBoxLayout()
+        title.addWidget(QLabel("Workflows", objectName="pageTitle"))
+        title.addStretch(1)
+        title.addWidget(new)
+        title.addWidget(delete)
+        workflows_layout.addLayout(title)
+        workflows_layout.addWidget(self.table, 1)
+        left.addWidget(workflows)
+        left.addWidget(self.library)
+        left.setSizes([200, 400])
+
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.status = QLabel(self, objectName="muted")
+        self.toolbar = QToolBar(self)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setStyleSheet(
+            f"QToolBar {{ border: none; spacing: 2px; }}"
+            f"QToolButton {{ padding: 4px 7px; border: 1px solid transparent; border-radius: 5px; }}"
+            f"QToolButton:hover {{ border-color: {colour('border')}; background: {colour('panel')}; }}"
+            f"QToolButton:disabled {{ color: {colour('muted')}; }}"
+            f"QToolButton#runButton {{ background: {colour('accent')}; color: {colour('accent_text')}; }}"
+            f"QToolButton#runButton:disabled {{ background: {colour('border')}; color: {colour('muted')}; }}")
+        self.actions_by_name: dict[str, QAction] = {}
+        self._action("Save", self.save, QKeySequence.StandardKey.Save)
+        run_action = self._action("Run", self.run, QKeySequence("Ctrl+R"))
+        self.toolbar.widgetForAction(run_action).setObjectName("runButton")
+        self._action("Cancel run", self.cancel)
+        self.toolbar.addSeparator()
+        undo = self.stack.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.stack.createRedoAction(self, "Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        for action in (undo, redo):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            self.toolbar.addAction(action)
+        self.actions_by_name.update(Undo=undo, Redo=redo)
+        self.toolbar.addSeparator()
+        self._action("Tidy layout", self.tidy_layout, QKeySequence("Ctrl+L"), "Layout")
+        self._action("Fit", self.view.fit_to_view, QKeySequence("Ctrl+0"))
+        self._action("Zoom in", lambda: self.view.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn, "+")
+        self._action("Zoom out", lambda: self.view.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut, "−")
+        self.toolbar.addSeparator()
+        self._action("Export…", self.export_file)
+        self._action("Import…", self.import_file)
+        self.actions_by_name.update(self.view.edit_actions)
+        centre = QWidget(self)
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title)
+        heading.addWidget(self.status, 1)
+        centre_layout.addLayout(heading)
+        centre_layout.addWidget(self.toolbar)
+        centre_layout.addWidget(self.view, 1)
+
+        self.run_panel = RunPanel(self)
+        properties_holder = QWidget(self)
+        properties_layout = QVBoxLayout(properties_holder)
+        properties_layout.addWidget(self.properties)
+        properties_layout.addStretch(1)
+        self.side = QTabWidget(self)
+        self.side.addTab(properties_holder, "Properties")
+        self.side.addTab(self.run_panel, "Run")
+
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(left)
+        split.addWidget(centre)
+        split.addWidget(self.side)
+        split.setStretchFactor(1, 1)
+        split.setSizes([220, 900, 290])
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.addLayout(header("Workflows", importing))
-        layout.addWidget(split, 1)
-        layout.addLayout(buttons)
-        bridge.workflowsChanged.connect(self.refresh)
-        bridge.workflowRunFinished.connect(lambda *args: self.refresh())
-        bridge.nodeStateChanged.connect(self._node_state)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(split)
+
+        self.library.newEventRequested.connect(self.new_event)
+        self.library.eventActivated.connect(self._add_at_centre)
+        self.scene.nodeActivated.connect(self.show_node_run)
+        self.stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.model.propertiesChanged.connect(self._update_title)
+        self.bridge.workflowsChanged.connect(self.refresh_workflows)
+        self.bridge.eventsChanged.connect(self.refresh_events)
+        self.bridge.nodeStateChanged.connect(self.on_node_state)
+        self.bridge.workflowRunFinished.connect(self.on_run_finished)
+        self._events_timer = QTimer(self, singleShot=True, interval=400)
+        self._events_timer.timeout.connect(self.refresh_events)
+        self.bridge.runFinished.connect(lambda *_: self._events_timer.start())
+        self.new_workflow()
+        self._update_run_actions()
+
+    def _action(self, name: str, handler: Any, keys: Any = None, short: str | None = None) -> QAction:
+        action = QAction(short or name, self)
+        action.setToolTip(name if keys is None else f"{name} ({QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)})")
+        if keys is not None:
+            action.setShortcut(keys)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        action.triggered.connect(lambda _checked=False: handler())
+        self.toolbar.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    # -- lists ------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        spawn(self._refresh(), self, "Loading workflows")
+        self.refresh_events()
+        self.refresh_workflows()
 
-    async def _refresh(self) -> None:
-        self.workflows = await self.engine.workflows.list()
-        selected = self.table.currentRow()
+    def refresh_events(self) -> None:
+        spawn(self._refresh_events(), self, "Loading events")
+
+    async def _refresh_events(self) -> None:
+        events = await self.source.list_events()
+        self.library.set_events(events)
+        self.scene.set_events(events)
+
+    def refresh_workflows(self) -> None:
+        spawn(self._refresh_workflows(), self, "Loading workflows")
+
+    async def _refresh_workflows(self) -> None:
+        self.workflows = await self.source.list_workflows()
+        self.table.blockSignals(True)
         self.table.setRowCount(len(self.workflows))
-        for row, workflow in enumerate(self.workflows):
-            last = QTableWidgetItem((workflow.last_status or "—").title())
-            if workflow.last_status:
-                last.setForeground(QColor(colour(workflow.last_status)))
-            for column, item in enumerate((QTableWidgetItem(workflow.name), QTableWidgetItem(workflow.trigger.title()),
-                                           QTableWidgetItem(str(workflow.nodes)), last)):
-                self.table.setItem(row, column, item)
-        if 0 <= selected < len(self.workflows):
-            self.table.selectRow(selected)
-
-    def _workflow(self) -> Any:
-        row = self.table.currentRow()
-        return self.workflows[row] if 0 <= row < len(self.workflows) else None
+        for row, entry in enumerate(self.workflows):
+            last = QTableWidgetItem((entry.last_status or "—").title())
+            if entry.last_status:
+                last.setForeground(QColor(colour(entry.last_status)))
+            self.table.setItem(row, 0, QTableWidgetItem(entry.name))
+            self.table.setItem(row, 1, last)
+            if entry.id == self.workflow_id:
+                self.table.selectRow(row)
+        self.table.blockSignals(False)
+        if self.workflow_id is None and not self.model.nodes and self.stack.count() == 0 and self.workflows:
+            self.table.selectRow(0)  # nothing being drawn: open the first workflow rather than show a blank canvas
 
     def _selected(self) -> None:
-        workflow = self._workflow()
-        if workflow is not None:
-            spawn(self._show(workflow.id), self, "Loading the workflow")
+        row = self.table.currentRow()
+        if 0 <= row < len(self.workflows) and self.workflows[row].id != self.workflow_id:
+            spawn(self.open_workflow(self.workflows[row].id), self, "Opening the workflow")
 
-    async def _show(self, workflow_id: int) -> None:
-        data = await self.engine.workflows.get(workflow_id)
-        text = data["description"] or "No description."
-        if data["trigger"] == "WEBHOOK" and self.engine.webhooks is not None:
-            text += f"\nWebhook: POST {self.engine.webhooks.url}{data['webhook_token']}"
-        elif data["trigger"] == "SCHEDULE":
-            text += f"\nSchedule: {data['schedule']}"
-        self.info.setText(text)
-        self.nodes.setRowCount(len(data["nodes"]))
-        for row, node in enumerate(data["nodes"]):
-            self.nodes.setItem(row, 0, QTableWidgetItem(node["label"]))
-            self.nodes.setItem(row, 1, QTableWidgetItem(node["event"]))
-            self.nodes.setItem(row, 2, QTableWidgetItem("—"))
-            self.nodes.item(row, 0).setData(Qt.ItemDataRole.UserRole, node["id"])
+    # -- one workflow ---------------------------------------------------------------------------------------
 
-    def _node_state(self, workflow_execution_id: int, node_key: str, status: str, _execution_id: int) -> None:
-        if workflow_execution_id != self.current_run:
+    async def open_workflow(self, workflow_id: int) -> None:
+        if self.workflow_id is not None and not self.stack.isClean() and not await self._save():
+            await self._refresh_workflows()  # never drop edits: an unsaveable graph stays open
             return
-        for row in range(self.nodes.rowCount()):
-            if self.nodes.item(row, 0).data(Qt.ItemDataRole.UserRole) == node_key:
-                item = QTableWidgetItem(status.title())
-                item.setForeground(QColor(colour(status)))
-                self.nodes.setItem(row, 2, item)
+        data = await self.source.load(workflow_id)
+        self.show_workflow(data)
 
-    def run(self) -> None:
-        workflow = self._workflow()
-        if workflow is not None:
-            spawn(self._run(workflow.id), self, "Starting the workflow")
+    def show_workflow(self, data: dict[str, Any]) -> None:
+        self.workflow_id = data.get("id")
+        self.model.load(data)
+        self.stack.clear()
+        self.properties.set_webhook(self.source.webhook_base(), data.get("webhook_token"))
+        self.current_run, self.run_status, self.node_executions = None, None, {}
+        self.scene.clear_states()
+        self._update_title()
+        self._update_run_actions()
+        QTimer.singleShot(0, self.view.fit_to_view)
 
-    async def _run(self, workflow_id: int) -> None:
-        await self._show(workflow_id)
-        for row in range(self.nodes.rowCount()):
-            self.nodes.setItem(row, 2, QTableWidgetItem("Pending"))
-        self.current_run = await self.engine.workflows.run(workflow_id)
+    def new_workflow(self) -> None:
+        names = {entry.name.lower() for entry in self.workflows}
+        name, number = "New workflow", 2
+        while name.lower() in names:
+            name, number = f"New workflow {number}", number + 1
+        self.show_workflow({"name": name, "trigger": "MANUAL", "nodes": [], "edges": []})
+        self.table.clearSelection()
 
-    def cancel(self) -> None:
-        if self.current_run is not None:
-            spawn(self.engine.workflows.cancel(self.current_run), self, "Cancelling the workflow")
+    def _update_title(self) -> None:
+        unsaved = self.workflow_id is None or not self.stack.isClean()
+        self.title.setText((self.model.name or "Untitled workflow") + (" •" if unsaved else ""))
+        self.status.setText("unsaved changes" if unsaved and self.model.nodes else "")
+
+    def save(self) -> None:
+        spawn(self._save(), self, "Saving the workflow")
+
+    async def _save(self) -> bool:
+        data = self.model.to_dict()
+        if self.workflow_id is not None:
+            data["id"] = self.workflow_id
+        elif any(entry.name.lower() == self.model.name.strip().lower() for entry in self.workflows):
+            show_error(self, "The workflow was not saved",
+                       f"A workflow named '{self.model.name.strip()}' already exists. Choose another name in Properties.")
+            return False
+        try:
+            self.workflow_id = await self.source.save(data)
+        except ValidationError as error:
+            show_error(self, "The workflow was not saved", f"{error}\nFix it on the canvas, then save again.")
+            return False
+        self.stack.setClean()
+        self._update_title()
+        saved = await self.source.load(self.workflow_id)
+        self.properties.set_webhook(self.source.webhook_base(), saved.get("webhook_token"))
+        await self._refresh_workflows()
+        return True
 
     def delete(self) -> None:
-        workflow = self._workflow()
-        if workflow and QMessageBox.question(self, "Delete workflow", f"Delete the workflow '{workflow.name}'?") == QMessageBox.StandardButton.Yes:
-            spawn(self.engine.workflows.delete(workflow.id), self, "Deleting the workflow")
+        if self.workflow_id is None:
+            return
+        answer = QMessageBox.question(self, "Delete workflow", f"Delete the workflow '{self.model.name}'?")
+        if answer == QMessageBox.StandardButton.Yes:
+            spawn(self._delete(self.workflow_id), self, "Deleting the workflow")
 
-    def import_file(self) -> None:
+    async def _delete(self, workflow_id: int) -> None:
+        await self.source.delete(workflow_id)
+        self.new_workflow()
+        await self._refresh_workflows()
+
+    # -- canvas actions ----------------------------------------------------------------------------------
+
+    def tidy_layout(self) -> None:
+        positions = layered_positions(self.model.nodes, self.model.edges)
+        command = LayoutCommand(self.model, positions)
+        if command.moves:
+            self.stack.push(command)
+        self.view.fit_to_view()
+
+    def _add_at_centre(self, event_name: str) -> None:
+        self.scene.add_event_node(event_name, self.view.mapToScene(self.view.viewport().rect().center()))
+
+    def new_event(self) -> None:
+        from cronium_desktop.ui.events.editor import EventEditor
+
+        editor = EventEditor(self.engine, None, self)
+        editor.finished.connect(lambda _result: self._event_created(editor))
+        editor.open()
+
+    def _event_created(self, editor: Any) -> None:
+        if editor.saved_id is None:
+            return
+        name = editor.name.text().strip()
+
+        async def add() -> None:
+            await self._refresh_events()
+            self._add_at_centre(name)
+
+        spawn(add(), self, "Adding the new event")
+
+    # -- running ------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        spawn(self._run(), self, "Starting the workflow")
+
+    async def _run(self) -> int | None:
+        if (self.workflow_id is None or not self.stack.isClean()) and not await self._save():
+            return None
+        assert self.workflow_id is not None
+        for node_id in self.model.nodes:
+            self.scene.set_node_state(node_id, "PENDING")
+        self.node_executions = {}
+        self.run_status = "RUNNING"
+        self.current_run = await self.source.run(self.workflow_id)
+        for node_key, status, execution_id in self._early_notices.pop(self.current_run, []):
+            self.on_node_state(self.current_run, node_key, status, execution_id)
+        self._early_notices.clear()
+        self.run_panel.say("Running… click a node to see its log and output.")
+        self._update_run_actions()
+        return self.current_run
+
+    def cancel(self) -> None:
+        if self.current_run is not None and self.run_status == "RUNNING":
+            spawn(self.source.cancel(self.current_run), self, "Cancelling the workflow")
+
+    def on_node_state(self, workflow_execution_id: int, node_key: str, status: str, execution_id: int) -> None:
+        if workflow_execution_id != self.current_run:
+            if self.run_status == "RUNNING" and self.current_run is None:  # notices before run() returned
+                self._early_notices.setdefault(workflow_execution_id, []).append((node_key, status, execution_id))
+            return
+        if execution_id:
+            self.node_executions[node_key] = execution_id
+        self.scene.set_node_state(node_key, status)
+        if status in FINAL and self._shown_node == node_key:
+            self.show_node_run(node_key)
+
+    def on_run_finished(self, workflow_execution_id: int, status: str) -> None:
+        if workflow_execution_id != self.current_run:
+            return
+        self.run_status = status
+        self.run_panel.say(f"The run finished: {status.title()}. Click a node to see its log and output.")
+        self._update_run_actions()
+        self.refresh_workflows()
+
+    def _update_run_actions(self) -> None:
+        running = self.run_status == "RUNNING"
+        self.actions_by_name["Run"].setEnabled(not running)
+        self.actions_by_name["Cancel run"].setEnabled(running)
+
+    def show_node_run(self, node_id: str) -> None:
+        self._shown_node = node_id
+        execution_id = self.node_executions.get(node_id)
+        node = self.model.nodes.get(node_id)
+        if node is None or self.current_run is None:
+            return
+        self.side.setCurrentIndex(1)
+        if execution_id is None:
+            state = self.scene.node_state(node_id) or "PENDING"
+            self.run_panel.show_nothing(f"{node.label}: {state.title()} (no execution).")
+            return
+        spawn(self._show_node_run(node_id, execution_id), self, "Loading the node's run")
+
+    async def _show_node_run(self, node_id: str, execution_id: int) -> None:
+        run = await self.source.node_run(execution_id)
+        if self._shown_node != node_id:
+            return
+        label = self.model.nodes[node_id].label if node_id in self.model.nodes else node_id
+        self.run_panel.show_node_run(label, execution_id, run)
+
+    # -- files -----------------------------------------------------------------------------------------------
+
+    def ask_save_path(self, suggested: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, "Export workflow", suggested, "Cronium files (*.cronium.json)")
+        return path
+
+    def ask_open_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(self, "Import", "", "Cronium files (*.cronium.json *.json)")
-        if path:
-            spawn(self._import(path), self, "Importing")
+        return path
 
-    async def _import(self, path: str) -> None:
-        from pathlib import Path
-
-        report = await self.engine.files.import_file(Path(path))
-        QMessageBox.information(self, "Imported", "\n".join(report.lines()) or "Nothing to import.")
-        await self._refresh()
+    async def confirm_replace(self, text: str) -> bool:
+        """Ask without a nested event loop: the box is shown and its answer awaited on the shared loop."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace?", f"{text}\nReplace what exists with the file's version?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        box.finished.connect(lambda result: answer.done() or answer.set_result(result == QMessageBox.StandardButton.Yes))
+        box.open()
+        return await answer
 
     def export_file(self) -> None:
-        workflow = self._workflow()
-        if workflow is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{workflow.name}.cronium.json", "Cronium files (*.cronium.json)")
+        path = self.ask_save_path(f"{self.model.name or 'workflow'}.cronium.json")
         if path:
-            from pathlib import Path
+            spawn(self._export(Path(path)), self, "Exporting the workflow")
 
-            spawn(self.engine.files.export_workflow(workflow.name, Path(path)), self, "Exporting")
+    async def _export(self, path: Path) -> None:
+        if (self.workflow_id is None or not self.stack.isClean()) and not await self._save():
+            return
+        if not path.name.endswith(".json"):
+            path = path.with_name(path.name + ".cronium.json")
+        await self.source.export_workflow(self.model.name, path)
+        self.status.setText(f"Exported to {path}")
+
+    def import_file(self) -> None:
+        path = self.ask_open_path()
+        if path:
+            spawn(self._import(Path(path)), self, "Importing")
+
+    async def _import(self, path: Path) -> None:
+        try:
+            report = await self.source.import_file(path, False)
+        except ValidationError as error:
+            if "already exists" not in error.message or not await self.confirm_replace(str(error)):
+                show_error(self, "Nothing was imported", f"{path.name}: {error}")
+                return
+            report = await self.source.import_file(path, True)
+        self.last_import_report = report.lines()
+        box = QMessageBox(QMessageBox.Icon.Information, "Imported", "\n".join(self.last_import_report) or "Nothing to import.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.open()
+        await self._refresh_events()
+        await self._refresh_workflows()
+        if report.workflow:
+            entry = next((w for w in self.workflows if w.name.lower() == report.workflow.lower()), None)
+            if entry is not None:
+                await self.open_workflow(entry.id)
+                await self._refresh_workflows()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+import math
+
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
 
 from cronium_desktop.ui import theme
 
-NODE_WIDTH = 220.0
+NODE_WIDTH = 210.0
 NODE_HEIGHT = 64.0
 PORT_RADIUS = 6.0
 GRID = 20
@@ -35,8 +37,8 @@ def canvas_colours() -> dict[str, QColor]:
     dark = is_dark()
     return {
         "background": QColor("#1e1f23" if dark else "#f7f8fa"),
-        "grid_minor": QColor("#26282d" if dark else "#eceef2"),
-        "grid_major": QColor("#2e3036" if dark else "#e0e3e8"),
+        "grid_minor": QColor("#232428" if dark else "#f0f1f4"),
+        "grid_major": QColor("#2a2c31" if dark else "#e6e8ec"),
         "card": QColor("#2a2c31" if dark else "#ffffff"),
         "card_border": QColor("#3a3d44" if dark else "#d5d9e0"),
         "text": QColor(theme.colour("text")),
@@ -53,6 +55,8 @@ def state_colour(status: str) -> QColor:
 
 def badge(event_type: str | None) -> tuple[str, QColor]:
     text, colour = TYPE_BADGES.get(event_type or "", UNKNOWN_BADGE)
+    if event_type == "BASH" and is_dark():
+        colour = "#5b6473"  # the near-black Bash badge would vanish on a dark card
     return text, QColor(colour)
 
 
@@ -77,4 +81,34 @@ def type_icon(event_type: str | None, size: int = 22) -> QIcon:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     paint_badge(painter, QRectF(1, 1, size - 2, size - 2), event_type)
     painter.end()
+    return QIcon(pixmap)
+
+
+def paint_grid(painter: QPainter, rect: QRectF) -> None:
+    """A subtle grid: fine lines every 20 px when they are far enough apart, stronger ones every 100 px."""
+    colours = canvas_colours()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # hairlines on whole pixels: crisp and fast
+    painter.fillRect(rect, colours["background"])
+    scale = painter.worldTransform().m11()
+    for step, colour in ((GRID, colours["grid_minor"]), (GRID * 5, colours["grid_major"])):
+        if step * scale < 9:
+            continue
+        lines = []
+        x = math.floor(rect.left() / step) * step
+        while x <= rect.right():
+            if step == GRID * 5 or round(x / step) % 5:
+                lines.append(QLineF(x, rect.top(), x, rect.bottom()))
+            x += step
+        y = math.floor(rect.top() / step) * step
+        while y <= rect.bottom():
+            if step == GRID * 5 or round(y / step) % 5:
+                lines.append(QLineF(rect.left(), y, rect.right(), y))
+            y += step
+        painter.setPen(QPen(colour, 0))
+        painter.drawLines(lines)
+
+
+def edge_swatch(edge_type: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(EDGE_COLOURS[edge_type]))
     return QIcon(pixmap)
