@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
 
 from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.context import EngineContext
