@@ -1,4 +1,4 @@
-"""The only place secret values exist in clear (SPEC §7).
+"""The only place secret values exist in clear (SPEC §7), and the masker that keeps them out of logs.
 
 A 256-bit master key lives in the OS keychain (keyring, service ``cronium-desktop``, one entry per
 data folder). Where there is no keychain, the key is derived from the user's passphrase with scrypt
@@ -6,26 +6,32 @@ and a stored random salt. Values are sealed with AES-256-GCM: a fresh 96-bit non
 version stored beside them, and the owner string (e.g. ``event:12:env:TOKEN``) bound as associated
 data, so a ciphertext copied to another row does not decrypt.
 
-What the store keeps about keys (never a key itself) sits in the `settings` table under
-``secrets.*``: the mode, the current key version, a verifier per version (a known text sealed with
-that key, to tell a wrong passphrase from a right one) and, in passphrase mode, a salt per version.
+What the store keeps about the key (never the key itself) is one row of the `settings` table,
+``secrets.meta``: the mode, the current key version, a verifier (a known text sealed with that key, to
+tell a wrong passphrase or a foreign keychain entry from the right one), the keychain entry it was
+created under, and in passphrase mode the salt and scrypt cost. Every change to that record happens
+under SQLite's write lock, so two processes on one data folder never create or rotate keys past each
+other.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from cronium_desktop.engine.store.db import Database
@@ -33,13 +39,20 @@ from cronium_desktop.engine.store.models import Secret, Setting
 
 MASK = "••••••"
 KEYRING_SERVICE = "cronium-desktop"
+PASSPHRASE_ENV = "CRONIUM_PASSPHRASE"
+MIN_PASSPHRASE_LENGTH = 8
+# OWASP's minimum for scrypt (128 MiB, about half a second on a laptop), paid once per process when a
+# secret is first needed. Recorded with the salt, so raising it later leaves older folders readable.
+SCRYPT_COST: dict[str, int] = {"n": 2**17, "r": 8, "p": 1}
+_LEGACY_SCRYPT_COST = {"n": 2**14, "r": 8, "p": 1}  # records written before the cost was stored
 _META = "secrets.meta"
+_SETTINGS = cast(Table, Setting.__table__)
 _VERIFIER_TEXT = b"cronium-desktop master key check"
 _VERIFIER_AAD = b"cronium-desktop:verifier"
-# scrypt cost: ~50 ms and 16 MiB on a laptop; paid once per process, when a secret is first needed.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-# Values shorter than this are not masked: they would blank out ordinary words in every log line.
-MIN_MASKED_LENGTH = 3
+
+_SET_PASSPHRASE_HOW = (
+    f"For headless and CLI use, export {PASSPHRASE_ENV}='your passphrase'; in the window, enter it in Settings."
+)
 
 
 class SecretsError(Exception):
@@ -51,11 +64,28 @@ class SecretsLocked(SecretsError):
 
 
 class WrongPassphrase(SecretsLocked):
-    pass
+    """The passphrase given does not match the stored verifier; it was not used for anything."""
 
 
-def _derive(passphrase: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P).derive(passphrase.encode("utf-8"))
+@dataclass(frozen=True)
+class _Keys:
+    """An unlocked key record: replaced whole, never changed, so readers need no lock."""
+
+    mode: str
+    current: int
+    keys: Mapping[int, bytes]
+    verifier: str  # identifies the record these keys were unlocked from
+    ciphers: dict[int, AESGCM] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ciphers", {version: AESGCM(key) for version, key in self.keys.items()})
+
+    def matches(self, meta: Mapping[str, Any]) -> bool:
+        return meta.get("mode") == self.mode and meta.get("verifiers", {}).get(str(meta.get("current"))) == self.verifier
+
+
+def _derive(passphrase: str, salt: bytes, cost: Mapping[str, int]) -> bytes:
+    return Scrypt(salt=salt, length=32, n=cost["n"], r=cost["r"], p=cost["p"]).derive(passphrase.encode("utf-8"))
 
 
 def _seal_verifier(key: bytes) -> str:
@@ -71,214 +101,337 @@ def _verifies(key: bytes, verifier: str) -> bool:
         return False
 
 
+def _encrypt(cipher: AESGCM, owner: str, value: str) -> tuple[bytes, bytes]:
+    nonce = os.urandom(12)
+    return nonce, cipher.encrypt(nonce, value.encode("utf-8"), owner.encode("utf-8"))
+
+
+def _keychain_problem(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}".split(". ")[0]
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise SecretsError(f"A passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters.")
+
+
 class SecretStore:
     """Seals and opens secret values; thread-safe, unlocked lazily on first use.
 
-    A data folder with no secrets never needs a keychain or a passphrase.
+    A data folder with no secrets never needs a keychain or a passphrase. Lock order: the database's
+    write lock (a caller's `db.write()` session) before `self._lock`, never the other way round.
     """
 
     def __init__(self, db: Database, data_dir: Path, passphrase: str | None = None) -> None:
         self._db = db
         self._data_dir = data_dir
-        self._passphrase = passphrase if passphrase is not None else os.environ.get("CRONIUM_PASSPHRASE") or None
-        self._keys: dict[int, bytes] = {}
-        self._current: int | None = None
-        self._mode: str | None = None
+        from_env = os.environ.get(PASSPHRASE_ENV) or None
+        self._passphrase = passphrase if passphrase is not None else from_env
+        self._passphrase_source = PASSPHRASE_ENV if passphrase is None and from_env else "the passphrase given"
+        self._unlocked: _Keys | None = None
         self._lock = threading.RLock()
+        digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+        self._keyring_username = f"master-key:{digest}"
 
-    # -- where the key lives -------------------------------------------------------------------------
+    # -- the key record ----------------------------------------------------------------------------------
 
     @property
     def keyring_username(self) -> str:
-        """One keychain entry per data folder."""
-        import hashlib
-
-        digest = hashlib.sha256(str(self._data_dir.resolve()).encode()).hexdigest()[:16]
-        return f"master-key:{digest}"
-
-    def _read_meta(self) -> dict[str, Any]:
-        with self._db.read() as session:
-            row = session.get(Setting, _META)
-            return dict(row.value) if row is not None else {}
-
-    @staticmethod
-    def _write_meta(session: Session, meta: dict[str, Any]) -> None:
-        row = session.get(Setting, _META)
-        if row is None:
-            session.add(Setting(key=_META, value=meta))
-        else:
-            row.value = meta
-
-    def _keychain_read(self) -> dict[int, bytes] | None:
-        import keyring
-
-        stored = keyring.get_password(KEYRING_SERVICE, self.keyring_username)
-        if stored is None:
-            return None
-        return {int(version): bytes.fromhex(key) for version, key in json.loads(stored).items()}
-
-    def _keychain_write(self, keys: dict[int, bytes]) -> None:
-        import keyring
-
-        value = json.dumps({str(version): key.hex() for version, key in keys.items()})
-        keyring.set_password(KEYRING_SERVICE, self.keyring_username, value)
-
-    @staticmethod
-    def _keychain_problem(error: Exception) -> str:
-        return f"{type(error).__name__}: {error}".split(". ")[0]
+        """This data folder's entry in the keychain (service ``cronium-desktop``)."""
+        return self._keyring_username
 
     @property
     def status(self) -> str:
         """"keychain" or "passphrase" once unlocked; "new" before the first secret; else "locked"."""
-        with self._lock:
-            if self._current is not None:
-                return self._mode or "locked"
-        meta = self._read_meta()
-        return "new" if not meta else "locked"
+        unlocked = self._unlocked
+        if unlocked is not None:
+            return unlocked.mode
+        return "locked" if self._read_meta() else "new"
 
     @property
     def mode(self) -> str | None:
         """Where this folder's key lives ("keychain" or "passphrase"), or None before the first secret."""
         return self._read_meta().get("mode")
 
+    def _read_meta(self, session: Session | None = None) -> dict[str, Any]:
+        if session is None:
+            with self._db.read() as own:
+                return self._read_meta(own)
+        value = session.execute(select(_SETTINGS.c.value).where(_SETTINGS.c.key == _META)).scalar_one_or_none()
+        return dict(value or {})
+
+    @staticmethod
+    def _locked_meta(session: Session) -> dict[str, Any]:
+        """The key record, read after taking SQLite's write lock (an UPDATE that changes nothing).
+
+        Until `session` commits, no other process can create, rotate or replace the key, so what is
+        read here stays true for the secrets written in the same transaction.
+        """
+        touch = update(_SETTINGS).where(_SETTINGS.c.key == _META).values(value=_SETTINGS.c.value)
+        return dict(session.execute(touch.returning(_SETTINGS.c.value)).scalar_one_or_none() or {})
+
+    @staticmethod
+    def _write_meta(session: Session, meta: dict[str, Any]) -> None:
+        upsert = insert(_SETTINGS).values(key=_META, value=meta)
+        session.execute(upsert.on_conflict_do_update(index_elements=[_SETTINGS.c.key], set_={"value": upsert.excluded.value}))
+
+    def _refuse_orphaned_secrets(self, session: Session) -> None:
+        """Secrets without a key record: a new key would never open them, so make none."""
+        count = session.scalar(select(func.count()).select_from(Secret)) or 0
+        if count:
+            raise SecretsError(
+                f"The data folder {str(self._data_dir)!r} holds {count} encrypted secret(s) but no record of "
+                f"their master key (setting {_META!r} is missing), so they cannot be read and no new key was made. "
+                "Restore the folder's cronium.db from a backup, or discard its secrets and enter them again."
+            )
+
+    def _forget_on_rollback(self, session: Session, created: _Keys) -> None:
+        """A key created inside a caller's transaction is forgotten if that transaction rolls back."""
+        committed = False
+
+        def on_commit(_session: Session) -> None:
+            nonlocal committed
+            committed = True
+
+        def on_rollback(_session: Session) -> None:
+            with self._lock:
+                if not committed and self._unlocked is created:
+                    self._unlocked = None
+
+        sa_event.listen(session, "after_commit", on_commit, once=True)
+        sa_event.listen(session, "after_rollback", on_rollback, once=True)
+
+    # -- the keychain ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _keychain_read(username: str) -> dict[int, bytes] | None:
+        import keyring
+
+        stored = keyring.get_password(KEYRING_SERVICE, username)  # raises when there is no keychain
+        if stored is None:
+            return None
+        try:
+            return {int(version): bytes.fromhex(key) for version, key in json.loads(stored).items()}
+        except (ValueError, AttributeError) as error:
+            raise SecretsError(
+                f"The keychain entry {KEYRING_SERVICE!r}/{username!r} is not a Cronium master key; "
+                "it was changed outside Cronium Desktop. Restore it or remove it."
+            ) from error
+
+    @staticmethod
+    def _keychain_write(username: str, keys: Mapping[int, bytes]) -> None:
+        import keyring
+
+        value = json.dumps({str(version): key.hex() for version, key in sorted(keys.items())})
+        keyring.set_password(KEYRING_SERVICE, username, value)
+
     # -- unlocking ---------------------------------------------------------------------------------------
 
-    def unlock(self, passphrase: str | None = None, session: Session | None = None) -> None:
-        """Make the master key available, creating it on first use.
+    def unlock(self, passphrase: str | None = None) -> None:
+        """Open this folder's key now instead of at the first secret.
 
-        A key created here is recorded through `session` when one is given, so a caller already
-        inside a write transaction is not blocked by a second writer.
+        With `passphrase`, a passphrase-protected folder is opened with it (a wrong one raises
+        `WrongPassphrase` and changes nothing); on a folder with no key yet it is kept for when the
+        first secret needs a key and there is no keychain. Without one, the keychain or the passphrase
+        given at construction (or in ``CRONIUM_PASSPHRASE``) is used.
         """
+        meta = self._read_meta()
         with self._lock:
-            if passphrase is not None:
-                self._passphrase = passphrase
-            if self._current is not None and passphrase is None:
-                return
-            meta = self._read_meta()
             if not meta:
-                self._create_key(session)
-            elif meta["mode"] == "keychain":
-                self._unlock_from_keychain(meta)
-            else:
-                self._unlock_with_passphrase(meta)
+                if passphrase is not None:
+                    self._passphrase, self._passphrase_source = passphrase, "the passphrase given"
+                return
+            if passphrase is None and self._unlocked is not None and self._unlocked.matches(meta):
+                return
+            self._unlocked = self._keys_for(meta, passphrase)
+            if passphrase is not None and self._unlocked.mode == "passphrase":
+                self._passphrase, self._passphrase_source = passphrase, "the passphrase given"
 
-    def _unlock_from_keychain(self, meta: dict[str, Any]) -> None:
+    def _current_keys(self, meta: dict[str, Any] | None = None) -> _Keys:
+        """The keys of the stored record, unlocked again if the record changed (another process rotated)."""
+        meta = self._read_meta() if meta is None else meta
+        with self._lock:
+            unlocked = self._unlocked
+            if unlocked is None or not unlocked.matches(meta):
+                if not meta:  # a secret was read, yet there is no record
+                    with self._db.read() as session:
+                        self._refuse_orphaned_secrets(session)
+                    raise SecretsError(f"The secrets of the data folder {str(self._data_dir)!r} were discarded.")
+                unlocked = self._unlocked = self._keys_for(meta)
+            return unlocked
+
+    def _keys_for(self, meta: Mapping[str, Any], passphrase: str | None = None) -> _Keys:
         try:
-            keys = self._keychain_read()
-        except Exception as error:  # keyring raises backend-specific errors
-            raise SecretsLocked(
-                "The master key of this data folder is in the OS keychain, which cannot be reached "
-                f"({self._keychain_problem(error)}). Unlock the keychain (or log in to the desktop session) and try again."
-            ) from error
-        current = int(meta["current"])
-        if keys is None or current not in keys:
+            if meta["mode"] == "keychain":
+                return self._keys_from_keychain(meta)
+            return self._keys_from_passphrase(meta, passphrase)
+        except (KeyError, TypeError, ValueError) as error:
             raise SecretsError(
-                f"The OS keychain holds no master key for the data folder {str(self._data_dir)!r}, so its "
-                "secrets cannot be decrypted. Restore the keychain entry 'cronium-desktop' or re-enter the secrets "
-                "after removing them."
-            )
-        if not _verifies(keys[current], meta["verifiers"][str(current)]):
-            raise SecretsError("The master key in the OS keychain does not match this data folder's secrets.")
-        self._keys, self._current, self._mode = keys, current, "keychain"
+                f"The record of this data folder's master key (setting {_META!r}) is damaged ({error!r}); "
+                "restore cronium.db from a backup."
+            ) from error
 
-    def _unlock_with_passphrase(self, meta: dict[str, Any]) -> None:
-        if not self._passphrase:
-            raise SecretsLocked(
-                "This data folder's secrets are protected by a passphrase. For headless and CLI use, "
-                "export CRONIUM_PASSPHRASE; in the window, enter it when asked."
+    def _keys_from_keychain(self, meta: Mapping[str, Any]) -> _Keys:
+        current = int(meta["current"])
+        verifier = meta["verifiers"][str(current)]
+        # A folder moved or copied on this computer still finds the entry it was created under.
+        names = [self._keyring_username]
+        if meta.get("entry") and meta["entry"] != self._keyring_username:
+            names.append(meta["entry"])
+        found_any = False
+        for name in names:
+            try:
+                keys = self._keychain_read(name)
+            except SecretsError:
+                raise
+            except Exception as error:  # keyring raises backend-specific errors
+                raise SecretsLocked(
+                    "The master key of this data folder is in the OS keychain, which cannot be reached "
+                    f"({_keychain_problem(error)}). Unlock the keychain (or log in to the desktop session) and try again."
+                ) from error
+            found_any = found_any or keys is not None
+            if keys and current in keys and _verifies(keys[current], verifier):
+                if name != self._keyring_username:
+                    self._copy_to_own_entry(keys)
+                return _Keys("keychain", current, keys, verifier)
+        where = f"keychain entry {KEYRING_SERVICE!r}/{self._keyring_username!r}"
+        if found_any:
+            raise SecretsError(
+                f"The master key in the OS keychain ({where}) does not match the secrets of the data folder "
+                f"{str(self._data_dir)!r}, so they cannot be decrypted. Restore the entry this folder was created with, "
+                "or discard its secrets and enter them again."
             )
-        keys: dict[int, bytes] = {}
-        for version, salt in meta["salts"].items():
-            key = _derive(self._passphrase, bytes.fromhex(salt))
-            if not _verifies(key, meta["verifiers"][version]):
-                raise WrongPassphrase("The passphrase is wrong for this data folder's secrets; nothing was changed.")
-            keys[int(version)] = key
-        self._keys, self._current, self._mode = keys, int(meta["current"]), "passphrase"
+        raise SecretsError(
+            f"The OS keychain holds no master key for the data folder {str(self._data_dir)!r} ({where}), so its "
+            "secrets cannot be decrypted and no new key was made. If the folder came from another computer or "
+            "user account, its key stayed in that keychain: copy the entry here, or discard the folder's secrets "
+            "and enter them again."
+        )
 
-    def _create_key(self, session: Session | None) -> None:
-        """First secret in this folder: a random key in the keychain, else one from the passphrase."""
-        key = AESGCM.generate_key(bit_length=256)
+    def _copy_to_own_entry(self, keys: Mapping[int, bytes]) -> None:
+        """A moved or copied folder gets its own entry, so rotating the original's key spares it."""
         try:
-            self._keychain_write({1: key})
-            if (self._keychain_read() or {}).get(1) != key:
-                raise RuntimeError("the keychain did not keep the key")
-        except Exception as error:
+            if self._keychain_read(self._keyring_username) is None:
+                self._keychain_write(self._keyring_username, keys)
+        except Exception:  # the entry it was created under still serves
+            pass
+
+    def _keys_from_passphrase(self, meta: Mapping[str, Any], passphrase: str | None) -> _Keys:
+        source = "the passphrase given" if passphrase is not None else self._passphrase_source
+        passphrase = passphrase if passphrase is not None else self._passphrase
+        if not passphrase:
+            raise SecretsLocked(f"This data folder's secrets are protected by a passphrase. {_SET_PASSPHRASE_HOW}")
+        current = int(meta["current"])
+        key = _derive(passphrase, bytes.fromhex(meta["salts"][str(current)]), meta.get("scrypt", _LEGACY_SCRYPT_COST))
+        verifier = meta["verifiers"][str(current)]
+        if not _verifies(key, verifier):
+            raise WrongPassphrase(
+                f"The passphrase ({source}) is wrong for the secrets of the data folder {str(self._data_dir)!r}; "
+                "nothing was read or written. Enter the passphrase they were saved with."
+            )
+        return _Keys("passphrase", current, {current: key}, verifier)
+
+    def _passphrase_record(self, passphrase: str, version: int) -> tuple[dict[str, Any], _Keys]:
+        _check_passphrase(passphrase)
+        salt = os.urandom(16)
+        key = _derive(passphrase, salt, SCRYPT_COST)
+        verifier = _seal_verifier(key)
+        meta = {"mode": "passphrase", "current": version, "salts": {str(version): salt.hex()},
+                "scrypt": dict(SCRYPT_COST), "verifiers": {str(version): verifier}}
+        return meta, _Keys("passphrase", version, {version: key}, verifier)
+
+    def _create_key(self, session: Session) -> _Keys:
+        """First secret of this folder (the caller holds the write lock and found no record)."""
+        self._refuse_orphaned_secrets(session)
+        try:
+            keys = self._keychain_read(self._keyring_username)
+            if not keys:
+                keys = {1: AESGCM.generate_key(bit_length=256)}
+                self._keychain_write(self._keyring_username, keys)
+                if self._keychain_read(self._keyring_username) != keys:
+                    raise RuntimeError("the keychain did not keep the key")
+            # else: an entry left by an earlier folder at this path is kept, not overwritten, since a
+            # backup of that folder still needs it.
+        except SecretsError:
+            raise
+        except Exception as error:  # no keychain, or a locked one
             if not self._passphrase:
                 raise SecretsLocked(
-                    f"No OS keychain is available to hold the master key ({self._keychain_problem(error)}). "
-                    "Set a passphrase: export CRONIUM_PASSPHRASE for headless and CLI use, or set it in the "
-                    "window when asked."
+                    f"The OS keychain cannot hold the master key of this data folder ({_keychain_problem(error)}). "
+                    f"Unlock the keychain, or protect the secrets with a passphrase instead. {_SET_PASSPHRASE_HOW}"
                 ) from error
-            self.set_passphrase(self._passphrase, session)
-            return
-        self._record_meta(session, {"mode": "keychain", "current": 1, "verifiers": {"1": _seal_verifier(key)}})
-        self._keys, self._current, self._mode = {1: key}, 1, "keychain"
-
-    def _record_meta(self, session: Session | None, meta: dict[str, Any]) -> None:
-        if session is not None:
-            self._write_meta(session, meta)
-            session.flush()
-            # If the caller's transaction is rolled back, so is the new key's record: forget the key
-            # too, or later secrets would be sealed with a key no record describes.
-            sa_event.listen(session, "after_rollback", lambda _session: self._forget(), once=True)
+            meta, created = self._passphrase_record(self._passphrase, 1)
         else:
-            with self._db.write() as own:
-                self._write_meta(own, meta)
-
-    def _forget(self) -> None:
-        with self._lock:
-            if not self._read_meta():
-                self._keys, self._current, self._mode = {}, None, None
+            current = max(keys)
+            verifier = _seal_verifier(keys[current])
+            meta = {"mode": "keychain", "current": current, "entry": self._keyring_username,
+                    "verifiers": {str(current): verifier}}
+            created = _Keys("keychain", current, keys, verifier)
+        self._write_meta(session, meta)
+        self._forget_on_rollback(session, created)
+        return created
 
     def set_passphrase(self, passphrase: str, session: Session | None = None) -> None:
-        """Protect a folder that has no key yet with a passphrase (no keychain on this machine)."""
-        if len(passphrase) < 8:
-            raise SecretsError("A passphrase needs at least 8 characters.")
+        """Protect a folder that has no key yet with a passphrase (for a computer without a keychain)."""
+        _check_passphrase(passphrase)
+        if session is None:
+            with self._db.write() as own:
+                self.set_passphrase(passphrase, own)
+            return
+        meta = self._locked_meta(session)
         with self._lock:
-            if self._read_meta():
-                raise SecretsError("This data folder already has a master key; change it with rotation instead.")
-            salt = os.urandom(16)
-            key = _derive(passphrase, salt)
-            self._record_meta(
-                session,
-                {"mode": "passphrase", "current": 1, "salts": {"1": salt.hex()}, "verifiers": {"1": _seal_verifier(key)}},
-            )
-            self._passphrase = passphrase
-            self._keys, self._current, self._mode = {1: key}, 1, "passphrase"
+            if meta:
+                where = "is in the OS keychain" if meta.get("mode") == "keychain" else "already has a passphrase"
+                raise SecretsError(
+                    f"This data folder's master key {where}; change it by rotating the key instead."
+                )
+            self._refuse_orphaned_secrets(session)
+            meta, created = self._passphrase_record(passphrase, 1)
+            self._write_meta(session, meta)
+            self._forget_on_rollback(session, created)
+            self._unlocked = created
+            self._passphrase, self._passphrase_source = passphrase, "the passphrase given"
 
     # -- values ------------------------------------------------------------------------------------------
 
-    def _seal(self, owner: str, value: str) -> tuple[int, bytes, bytes]:
-        assert self._current is not None
-        nonce = os.urandom(12)
-        return self._current, nonce, AESGCM(self._keys[self._current]).encrypt(nonce, value.encode("utf-8"), owner.encode("utf-8"))
-
-    def _open(self, row: Secret) -> str:
-        key = self._keys.get(row.key_version)
-        if key is None:
-            raise SecretsError(f"Secret {row.owner!r} was sealed with key version {row.key_version}, which is gone.")
-        try:
-            return AESGCM(key).decrypt(row.nonce, row.ciphertext, row.owner.encode("utf-8")).decode("utf-8")
-        except InvalidTag as error:
-            raise SecretsError(f"Secret {row.owner!r} does not decrypt: it was altered or copied from another row.") from error
-
     def put(self, session: Session, owner: str, value: str) -> None:
-        self.unlock(session=session)
+        meta = self._locked_meta(session)
         with self._lock:
-            version, nonce, ciphertext = self._seal(owner, value)
+            if meta:
+                unlocked = self._current_keys(meta)
+            else:
+                unlocked = self._unlocked = self._create_key(session)
+        nonce, ciphertext = _encrypt(unlocked.ciphers[unlocked.current], owner, value)
         row = session.get(Secret, owner)
         if row is None:
-            session.add(Secret(owner=owner, key_version=version, nonce=nonce, ciphertext=ciphertext))
+            session.add(Secret(owner=owner, key_version=unlocked.current, nonce=nonce, ciphertext=ciphertext))
         else:
-            row.key_version, row.nonce, row.ciphertext = version, nonce, ciphertext
+            row.key_version, row.nonce, row.ciphertext = unlocked.current, nonce, ciphertext
 
     def get(self, session: Session, owner: str) -> str | None:
         row = session.get(Secret, owner)
         if row is None:
             return None
-        self.unlock()
-        with self._lock:
-            return self._open(row)
+        unlocked = self._unlocked
+        if unlocked is None or row.key_version not in unlocked.keys:
+            unlocked = self._current_keys(self._read_meta(session))
+        try:
+            return self._decrypt(unlocked, row)
+        except SecretsError:
+            fresh = self._current_keys()  # the record may have been reset and remade by another process
+            if fresh is unlocked:
+                raise
+            return self._decrypt(fresh, row)
+
+    @staticmethod
+    def _decrypt(unlocked: _Keys, row: Secret) -> str:
+        cipher = unlocked.ciphers.get(row.key_version)
+        if cipher is None:
+            raise SecretsError(f"Secret {row.owner!r} was sealed with key version {row.key_version}, which is gone.")
+        try:
+            return cipher.decrypt(row.nonce, row.ciphertext, row.owner.encode("utf-8")).decode("utf-8")
+        except InvalidTag as error:
+            raise SecretsError(f"Secret {row.owner!r} does not decrypt: it was altered or copied from another row.") from error
 
     def delete(self, session: Session, owner: str) -> None:
         session.execute(delete(Secret).where(Secret.owner == owner))
@@ -287,69 +440,149 @@ class SecretStore:
         session.execute(delete(Secret).where(Secret.owner.startswith(prefix, autoescape=True)))
 
     def owners(self, session: Session, prefix: str = "") -> list[str]:
-        return list(session.scalars(select(Secret.owner).where(Secret.owner.startswith(prefix, autoescape=True))))
+        query = select(Secret.owner).where(Secret.owner.startswith(prefix, autoescape=True)).order_by(Secret.owner)
+        return list(session.scalars(query))
 
     def count(self) -> int:
         with self._db.read() as session:
             return int(session.scalar(select(func.count()).select_from(Secret)) or 0)
 
-    # -- rotation ----------------------------------------------------------------------------------------
+    # -- rotation and reset ------------------------------------------------------------------------------
 
     def rotate(self, new_passphrase: str | None = None) -> int:
         """Re-encrypt every secret under a new key, in one transaction; returns the new key version.
 
-        The old key stays available until the transaction commits, so an interruption at any point
-        leaves every secret readable. In passphrase mode, `new_passphrase` also changes the passphrase.
+        The old key stays available until the transaction commits: in keychain mode the new key is
+        stored beside the old one first, and the old one is dropped only after the commit. So an
+        interruption at any point leaves every secret readable. In passphrase mode, `new_passphrase`
+        also changes the passphrase.
         """
-        self.unlock()
-        with self._lock:
-            assert self._current is not None
-            version = max(self._keys) + 1
-            if self._mode == "keychain":
+        if new_passphrase is not None:
+            _check_passphrase(new_passphrase)
+        with self._db.write() as session, self._lock:
+            meta = self._locked_meta(session)
+            if not meta:
+                raise SecretsError("This data folder has no master key yet, so there is nothing to rotate.")
+            old = self._current_keys(meta)
+            version = max(old.keys) + 1
+            if old.mode == "keychain":
+                if new_passphrase is not None:
+                    raise SecretsError("This data folder's master key is in the OS keychain; it has no passphrase to change.")
                 key = AESGCM.generate_key(bit_length=256)
-                self._keychain_write({**self._keys, version: key})  # old and new side by side first
-                new_meta = {"mode": "keychain", "current": version, "verifiers": {str(version): _seal_verifier(key)}}
+                self._keychain_write(self._keyring_username, {**old.keys, version: key})
+                verifier = _seal_verifier(key)
+                new_meta = {"mode": "keychain", "current": version, "entry": self._keyring_username,
+                            "verifiers": {str(version): verifier}}
+                new = _Keys("keychain", version, {version: key}, verifier)
             else:
-                passphrase = new_passphrase or self._passphrase
-                assert passphrase
-                salt = os.urandom(16)
-                key = _derive(passphrase, salt)
-                new_meta = {"mode": "passphrase", "current": version, "salts": {str(version): salt.hex()},
-                            "verifiers": {str(version): _seal_verifier(key)}}
-            with self._db.write() as session:
-                for row in session.scalars(select(Secret)):
-                    clear = self._open(row)
-                    nonce = os.urandom(12)
-                    row.key_version, row.nonce = version, nonce
-                    row.ciphertext = AESGCM(key).encrypt(nonce, clear.encode("utf-8"), row.owner.encode("utf-8"))
-                self._write_meta(session, new_meta)
-            self._keys, self._current = {version: key}, version
-            if self._mode == "keychain":
+                passphrase = new_passphrase if new_passphrase is not None else self._passphrase
+                assert passphrase is not None  # the old keys were just unlocked with it
+                new_meta, new = self._passphrase_record(passphrase, version)
+            for row in session.scalars(select(Secret)):
+                value = self._decrypt(old, row)
+                row.key_version = version
+                row.nonce, row.ciphertext = _encrypt(new.ciphers[version], row.owner, value)
+            self._write_meta(session, new_meta)
+            session.commit()
+            # Rows read before the commit by other threads may still carry the old version: keep its key.
+            self._unlocked = _Keys(new.mode, version, {**old.keys, version: new.keys[version]}, new.verifier)
+            if new_passphrase is not None:
+                self._passphrase, self._passphrase_source = new_passphrase, "the passphrase given"
+            if new.mode == "keychain":
                 try:
-                    self._keychain_write({version: key})
+                    self._keychain_write(self._keyring_username, new.keys)
                 except Exception:  # the old key left beside the new one is harmless
                     pass
-            else:
-                self._passphrase = new_passphrase or self._passphrase
             return version
+
+    def reset(self) -> int:
+        """Discard every secret and the key record (when the key is lost); returns how many were discarded.
+
+        Whatever referred to them reads as empty afterwards. The keychain entry is left alone (a backup of
+        the folder may need it); the next secret gets a key again.
+        """
+        with self._db.write() as session, self._lock:
+            self._locked_meta(session)
+            discarded = session.execute(delete(Secret)).rowcount or 0  # type: ignore[attr-defined]
+            session.execute(delete(_SETTINGS).where(_SETTINGS.c.key == _META))
+            session.commit()
+            self._unlocked = None
+            return int(discarded)
 
 
 class Masker:
-    """Replaces every known secret value by ``••••••`` (whole values, per line)."""
+    """Replaces every secret value handed to a run by ``••••••`` in each line of text it is given.
+
+    The rule (never leak a secret, keep logs readable):
+
+    - A value is hidden line by line: each of its lines, stripped of surrounding whitespace, is a
+      piece of its own, since a log line never spans two lines (a private key is hidden line by line).
+    - A piece of two or more characters is hidden wherever it occurs, inside words too (``pin42``
+      with the secret ``42`` shows ``pin••••••``). Overlapping and adjacent occurrences become one
+      mask, so no fragment of a value is left showing, and the mask never tells a value's length.
+    - A one-character piece is hidden only where it stands alone (touching no letter, digit or
+      underscore): hiding every ``a`` would leave the log unreadable, and a one-character secret is
+      guessed in a hundred tries whatever the log shows.
+    - Empty and whitespace-only values hide nothing.
+
+    One regular expression finds whether a line holds any piece at all (the usual answer is no), so a
+    long log costs one scan per line. `add` may run while other threads call `mask`.
+    """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+        self._pieces: frozenset[str] = frozenset()
+        self._matcher: _Matcher | None = None
         self.add(values)
 
     def add(self, values: Iterable[str]) -> None:
-        new = {v for v in values if v and len(v) >= MIN_MASKED_LENGTH}
-        if new - self._values:
-            self._values |= new
-            ordered = sorted(self._values, key=len, reverse=True)  # longest first: no partial leftovers
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+        new = {piece.strip() for value in values if value for piece in value.splitlines()} - {""}
+        with self._lock:
+            if not new <= self._pieces:
+                self._pieces |= new
+                self._matcher = _Matcher(self._pieces)
 
     def mask(self, text: str) -> str:
-        if self._pattern is None or not text:
+        matcher = self._matcher
+        if matcher is None or not text:
             return text
-        return self._pattern.sub(MASK, text)
+        return matcher.mask(text)
+
+
+class _Matcher:
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self._long = sorted((piece for piece in pieces if len(piece) > 1), key=len, reverse=True)
+        singles = "".join(sorted(piece for piece in pieces if len(piece) == 1))
+        self._singles = re.compile(rf"(?<!\w)[{re.escape(singles)}](?!\w)") if singles else None
+        # Alternatives grouped by first character: at each position the engine tries one group, not
+        # every value, which keeps a scan fast with hundreds of secrets.
+        by_first: dict[str, list[str]] = {}
+        for piece in self._long:
+            by_first.setdefault(piece[0], []).append(re.escape(piece[1:]))
+        alternatives = [f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in by_first.items()]
+        if self._singles is not None:
+            alternatives.append(self._singles.pattern)
+        self._any = re.compile("|".join(alternatives))
+
+    def mask(self, text: str) -> str:
+        first = self._any.search(text)
+        if first is None:
+            return text
+        start = first.start()
+        spans: list[tuple[int, int]] = []
+        for piece in self._long:
+            found = text.find(piece, start)
+            while found != -1:
+                spans.append((found, found + len(piece)))
+                found = text.find(piece, found + 1)
+        if self._singles is not None:
+            spans.extend(match.span() for match in self._singles.finditer(text, start))
+        spans.sort()
+        parts, done, (begin, end) = [], 0, spans[0]
+        for span_begin, span_end in spans[1:]:
+            if span_begin > end:
+                parts += [text[done:begin], MASK]
+                done, begin = end, span_begin
+            end = max(end, span_end)
+        parts += [text[done:begin], MASK, text[end:]]
+        return "".join(parts)
