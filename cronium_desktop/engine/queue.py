@@ -2,12 +2,14 @@
 
 Entries are execution ids already recorded as PENDING. `claim_next()` picks the highest priority,
 oldest entry whose time has come (retries wait for their backoff) and whose event is free to run
-(overlap QUEUE allows one run of an event at a time).
+(overlap QUEUE allows one run of an event at a time). Every operation on the hot path is O(log n):
+a backlog of tens of thousands of queued runs must not slow down the scheduler that feeds it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import heapq
 import itertools
@@ -20,6 +22,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PRIORITY_RANK = {"LOW": 0, "NORMAL": 1, "HIGH": 2, "CRITICAL": 3}
+# The concurrency limit is a setting in the store; reading it on every submit would put a query on
+# the loop's hot path, so a change takes effect within this many seconds.
+LIMIT_REFRESH_SECONDS = 1.0
 
 
 @dataclass(order=True)
@@ -35,33 +40,38 @@ class RunQueue:
     def __init__(self, limit: Callable[[], int], execute: Callable[[int], Coroutine[Any, Any, None]]) -> None:
         self._limit = limit
         self._execute = execute
-        self._heap: list[QueueEntry] = []
+        self._heap: list[QueueEntry] = []  # ready to run, by priority then age
+        self._delayed: list[tuple[float, int, QueueEntry]] = []  # waiting for not_before (retry backoff)
+        self._queued_per_event: collections.Counter[int | None] = collections.Counter()
         self._counter = itertools.count()
         self._running: dict[int, tuple[asyncio.Task[None], int | None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # every execute task, released ones included
         self._timer: asyncio.TimerHandle | None = None
         self._accepting = True
+        self._limit_value = 1
+        self._limit_read_at = -LIMIT_REFRESH_SECONDS  # monotonic time the limit was last read
 
     # -- what is in it ----------------------------------------------------------------------------
 
     def running_ids(self) -> list[int]:
         return list(self._running)
 
+    def _entries(self) -> list[QueueEntry]:
+        return self._heap + [entry for _, _, entry in self._delayed]
+
     def queued_ids(self) -> list[int]:
-        return [entry.execution_id for entry in self._heap]
+        return [entry.execution_id for entry in self._entries()]
 
     def is_event_busy(self, event_id: int) -> bool:
-        return any(eid == event_id for _, eid in self._running.values()) or any(
-            e.event_id == event_id for e in self._heap
-        )
+        return self._queued_per_event[event_id] > 0 or any(eid == event_id for _, eid in self._running.values())
 
     async def idle(self, poll_seconds: float = 0.05) -> None:
         """Wait until nothing is queued or running."""
-        while self._heap or self._running or any(not task.done() for task in self._tasks):
+        while self._heap or self._delayed or self._running or any(not task.done() for task in self._tasks):
             await asyncio.sleep(poll_seconds)
 
     def __contains__(self, execution_id: int) -> bool:
-        return execution_id in self._running or any(e.execution_id == execution_id for e in self._heap)
+        return execution_id in self._running or any(e.execution_id == execution_id for e in self._entries())
 
     # -- feeding it -------------------------------------------------------------------------------
 
@@ -75,7 +85,11 @@ class RunQueue:
             exclusive=exclusive,
             not_before=time.monotonic() + delay,
         )
-        heapq.heappush(self._heap, entry)
+        self._queued_per_event[event_id] += 1
+        if delay > 0:
+            heapq.heappush(self._delayed, (entry.not_before, entry.sort_key[1], entry))
+        else:
+            heapq.heappush(self._heap, entry)
         self.pump()
 
     def remove(self, execution_id: int) -> bool:
@@ -84,6 +98,13 @@ class RunQueue:
             if entry.execution_id == execution_id:
                 self._heap.pop(index)
                 heapq.heapify(self._heap)
+                self._queued_per_event[entry.event_id] -= 1
+                return True
+        for index, (_, _, entry) in enumerate(self._delayed):
+            if entry.execution_id == execution_id:
+                self._delayed.pop(index)
+                heapq.heapify(self._delayed)
+                self._queued_per_event[entry.event_id] -= 1
                 return True
         return False
 
@@ -96,23 +117,42 @@ class RunQueue:
 
     # -- running it -------------------------------------------------------------------------------
 
-    def claim_next(self) -> QueueEntry | None:
+    def _promote_due(self) -> None:
+        """Move retries whose backoff has passed into the ready heap."""
         now = time.monotonic()
+        while self._delayed and self._delayed[0][0] <= now:
+            heapq.heappush(self._heap, heapq.heappop(self._delayed)[2])
+
+    def claim_next(self) -> QueueEntry | None:
+        self._promote_due()
         busy_events = {event_id for _, event_id in self._running.values()}
-        for entry in sorted(self._heap):
-            if entry.not_before > now:
-                continue
+        waiting: list[QueueEntry] = []  # overlap QUEUE entries whose event is running: they keep their place
+        claimed: QueueEntry | None = None
+        while self._heap:
+            entry = heapq.heappop(self._heap)
             if entry.exclusive and entry.event_id in busy_events:
+                waiting.append(entry)
                 continue
-            self._heap.remove(entry)
-            heapq.heapify(self._heap)
-            return entry
-        return None
+            claimed = entry
+            break
+        for entry in waiting:
+            heapq.heappush(self._heap, entry)
+        if claimed is not None:
+            self._queued_per_event[claimed.event_id] -= 1
+        return claimed
+
+    def limit(self) -> int:
+        """The global concurrency limit (at least 1), re-read from the settings at most once a second."""
+        now = time.monotonic()
+        if now - self._limit_read_at >= LIMIT_REFRESH_SECONDS:
+            self._limit_value = max(1, self._limit())
+            self._limit_read_at = now
+        return self._limit_value
 
     def pump(self) -> None:
         if not self._accepting:
             return
-        while len(self._running) < max(1, self._limit()):
+        while len(self._running) < self.limit():
             entry = self.claim_next()
             if entry is None:
                 break
@@ -138,11 +178,9 @@ class RunQueue:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        waiting = [e.not_before for e in self._heap if e.not_before > time.monotonic()]
-        if waiting:
-            loop = asyncio.get_running_loop()
-            delay = min(waiting) - time.monotonic()
-            self._timer = loop.call_later(max(0.0, delay), self.pump)
+        if self._delayed:
+            delay = self._delayed[0][0] - time.monotonic()
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self.pump)
 
     async def stop(self, grace_seconds: float) -> list[int]:
         """Stop claiming; wait up to `grace_seconds` for running runs, then cancel them.
@@ -159,4 +197,4 @@ class RunQueue:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=15)
-        return [entry.execution_id for entry in self._heap]
+        return self.queued_ids()

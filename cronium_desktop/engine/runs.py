@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
@@ -22,7 +23,11 @@ from cronium_desktop.engine.queue import PRIORITY_RANK, RunQueue
 from cronium_desktop.engine.store.models import Attempt, Event, Execution, LogLine, ServerResult
 
 COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
+# Recording new runs gets a thread of its own: behind the runners' work in the shared executor, a
+# scheduled fire would wait for log writes before it is even on record.
+_RECORDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronium-record")
 INTERRUPTED = "interrupted: the application stopped during the run"
+SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 
 
 @dataclass
@@ -152,7 +157,8 @@ class RunService:
         """Record several runs in one transaction (the scheduler's fires of one instant)."""
         async with self._start_lock:
             busy = [self._queue.is_event_busy(request.event_id) for request in requests]
-            created, notices = await asyncio.to_thread(self._create_all, requests, busy)
+            loop = asyncio.get_running_loop()
+            created, notices = await loop.run_in_executor(_RECORDER, self._create_all, requests, busy)
         for notice in notices:
             self._ctx.bus.publish(notice)
         for item, request in zip(created, requests, strict=True):
@@ -174,59 +180,70 @@ class RunService:
     def _create_all(
         self, requests: builtins.list[RunRequest], busy: builtins.list[bool]
     ) -> tuple[builtins.list[RunService._Created], builtins.list[Notice]]:
+        """Insert the executions of `requests` in one statement, and update their events in another.
+
+        The scheduler records every fire here, a thousand a second with as many 1-second schedules;
+        the ORM's per-object bookkeeping would hold the GIL for most of that second, so this is Core.
+        """
+        now = utcnow()
+        with self._ctx.db.write() as session:
+            wanted = {request.event_id for request in requests}
+            events = {event.id: event for event in session.execute(
+                select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
+                       Event.max_executions, Event.execution_count, Event.last_fire_at).where(Event.id.in_(wanted))
+            )}
+            changes: dict[int, dict[str, Any]] = {}
+            rows: builtins.list[dict[str, Any]] = []
+            staged: builtins.list[tuple[RunRequest, Any, bool, builtins.list[Notice]]] = []
+            for request, event_busy in zip(requests, busy, strict=True):
+                event = events.get(request.event_id)
+                if event is None:
+                    raise NotFound(f"No event with id {request.event_id}.")
+                state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
+                                                      "status": event.status, "last_fire_at": event.last_fire_at})
+                skip = event_busy and event.overlap == "SKIP" and request.trigger != "WORKFLOW"
+                rows.append({
+                    "event_id": event.id, "event_name": event.name, "trigger": request.trigger,
+                    "status": "SKIPPED" if skip else "PENDING", "priority": PRIORITY_RANK[event.priority],
+                    "attempt": 1, "max_attempts": event.retries + 1, "input": request.input,
+                    "workflow_execution_id": request.workflow_execution_id,
+                    "workflow_node_key": request.workflow_node_key,
+                    "parent_execution_id": request.parent_execution_id, "chain_depth": request.chain_depth,
+                    "scheduled_for": request.scheduled_for, "created_at": now,
+                    "error": SKIPPED_ERROR if skip else None, "started_at": now if skip else None,
+                    "finished_at": now if skip else None, "duration_ms": 0 if skip else None,
+                })
+                staged.append((request, event, skip, self._count(event, state, request, skip)))
+            ids = session.scalars(
+                insert(Execution).returning(Execution.id, sort_by_parameter_order=True), rows
+            ).all()
+            session.execute(update(Event), builtins.list(changes.values()))
         notices: builtins.list[Notice] = []
         created: builtins.list[RunService._Created] = []
-        with self._ctx.db.write() as session:
-            for request, event_busy in zip(requests, busy, strict=True):
-                item, more = self._create(session, request, event_busy)
-                created.append(item)
-                notices += more
+        for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
+            notices.append(RunQueued(execution_id, event.id, event.name, request.trigger))
+            notices += more
+            if skip:
+                notices.append(RunFinished(execution_id, event.id, event.name, "SKIPPED", None, SKIPPED_ERROR))
+            created.append(RunService._Created(execution_id, row["status"], row["priority"], event.overlap == "QUEUE"))
         return created, notices
 
-    def _create(self, session: Any, request: RunRequest, busy: bool) -> tuple[RunService._Created, builtins.list[Notice]]:
-        notices: builtins.list[Notice] = []
-        trigger, scheduled_for = request.trigger, request.scheduled_for
-        event = session.get(Event, request.event_id)
-        if event is None:
-            raise NotFound(f"No event with id {request.event_id}.")
-        skip = busy and event.overlap == "SKIP" and trigger != "WORKFLOW"
-        execution = Execution(
-            event_id=event.id,
-            event_name=event.name,
-            trigger=trigger,
-            status="SKIPPED" if skip else "PENDING",
-            priority=PRIORITY_RANK[event.priority],
-            attempt=1,
-            max_attempts=event.retries + 1,
-            input=request.input,
-            workflow_execution_id=request.workflow_execution_id,
-            workflow_node_key=request.workflow_node_key,
-            parent_execution_id=request.parent_execution_id,
-            chain_depth=request.chain_depth,
-            scheduled_for=scheduled_for,
+    @staticmethod
+    def _count(event: Any, state: dict[str, Any], request: RunRequest, skip: bool) -> builtins.list[Notice]:
+        """Remember the fire and count the run towards max_executions; pause the event at its limit."""
+        if request.trigger == "SCHEDULE" and request.scheduled_for is not None:
+            state["last_fire_at"] = request.scheduled_for
+        if request.trigger not in COUNTED_TRIGGERS or skip:
+            return []
+        state["execution_count"] += 1
+        if not (event.max_executions and state["execution_count"] >= event.max_executions and state["status"] == "ACTIVE"):
+            return []
+        state["status"] = "PAUSED"
+        reason = (
+            f"Event {event.name!r} reached its limit of {event.max_executions} runs and was paused. "
+            "Activate it again to continue."
         )
-        if skip:
-            execution.error = "Skipped: a run of this event was still going (overlap policy SKIP)."
-            execution.finished_at = execution.started_at = utcnow()
-            execution.duration_ms = 0
-        session.add(execution)
-        if trigger == "SCHEDULE" and scheduled_for is not None:
-            event.last_fire_at = scheduled_for
-        if trigger in COUNTED_TRIGGERS and not skip:
-            event.execution_count += 1
-            if event.max_executions and event.execution_count >= event.max_executions and event.status == "ACTIVE":
-                event.status = "PAUSED"
-                reason = (
-                    f"Event {event.name!r} reached its limit of {event.max_executions} runs and was paused. "
-                    "Activate it again to continue."
-                )
-                notices += [EventPaused(event.id, reason), Message("info", reason, {"event_id": event.id}),
-                            EventsChanged((event.id,))]
-        session.flush()
-        notices.insert(0, RunQueued(execution.id, event.id, event.name, trigger))
-        if skip:
-            notices.append(RunFinished(execution.id, event.id, event.name, "SKIPPED", None, execution.error))
-        return RunService._Created(execution.id, execution.status, execution.priority, event.overlap == "QUEUE"), notices
+        return [EventPaused(event.id, reason), Message("info", reason, {"event_id": event.id}), EventsChanged((event.id,))]
 
     # -- waiting and cancelling --------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from cronium_desktop.engine.notices import (
     WorkflowsChanged,
 )
 from cronium_desktop.engine.runs import RunRequest, RunService
-from cronium_desktop.engine.scheduling import build_trigger
+from cronium_desktop.engine.scheduling import Misfire, build_trigger, find_misfire
 from cronium_desktop.engine.store.models import Event, Workflow
 
 log = logging.getLogger(__name__)
@@ -72,20 +72,6 @@ class Schedulable:
         return f"{self.kind}:{self.id}"
 
 
-def missed_fires(trigger: BaseTrigger, since: datetime, until: datetime, limit: int = 10_000) -> list[datetime]:
-    """Due times of `trigger` after `since` and before `until` (aware), at most `limit` of them."""
-    missed: list[datetime] = []
-    previous: datetime | None = since
-    moment = since + timedelta(microseconds=1)
-    while len(missed) < limit:
-        fire = trigger.get_next_fire_time(previous, moment)
-        if fire is None or fire >= until:
-            break
-        missed.append(fire)
-        previous, moment = fire, fire + timedelta(microseconds=1)
-    return missed
-
-
 def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     if row.status != "ACTIVE" or row.trigger != "SCHEDULE" or not row.schedule:
         return None
@@ -93,7 +79,9 @@ def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     end = _aware(getattr(row, "end_time", None))
     activated = _aware(getattr(row, "activated_at", None)) or _aware(row.created_at)
     try:
-        trigger = build_trigger(row.schedule, row.timezone, anchor=start or activated, start_time=start, end_time=end)
+        trigger = build_trigger(
+            row.schedule, row.timezone, anchor=start or activated, start_time=start, end_time=end
+        )
     except CroniumError:
         log.warning("%s %s has a schedule that no longer parses", kind, row.id)
         return None
@@ -128,6 +116,7 @@ class Scheduler:
         self._paused = False
         self._pending_syncs: set[asyncio.Task[None]] = set()
         self._batch: list[RunRequest] = []
+        self._recorder: asyncio.Future[None] | None = None
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -137,8 +126,8 @@ class Scheduler:
         self._aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self._aps.start()
         items = await asyncio.to_thread(self._load_all)
+        await self._catch_up(items)
         for item in items:
-            await self._catch_up(item)
             self._add_job(item)
         self._unsubscribe = self._ctx.bus.subscribe(self._on_notice)
         self._watchdog = asyncio.get_running_loop().create_task(self._watch_clock())
@@ -151,13 +140,24 @@ class Scheduler:
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
         self._aps = None
+        # Fires already taken are recorded before the store closes (they run at next start if need be).
+        try:
+            await asyncio.wait_for(self.settled(), timeout=5)
+        except TimeoutError:
+            log.warning("scheduled fires were still being recorded at stop")
 
     # -- what is scheduled ------------------------------------------------------------------------------
 
     def _load_all(self) -> list[Schedulable]:
         with self._ctx.db.read() as session:
-            items = [_schedulable("event", row) for row in session.scalars(select(Event).where(Event.status == "ACTIVE"))]
-            items += [_schedulable("workflow", row) for row in session.scalars(select(Workflow).where(Workflow.status == "ACTIVE"))]
+            items = [
+                _schedulable("event", row)
+                for row in session.scalars(select(Event).where(Event.status == "ACTIVE"))
+            ]
+            items += [
+                _schedulable("workflow", row)
+                for row in session.scalars(select(Workflow).where(Workflow.status == "ACTIVE"))
+            ]
         return [item for item in items if item is not None]
 
     def _load_one(self, kind: str, item_id: int) -> Schedulable | None:
@@ -234,7 +234,9 @@ class Scheduler:
             if self._aps.get_job(f"{kind}:{item_id}") is not None:
                 self._aps.remove_job(f"{kind}:{item_id}")
                 self._ctx.bus.publish(
-                    ScheduleChanged(item_id if kind == "event" else None, item_id if kind == "workflow" else None, None)
+                    ScheduleChanged(
+                        item_id if kind == "event" else None, item_id if kind == "workflow" else None, None
+                    )
                 )
             return
         self._add_job(item)
@@ -284,8 +286,13 @@ class Scheduler:
         """A fire too late for misfire SKIP (the computer slept): remember it was handled, run nothing."""
         kind, _, item_id = event.job_id.partition(":")
         due = event.scheduled_run_time
-        self._ctx.bus.publish(Message("info", f"{self._describe(kind, int(item_id))} missed its run due at {due:%Y-%m-%d %H:%M:%S %Z}; "
-                                              "skipped (misfire policy SKIP)."))
+        self._ctx.bus.publish(
+            Message(
+                "info",
+                f"{self._describe(kind, int(item_id))} missed its run due at {due:%Y-%m-%d %H:%M:%S %Z}; "
+                "skipped (misfire policy SKIP).",
+            )
+        )
         task = asyncio.ensure_future(asyncio.to_thread(self._remember_fire, kind, int(item_id), due))
         self._pending_syncs.add(task)
         task.add_done_callback(self._pending_syncs.discard)
@@ -294,21 +301,29 @@ class Scheduler:
         due = self._due.pop(f"{kind}:{item_id}", None) or self._now()
         late = (self._now() - due).total_seconds()
         if late > CLOCK_JUMP_SECONDS:  # the computer slept or the loop was blocked: this is the catch-up
-            self._ctx.bus.publish(Message("info", f"{self._describe(kind, item_id)} fires {late:.0f} s late "
-                                                  "(missed while the computer slept); running it once now."))
+            self._ctx.bus.publish(
+                Message(
+                    "info",
+                    f"{self._describe(kind, item_id)} fires {late:.0f} s late "
+                    "(the computer slept or was too busy); running it once now.",
+                )
+            )
         if kind != "event":
             await self._start(kind, item_id, due)
             return
-        # Events due at the same instant are recorded together, in one transaction.
+        # Group commit: fires arriving while a batch is being recorded form the next batch, so the
+        # store sees a few transactions a second however many events fire (each has its own offset).
         self._batch.append(RunRequest(item_id, trigger="SCHEDULE", scheduled_for=_naive(due)))
-        if len(self._batch) == 1:
-            asyncio.get_running_loop().call_soon(self._flush_batch)
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.ensure_future(self._record_fires())
+            self._pending_syncs.add(self._recorder)
+            self._recorder.add_done_callback(self._pending_syncs.discard)
 
-    def _flush_batch(self) -> None:
-        batch, self._batch = self._batch, []
-        task = asyncio.ensure_future(self._start_batch(batch))
-        self._pending_syncs.add(task)
-        task.add_done_callback(self._pending_syncs.discard)
+    async def _record_fires(self) -> None:
+        await asyncio.sleep(0)  # let the fires of this loop iteration join the first batch
+        while self._batch and self._aps is not None:  # once stopped, the misfire policy covers the rest
+            batch, self._batch = self._batch, []
+            await self._start_batch(batch)
 
     async def _start_batch(self, batch: list[RunRequest]) -> None:
         try:
@@ -334,31 +349,51 @@ class Scheduler:
             self._ctx.bus.publish(Message("error", f"A scheduled run did not start: {error}"))
 
     def _remember_fire(self, kind: str, item_id: int, due: datetime) -> None:
+        self._remember_fires([(kind, item_id, due)])
+
+    def _remember_fires(self, fires: list[tuple[str, int, datetime]]) -> None:
+        """Persist `last_fire_at`: these due times are handled and never count as missed again."""
         with self._ctx.db.write() as session:
-            row = self._row(session, kind, item_id)
-            if row is not None:
-                row.last_fire_at = _naive(due)
+            for kind, item_id, due in fires:
+                row = self._row(session, kind, item_id)
+                if row is not None:
+                    row.last_fire_at = _naive(due)
 
     # -- misfires -----------------------------------------------------------------------------------------
 
-    @staticmethod
-    def missed_fires(item: Schedulable, now: datetime, limit: int = 10_000) -> list[datetime]:
-        """Due times the schedule passed between the last fire (or activation) and `now`."""
-        since = item.last_fire_at or item.activated_at
-        return [] if since is None else missed_fires(item.trigger, since, now, limit)
+    def misfire_of(self, item: Schedulable, now: datetime) -> Misfire | None:
+        """Fires the schedule passed since the last fire or the last activation, whichever is later.
 
-    async def _catch_up(self, item: Schedulable) -> None:
-        now = self._now()
-        missed = await asyncio.to_thread(self.missed_fires, item, now - timedelta(seconds=1))
-        if not missed:
-            return
-        what = f"{item.kind.capitalize()} {item.name!r}"
-        if item.misfire == "RUN_ONCE":
-            self._ctx.bus.publish(Message("info", f"{what} missed {len(missed)} run(s) while Cronium was not running; running it once now."))
-            await self._start(item.kind, item.id, missed[-1])
-        else:
-            self._ctx.bus.publish(Message("info", f"{what} missed {len(missed)} run(s) while Cronium was not running; skipped (misfire policy SKIP)."))
-            await asyncio.to_thread(self._remember_fire, item.kind, item.id, missed[-1])
+        Fires that fell while the item was paused are not misfires: activation starts the count anew.
+        """
+        known = [moment for moment in (item.last_fire_at, item.activated_at) if moment is not None]
+        return find_misfire(item.trigger, max(known), now) if known else None
+
+    async def _catch_up(self, items: list[Schedulable]) -> None:
+        """Apply the misfire policy to fires missed while no scheduler ran, all items at once."""
+        until = self._now() - timedelta(seconds=1)  # a fire due this very second is APScheduler's
+        plans = await asyncio.to_thread(lambda: [(item, self.misfire_of(item, until)) for item in items])
+        requests: list[RunRequest] = []
+        skipped: list[tuple[str, int, datetime]] = []
+        for item, misfire in plans:
+            if misfire is None:
+                continue
+            what = f"{item.kind.capitalize()} {item.name!r} missed {misfire.describe()} while Cronium was not running"
+            if item.misfire == "RUN_ONCE":
+                self._ctx.bus.publish(Message("info", f"{what}; running it once now."))
+                if item.kind == "event":
+                    requests.append(
+                        RunRequest(item.id, trigger="SCHEDULE", scheduled_for=_naive(misfire.last))
+                    )
+                else:
+                    await self._start(item.kind, item.id, misfire.last)
+            else:
+                self._ctx.bus.publish(Message("info", f"{what}; skipped (misfire policy SKIP)."))
+                skipped.append((item.kind, item.id, misfire.last))
+        if requests:
+            await self._start_batch(requests)  # one transaction, however many events missed runs
+        if skipped:
+            await asyncio.to_thread(self._remember_fires, skipped)
 
     async def _watch_clock(self) -> None:
         """Wake the scheduler when the wall clock jumps (resume from sleep, clock set)."""
@@ -374,6 +409,10 @@ class Scheduler:
     def clock_jumped(self, seconds: float) -> None:
         """The wall clock moved by `seconds` more than elapsed time: re-check every job now."""
         log.info("wall clock jumped by %.0f s; re-checking schedules", seconds)
-        self._ctx.bus.publish(Message("info", f"The clock jumped by {seconds:.0f} s (sleep or clock change); schedules re-checked."))
+        self._ctx.bus.publish(
+            Message(
+                "info", f"The clock jumped by {seconds:.0f} s (sleep or clock change); schedules re-checked."
+            )
+        )
         if self._aps is not None:
             self._aps.wakeup()

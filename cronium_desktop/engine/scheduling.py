@@ -8,6 +8,7 @@ not APScheduler's Monday-first numbering, so they are translated to day names he
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,7 +46,9 @@ def zone(name: str | None, field: str = "timezone") -> tzinfo:
     try:
         return ZoneInfo(name or local_zone_name())
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError(field, f"unknown timezone {name!r}; use an IANA name such as 'Europe/Berlin'.") from error
+        raise ValidationError(
+            field, f"unknown timezone {name!r}; use an IANA name such as 'Europe/Berlin'."
+        ) from error
 
 
 def _cron_day(token: str, expression: str) -> int:
@@ -67,7 +70,9 @@ def _translate_day_of_week(field_text: str, expression: str) -> str:
         if "/" in item:
             item, step_text = item.split("/", 1)
             if not step_text.isdigit() or int(step_text) == 0:
-                raise ValidationError("schedule.cron", f"{expression!r}: bad step {step_text!r} in day of week.")
+                raise ValidationError(
+                    "schedule.cron", f"{expression!r}: bad step {step_text!r} in day of week."
+                )
             step = int(step_text)
         if item == "*":
             start, end = 0, 6
@@ -77,7 +82,9 @@ def _translate_day_of_week(field_text: str, expression: str) -> str:
             if last.strip() == "7":
                 end = 7
             if end < start:
-                raise ValidationError("schedule.cron", f"{expression!r}: day-of-week range {item!r} runs backwards.")
+                raise ValidationError(
+                    "schedule.cron", f"{expression!r}: day-of-week range {item!r} runs backwards."
+                )
         else:
             start = end = _cron_day(item, expression)
             if step != 1:
@@ -315,3 +322,60 @@ def next_runs(
         previous = fire
         now = fire + timedelta(microseconds=1)
     return result
+
+
+# Counting misfires one by one is bounded: a 1-second schedule closed for a week has 604,800 of them.
+MISSED_COUNT_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Misfire:
+    """Fires a schedule passed while nothing ran it: how many (counted up to a limit) and the latest."""
+
+    count: int
+    last: datetime
+
+    def describe(self) -> str:
+        if self.count >= MISSED_COUNT_LIMIT:
+            return f"{MISSED_COUNT_LIMIT} or more runs"
+        return "1 run" if self.count == 1 else f"{self.count} runs"
+
+
+def missed_fires(
+    trigger: BaseTrigger, since: datetime, until: datetime, limit: int = MISSED_COUNT_LIMIT
+) -> list[datetime]:
+    """Due times of `trigger` after `since` and before `until` (aware), at most `limit` of them."""
+    missed: list[datetime] = []
+    previous: datetime | None = since
+    moment = since + timedelta(microseconds=1)
+    while len(missed) < limit:
+        fire = trigger.get_next_fire_time(previous, moment)
+        if fire is None or fire >= until:
+            break
+        missed.append(fire)
+        previous, moment = fire, fire + timedelta(microseconds=1)
+    return missed
+
+
+def _last_fire_before(trigger: BaseTrigger, known: datetime, until: datetime) -> datetime:
+    """The latest due time before `until`, `known` being one: look back from `until` in growing steps."""
+    step = timedelta(seconds=1)
+    while True:
+        start = max(known + timedelta(microseconds=1), until - step)
+        fire = trigger.get_next_fire_time(None, start)
+        if fire is not None and fire < until:
+            later = missed_fires(trigger, fire, until, limit=10_000)
+            return later[-1] if later else fire
+        if start <= known + timedelta(microseconds=1):
+            return known
+        step *= 4
+
+
+def find_misfire(trigger: BaseTrigger, since: datetime, until: datetime) -> Misfire | None:
+    """The fires `trigger` passed after `since` and before `until`, or None if it passed none."""
+    missed = missed_fires(trigger, since, until)
+    if not missed:
+        return None
+    if len(missed) < MISSED_COUNT_LIMIT:
+        return Misfire(len(missed), missed[-1])
+    return Misfire(len(missed), _last_fire_before(trigger, missed[-1], until))

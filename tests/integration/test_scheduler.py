@@ -97,7 +97,7 @@ async def test_max_executions_pauses_the_event_with_a_notice(scheduled: Engine) 
     assert summary.execution_count == 0
 
 
-async def _downtime(data_dir: Path, misfire: str) -> tuple[Engine, int]:
+async def _downtime(data_dir: Path, misfire: str, activated_minutes_ago: float = 10.5) -> tuple[Engine, int]:
     """An event due every minute whose last fire was 10 minutes ago: the app was closed meanwhile."""
     first = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await first.start()
@@ -109,7 +109,8 @@ async def _downtime(data_dir: Path, misfire: str) -> tuple[Engine, int]:
     with first.ctx.db.write() as session:
         event = session.get(Event, event_id)
         assert event is not None
-        event.activated_at = event.last_fire_at = long_ago
+        event.last_fire_at = long_ago
+        event.activated_at = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=activated_minutes_ago)
     await first.stop()
     second = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await second.start(scheduler=True)
@@ -139,6 +140,15 @@ async def test_misfire_skip_runs_nothing_and_moves_on(data_dir: Path) -> None:
             event = session.get(Event, event_id)
             assert event is not None and event.last_fire_at is not None
             assert datetime.now(UTC).replace(tzinfo=None) - event.last_fire_at < timedelta(minutes=1, seconds=5)
+    finally:
+        await engine.stop()
+
+
+async def test_fires_that_fell_while_the_event_was_paused_are_not_caught_up(data_dir: Path) -> None:
+    engine, _ = await _downtime(data_dir, "RUN_ONCE", activated_minutes_ago=0.2)  # paused until just now
+    try:
+        await asyncio.sleep(0.3)
+        assert await scheduled_runs(engine, "Minutely") == []
     finally:
         await engine.stop()
 
@@ -203,14 +213,21 @@ async def test_next_run_is_shown_for_scheduled_events(scheduled: Engine) -> None
     assert scheduled.scheduler.next_run(event_id) == summary.next_run
 
 
+async def _sleep_until(moment: datetime) -> None:
+    await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
+
+
 async def test_start_and_end_time_bound_the_scheduled_runs(scheduled: Engine) -> None:
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    # A whole second at least 2 s away: the schedule is anchored on whole seconds.
+    start = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    end = start + timedelta(seconds=1.5)
     event_id = await scheduled.events.create(
-        every_second("Windowed", start_time=start.isoformat(), end_time=(start + timedelta(seconds=1.5)).isoformat())
+        every_second("Windowed", start_time=start.isoformat(), end_time=end.isoformat())
     )
-    await asyncio.sleep(1.5)
+    await _sleep_until(start - timedelta(seconds=0.5))
     assert await scheduled_runs(scheduled, "Windowed") == []  # not before start_time
-    await asyncio.sleep(2.5)
+    await _sleep_until(end + timedelta(seconds=1.5))
+    await scheduled.runs.idle()
     with scheduled.ctx.db.read() as session:
         due = sorted(session.scalars(select(Execution.scheduled_for).where(Execution.event_id == event_id)))
     start_naive = start.replace(tzinfo=None)
@@ -257,5 +274,29 @@ async def test_watchdog_notices_a_wall_clock_jump(engine: Engine) -> None:
         offset[0] = 3600.0  # an hour of sleep: the wall clock moved, the monotonic clock did not
         await asyncio.sleep(0.2)
         assert any("clock jumped by 3600 s" in getattr(n, "text", "") for n in notices)
+    finally:
+        await scheduler.stop()
+
+
+async def test_downtime_across_spring_forward_counts_the_0230_job_once_per_day(engine: Engine) -> None:
+    """A controllable clock: the app was closed from Saturday to Monday noon around a DST change."""
+    event_id = await engine.events.create(
+        {**every_second("Nightly"), "schedule": {"cron": "30 2 * * *"}, "timezone": "Europe/Berlin"}
+    )
+    with engine.ctx.db.write() as session:
+        event = session.get(Event, event_id)
+        assert event is not None
+        event.activated_at = event.last_fire_at = datetime(2027, 3, 27, 1, 30)  # Saturday 02:30 in Berlin
+    notices: list[Notice] = []
+    engine.bus.subscribe(notices.append)
+    monday_noon = datetime(2027, 3, 29, 10, 0, tzinfo=UTC)
+    scheduler = Scheduler(engine.ctx, engine.runs, now=lambda: monday_noon)
+    await scheduler.start()
+    try:
+        await engine.runs.idle()
+        with engine.ctx.db.read() as session:
+            due = list(session.scalars(select(Execution.scheduled_for).where(Execution.event_id == event_id)))
+        assert due == [datetime(2027, 3, 29, 0, 30)]  # one catch-up, for the latest missed fire
+        assert any(isinstance(n, Message) and "missed 2 runs" in n.text for n in notices)  # Sun 03:30, Mon 02:30
     finally:
         await scheduler.stop()
