@@ -40,6 +40,12 @@ class _TestLoop(QEventLoop):
 
 
 _current_loop: QEventLoop | None = None
+# Every loop a test made, closed ones too, lives until the session ends. A qasync loop owns QObjects
+# (its timer, its signallers) with no Qt parent, so the last Python reference decides the thread they
+# are destroyed on; worker threads (paramiko, terminal readers) hold engine objects that hold the loop,
+# and a QObject destroyed off its own thread leaves its timers behind in the GUI thread's dispatcher,
+# which then delivers a timer event to freed memory.
+_closed_loops: list[QEventLoop] = []
 
 
 def _process_events_in_loop() -> None:
@@ -69,6 +75,7 @@ def loop(qapp: QApplication) -> Iterator[QEventLoop]:
     _current_loop = None
     asyncio.events._set_running_loop(None)
     event_loop.close()
+    _closed_loops.append(event_loop)
     asyncio.set_event_loop(None)
 
 
