@@ -1,6 +1,6 @@
 """Screenshots of the workflow canvas, saved to test-artifacts/screenshots/ to be looked at.
 
-Under Xvfb for the real platform: `xvfb-run -a env QT_QPA_PLATFORM=xcb .venv/bin/pytest tests/ui/test_canvas_screenshots.py`.
+`./dev screenshots` takes them on a virtual X screen (Xvfb, the xcb platform); the suite takes them offscreen.
 """
 
 from __future__ import annotations

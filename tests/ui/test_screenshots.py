@@ -1,7 +1,6 @@
 """Screenshots of every view with realistic data, saved to test-artifacts/screenshots/ to be looked at.
 
-Run under Xvfb to see the real platform rendering: `xvfb-run -a ./dev test tests/ui/test_screenshots.py`
-(with QT_QPA_PLATFORM=xcb); offscreen works too.
+`./dev screenshots` takes them on a virtual X screen (Xvfb, the xcb platform); the suite takes them offscreen.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Screenshots of terminal tabs running `top` and `ls --color`, saved to test-artifacts/screenshots/.
 
-Under Xvfb to see the real platform rendering:
-`QT_QPA_PLATFORM=xcb xvfb-run -a .venv/bin/pytest tests/ui/test_terminal_screenshots.py`.
+`./dev screenshots` takes them on a virtual X screen (Xvfb, the xcb platform); the suite takes them offscreen.
 """
 
 from __future__ import annotations

@@ -85,7 +85,8 @@ class LogView(QWidget):
 
     def append(self, lines: list[tuple[datetime, str, str]]) -> None:
         self.model.append_lines(lines)
-        self.count.setText(f"{self.model.rowCount():,} lines")
+        rows = self.model.rowCount()
+        self.count.setText(f"{rows:,} line" if rows == 1 else f"{rows:,} lines")
         if self.follow.isChecked():
             self.list.scrollToBottom()
 
