@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QPushButton  # noqa: E402
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget  # noqa: E402
 
 from cronium_desktop.ui.workflows.items import NodeItem  # noqa: E402
 from cronium_desktop.ui.workflows.mime import EventInfo, event_mime  # noqa: E402
@@ -294,3 +294,14 @@ def test_the_main_window_shows_the_canvas_with_a_webhook_url_and_token_to_copy(a
     finally:
         fresh.bridge.close()
         fresh.deleteLater()
+
+
+def test_actions_the_toolbar_has_no_room_for_stay_reachable(page: Any, loop: Any) -> None:
+    page.resize(900, 700)
+    run(loop, asyncio.sleep(0.05))
+    toolbar = page.toolbar
+    hidden = [action for action in toolbar.actions()
+              if not action.isSeparator() and not toolbar.widgetForAction(action).isVisible()]
+    assert hidden  # this width cannot show them all
+    overflow = toolbar.findChild(QWidget, "qt_toolbar_ext_button")
+    assert overflow is not None and overflow.isVisible() and overflow.width() >= 16

@@ -146,3 +146,34 @@ def test_variables_view_hides_secrets_until_revealed(application: Any, loop: Any
 
 def _debug_rows(runs: Any) -> list[str]:
     return [runs.log.model.data(runs.log.model.index(i, 1)) for i in range(runs.log.model.rowCount())]
+
+
+def test_a_workflow_without_positions_opens_laid_out_and_fitted_in_the_window(application: Any, loop: Any) -> None:
+    engine, window = application.engine, application.window
+    for name in ("Extract", "Transform", "Load"):
+        run(loop, engine.events.create({"name": name, "type": "BASH", "content": "true"}))
+    run(loop, engine.workflows.save({
+        "name": "Hand written",  # as a file or the CLI gives it: no x, no y
+        "nodes": [{"id": "a", "event": "Extract"}, {"id": "b", "event": "Transform"}, {"id": "c", "event": "Load"}],
+        "edges": [{"from": "a", "to": "b", "type": "ON_SUCCESS"}, {"from": "b", "to": "c", "type": "ALWAYS"}],
+    }))
+    page = window.pages["Workflows"]
+    # The page opens the workflow in the background, before it was ever shown (at its default size).
+    wait_until(loop, lambda: page.table.rowCount() == 1 and len(page.scene.node_items) == 3)
+    run(loop, _settled())
+    window.resize(1280, 800)
+    window.show()
+    window.open_page("Workflows")
+    run(loop, _settled())
+    rects = [item.sceneBoundingRect() for item in page.scene.node_items.values()]
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])  # not piled up
+    visible = page.view.mapToScene(page.view.viewport().rect()).boundingRect()
+    assert all(visible.contains(rect) for rect in rects)  # every node on screen
+    assert page.view.zoom() > 0.5  # three nodes fill the canvas rather than a dot in its middle
+
+
+async def _settled() -> None:
+    import asyncio
+
+    for _ in range(5):
+        await asyncio.sleep(0.02)

@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from cronium_desktop.ui.workflows.layout import layered_positions
+
 EDGE_TYPES = ("ALWAYS", "ON_SUCCESS", "ON_FAILURE", "ON_CONDITION")
 TRIGGERS = ("MANUAL", "SCHEDULE", "WEBHOOK")
 EdgeKey = tuple[str, str]
@@ -225,4 +227,10 @@ class WorkflowModel(QObject):
         for item in data.get("edges") or []:
             edge = Edge(str(item["from"]), str(item["to"]), item.get("type") or "ALWAYS")
             self.edges[edge.key] = edge
+        if len(self.nodes) > 1 and len({(node.x, node.y) for node in self.nodes.values()}) == 1:
+            # A workflow written without positions (a hand-made file, the CLI): lay it out rather
+            # than pile every node on one spot.
+            links = [(edge.source, edge.target) for edge in self.edges.values()]
+            for node_id, (x, y) in layered_positions(self.nodes, links).items():
+                self.nodes[node_id].x, self.nodes[node_id].y = x, y
         self.modelReset.emit()

@@ -108,7 +108,9 @@ class WorkflowsPage(QWidget):
             f"QToolButton:hover {{ border-color: {colour('border')}; background: {colour('panel')}; }}"
             f"QToolButton:disabled {{ color: {colour('muted')}; }}"
             f"QToolButton#runButton {{ background: {colour('accent')}; color: {colour('accent_text')}; }}"
-            f"QToolButton#runButton:disabled {{ background: {colour('border')}; color: {colour('muted')}; }}")
+            f"QToolButton#runButton:disabled {{ background: {colour('border')}; color: {colour('muted')}; }}"
+            # the » button that holds the actions a narrow canvas has no room for
+            f"QToolButton#qt_toolbar_ext_button {{ padding: 0; min-width: 16px; }}")
         self.actions_by_name: dict[str, QAction] = {}
         self._action("Save", self.save, QKeySequence.StandardKey.Save)
         run_action = self._action("Run", self.run, QKeySequence("Ctrl+R"))
@@ -157,7 +159,7 @@ class WorkflowsPage(QWidget):
         split.addWidget(centre)
         split.addWidget(self.side)
         split.setStretchFactor(1, 1)
-        split.setSizes([220, 900, 290])
+        split.setSizes([220, 900, 260])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(split)

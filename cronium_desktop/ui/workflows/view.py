@@ -37,6 +37,9 @@ class WorkflowView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._panning: QPointF | None = None
         self._space = False
+        # After "fit", the view keeps fitting as it is resized (first shown, splitter dragged) until the
+        # user zooms or pans: a workflow opened while the page was hidden is then not shown at 10 %.
+        self._fitted = False
         self.toast = QLabel(self)
         self.toast.setWordWrap(True)
         self.toast.setStyleSheet("QLabel { background: rgba(32,33,36,0.92); color: white; padding: 8px 12px;"
@@ -89,6 +92,7 @@ class WorkflowView(QGraphicsView):
         self.scale(factor / self.zoom(), factor / self.zoom())
 
     def zoom_by(self, factor: float) -> None:
+        self._fitted = False
         self.set_zoom(self.zoom() * factor)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -98,6 +102,7 @@ class WorkflowView(QGraphicsView):
         event.accept()
 
     def fit_to_view(self) -> None:
+        self._fitted = True
         scene = self.workflow_scene()
         if not scene.node_items:
             self.resetTransform()
@@ -141,6 +146,7 @@ class WorkflowView(QGraphicsView):
         super().mouseReleaseEvent(event)
 
     def pan_by(self, dx: float, dy: float) -> None:
+        self._fitted = False
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + round(dx))
         self.verticalScrollBar().setValue(self.verticalScrollBar().value() + round(dy))
 
@@ -166,6 +172,8 @@ class WorkflowView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.placeholder.setGeometry(self.viewport().geometry())
+        if self._fitted:
+            self.fit_to_view()
 
     # -- toasts ---------------------------------------------------------------------------------------------
 
