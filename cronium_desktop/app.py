@@ -78,6 +78,7 @@ class Application:
         server.listen(instance_name(self.data_dir))
         server.newConnection.connect(self._activation_request)
         window.show()
+        window.pages["Settings"].unlock_at_start()
 
     def _activation_request(self) -> None:
         assert self.server is not None

@@ -177,3 +177,62 @@ async def _settled() -> None:
 
     for _ in range(5):
         await asyncio.sleep(0.02)
+
+
+def test_a_passphrase_folder_asks_for_its_passphrase_at_start_and_refuses_a_wrong_one(
+        loop: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    from cronium_desktop.app import Application
+    from cronium_desktop.engine.engine import Engine
+    from tests.conftest import TEST_PASSPHRASE
+
+    data = tmp_path / "data"
+    first = Engine(data, passphrase=TEST_PASSPHRASE)
+    run(loop, first.start())
+    run(loop, first.variables.set("API_TOKEN", "token-in-the-store", secret=True))
+    run(loop, first.stop())
+    monkeypatch.delenv("CRONIUM_PASSPHRASE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    app = Application(data)
+    app.engine_settings = {"webhook_port": 0}
+    run(loop, app.start())
+    try:
+        settings = app.window.pages["Settings"]
+        wait_until(loop, lambda: settings.passphrase_dialog is not None and settings.passphrase_dialog.isVisible())
+        dialog = settings.passphrase_dialog
+        dialog.passphrase.setText("not the passphrase")
+        dialog.ok.click()
+        wait_until(loop, lambda: dialog.error.isVisible(), timeout=20)
+        assert "wrong" in dialog.error.text()
+        assert dialog.isVisible() and app.engine.secrets.status == "locked"
+        dialog.passphrase.setText(TEST_PASSPHRASE)
+        dialog.ok.click()
+        wait_until(loop, lambda: not dialog.isVisible(), timeout=20)
+        assert app.engine.secrets.status == "passphrase"
+        assert run(loop, app.engine.variables.get("API_TOKEN", reveal=True)).value == "token-in-the-store"
+        assert "Unlocked" in settings.secrets.text() and not settings.passphrase_button.isVisible()
+    finally:
+        run(loop, app.stop())
+
+
+def test_a_new_folder_can_be_given_a_passphrase_in_settings(application: Any, loop: Any) -> None:
+    settings = application.window.pages["Settings"]
+    application.window.open_page("Settings")
+    settings.refresh()
+    assert settings.passphrase_button.isVisible() and settings.passphrase_button.text() == "Use a passphrase…"
+    settings.passphrase_button.click()
+    dialog = settings.passphrase_dialog
+    dialog.passphrase.setText("short")
+    dialog.confirm.setText("shorter")
+    dialog.ok.click()
+    assert "differ" in dialog.error.text()
+    dialog.confirm.setText("short")
+    dialog.ok.click()
+    wait_until(loop, lambda: "at least 8" in dialog.error.text())
+    assert application.engine.secrets.status == "new"  # nothing written
+    dialog.passphrase.setText("a long enough passphrase")
+    dialog.confirm.setText("a long enough passphrase")
+    dialog.ok.click()
+    wait_until(loop, lambda: not dialog.isVisible(), timeout=20)
+    assert application.engine.secrets.mode == "passphrase"
+    run(loop, application.engine.variables.set("TOKEN", "sealed", secret=True))
+    assert run(loop, application.engine.variables.get("TOKEN", reveal=True)).value == "sealed"

@@ -1,13 +1,15 @@
-"""Settings: concurrency, interpreters, data folder, secrets status, theme."""
+"""Settings: concurrency, interpreters, data folder, secrets status and passphrase, theme."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -16,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cronium_desktop.ui.common import header, show_error
+from cronium_desktop.engine.secrets import PASSPHRASE_ENV, SecretsLocked, WrongPassphrase
+from cronium_desktop.ui.common import header, show_error, spawn
+from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
 
 
 class SettingsPage(QWidget):
@@ -27,6 +31,7 @@ class SettingsPage(QWidget):
         self.concurrency = QSpinBox(minimum=1, maximum=256)
         self.health = QSpinBox(minimum=10, maximum=3600, suffix=" s")
         self.webhook_port = QSpinBox(minimum=0, maximum=65535)
+        self.webhook_port.setSpecialValueText("any free port")
         for spin in (self.concurrency, self.health, self.webhook_port):
             spin.setMaximumWidth(140)
         self.interpreters = {kind: QLineEdit(placeholderText=f"found on PATH ({default})")
@@ -38,6 +43,13 @@ class SettingsPage(QWidget):
         self.data_dir.setWordWrap(True)
         self.secrets = QLabel()
         self.secrets.setWordWrap(True)
+        self.passphrase_button = QPushButton(self)
+        self.passphrase_button.clicked.connect(self.ask_passphrase)
+        self.passphrase_dialog: PassphraseDialog | None = None
+        secrets_row = QHBoxLayout()
+        secrets_row.setContentsMargins(0, 0, 0, 0)
+        secrets_row.addWidget(self.secrets, 1)
+        secrets_row.addWidget(self.passphrase_button)
         save = QPushButton("Save settings", objectName="primary")
         save.clicked.connect(self.save)
 
@@ -53,7 +65,7 @@ class SettingsPage(QWidget):
         about = QGroupBox("Data and secrets")
         about_form = QFormLayout(about)
         about_form.addRow("Data folder", self.data_dir)
-        about_form.addRow("Secrets", self.secrets)
+        about_form.addRow("Secrets", secrets_row)
         about_form.addRow("Theme", self.theme)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -71,13 +83,60 @@ class SettingsPage(QWidget):
         for kind, edit in self.interpreters.items():
             edit.setText(settings["interpreters"].get(kind, ""))
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings["theme"])))
-        status = self.engine.secrets.status
-        self.secrets.setText({
-            "keychain": "The master key is in the OS keychain.",
-            "passphrase": "Protected by a passphrase (no OS keychain on this computer).",
-            "new": "No secret stored yet; the master key is created in the OS keychain on first use.",
-            "locked": "Locked: secrets are read when first needed (keychain or passphrase).",
-        }.get(status, status))
+        self.show_secrets_status()
+
+    def show_secrets_status(self) -> None:
+        secrets = self.engine.secrets
+        status, mode = secrets.status, secrets.mode
+        if status == "locked":
+            text = ("Locked: enter the passphrase to let runs use their secrets." if mode == "passphrase" else
+                    "Locked: the master key is read from the OS keychain when a secret is first needed.")
+        else:
+            text = {
+                "keychain": "The master key is in the OS keychain.",
+                "passphrase": "Unlocked with the passphrase (the master key is not kept in an OS keychain).",
+                "new": "No secret stored yet; the master key is created in the OS keychain on first use "
+                       "(or protect secrets with a passphrase where there is no keychain).",
+            }.get(status, status)
+        self.secrets.setText(text)
+        action = self.passphrase_action()
+        self.passphrase_button.setVisible(action is not None)
+        self.passphrase_button.setText("Unlock…" if action == UNLOCK else "Use a passphrase…")
+
+    def passphrase_action(self) -> str | None:
+        """What the passphrase button offers now: UNLOCK, CREATE, or nothing (None)."""
+        secrets = self.engine.secrets
+        status = secrets.status
+        if status == "locked" and secrets.mode == "passphrase":
+            return UNLOCK
+        return CREATE if status == "new" else None
+
+    def ask_passphrase(self, why: str | None = None) -> None:
+        action = self.passphrase_action()
+        if action is None or (self.passphrase_dialog is not None and self.passphrase_dialog.isVisible()):
+            return
+        self.passphrase_dialog = dialog = PassphraseDialog(self.engine.secrets, action, self.window())
+        dialog.finished.connect(lambda _result: self.show_secrets_status())
+        if why:
+            dialog.show_error(why)
+        dialog.open()
+
+    def unlock_at_start(self) -> None:
+        """A passphrase-protected folder is unlocked at start: from CRONIUM_PASSPHRASE, else by asking."""
+
+        async def unlock() -> None:
+            if self.engine.secrets.mode != "passphrase":
+                return
+            try:
+                await asyncio.to_thread(self.engine.secrets.unlock)
+            except WrongPassphrase:
+                self.ask_passphrase(f"The passphrase in {PASSPHRASE_ENV} is wrong for this data folder; "
+                                    "enter the right one.")
+            except SecretsLocked:  # no passphrase given
+                self.ask_passphrase()
+            self.show_secrets_status()
+
+        spawn(unlock(), self, "Unlocking the secrets")
 
     def save(self) -> None:
         try:
