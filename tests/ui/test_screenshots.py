@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fixtures.servers import add_key_server
+from tests.fixtures.sshd import SshServer, sshd  # noqa: F401
 from tests.ui.conftest import SCREENSHOTS, run, wait_until
 
 EVENTS = [
@@ -22,8 +24,10 @@ EVENTS = [
 ]
 
 
-def test_screenshots_of_every_view(application: Any, loop: Any) -> None:
+def test_screenshots_of_every_view(application: Any, loop: Any, sshd: SshServer) -> None:  # noqa: F811
     engine, window = application.engine, application.window
+    run(loop, add_key_server(engine.servers, sshd, name="build-box"))
+    run(loop, engine.tools.add("ops-slack", "slack", {"url": "http://127.0.0.1:9/hooks/ops"}))
     for event in EVENTS:
         run(loop, engine.events.create(event))
     for name in ("Nightly backup", "Sales report", "Flaky import", "Sales report", "Health ping"):

@@ -35,7 +35,9 @@ class ServersPage(QWidget):
         self.servers: list[Any] = []
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(["Name", "Address", "Login", "Status", "Last checked"])
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        columns = self.table.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

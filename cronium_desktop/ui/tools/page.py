@@ -36,6 +36,7 @@ class ToolsPage(QWidget):
         self.engine = engine
         self.table = QTableWidget(0, 3, self)
         self.table.setHorizontalHeaderLabels(["Name", "Type", "Added"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

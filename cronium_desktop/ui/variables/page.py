@@ -28,6 +28,7 @@ class VariablesPage(QWidget):
         self.engine = engine
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Key", "Value", "Kind", "Updated"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 220)
         self.table.verticalHeader().hide()
