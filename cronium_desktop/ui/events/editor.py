@@ -276,6 +276,8 @@ class EventEditor(QDialog):
         self.actions = QTableWidget(0, 5)
         self.actions.setHorizontalHeaderLabels(["When", "Action", "Event or tool", "Subject", "Body"])
         self.actions.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((140, 140, 170, 200)):  # room for the choices and the header titles
+            self.actions.setColumnWidth(column, width)
         add = QPushButton("Add action")
         add.clicked.connect(lambda: self._add_action({"on": "ON_SUCCESS", "action": "RUN_EVENT", "event": ""}))
         remove = QPushButton("Remove")
