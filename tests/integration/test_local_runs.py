@@ -137,6 +137,26 @@ async def test_env_values_reach_the_script(engine: Engine) -> None:
     assert await log_texts(engine, run.execution_id) == ["fast"]
 
 
+async def test_event_search_paths_are_kept_next_to_the_helpers(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "python").mkdir()
+    (tmp_path / "python" / "shared_lib.py").write_text("NAME = 'py lib'\n")
+    (tmp_path / "node" / "shared_lib").mkdir(parents=True)
+    (tmp_path / "node" / "shared_lib" / "index.js").write_text("module.exports = { name: 'node lib' };\n")
+    python_event = await engine.events.create(
+        {"name": "Py libs", "type": "PYTHON", "content": "import cronium, shared_lib\nprint(shared_lib.NAME)",
+         "env": {"PYTHONPATH": str(tmp_path / "python")}}
+    )
+    node_event = await engine.events.create(
+        {"name": "Node libs", "type": "NODEJS",
+         "content": "require('cronium');\nconsole.log(require('shared_lib').name);",
+         "env": {"NODE_PATH": str(tmp_path / "node")}}
+    )
+    for event_id, expected in ((python_event, "py lib"), (node_event, "node lib")):
+        run = await engine.runs.wait(await engine.runs.start(event_id))
+        assert run.status == "SUCCESS", await log_texts(engine, run.execution_id)
+        assert await log_texts(engine, run.execution_id) == [expected]
+
+
 async def test_secret_env_value_is_masked_in_stored_and_streamed_logs(engine: Engine) -> None:
     streamed: list[str] = []
     engine.bus.subscribe(lambda n: streamed.extend(line.text for line in n.lines) if isinstance(n, LogLines) else None)
@@ -180,6 +200,41 @@ async def test_timeout_kills_grandchildren(engine: Engine, tmp_path: Path) -> No
     grandchild = int(pid_file.read_text())
     await asyncio.sleep(0.2)
     assert not is_alive(grandchild)
+
+
+async def test_background_child_holding_stdout_does_not_keep_a_finished_script_running(
+    engine: Engine, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    script = f"sleep 0.3\nsleep 60 &\necho $! > {pid_file}\necho done"
+    event_id = await engine.events.create({"name": "Leaves a child", "type": "BASH", "content": script, "timeout_seconds": 8})
+    started = time.monotonic()
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert (run.status, run.exit_code) == ("SUCCESS", 0)
+    assert time.monotonic() - started < 6
+    lines = await log_texts(engine, run.execution_id)
+    assert "done" in lines
+    assert any("Background processes kept the output open" in text for text in lines)
+    await asyncio.sleep(0.2)
+    assert not is_alive(int(pid_file.read_text()))
+
+
+async def test_child_that_left_the_process_group_does_not_hang_the_run(engine: Engine, tmp_path: Path) -> None:
+    pid_file = tmp_path / "daemon.pid"
+    script = f"setsid sleep 60 &\necho $! > {pid_file}\necho done"
+    event_id = await engine.events.create({"name": "Daemonises", "type": "BASH", "content": script, "timeout_seconds": 30})
+    started = time.monotonic()
+    try:
+        run = await engine.runs.wait(await engine.runs.start(event_id), timeout=20)
+        assert run.status == "SUCCESS"
+        assert time.monotonic() - started < 8
+        assert any("stopped reading it" in text for text in await log_texts(engine, run.execution_id))
+    finally:
+        if pid_file.exists():
+            try:
+                os.kill(int(pid_file.read_text()), 9)
+            except ProcessLookupError:
+                pass
 
 
 async def test_timeout_escalates_to_sigkill_when_sigterm_is_ignored(engine: Engine) -> None:

@@ -13,6 +13,7 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
@@ -22,6 +23,9 @@ MAX_LINE_BYTES = 1024 * 1024
 # Small reads keep each loop iteration short when a script floods its output.
 READ_CHUNK_BYTES = 16 * 1024
 TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
+# How long output may stay open after the script exited, before its leftovers are stopped.
+DRAIN_SECONDS = 2.0
+SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
 
 
 def _temp_root() -> str | None:
@@ -91,16 +95,84 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-async def stop_process_group(process: asyncio.subprocess.Process, grace: float = KILL_GRACE_SECONDS) -> None:
-    """SIGTERM the process group, SIGKILL it if anything is left after `grace` seconds."""
-    pgid = process.pid
+class ScriptProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """Stream protocol that also tells when the script's own process exits.
+
+    `Process.wait()` returns only once every pipe is closed too, so a background child that keeps
+    stdout open would hold a finished script "running" until its timeout. `exited` is set as soon as
+    the script process itself ends.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=READ_CHUNK_BYTES, loop=loop)
+        self.exited: asyncio.Future[None] = loop.create_future()
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
+async def stop_process_group(pgid: int, exited: asyncio.Future[None], grace: float = KILL_GRACE_SECONDS) -> None:
+    """SIGTERM the process group, SIGKILL it if the script has not exited after `grace` seconds.
+
+    Whatever is left of the group once the script has exited is killed as well.
+    """
     _signal_group(pgid, signal.SIGTERM)
     try:
-        await asyncio.wait_for(process.wait(), grace)
+        await asyncio.wait_for(asyncio.shield(exited), grace)
     except TimeoutError:
         pass
     _signal_group(pgid, signal.SIGKILL)
-    await process.wait()
+    await asyncio.shield(exited)
+
+
+async def drain_output(
+    transport: asyncio.SubprocessTransport, pgid: int, readers: asyncio.Future[Any], sink: Sink
+) -> None:
+    """Read what is left of the output once the script has exited.
+
+    Background children that keep the pipes open belong to the run: after `DRAIN_SECONDS` the
+    process group is killed. A child that left the group (setsid, a detached daemon) cannot be
+    told apart from a stranger, so its pipes are closed instead: the run ends either way.
+    """
+    try:
+        await asyncio.wait_for(asyncio.shield(readers), DRAIN_SECONDS)
+        return
+    except TimeoutError:
+        pass
+    _signal_group(pgid, signal.SIGKILL)
+    try:
+        await asyncio.wait_for(asyncio.shield(readers), DRAIN_SECONDS)
+        sink.line("system", "Background processes kept the output open after the script ended; stopped them.")
+        return
+    except TimeoutError:
+        pass
+    for fd in (1, 2):
+        pipe = transport.get_pipe_transport(fd)
+        if pipe is not None:
+            pipe.close()
+    await readers
+    sink.line(
+        "system",
+        "Processes that left the run's process group kept the output open after the script ended; "
+        "stopped reading it (they may still be running).",
+    )
+
+
+def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
+    """This app's environment, the event's env, and what lets the script find its helper.
+
+    The helper folder goes in front of PYTHONPATH and NODE_PATH rather than replacing them, so
+    libraries the event points at stay importable.
+    """
+    env = {**os.environ, **event_env}
+    for name, value in runtime.folder_env(str(folder)).items():
+        if name in SEARCH_PATHS and env.get(name):
+            value = f"{value}{os.pathsep}{env[name]}"
+        env[name] = value
+    env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
+    return env
 
 
 class LocalExecutor:
@@ -118,40 +190,43 @@ class LocalExecutor:
             await asyncio.to_thread(shutil.rmtree, folder, True)
 
     async def _run_in(self, folder: Path, interpreter: str, job: Job, sink: Sink) -> ExecResult:
-        env = {**os.environ, **job.env, **runtime.folder_env(str(folder))}
-        env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
-        process = await asyncio.create_subprocess_exec(
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.subprocess_exec(
+            lambda: ScriptProtocol(loop),
             *runtime.command(job.event_type, interpreter, str(folder)),
             cwd=folder,
-            env=env,
+            env=script_env(folder, job.env),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
-        assert process.stdout is not None and process.stderr is not None
-        readers = asyncio.gather(pump_lines(process.stdout, "stdout", sink), pump_lines(process.stderr, "stderr", sink))
+        try:
+            return await self._follow(folder, transport, protocol, job, sink)
+        finally:
+            transport.close()
+
+    async def _follow(
+        self, folder: Path, transport: asyncio.SubprocessTransport, protocol: ScriptProtocol, job: Job, sink: Sink
+    ) -> ExecResult:
+        assert protocol.stdout is not None and protocol.stderr is not None
+        pgid = transport.get_pid()
+        readers = asyncio.gather(pump_lines(protocol.stdout, "stdout", sink), pump_lines(protocol.stderr, "stderr", sink))
         timed_out = False
         try:
-            await asyncio.wait_for(process.wait(), job.timeout_seconds)
+            await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout_seconds)
         except TimeoutError:
             timed_out = True
             sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the process tree.")
-            await stop_process_group(process)
+            await stop_process_group(pgid, protocol.exited)
         except asyncio.CancelledError:
             sink.line("system", "Cancelled: stopping the process tree.")
-            await asyncio.shield(stop_process_group(process))
             readers.cancel()
+            await asyncio.shield(stop_process_group(pgid, protocol.exited))
             raise
-        try:
-            # Background children that keep the pipes open belong to the run: stop them too.
-            await asyncio.wait_for(asyncio.shield(readers), 2.0)
-        except TimeoutError:
-            sink.line("system", "Background processes kept the output open after the script ended; stopped them.")
-            _signal_group(process.pid, signal.SIGKILL)
-            await readers
+        await drain_output(transport, pgid, readers, sink)
 
-        code = process.returncode
+        code = transport.get_returncode()
         exit_code = 128 - code if code is not None and code < 0 else code
         collected = await asyncio.to_thread(collect_folder, folder)
         for problem in collected.errors:
