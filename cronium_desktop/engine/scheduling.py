@@ -20,6 +20,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from cronium_desktop.engine.errors import ValidationError
 
 UNITS = ("SECONDS", "MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS")
+# The longest interval of each unit (100 years): beyond it fire times leave the calendar's range.
+MAX_EVERY = {
+    "SECONDS": 100 * 366 * 86400,
+    "MINUTES": 100 * 366 * 1440,
+    "HOURS": 100 * 366 * 24,
+    "DAYS": 100 * 366,
+    "WEEKS": 100 * 53,
+    "MONTHS": 100 * 12,
+}
 ALIASES = {
     "@hourly": "0 * * * *",
     "@daily": "0 0 * * *",
@@ -266,7 +275,11 @@ def validate_schedule(schedule: Any, timezone: tzinfo) -> dict[str, Any] | None:
     if keys == {"cron"}:
         if not isinstance(schedule["cron"], str):
             raise ValidationError("schedule.cron", "must be a string such as '*/5 * * * *'.")
-        cron_trigger(schedule["cron"], timezone)
+        trigger = cron_trigger(schedule["cron"], timezone)
+        if trigger.get_next_fire_time(None, datetime.now(timezone)) is None:
+            raise ValidationError(
+                "schedule.cron", f"{schedule['cron']!r} never fires: no date matches it (such as 30 February)."
+            )
         return {"cron": " ".join(schedule["cron"].split())}
     if keys == {"every", "unit"}:
         every, unit = schedule["every"], schedule["unit"]
@@ -274,6 +287,10 @@ def validate_schedule(schedule: Any, timezone: tzinfo) -> dict[str, Any] | None:
             raise ValidationError("schedule.every", f"must be a whole number of at least 1, not {every!r}.")
         if unit not in UNITS:
             raise ValidationError("schedule.unit", f"must be one of {', '.join(UNITS)}, not {unit!r}.")
+        if every > MAX_EVERY[unit]:
+            raise ValidationError(
+                "schedule.every", f"must be at most {MAX_EVERY[unit]} {unit} (100 years), not {every}."
+            )
         return {"every": every, "unit": unit}
     raise ValidationError(
         "schedule", f'unexpected keys {sorted(keys)}; use {{"cron": ...}} or {{"every": N, "unit": ...}}.'

@@ -7,6 +7,7 @@ store (unique names, servers and events that must exist) live in `events.py`.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,9 @@ ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE")
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TIMEOUT_SECONDS = 7 * 86400
+MAX_EXECUTIONS = 1_000_000_000
+# Control characters (newlines, tabs, NUL...) in a name break lists, logs and the command line.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # Keys of an event in a `.cronium.json` file (SPEC §8); anything else is an error.
 FILE_EVENT_KEYS = frozenset(
@@ -90,6 +94,8 @@ def _number(data: dict[str, Any], field: str, low: float, high: float, *, exclus
     value = data[field]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(field, f"must be a number of seconds, not {value!r}.")
+    if isinstance(value, float) and math.isnan(value):
+        raise ValidationError(field, "must be a number of seconds, not NaN.")
     if (value <= low if exclusive_low else value < low) or value > high:
         word = "more than" if exclusive_low else "at least"
         raise ValidationError(field, f"must be {word} {low:g} and at most {high:g} seconds, not {value}.")
@@ -187,10 +193,13 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KE
     name = event.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("name", "is required.")
-    if len(name.strip()) > 200:
-        raise ValidationError("name", f"must be at most 200 characters (it has {len(name.strip())}).")
-    event["name"] = name.strip()
-    if "type" not in data:
+    name = name.strip()
+    if len(name) > 200:
+        raise ValidationError("name", f"must be at most 200 characters (it has {len(name)}).")
+    if CONTROL_CHARACTERS.search(name):
+        raise ValidationError("name", "must be one line of text: no newlines, tabs or other control characters.")
+    event["name"] = name
+    if data.get("type") is None:
         raise ValidationError("type", f"is required: one of {', '.join(EVENT_TYPES)}.")
     _enum(event, "type", EVENT_TYPES)
     if not isinstance(event["description"], str):
@@ -203,6 +212,8 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KE
     _enum(event, "status", STATUSES)
     _enum(event, "trigger", TRIGGERS)
 
+    if event["timezone"] == "":
+        event["timezone"] = None  # the computer's zone
     if event["timezone"] is not None:
         if not isinstance(event["timezone"], str):
             raise ValidationError("timezone", "must be an IANA name such as 'Europe/Berlin'.")
@@ -215,7 +226,8 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KE
     if event["start_time"] and event["end_time"] and event["end_time"] <= event["start_time"]:
         raise ValidationError("end_time", "must be after start_time.")
 
-    _int(event, "max_executions", 0)
+    if _int(event, "max_executions", 0) > MAX_EXECUTIONS:
+        raise ValidationError("max_executions", f"must be at most {MAX_EXECUTIONS:,} (0 = unlimited), not {event['max_executions']}.")
     if not isinstance(event["reset_counter_on_activate"], bool):
         raise ValidationError("reset_counter_on_activate", "must be true or false.")
     _enum(event, "run_location", RUN_LOCATIONS)

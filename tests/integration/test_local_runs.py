@@ -333,6 +333,30 @@ async def test_duplicate_names_are_refused_case_insensitively(engine: Engine) ->
     assert len(await engine.events.list()) == 1
 
 
+async def test_duplicate_names_are_refused_whatever_the_case_of_accented_letters(engine: Engine) -> None:
+    await engine.events.create({"name": "Éclair import", "type": "BASH", "content": "true"})
+    with pytest.raises(ValidationError) as caught:
+        await engine.events.create({"name": "éCLAIR IMPORT", "type": "BASH", "content": "true"})
+    assert caught.value.field == "name"
+    assert "Éclair import" in caught.value.message
+    assert [event.name for event in await engine.events.list()] == ["Éclair import"]
+    assert (await engine.events.get("ÉCLAIR IMPORT"))["name"] == "Éclair import"
+
+
+async def test_refused_schedule_changes_nothing_and_the_list_still_loads(engine: Engine) -> None:
+    event_id = await engine.events.create(
+        {"name": "Rare", "type": "BASH", "content": "true", "trigger": "SCHEDULE", "status": "ACTIVE",
+         "schedule": {"every": 2, "unit": "DAYS"}}
+    )
+    before = await engine.events.get(event_id)
+    for schedule in ({"every": 10**12, "unit": "WEEKS"}, {"cron": "0 0 31 4,6,9,11 *"}):
+        with pytest.raises(ValidationError):
+            await engine.events.update(event_id, {**before, "schedule": schedule})
+    assert await engine.events.get(event_id) == before
+    [summary] = await engine.events.list()
+    assert summary.next_run is not None
+
+
 async def test_remote_event_needs_servers_that_exist(engine: Engine) -> None:
     with pytest.raises(ValidationError) as caught:
         await engine.events.create(

@@ -42,6 +42,8 @@ def test_defaults_follow_the_spec() -> None:
     [
         ({"name": ""}, "name", "required"),
         ({"name": "x" * 201}, "name", "200"),
+        ({"name": "two\nlines"}, "name", "control characters"),
+        ({"type": None}, "type", "required"),
         ({"type": "RUBY"}, "type", "BASH"),
         ({"content": "  \n"}, "content", "empty"),
         ({"status": "RUNNING"}, "status", "ACTIVE"),
@@ -52,14 +54,19 @@ def test_defaults_follow_the_spec() -> None:
         ({"schedule": {"every": 0, "unit": "MINUTES"}}, "schedule.every", "at least 1"),
         ({"schedule": {"every": 5, "unit": "FORTNIGHTS"}}, "schedule.unit", "MINUTES"),
         ({"schedule": {"every": 5}}, "schedule", "unexpected keys"),
+        ({"schedule": {"every": 10**12, "unit": "WEEKS"}}, "schedule.every", "100 years"),
+        ({"schedule": {"cron": "0 0 30 2 *"}}, "schedule.cron", "never fires"),
         ({"timezone": "Mars/Olympus"}, "timezone", "unknown timezone"),
         ({"start_time": "yesterday"}, "start_time", "ISO 8601"),
         ({"start_time": "2026-05-01T10:00:00", "end_time": "2026-04-01T10:00:00"}, "end_time", "after"),
         ({"max_executions": -1}, "max_executions", "at least 0"),
+        ({"max_executions": 10**30}, "max_executions", "at most"),
         ({"retries": 11}, "retries", "between 0 and 10"),
         ({"retries": True}, "retries", "whole number"),
         ({"retry_backoff_seconds": -1}, "retry_backoff_seconds", "at least"),
         ({"timeout_seconds": 0}, "timeout_seconds", "more than"),
+        ({"timeout_seconds": float("nan")}, "timeout_seconds", "NaN"),
+        ({"retry_backoff_seconds": float("nan")}, "retry_backoff_seconds", "NaN"),
         ({"run_location": "MOON"}, "run_location", "LOCAL"),
         ({"run_location": "REMOTE"}, "servers", "at least one server"),
         ({"servers": ["a", "A"], "run_location": "REMOTE"}, "servers", "twice"),
@@ -108,3 +115,12 @@ def test_six_field_cron_and_aliases_are_accepted() -> None:
 def test_secret_env_names_join_env_with_empty_values() -> None:
     spec = normalize_event(event(secret_env=["TOKEN"]))
     assert spec["env"] == {"TOKEN": ""}
+
+
+def test_empty_timezone_means_the_computers_zone() -> None:
+    assert normalize_event(event(timezone=""))["timezone"] is None
+
+
+def test_name_is_trimmed_before_its_rules_apply() -> None:
+    assert normalize_event(event(name="  Nightly backup\n"))["name"] == "Nightly backup"
+    assert normalize_event(event(name=" " + "x" * 200 + " "))["name"] == "x" * 200

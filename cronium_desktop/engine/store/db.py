@@ -18,7 +18,14 @@ DB_FILENAME = "cronium.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # SQLite's own lower() folds ASCII letters only: 'Éclair' and 'éclair' would be two names.
+    # Names are compared case-insensitively with lower() on both sides, so it must fold like Python.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
