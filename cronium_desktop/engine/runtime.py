@@ -90,6 +90,10 @@ class Collected:
     errors: list[str] = field(default_factory=list)  # problems to log and fail the run with
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def collect(
     read: Callable[[str], bytes | None],
     list_dir: Callable[[str], list[str]],
@@ -105,14 +109,16 @@ def collect(
     elif size is not None:
         raw = read("output.json") or b""
         try:
-            result.output = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            result.output = json.loads(raw.decode("utf-8"), parse_constant=_no_constant) if raw.strip() else None
         except (ValueError, UnicodeDecodeError) as error:
             result.errors.append(f"Output refused: output.json is not valid JSON ({error}).")
     condition = read("condition")
     result.condition = condition is not None and condition.strip() == b"true"
     for key in list_dir("vars.out"):
         if not VARIABLE_KEY.match(key):
-            result.errors.append(f"Variable {key!r} ignored: names are letters, digits, '_', '.', '-'.")
+            result.errors.append(
+                f"Variable {key!r} not saved: names start with a letter or '_', then letters, digits, '_', '.', '-'."
+            )
             continue
         value = read(f"vars.out/{key}")
         if value is not None:

@@ -309,6 +309,65 @@ async def test_python_helper_refuses_oversized_output(engine: Engine) -> None:
     assert any("over the 10 MB limit" in text for text in await log_texts(engine, run.execution_id))
 
 
+async def test_python_output_limit_counts_the_data_not_its_unicode_escapes(engine: Engine) -> None:
+    script = "import cronium\ncronium.output({'text': 'é' * (2 * 1024 * 1024)})"  # 4 MB as UTF-8, 12 MB escaped
+    event_id = await engine.events.create({"name": "Accents", "type": "PYTHON", "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "SUCCESS", await log_texts(engine, run.execution_id)
+    assert run.output == {"text": "é" * (2 * 1024 * 1024)}
+
+
+async def test_bash_output_over_the_limit_fails_the_run_even_if_the_script_goes_on(engine: Engine) -> None:
+    script = 'source cronium.sh\ncronium_output "\\"$(head -c 11000000 /dev/zero | tr \'\\0\' a)\\""\necho "went on ($?)"'
+    event_id = await engine.events.create({"name": "Huge sh", "type": "BASH", "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    lines = await log_texts(engine, run.execution_id)
+    assert "went on (1)" in lines
+    assert (run.status, run.output) == ("FAILURE", None)
+    assert any("over the 10 MB limit" in text for text in lines)
+
+
+@pytest.mark.parametrize(
+    ("language", "script"),
+    [
+        ("PYTHON", "import cronium\ncronium.setVariable('my key', 'v')"),
+        ("NODEJS", "const c = require('cronium');\nc.setVariable('my key', 'v').catch((e) => { console.error(e.message); process.exit(1); });"),
+        ("BASH", "source cronium.sh\ncronium_setVariable 'my key' v || exit $?"),
+    ],
+)
+async def test_helpers_refuse_a_bad_variable_name_where_it_is_set(engine: Engine, language: str, script: str) -> None:
+    event_id = await engine.events.create({"name": f"Bad key {language}", "type": language, "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "FAILURE"
+    assert run.exit_code != 0  # the script itself stopped, not the collection after it
+    assert any("invalid variable name 'my key'" in text or 'invalid variable name "my key"' in text
+               for text in await log_texts(engine, run.execution_id))
+
+
+@pytest.mark.parametrize(
+    ("language", "script"),
+    [
+        ("PYTHON", "import cronium\ncronium.output({'ratio': float('nan')})"),
+        ("NODEJS", "const c = require('cronium');\nc.output(undefined).catch((e) => { console.error(e.message); process.exit(1); });"),
+        ("NODEJS", "const c = require('cronium');\nc.setVariable('k', undefined).catch((e) => { console.error(e.message); process.exit(1); });"),
+    ],
+)
+async def test_values_that_are_not_json_are_refused_by_the_helper(engine: Engine, language: str, script: str) -> None:
+    event_id = await engine.events.create({"name": "Not JSON", "type": language, "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "FAILURE"
+    assert any("must be JSON-serialisable" in text for text in await log_texts(engine, run.execution_id))
+    assert run.output is None
+
+
+async def test_output_with_nan_written_by_hand_is_refused(engine: Engine) -> None:
+    script = 'echo \'{"ratio": NaN}\' > "$CRONIUM_RUN_DIR/output.json"'
+    event_id = await engine.events.create({"name": "NaN", "type": "BASH", "content": script})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert (run.status, run.output) == ("FAILURE", None)
+    assert "NaN is not a JSON value" in (run.error or "")
+
+
 async def test_run_is_recorded_pending_before_it_starts(engine: Engine) -> None:
     event_id = await engine.events.create({"name": "Quick", "type": "BASH", "content": "true"})
     execution_id = await engine.runs.start(event_id)

@@ -6,8 +6,11 @@ vars/<KEY> (one file per variable), and writes output.json, vars.out/<KEY> and c
 
 import json
 import os
+import re
 
 MAX_OUTPUT_BYTES = 10 * 1024 * 1024
+# The names Cronium Desktop saves; checked here so a bad name fails where it is set.
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
 
 _DIR = os.environ.get("CRONIUM_RUN_DIR") or os.path.dirname(os.path.abspath(__file__))
 
@@ -25,8 +28,19 @@ def _read_json(name, default):
 
 
 def _check_key(key):
-    if not isinstance(key, str) or not key or "/" in key or key in (".", "..") or "\0" in key:
-        raise ValueError(f"cronium: invalid variable name {key!r}")
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise ValueError(
+            f"cronium: invalid variable name {key!r}: start with a letter or '_', "
+            "then letters, digits, '_', '.', '-' (at most 200)"
+        )
+
+
+def _json(data, what):
+    try:
+        # Compact and unescaped, as Node.js writes it: the 10 MB limit counts the data, not escapes.
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{what}: the value must be JSON-serialisable ({error})") from None
 
 
 def input():  # noqa: A001 - the helper API is the same in every language
@@ -37,7 +51,7 @@ def input():  # noqa: A001 - the helper API is the same in every language
 
 def output(data):
     """Pass data on to the next event (must be JSON-serialisable, at most 10 MB)."""
-    text = json.dumps(data)
+    text = _json(data, "cronium.output")
     size = len(text.encode("utf-8"))
     if size > MAX_OUTPUT_BYTES:
         raise ValueError(
@@ -65,7 +79,7 @@ def getVariable(key):
 def setVariable(key, value):
     """Set a variable; saved when the run ends and visible to every later run."""
     _check_key(key)
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else _json(value, f"cronium.setVariable({key!r})")
     os.makedirs(_path("vars.out"), exist_ok=True)
     with open(_path("vars.out", key), "w", encoding="utf-8") as handle:
         handle.write(text)

@@ -4,10 +4,12 @@
 : "${CRONIUM_RUN_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 CRONIUM_MAX_OUTPUT_BYTES=$((10 * 1024 * 1024))
 
+# The names Cronium Desktop saves; checked here so a bad name fails where it is set.
 _cronium_check_key() {
-  case "$1" in
-    "" | . | .. | */*) echo "cronium: invalid variable name '$1'" >&2; return 2 ;;
-  esac
+  if ! [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_.-]{0,199}$ ]]; then
+    echo "cronium: invalid variable name '$1': start with a letter or '_', then letters, digits, '_', '.', '-' (at most 200)" >&2
+    return 2
+  fi
 }
 
 # Prints the input JSON ({} if none).
@@ -17,13 +19,16 @@ cronium_input() {
 }
 
 # cronium_output "$json": data passed on to the next event.
+# Output over 10 MB is still written, so that Cronium refuses it and fails the run even when the
+# script goes on after the error.
 cronium_output() {
+  local LC_ALL=C  # ${#1} counts bytes, not characters
   local size=${#1}
+  printf '%s' "$1" > "$CRONIUM_RUN_DIR/output.json.tmp" && mv -f "$CRONIUM_RUN_DIR/output.json.tmp" "$CRONIUM_RUN_DIR/output.json" || return
   if [ "$size" -gt "$CRONIUM_MAX_OUTPUT_BYTES" ]; then
     echo "cronium_output: output is over the 10 MB limit; write large data to a file and pass its path instead" >&2
     return 1
   fi
-  printf '%s' "$1" > "$CRONIUM_RUN_DIR/output.json.tmp" && mv -f "$CRONIUM_RUN_DIR/output.json.tmp" "$CRONIUM_RUN_DIR/output.json"
 }
 
 # cronium_getVariable KEY: prints the value; exit status 1 if not set.
