@@ -89,7 +89,10 @@ class Engine:
         async def execute(execution_id: int) -> None:
             await runner_holder["runner"].execute(execution_id)
 
-        self._queue = RunQueue(lambda: int(self.settings.get("concurrency")), execute)
+        def cancel(execution_id: int) -> bool:
+            return runner_holder["runner"].cancel(execution_id)
+
+        self._queue = RunQueue(lambda: int(self.settings.get("concurrency")), execute, cancel)
         self.runs = RunService(self.ctx, self.events, self._queue)
         self.actions = ConditionalActions(self.ctx, self.runs, self.variables)
         self.actions.messages = self.tools

@@ -37,9 +37,16 @@ class QueueEntry:
 
 
 class RunQueue:
-    def __init__(self, limit: Callable[[], int], execute: Callable[[int], Coroutine[Any, Any, None]]) -> None:
+    def __init__(
+        self,
+        limit: Callable[[], int],
+        execute: Callable[[int], Coroutine[Any, Any, None]],
+        cancel: Callable[[int], bool] | None = None,
+    ) -> None:
+        """`cancel` stops a running execution cooperatively; without it, its task is cancelled."""
         self._limit = limit
         self._execute = execute
+        self._cancel = cancel
         self._heap: list[QueueEntry] = []  # ready to run, by priority then age
         self._delayed: list[tuple[float, int, QueueEntry]] = []  # waiting for not_before (retry backoff)
         self._queued_per_event: collections.Counter[int | None] = collections.Counter()
@@ -112,7 +119,10 @@ class RunQueue:
         running = self._running.get(execution_id)
         if running is None:
             return False
-        running[0].cancel()
+        if self._cancel is not None:
+            return self._cancel(execution_id)
+        if not running[0].cancelling():  # a second cancel would interrupt the first one's cleanup
+            running[0].cancel()
         return True
 
     # -- running it -------------------------------------------------------------------------------
@@ -190,11 +200,11 @@ class RunQueue:
         self._accepting = False
         if self._timer is not None:
             self._timer.cancel()
-        tasks = [task for task, _ in self._running.values()]
+        tasks = {task: execution_id for execution_id, (task, _) in self._running.items()}
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
             for task in pending:
-                task.cancel()
+                self.cancel_running(tasks[task])
             if pending:
                 await asyncio.wait(pending, timeout=15)
         return self.queued_ids()

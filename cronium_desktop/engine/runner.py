@@ -75,32 +75,59 @@ class Runner:
         self._resubmit = resubmit
         self._release = release
         self._after_run = after_run
+        self._working: dict[int, asyncio.Task[ExecResult]] = {}  # executor tasks, by execution id
+        self._cancel_requested: set[int] = set()
+
+    def cancel(self, execution_id: int) -> bool:
+        """Stop the run's executor; its bookkeeping goes on and records it CANCELLED.
+
+        Only the executor's own task is cancelled: a cancel landing while the run is being
+        prepared or recorded would otherwise leave it RUNNING (or PENDING) for good.
+        """
+        self._cancel_requested.add(execution_id)
+        work = self._working.get(execution_id)
+        if work is not None and not work.cancelling():
+            work.cancel()
+        return True
 
     async def execute(self, execution_id: int) -> None:
         """Called by the queue for each attempt it starts."""
+        try:
+            await self._execute(execution_id)
+        finally:
+            self._cancel_requested.discard(execution_id)
+
+    async def _execute(self, execution_id: int) -> None:
         prepared = await asyncio.to_thread(self._begin, execution_id)
         if prepared is None:
             return
         job = prepared.job
         self._ctx.bus.publish(RunStarted(execution_id, job.event_id, job.attempt))
         sink = LogSink(self._ctx, execution_id, job.attempt, prepared.masker)
-        cancelled = False
-        try:
-            result = await self._run_executor(job, sink)
-        except asyncio.CancelledError:
-            cancelled = True
-            result = ExecResult(status=CANCELLED, error="Cancelled.")
-        except Exception as error:  # an executor bug or an unexpected failure: the run fails, the app goes on
-            log.exception("execution %s failed in its executor", execution_id)
-            message = prepared.masker.mask(f"{type(error).__name__}: {error}")
-            sink.line("system", f"Run failed: {message}")
-            result = ExecResult(status=FAILURE, error=message)
+        result = ExecResult(status=CANCELLED, error="Cancelled.")
+        if execution_id in self._cancel_requested:
+            sink.line("system", "Cancelled before the script started.")
+        else:
+            work = asyncio.get_running_loop().create_task(self._run_executor(job, sink))
+            self._working[execution_id] = work
+            try:
+                result = await work
+            except asyncio.CancelledError:
+                pass
+            except Exception as error:  # an executor bug or an unexpected failure: the run fails, the app goes on
+                log.exception("execution %s failed in its executor", execution_id)
+                message = prepared.masker.mask(f"{type(error).__name__}: {error}")
+                sink.line("system", f"Run failed: {message}")
+                result = ExecResult(status=FAILURE, error=message)
+            finally:
+                self._working.pop(execution_id, None)
+        cancelled = result.status == CANCELLED
         if result.error:
             result.error = prepared.masker.mask(result.error)
         await sink.close()
 
         retry = (
-            not cancelled
+            execution_id not in self._cancel_requested
             and result.status in (FAILURE, TIMEOUT)
             and job.attempt < prepared.max_attempts
         )

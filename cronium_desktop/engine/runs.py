@@ -289,7 +289,14 @@ class RunService:
             execution = session.get(Execution, execution_id)
             if execution is None or execution.status in FINAL_STATES:
                 return None
-            execution.status, execution.error, execution.finished_at = "CANCELLED", "Cancelled before it started.", utcnow()
+            now = utcnow()
+            if execution.attempt > 1:  # an earlier attempt ran: this one was waiting for its retry backoff
+                error = f"Cancelled while waiting to retry (attempt {execution.attempt} of {execution.max_attempts})."
+            else:
+                error = "Cancelled before it started."
+            execution.status, execution.error, execution.finished_at = "CANCELLED", error, now
+            if execution.started_at is not None:
+                execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
             return RunFinished(execution.id, execution.event_id, execution.event_name, "CANCELLED", None, execution.error)
 
     # -- history -----------------------------------------------------------------------------------------

@@ -384,6 +384,35 @@ async def test_cancel_stops_a_running_run(engine: Engine) -> None:
     assert run.status == "CANCELLED"
 
 
+async def test_cancel_right_after_start_records_the_run_cancelled(engine: Engine, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    event_id = await engine.events.create(
+        {"name": "Quickly cancelled", "type": "BASH", "content": f"touch {marker}; sleep 30", "overlap": "ALLOW"}
+    )
+    for delay in (0, 0.001):
+        execution_id = await engine.runs.start(event_id)
+        await asyncio.sleep(delay)
+        assert await engine.runs.cancel(execution_id)
+        run = await engine.runs.wait(execution_id, timeout=10)
+        assert run.status == "CANCELLED"
+        assert run.finished_at is not None
+
+
+async def test_cancel_while_waiting_to_retry_says_so(engine: Engine) -> None:
+    event_id = await engine.events.create(
+        {"name": "Backing off", "type": "BASH", "content": "exit 1", "retries": 3, "retry_backoff_seconds": 5}
+    )
+    execution_id = await engine.runs.start(event_id)
+    deadline = time.monotonic() + 5
+    while (await engine.runs.summary(execution_id)).attempt < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert await engine.runs.cancel(execution_id)
+    run = await engine.runs.wait(execution_id, timeout=5)
+    assert run.status == "CANCELLED"
+    assert run.error == "Cancelled while waiting to retry (attempt 2 of 4)."
+    assert [(a.number, a.status) for a in (await engine.runs.get(execution_id)).attempts] == [(1, "FAILURE")]
+
+
 async def test_duplicate_names_are_refused_case_insensitively(engine: Engine) -> None:
     await engine.events.create({"name": "Nightly", "type": "BASH", "content": "true"})
     with pytest.raises(ValidationError) as caught:

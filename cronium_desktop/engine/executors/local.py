@@ -95,6 +95,11 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
+def _consume_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class ScriptProtocol(asyncio.subprocess.SubprocessStreamProtocol):
     """Stream protocol that also tells when the script's own process exits.
 
@@ -212,6 +217,7 @@ class LocalExecutor:
         assert protocol.stdout is not None and protocol.stderr is not None
         pgid = transport.get_pid()
         readers = asyncio.gather(pump_lines(protocol.stdout, "stdout", sink), pump_lines(protocol.stderr, "stderr", sink))
+        readers.add_done_callback(_consume_outcome)  # a cancelled run drops its readers unawaited
         timed_out = False
         try:
             await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout_seconds)
