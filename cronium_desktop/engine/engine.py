@@ -71,6 +71,7 @@ class Engine:
         self._lock = FolderLock(data_dir)
         self.files = FileService(self.ctx, self.events)
         self._started = False
+        self._recovered_actions: asyncio.Future[None] | None = None
         self._queue: RunQueue | None = None
         self.runs: RunService  # set in start(): it needs the running loop
         self.actions: ConditionalActions
@@ -110,9 +111,12 @@ class Engine:
             self._lock.acquire()  # raises FolderLocked naming the running scheduler's PID
         self._started = True
         if scheduler:
-            for execution_id, event_id, priority, exclusive, delay in await self.runs.recover():
+            recovery = await self.runs.recover()
+            for execution_id, event_id, priority, exclusive, delay in recovery.queue:
                 queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
             await self.workflows.recover()
+            if recovery.finished:
+                self._recovered_actions = asyncio.ensure_future(self._after_recovered(recovery.finished))
             await self.servers.start()
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
             await self.scheduler.start()
@@ -124,8 +128,16 @@ class Engine:
                 self.bus.publish(Message("error", f"The webhook listener could not start on 127.0.0.1:"
                                          f"{self.settings.get('webhook_port')} ({error.strerror}); choose another port in Settings."))
 
+    async def _after_recovered(self, execution_ids: list[int]) -> None:
+        """Runs that ended as interrupted get their conditional actions, as any run that ends."""
+        for execution_id in execution_ids:
+            await self.actions.after_run(execution_id)
+
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop firing schedules, wait up to `grace_seconds` for running runs, then cancel them."""
+        if self._recovered_actions is not None and not self._recovered_actions.done():
+            self._recovered_actions.cancel()
+        self._recovered_actions = None
         if self.webhooks is not None:
             await self.webhooks.stop()
             self.webhooks = None

@@ -28,6 +28,7 @@ COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
 _RECORDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronium-record")
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
+WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
 
 
 @dataclass
@@ -75,6 +76,15 @@ class RunDetail(RunSummary):
     attempts: list[AttemptInfo] = field(default_factory=list)
     servers: list[ServerResultInfo] = field(default_factory=list)
     parent_execution_id: int | None = None
+
+
+@dataclass
+class Recovery:
+    """What `RunService.recover()` found: runs to queue again, and runs it ended."""
+
+    # (execution id, event id, priority, exclusive, delay in seconds)
+    queue: builtins.list[tuple[int, int | None, int, bool, float]] = field(default_factory=list)
+    finished: builtins.list[int] = field(default_factory=list)  # their conditional actions are due
 
 
 @dataclass
@@ -367,15 +377,26 @@ class RunService:
     # -- recovery ----------------------------------------------------------------------------------------
 
     @in_thread
-    def recover(self) -> builtins.list[tuple[int, int | None, int, bool, float]]:
+    def recover(self) -> Recovery:
         """After a stop: RUNNING runs fail as interrupted (retried if they have attempts left);
-        PENDING runs are returned to be queued again. Call only when this process owns the data folder."""
+        PENDING runs are returned to be queued again. Call only when this process owns the data folder.
+
+        Runs of a workflow are not resumed: the workflow run itself fails as interrupted, so its
+        queued node runs are cancelled and its running ones are not retried.
+        """
         from datetime import timedelta
 
         from cronium_desktop.engine.runner import retry_delay
 
-        to_queue: builtins.list[tuple[int, int | None, int, bool, float]] = []
+        recovery = Recovery()
         now = utcnow()
+
+        def finish(execution: Execution, status: str, error: str) -> None:
+            execution.status, execution.error, execution.finished_at = status, error, now
+            if execution.started_at:
+                execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+            recovery.finished.append(execution.id)
+
         with self._ctx.db.write() as session:
             for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING")):
                 attempt = session.scalar(
@@ -384,23 +405,29 @@ class RunService:
                 if attempt is not None:
                     attempt.status, attempt.error, attempt.finished_at = "FAILURE", INTERRUPTED, now
                 event = session.get(Event, execution.event_id) if execution.event_id else None
-                if event is not None and execution.attempt < execution.max_attempts:
+                if (
+                    event is not None
+                    and execution.workflow_execution_id is None
+                    and execution.attempt < execution.max_attempts
+                ):
                     delay = retry_delay(event.retry_backoff_seconds, execution.attempt)
                     execution.attempt += 1
                     execution.status, execution.error = "PENDING", INTERRUPTED
                     execution.not_before = now + timedelta(seconds=delay)
-                    to_queue.append((execution.id, event.id, execution.priority, event.overlap == "QUEUE", delay))
+                    recovery.queue.append((execution.id, event.id, execution.priority, event.overlap == "QUEUE", delay))
                 else:
-                    execution.status, execution.error, execution.finished_at = "FAILURE", INTERRUPTED, now
-                    if execution.started_at:
-                        execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+                    finish(execution, "FAILURE", INTERRUPTED)
+            queued = {item[0] for item in recovery.queue}
             for execution in session.scalars(
                 select(Execution).where(Execution.status == "PENDING").order_by(Execution.id)
             ):
-                if any(item[0] == execution.id for item in to_queue):
+                if execution.id in queued:
+                    continue
+                if execution.workflow_execution_id is not None:
+                    finish(execution, "CANCELLED", WORKFLOW_INTERRUPTED)
                     continue
                 event = session.get(Event, execution.event_id) if execution.event_id else None
                 delay = max(0.0, (execution.not_before - now).total_seconds()) if execution.not_before else 0.0
                 exclusive = event is not None and event.overlap == "QUEUE"
-                to_queue.append((execution.id, execution.event_id, execution.priority, exclusive, delay))
-        return to_queue
+                recovery.queue.append((execution.id, execution.event_id, execution.priority, exclusive, delay))
+        return recovery

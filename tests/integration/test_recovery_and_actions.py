@@ -161,3 +161,65 @@ async def test_run_event_chain_deeper_than_twenty_is_stopped(engine: Engine) -> 
     last = runs[0]
     texts = [line.text for line in await engine.runs.log(last.execution_id)]
     assert any("deeper than 20" in text for text in texts)
+
+
+async def test_interrupted_run_gets_its_on_failure_action_at_next_start(data_dir: Path) -> None:
+    first = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await first.start()
+    await first.events.create({"name": "Clean up", "type": "BASH", "content": "echo cleaned"})
+    event_id = await first.events.create(
+        {"name": "Nightly", "type": "BASH", "content": "sleep 60",
+         "conditional_actions": [{"on": "ON_FAILURE", "action": "RUN_EVENT", "event": "Clean up"}]}
+    )
+    from cronium_desktop.engine.store.models import Attempt, Execution
+
+    with first.ctx.db.write() as session:
+        execution = Execution(event_id=event_id, event_name="Nightly", trigger="SCHEDULE", status="RUNNING")
+        session.add(execution)
+        session.flush()
+        session.add(Attempt(execution_id=execution.id, number=1, status="RUNNING"))
+        execution_id = execution.id
+    await first.stop()
+
+    second = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await second.start(scheduler=True)
+    try:
+        await wait_for_status(second, "SUCCESS")
+        await second.runs.idle()
+        cleanup = next(run for run in await second.runs.list() if run.event == "Clean up")
+        assert cleanup.status == "SUCCESS"
+        assert (await second.runs.get(cleanup.execution_id)).parent_execution_id == execution_id
+        assert (await second.runs.summary(execution_id)).error == INTERRUPTED
+    finally:
+        await second.stop(grace_seconds=1)
+
+
+async def test_queued_node_run_of_an_interrupted_workflow_is_cancelled_not_run(data_dir: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "node-ran"
+    first = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await first.start()
+    event_id = await first.events.create({"name": "Node", "type": "BASH", "content": f"touch {marker}"})
+    from cronium_desktop.engine.store.models import Execution, WorkflowExecution
+
+    with first.ctx.db.write() as session:
+        workflow_run = WorkflowExecution(workflow_name="Publish", trigger="MANUAL", status="RUNNING")
+        session.add(workflow_run)
+        session.flush()
+        execution = Execution(event_id=event_id, event_name="Node", trigger="WORKFLOW", status="PENDING",
+                              workflow_execution_id=workflow_run.id, workflow_node_key="n1")
+        session.add(execution)
+        session.flush()
+        execution_id = execution.id
+    await first.stop()
+
+    second = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await second.start(scheduler=True)
+    try:
+        await asyncio.sleep(0.5)
+        await second.runs.idle()
+        run = await second.runs.summary(execution_id)
+        assert run.status == "CANCELLED"
+        assert "workflow run was interrupted" in (run.error or "")
+        assert not marker.exists()
+    finally:
+        await second.stop(grace_seconds=1)
