@@ -99,6 +99,10 @@ class Runner:
 
     async def _execute(self, execution_id: int) -> None:
         prepared = await asyncio.to_thread(self._begin, execution_id)
+        if isinstance(prepared, RunFinished):
+            self._release(execution_id)
+            self._ctx.bus.publish(prepared)
+            return
         if prepared is None:
             return
         job = prepared.job
@@ -160,7 +164,8 @@ class Runner:
 
     # -- store work (worker threads) ------------------------------------------------------------------
 
-    def _begin(self, execution_id: int) -> Prepared | None:
+    def _begin(self, execution_id: int) -> Prepared | RunFinished | None:
+        """Mark the execution RUNNING and gather its job; a RunFinished if it cannot run at all."""
         with self._ctx.db.write() as session:
             execution = session.get(Execution, execution_id)
             if execution is None or execution.status != "PENDING":
@@ -169,7 +174,7 @@ class Runner:
             if event is None:
                 execution.status, execution.error = "FAILURE", "The event was deleted before the run started."
                 execution.finished_at = utcnow()
-                return None
+                return RunFinished(execution.id, None, execution.event_name, "FAILURE", None, execution.error)
             now = utcnow()
             execution.status = "RUNNING"
             execution.started_at = execution.started_at or now

@@ -413,6 +413,19 @@ async def test_cancel_while_waiting_to_retry_says_so(engine: Engine) -> None:
     assert [(a.number, a.status) for a in (await engine.runs.get(execution_id)).attempts] == [(1, "FAILURE")]
 
 
+async def test_waiting_for_a_run_whose_event_was_deleted_while_queued_ends(engine: Engine) -> None:
+    engine.settings.set("concurrency", 1)
+    blocker = await engine.events.create({"name": "Blocker", "type": "BASH", "content": "sleep 1"})
+    doomed = await engine.events.create({"name": "Doomed", "type": "BASH", "content": "echo never"})
+    first = await engine.runs.start(blocker)
+    queued = await engine.runs.start(doomed)
+    assert (await engine.runs.summary(queued)).status == "PENDING"
+    await engine.events.delete(doomed)
+    run = await engine.runs.wait(queued, timeout=10)
+    assert (run.status, run.error) == ("FAILURE", "The event was deleted before the run started.")
+    assert (await engine.runs.wait(first)).status == "SUCCESS"
+
+
 async def test_duplicate_names_are_refused_case_insensitively(engine: Engine) -> None:
     await engine.events.create({"name": "Nightly", "type": "BASH", "content": "true"})
     with pytest.raises(ValidationError) as caught:
