@@ -22,6 +22,7 @@ KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = 1024 * 1024
 # Small reads keep each loop iteration short when a script floods its output.
 READ_CHUNK_BYTES = 16 * 1024
+STREAM_BUFFER_BYTES = 64 * 1024  # asyncio's default for subprocess streams
 TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
 # How long output may stay open after the script exited, before its leftovers are stopped.
 DRAIN_SECONDS = 2.0
@@ -109,7 +110,7 @@ class ScriptProtocol(asyncio.subprocess.SubprocessStreamProtocol):
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(limit=READ_CHUNK_BYTES, loop=loop)
+        super().__init__(limit=STREAM_BUFFER_BYTES, loop=loop)
         self.exited: asyncio.Future[None] = loop.create_future()
 
     def process_exited(self) -> None:
