@@ -39,6 +39,12 @@ def secret_env_owner(event_id: int, name: str) -> str:
     return f"event:{event_id}:env:{name}"
 
 
+def copy_name(name: str, n: int) -> str:
+    """'Backup (copy)', 'Backup (copy) 2', …: the original shortened so the name stays within 200."""
+    suffix = " (copy)" if n == 1 else f" (copy) {n}"
+    return name[: 200 - len(suffix)].rstrip() + suffix
+
+
 def _whole(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
@@ -311,10 +317,9 @@ class EventService:
             spec = normalize_event(
                 {k: v for k, v in self.to_dict(session, source, reveal_secrets=True).items() if k != "id"}
             )
-            base = f"{source.name} (copy)"
-            name, n = base, 2
+            name, n = copy_name(source.name, 1), 2
             while session.scalar(select(Event.id).where(func.lower(Event.name) == name.lower())) is not None:
-                name, n = f"{base[:190]} {n}", n + 1
+                name, n = copy_name(source.name, n), n + 1
             spec.update(name=name, status="DRAFT")
             clone = Event()
             self.apply(session, clone, spec)

@@ -481,6 +481,17 @@ async def test_clone_copies_everything_but_the_name_and_status(engine: Engine) -
     assert clone["env"] == {"K": "v", "S": "shh-value"}
 
 
+async def test_clones_of_a_long_name_stay_within_two_hundred_characters(engine: Engine) -> None:
+    event_id = await engine.events.create({"name": "N" * 200, "type": "BASH", "content": "true"})
+    names = []
+    for _ in range(2):
+        clone = await engine.events.get(await engine.events.clone(event_id))
+        names.append(clone["name"])
+        await engine.events.update(clone["id"], clone)  # a clone saves again as it is
+    assert [len(name) for name in names] == [200, 200]
+    assert names[0].endswith(" (copy)") and names[1].endswith(" (copy) 2")
+
+
 async def test_updating_with_an_empty_secret_keeps_the_stored_value(engine: Engine) -> None:
     event_id = await engine.events.create(
         {"name": "Keeps", "type": "BASH", "content": "true", "env": {"T": "keep-me"}, "secret_env": ["T"]}
