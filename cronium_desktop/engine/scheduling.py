@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -162,7 +163,7 @@ class WindowTrigger(BaseTrigger):
         return f"{self.inner} between {self.start} and {self.end}"
 
 
-def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
+def cron_trigger(expression: str, timezone: tzinfo) -> BaseTrigger:
     """Parse a cron expression (5 or 6 fields, or an @alias) into a trigger in `timezone`."""
     text = " ".join(expression.split())
     if not text:
@@ -179,16 +180,19 @@ def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
             f"{expression!r} has {len(fields)} fields; use 5 (minute hour day month weekday), "
             "6 with leading seconds, or @hourly/@daily/@weekly/@monthly/@yearly.",
         )
-    try:
+    day_of_week = _translate_day_of_week(dow, expression)
+
+    def trigger(day: str, day_of_week: str) -> CronTrigger:
         return CronTrigger(
-            second=second,
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=_translate_day_of_week(dow, expression),
-            timezone=timezone,
+            second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=timezone
         )
+
+    try:
+        if not day.startswith(("*", "?")) and not dow.startswith(("*", "?")):
+            # As in crontab: with both day fields restricted, a day that matches either one runs
+            # ("0 9 1 * 1" is 09:00 on the 1st and on every Monday, not on Mondays that are the 1st).
+            return OrTrigger([trigger(day, "*"), trigger("*", day_of_week)])
+        return trigger(day, day_of_week)
     except ValueError as error:
         raise ValidationError("schedule.cron", f"{expression!r} does not parse: {error}.") from error
 

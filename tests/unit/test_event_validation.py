@@ -124,3 +124,15 @@ def test_empty_timezone_means_the_computers_zone() -> None:
 def test_name_is_trimmed_before_its_rules_apply() -> None:
     assert normalize_event(event(name="  Nightly backup\n"))["name"] == "Nightly backup"
     assert normalize_event(event(name=" " + "x" * 200 + " "))["name"] == "x" * 200
+
+
+def test_cron_with_both_day_fields_runs_on_either_day_as_in_crontab() -> None:
+    from datetime import UTC, datetime
+
+    from cronium_desktop.engine.scheduling import next_runs
+
+    after = datetime(2026, 12, 29, tzinfo=UTC)
+    runs = next_runs({"cron": "0 9 1 * 1"}, "UTC", 3, after=after)  # the 1st, and every Monday
+    assert [run.strftime("%a %d %b") for run in runs] == ["Fri 01 Jan", "Mon 04 Jan", "Mon 11 Jan"]
+    # A day that does not exist still leaves the weekday: Mondays in February.
+    assert normalize_event(event(schedule={"cron": "0 0 30 2 1"}))["schedule"] == {"cron": "0 0 30 2 1"}
