@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.context import EngineContext
@@ -22,11 +24,11 @@ from cronium_desktop.engine.executors.local import LocalExecutor
 from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
-from cronium_desktop.engine.lock import FolderLock
+from cronium_desktop.engine.lock import FolderLock, RunnerPresence
 from cronium_desktop.engine.notices import Message, NoticeBus
 from cronium_desktop.engine.queue import RunQueue
 from cronium_desktop.engine.runner import Runner
-from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.runs import Recovery, RunService
 from cronium_desktop.engine.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
 from cronium_desktop.engine.servers import ServerService
@@ -38,6 +40,8 @@ from cronium_desktop.engine.webhooks import WebhookListener
 from cronium_desktop.engine.workflows import WorkflowService
 
 log = logging.getLogger(__name__)
+
+RECOVERY_RETRY_SECONDS = 2.0
 
 
 class Engine:
@@ -69,9 +73,10 @@ class Engine:
         self.webhooks: WebhookListener | None = None
         self.scheduler: Scheduler | None = None
         self._lock = FolderLock(data_dir)
+        self._presence = RunnerPresence(data_dir)
         self.files = FileService(self.ctx, self.events)
         self._started = False
-        self._recovered_actions: asyncio.Future[None] | None = None
+        self._background: set[asyncio.Future[None]] = set()  # recovery work after start()
         self._queue: RunQueue | None = None
         self.runs: RunService  # set in start(): it needs the running loop
         self.actions: ConditionalActions
@@ -80,7 +85,8 @@ class Engine:
         """Bind to the running loop and start the run queue.
 
         With `scheduler=True` this process owns the data folder: it recovers runs a previous process
-        left behind and fires schedules. CLI commands start without it.
+        left behind (once no CLI command is running any) and fires schedules. CLI commands start
+        without it, and let the scheduler know they are running executions.
         """
         if self._started:
             return
@@ -97,7 +103,7 @@ class Engine:
         self.runs = RunService(self.ctx, self.events, self._queue)
         self.actions = ConditionalActions(self.ctx, self.runs, self.variables)
         self.actions.messages = self.tools
-        self.workflows = WorkflowService(self.ctx, self.runs)
+        self.workflows = workflows = WorkflowService(self.ctx, self.runs)
         self.files.workflows = self.workflows
         queue = self._queue
 
@@ -109,14 +115,13 @@ class Engine:
         )
         if scheduler:
             self._lock.acquire()  # raises FolderLocked naming the running scheduler's PID
+        else:
+            await asyncio.to_thread(self._presence.announce)
         self._started = True
         if scheduler:
-            recovery = await self.runs.recover()
-            for execution_id, event_id, priority, exclusive, delay in recovery.queue:
-                queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
-            await self.workflows.recover()
-            if recovery.finished:
-                self._recovered_actions = asyncio.ensure_future(self._after_recovered(recovery.finished))
+            marks = await asyncio.to_thread(lambda: (self.runs.last_execution_id(), workflows.last_run_id()))
+            if not await self._recover(marks):
+                self._in_background(self._recover_later(marks))
             await self.servers.start()
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
             await self.scheduler.start()
@@ -128,16 +133,48 @@ class Engine:
                 self.bus.publish(Message("error", f"The webhook listener could not start on 127.0.0.1:"
                                          f"{self.settings.get('webhook_port')} ({error.strerror}); choose another port in Settings."))
 
+    async def _recover(self, marks: tuple[int, int]) -> bool:
+        """Recover the runs a stopped process left behind, if no other process is running any.
+
+        Only runs recorded before this process started are considered (`marks`: the last execution
+        and workflow run ids then). Returns False when a CLI command is still running some.
+        """
+        assert self.workflows is not None and self._queue is not None
+        workflows, queue = self.workflows, self._queue
+
+        def recover() -> Recovery:
+            recovery = self.runs.recover_left_behind(marks[0])
+            workflows.recover_left_behind(marks[1])
+            return recovery
+
+        alone, recovery = await asyncio.to_thread(self._presence.run_alone, recover)
+        if not alone or recovery is None:
+            return False
+        for execution_id, event_id, priority, exclusive, delay in recovery.queue:
+            queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
+        if recovery.finished:
+            self._in_background(self._after_recovered(recovery.finished))
+        return True
+
+    async def _recover_later(self, marks: tuple[int, int]) -> None:
+        log.info("Runs of another process are going on: recovering stopped runs once it is done.")
+        while not await self._recover(marks):
+            await asyncio.sleep(RECOVERY_RETRY_SECONDS)
+
     async def _after_recovered(self, execution_ids: list[int]) -> None:
         """Runs that ended as interrupted get their conditional actions, as any run that ends."""
         for execution_id in execution_ids:
             await self.actions.after_run(execution_id)
 
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop firing schedules, wait up to `grace_seconds` for running runs, then cancel them."""
-        if self._recovered_actions is not None and not self._recovered_actions.done():
-            self._recovered_actions.cancel()
-        self._recovered_actions = None
+        for task in list(self._background):
+            task.cancel()
         if self.webhooks is not None:
             await self.webhooks.stop()
             self.webhooks = None
@@ -150,6 +187,7 @@ class Engine:
             await self._queue.stop(grace_seconds)
         await self.servers.stop()
         self._started = False
+        self._presence.withdraw()
         self._lock.release()
         self.ctx.db.close()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, true, update
 
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
@@ -80,7 +80,7 @@ class RunDetail(RunSummary):
 
 @dataclass
 class Recovery:
-    """What `RunService.recover()` found: runs to queue again, and runs it ended."""
+    """What `RunService.recover_left_behind()` found: runs to queue again, and runs it ended."""
 
     # (execution id, event id, priority, exclusive, delay in seconds)
     queue: builtins.list[tuple[int, int | None, int, bool, float]] = field(default_factory=list)
@@ -376,10 +376,16 @@ class RunService:
 
     # -- recovery ----------------------------------------------------------------------------------------
 
-    @in_thread
-    def recover(self) -> Recovery:
+    def last_execution_id(self) -> int:
+        """The newest execution's id (0 if none): runs up to it were recorded before now."""
+        with self._ctx.db.read() as session:
+            return session.scalar(select(func.max(Execution.id))) or 0
+
+    def recover_left_behind(self, up_to: int | None = None) -> Recovery:
         """After a stop: RUNNING runs fail as interrupted (retried if they have attempts left);
-        PENDING runs are returned to be queued again. Call only when this process owns the data folder.
+        PENDING runs are returned to be queued again. Call only when this process owns the data folder
+        and no other process runs executions there; `up_to` limits it to executions up to that id
+        (those recorded before this process started). Blocking: call it from a worker thread.
 
         Runs of a workflow are not resumed: the workflow run itself fails as interrupted, so its
         queued node runs are cancelled and its running ones are not retried.
@@ -398,7 +404,8 @@ class RunService:
             recovery.finished.append(execution.id)
 
         with self._ctx.db.write() as session:
-            for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING")):
+            recorded = Execution.id <= up_to if up_to is not None else true()
+            for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING", recorded)):
                 attempt = session.scalar(
                     select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
                 )
@@ -419,7 +426,7 @@ class RunService:
                     finish(execution, "FAILURE", INTERRUPTED)
             queued = {item[0] for item in recovery.queue}
             for execution in session.scalars(
-                select(Execution).where(Execution.status == "PENDING").order_by(Execution.id)
+                select(Execution).where(Execution.status == "PENDING", recorded).order_by(Execution.id)
             ):
                 if execution.id in queued:
                     continue

@@ -421,12 +421,22 @@ class WorkflowService:
             return [WorkflowResult(e.id, e.workflow_name, e.status, {}, e.started_at, e.finished_at)
                     for e in session.scalars(query)]
 
-    @in_thread
-    def recover(self) -> int:
-        """Workflow runs left going by a stopped process fail as interrupted."""
+    def last_run_id(self) -> int:
+        """The newest workflow run's id (0 if none)."""
+        with self._ctx.db.read() as session:
+            return session.scalar(select(func.max(WorkflowExecution.id))) or 0
+
+    def recover_left_behind(self, up_to: int | None = None) -> int:
+        """Workflow runs left going by a stopped process fail as interrupted (up to id `up_to`).
+
+        Blocking: call it from a worker thread.
+        """
         count = 0
+        left = select(WorkflowExecution).where(WorkflowExecution.status.in_(("RUNNING", "PENDING")))
+        if up_to is not None:
+            left = left.where(WorkflowExecution.id <= up_to)
         with self._ctx.db.write() as session:
-            for execution in session.scalars(select(WorkflowExecution).where(WorkflowExecution.status.in_(("RUNNING", "PENDING")))):
+            for execution in session.scalars(left):
                 execution.status, execution.error, execution.finished_at = "FAILURE", INTERRUPTED, utcnow()
                 for node_run in execution.node_runs:
                     if node_run.status in ("PENDING", "RUNNING"):

@@ -223,3 +223,56 @@ async def test_queued_node_run_of_an_interrupted_workflow_is_cancelled_not_run(d
         assert not marker.exists()
     finally:
         await second.stop(grace_seconds=1)
+
+
+async def test_window_started_during_a_cli_run_leaves_that_run_alone(data_dir: Path, cli: Cli) -> None:
+    observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await observer.start()
+    await observer.events.create(
+        {"name": "Deploy", "type": "BASH", "content": "echo started; sleep 3", "retries": 1, "retry_backoff_seconds": 0}
+    )
+    await observer.stop()
+    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Deploy"], env=cli.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    window = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    try:
+        deadline = time.monotonic() + 15
+        while "RUNNING" not in cli("list", "runs").stdout and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await window.start(scheduler=True)
+        [run] = await window.runs.list()
+        assert (run.status, run.attempt, run.error) == ("RUNNING", 1, None)  # not "interrupted", not retried
+        assert process.wait(timeout=20) == 0
+        detail = await window.runs.get(run.execution_id)
+        assert (detail.status, [(a.number, a.status) for a in detail.attempts]) == ("SUCCESS", [(1, "SUCCESS")])
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        await window.stop(grace_seconds=1)
+
+
+async def test_run_of_a_cli_killed_while_the_window_runs_is_recovered_once_it_is_gone(data_dir: Path, cli: Cli) -> None:
+    observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await observer.start()
+    await observer.events.create({"name": "Long", "type": "BASH", "content": "echo started; sleep 10"})
+    await observer.stop()
+    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    window = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    try:
+        deadline = time.monotonic() + 15
+        while "RUNNING" not in cli("list", "runs").stdout and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await window.start(scheduler=True)
+        assert [run.status for run in await window.runs.list()] == ["RUNNING"]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        await wait_for_status(window, "FAILURE", timeout=10)
+        [run] = await window.runs.list()
+        assert run.error == INTERRUPTED
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        await window.stop(grace_seconds=1)
