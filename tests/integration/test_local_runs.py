@@ -129,6 +129,13 @@ async def test_exit_codes_decide_success_and_failure(engine: Engine) -> None:
     assert "7" in (failed.error or "")
 
 
+async def test_a_script_killed_by_a_signal_says_which(engine: Engine) -> None:
+    event_id = await engine.events.create({"name": "Killed", "type": "BASH", "content": "echo bye; kill -KILL $$"})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert (run.status, run.exit_code) == ("FAILURE", 137)
+    assert run.error == "Killed by signal SIGKILL (exit code 137)."
+
+
 async def test_env_values_reach_the_script(engine: Engine) -> None:
     event_id = await engine.events.create(
         {"name": "Env", "type": "PYTHON", "content": "import os\nprint(os.environ['MODE'])", "env": {"MODE": "fast"}}

@@ -89,6 +89,13 @@ async def pump_lines(reader: asyncio.StreamReader, stream: str, sink: Sink) -> N
         sink.line(stream, pending.rstrip(b"\r").decode("utf-8", errors="replace"))
 
 
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
 def _signal_group(pgid: int, sig: int) -> None:
     try:
         os.killpg(pgid, sig)
@@ -243,7 +250,9 @@ class LocalExecutor:
                               output=collected.output, condition=collected.condition, variables=collected.variables)
         status = SUCCESS if exit_code == 0 and not collected.errors else FAILURE
         error = None
-        if exit_code != 0:
+        if code is not None and code < 0:
+            error = f"Killed by signal {signal_name(-code)} (exit code {exit_code})."
+        elif exit_code != 0:
             error = f"Exited with code {exit_code}."
         elif collected.errors:
             error = collected.errors[0]
