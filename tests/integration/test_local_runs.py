@@ -382,6 +382,19 @@ async def test_run_is_recorded_pending_before_it_starts(engine: Engine) -> None:
     await engine.runs.wait(execution_id)
 
 
+async def test_cancel_keeps_what_the_script_prints_while_it_stops(engine: Engine) -> None:
+    script = "trap 'echo cleaning up; exit 3' TERM\necho go\nsleep 30 &\nwait"
+    event_id = await engine.events.create({"name": "Tidy", "type": "BASH", "content": script})
+    execution_id = await engine.runs.start(event_id)
+    deadline = time.monotonic() + 5
+    while "go" not in await log_texts(engine, execution_id) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert await engine.runs.cancel(execution_id)
+    run = await engine.runs.wait(execution_id, timeout=10)
+    assert run.status == "CANCELLED"
+    assert "cleaning up" in await log_texts(engine, execution_id)
+
+
 async def test_cancel_stops_a_running_run(engine: Engine) -> None:
     event_id = await engine.events.create({"name": "Long", "type": "BASH", "content": "echo go; sleep 30"})
     execution_id = await engine.runs.start(event_id)

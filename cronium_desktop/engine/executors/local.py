@@ -235,8 +235,10 @@ class LocalExecutor:
             await stop_process_group(pgid, protocol.exited)
         except asyncio.CancelledError:
             sink.line("system", "Cancelled: stopping the process tree.")
-            readers.cancel()
-            await asyncio.shield(stop_process_group(pgid, protocol.exited))
+            try:
+                await asyncio.shield(stop_process_group(pgid, protocol.exited))
+            finally:
+                readers.cancel()
             raise
         await drain_output(transport, pgid, readers, sink)
 
