@@ -2,13 +2,16 @@
 
 Import is all or nothing: the whole file is validated and written in one transaction, and the
 first bad item refuses the file with its place and field named. Export never writes a secret:
-secret env values are left empty and named in the import report on the other side.
+secret env values and the settings of the tool credentials the events use are left empty, and
+the import report on the other side names each one still to be filled in.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,13 +22,17 @@ from sqlalchemy.orm import Session
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.events import EventService, secret_env_owner
-from cronium_desktop.engine.notices import EventsChanged, WorkflowsChanged
-from cronium_desktop.engine.store.models import Event
+from cronium_desktop.engine.notices import EventsChanged, ToolsChanged, WorkflowsChanged
+from cronium_desktop.engine.store.models import Event, Tool, Workflow
+from cronium_desktop.engine.tools.registry import TOOL_TYPES, tool_kind
+from cronium_desktop.engine.tools.service import MAX_NAME_LENGTH, config_owner
 from cronium_desktop.engine.validation import FILE_EVENT_KEYS, normalize_event
 
 FORMAT = "cronium-desktop"
 VERSION = 1
-TOP_LEVEL_KEYS = {"format", "version", "events", "workflow"}
+TOP_LEVEL_KEYS = ("format", "version", "tools", "events", "workflow")
+TOOL_KEYS = ("name", "type", "config")
+TOOL_EXAMPLE = '{"name": "ops-slack", "type": "slack", "config": {}}'
 # Export order of event keys, as the SPEC shows them.
 EXPORT_KEYS = (
     "key", "name", "description", "type", "content", "status", "trigger", "schedule", "timezone",
@@ -41,15 +48,38 @@ class ImportReport:
     replaced: list[str] = field(default_factory=list)
     workflow: str | None = None
     workflow_replaced: bool = False
-    missing_secrets: list[str] = field(default_factory=list)  # "Event 'X': env TOKEN"
+    missing_secrets: list[str] = field(default_factory=list)  # "event 'X': env TOKEN", "tool 'Y': settings"
+    secret_env_without_value: list[tuple[str, str]] = field(default_factory=list)  # (event, env name)
+    created_tools: list[str] = field(default_factory=list)
+    replaced_tools: list[str] = field(default_factory=list)
+    tools_without_settings: list[tuple[str, str]] = field(default_factory=list)  # (name, type)
 
     def lines(self) -> list[str]:
-        out = [f"Created event {name!r}." for name in self.created]
+        out = [f"Created tool credential {name!r}." for name in self.created_tools]
+        out += [f"Replaced the settings of tool credential {name!r}." for name in self.replaced_tools]
+        out += [f"Created event {name!r}." for name in self.created]
         out += [f"Replaced event {name!r}." for name in self.replaced]
         if self.workflow:
             out.append(f"{'Replaced' if self.workflow_replaced else 'Created'} workflow {self.workflow!r}.")
-        out += [f"No value for secret {item}: set it before running." for item in self.missing_secrets]
+        out += [
+            f"Event {event!r}: secret env {name} has no value (secrets are never exported); set it in the event "
+            "before it runs."
+            for event, name in self.secret_env_without_value
+        ]
+        out += [
+            f"Tool credential {name!r} ({kind}) has no settings (they are never exported): enter them in Tools, "
+            f"or with 'cronium-desktop tool add {name} --type {kind} --config JSON', before its events run."
+            for name, kind in self.tools_without_settings
+        ]
         return out
+
+
+@dataclass
+class _ToolSpec:
+    place: str  # "tools[0] ('ops-slack')"
+    name: str
+    type: str
+    config: dict[str, Any] | None  # None: left empty in the file
 
 
 class WorkflowFiles(Protocol):
@@ -66,6 +96,33 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "event"
 
 
+def unknown_key(key: str, allowed: Iterable[str], where: str = "") -> str:
+    """The message for a key the format does not have, with the one likely meant."""
+    allowed = list(allowed)
+    # "timeout" means timeout_seconds (difflib alone would say timezone).
+    close = [name for name in allowed if name.startswith(key.lower())]
+    close = close or difflib.get_close_matches(key, allowed, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"the keys allowed here are {', '.join(allowed)}."
+    return f"unknown key{where}; {hint}"
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class _DuplicateKey(Exception):
+    """A JSON object names one key twice: json.loads would keep the last one without a word."""
+
+
+def _read_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 class FileService:
     def __init__(self, ctx: EngineContext, events: EventService) -> None:
         self._ctx = ctx
@@ -77,11 +134,18 @@ class FileService:
     @staticmethod
     def read(path: Path) -> Any:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            # utf-8-sig: a file saved by an editor that writes a byte-order mark reads the same.
+            text = Path(path).read_text(encoding="utf-8-sig")
         except OSError as error:
             raise ValidationError("file", f"cannot read {str(path)!r}: {error.strerror or error}.") from error
+        except UnicodeDecodeError as error:
+            raise ValidationError("file", f"{str(path)!r} is not UTF-8 text ({error.reason}).") from error
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_read_object)
+        except _DuplicateKey as error:
+            raise ValidationError(
+                "file", f"{str(path)!r} has the key {error.args[0]!r} twice in one object; keep only one."
+            ) from error
         except ValueError as error:
             raise ValidationError("file", f"{str(path)!r} is not valid JSON ({error}).") from error
 
@@ -92,8 +156,10 @@ class FileService:
     @in_thread
     def import_data(self, data: Any, replace: bool = False) -> ImportReport:
         specs = self._check_document(data)
+        tools = self._check_tools(data.get("tools"))
         report = ImportReport()
         with self._ctx.db.write() as session:
+            tool_ids = self._import_tools(session, tools, replace, report)
             event_keys: dict[str, int] = {}
             rows: list[tuple[str, Event, dict[str, Any]]] = []
             # Pass 1: every event exists (so actions may point forward); pass 2: full fields.
@@ -119,32 +185,51 @@ class FileService:
                 except ValidationError as error:
                     raise ValidationError(f"events[{index}] ({key!r}).{error.field}", error.message) from error
                 for name in spec["secret_env"]:
-                    if not self._has_secret(session, event.id, name):
+                    if not self._has_secret(session, secret_env_owner(event.id, name)):
                         report.missing_secrets.append(f"event {spec['name']!r}: env {name}")
-            if data.get("workflow") is not None:
+                        report.secret_env_without_value.append((spec["name"], name))
+            workflow = data.get("workflow")
+            if workflow is not None:
                 if self.workflows is None:
                     raise ValidationError("workflow", "workflows are not available in this version.")
+                self._check_workflow_name_free(session, workflow, replace)
                 report.workflow, report.workflow_replaced = self.workflows.import_workflow(
-                    session, data["workflow"], event_keys, replace
+                    session, workflow, event_keys, replace
                 )
+        if tool_ids:
+            self._ctx.bus.publish(ToolsChanged(tuple(tool_ids)))
         self._ctx.bus.publish(EventsChanged(tuple(event_keys.values())))
         if report.workflow:
             self._ctx.bus.publish(WorkflowsChanged())
         return report
 
-    def _has_secret(self, session: Session, event_id: int, name: str) -> bool:
-        owner = secret_env_owner(event_id, name)
+    def _has_secret(self, session: Session, owner: str) -> bool:
         return owner in self._ctx.secrets.owners(session, owner)
+
+    @staticmethod
+    def _check_workflow_name_free(session: Session, workflow: Any, replace: bool) -> None:
+        name = workflow.get("name") if isinstance(workflow, dict) else None
+        if replace or not isinstance(name, str) or not name.strip():
+            return  # the workflow's own checks name a missing or bad name
+        clash = session.scalar(select(Workflow).where(func.lower(Workflow.name) == name.strip().lower()))
+        if clash is not None:
+            raise ValidationError(
+                "workflow.name", f"a workflow named {clash.name!r} already exists; import with --replace to overwrite it."
+            )
 
     def _check_document(self, data: Any) -> list[tuple[str, dict[str, Any]]]:
         if not isinstance(data, dict):
             raise ValidationError("file", "must hold a JSON object with format, version and events.")
-        unknown = set(data) - TOP_LEVEL_KEYS
+        unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
         if unknown:
-            raise ValidationError(sorted(unknown)[0], "unknown key at the top of the file.")
+            raise ValidationError(unknown[0], unknown_key(unknown[0], TOP_LEVEL_KEYS, " at the top of the file"))
         if data.get("format") != FORMAT:
             raise ValidationError("format", f"must be {FORMAT!r}, not {data.get('format')!r}: this is not a Cronium Desktop file.")
         version = data.get("version")
+        if version is None:
+            raise ValidationError(
+                "version", f'is missing: a Cronium Desktop file says which format it uses, e.g. "version": {VERSION}.'
+            )
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise ValidationError("version", f"must be a whole number, not {version!r}.")
         if version > VERSION:
@@ -161,8 +246,15 @@ class FileService:
         names: set[str] = set()
         for index, item in enumerate(events):
             label = f"events[{index}]"
-            if isinstance(item, dict) and isinstance(item.get("key"), str):
-                label = f"events[{index}] ({item['key']!r})"
+            if not isinstance(item, dict):
+                raise ValidationError(label, f"must be an object (an event), not {item!r}.")
+            for mark in ("key", "name"):
+                if isinstance(item.get(mark), str) and item[mark].strip():
+                    label = f"events[{index}] ({item[mark]!r})"
+                    break
+            unknown = sorted(set(item) - FILE_EVENT_KEYS)
+            if unknown:
+                raise ValidationError(f"{label}.{unknown[0]}", unknown_key(unknown[0], sorted(FILE_EVENT_KEYS)))
             try:
                 spec = normalize_event(item, allowed_keys=FILE_EVENT_KEYS)
             except ValidationError as error:
@@ -180,6 +272,80 @@ class FileService:
             specs.append((key, spec))
         return specs
 
+    @staticmethod
+    def _check_tools(tools: Any) -> list[_ToolSpec]:
+        """The `tools` list: the tool credentials the file's events use, settings usually left empty."""
+        if tools is None:
+            return []
+        if not isinstance(tools, list):
+            raise ValidationError("tools", f"must be a list of tool credentials like [{TOOL_EXAMPLE}].")
+        specs: list[_ToolSpec] = []
+        for index, item in enumerate(tools):
+            place = f"tools[{index}]"
+            if not isinstance(item, dict):
+                raise ValidationError(place, f"must be an object like {TOOL_EXAMPLE}, not {item!r}.")
+            name = item.get("name")
+            if isinstance(name, str) and name.strip():
+                place = f"tools[{index}] ({name.strip()!r})"
+            unknown = sorted(set(item) - set(TOOL_KEYS))
+            if unknown:
+                raise ValidationError(f"{place}.{unknown[0]}", unknown_key(unknown[0], TOOL_KEYS))
+            if not isinstance(name, str) or not name.strip():
+                raise ValidationError(f"{place}.name", "is required: the name the events use for this tool credential.")
+            if len(name.strip()) > MAX_NAME_LENGTH:
+                raise ValidationError(f"{place}.name", f"must be at most {MAX_NAME_LENGTH} characters.")
+            if not isinstance(item.get("type"), str):
+                raise ValidationError(f"{place}.type", f"is required: one of {', '.join(TOOL_TYPES)}.")
+            kind = tool_kind(item["type"], f"{place}.type")
+            config = item.get("config") or None
+            if config is not None:
+                if not isinstance(config, dict):
+                    raise ValidationError(f"{place}.config", "must be an object of settings, or {} to enter them later.")
+                try:
+                    config = kind.validate_config(config)
+                except ValidationError as error:
+                    raise ValidationError(f"{place}.{error.field}", error.message) from error
+            if any(spec.name.lower() == name.strip().lower() for spec in specs):
+                raise ValidationError(f"{place}.name", f"{name.strip()!r} appears twice in this file.")
+            specs.append(_ToolSpec(place, name.strip(), kind.id, config))
+        return specs
+
+    def _import_tools(
+        self, session: Session, tools: list[_ToolSpec], replace: bool, report: ImportReport
+    ) -> list[int]:
+        """Create the file's tool credentials that do not exist here; their settings stay empty unless given."""
+        secrets, ids = self._ctx.secrets, []
+        for spec in tools:
+            tool = session.scalar(select(Tool).where(func.lower(Tool.name) == spec.name.lower()))
+            if tool is not None and tool.type != spec.type:
+                raise ValidationError(
+                    f"{spec.place}.type",
+                    f"the tool credential {tool.name!r} here is a {tool.type} tool, not {spec.type}; rename one of them.",
+                )
+            if tool is not None and spec.config is not None and not replace:
+                raise ValidationError(
+                    f"{spec.place}.name",
+                    f"a tool credential named {tool.name!r} already exists; import with --replace to overwrite its settings.",
+                )
+            if tool is None:
+                tool = Tool(name=spec.name, type=spec.type)
+                session.add(tool)
+                session.flush()
+                report.created_tools.append(tool.name)
+            elif spec.config is not None:
+                report.replaced_tools.append(tool.name)
+            else:
+                continue  # the tool is set up here: its settings are used as they are
+            if spec.config is not None:
+                secrets.put(session, config_owner(tool.id), json.dumps(spec.config))
+            ids.append(tool.id)
+        for spec in tools:
+            tool = session.scalar(select(Tool).where(func.lower(Tool.name) == spec.name.lower()))
+            if tool is not None and not self._has_secret(session, config_owner(tool.id)):
+                report.tools_without_settings.append((tool.name, tool.type))
+                report.missing_secrets.append(f"tool {tool.name!r}: settings")
+        return ids
+
     # -- export ---------------------------------------------------------------------------------
 
     def event_for_file(self, session: Session, event: Event, key: str, keys_by_id: dict[int, str]) -> dict[str, Any]:
@@ -192,7 +358,36 @@ class FileService:
                     action["event"] = keys_by_id[target.target_event_id]
         return {name: data[name] for name in EXPORT_KEYS}
 
+    @staticmethod
+    def _with_action_targets(events: list[Event]) -> list[Event]:
+        """`events` (each once) and every event their RUN_EVENT actions run, so the file stands alone."""
+        result: list[Event] = []
+        for event in events:
+            if all(event.id != seen.id for seen in result):
+                result.append(event)
+        for event in result:  # grows while it is walked: targets of targets come along too
+            for action in event.actions:
+                target = action.target_event if action.action == "RUN_EVENT" else None
+                if target is not None and all(target.id != seen.id for seen in result):
+                    result.append(target)
+        return result
+
+    @staticmethod
+    def _tools_for_file(session: Session, events: list[Event]) -> list[dict[str, Any]]:
+        """The tool credentials the events use, by name and type; their settings are never written."""
+        names: dict[str, str] = {}
+        for event in events:
+            if event.tool_action and isinstance(event.tool_action.get("tool"), str):
+                names.setdefault(event.tool_action["tool"].lower(), event.tool_action["tool"])
+            for action in event.actions:
+                if action.action == "SEND_MESSAGE" and action.tool is not None:
+                    names.setdefault(action.tool.name.lower(), action.tool.name)
+        known = {tool.name.lower(): tool for tool in session.scalars(select(Tool))}
+        used = sorted((known[name] for name in names if name in known), key=lambda tool: tool.name.lower())
+        return [{"name": tool.name, "type": tool.type, "config": {}} for tool in used]
+
     def _document(self, session: Session, events: list[Event], workflow: dict[str, Any] | None) -> dict[str, Any]:
+        events = self._with_action_targets(events)
         keys_by_id: dict[int, str] = {}
         used: set[str] = set()
         for event in events:
@@ -201,15 +396,16 @@ class FileService:
                 key, n = f"{slug(event.name)}-{n}", n + 1
             used.add(key)
             keys_by_id[event.id] = key
-        document: dict[str, Any] = {
-            "format": FORMAT,
-            "version": VERSION,
-            "events": [self.event_for_file(session, e, keys_by_id[e.id], keys_by_id) for e in events],
-        }
+        document: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+        tools = self._tools_for_file(session, events)
+        if tools:
+            document["tools"] = tools
+        document["events"] = [self.event_for_file(session, e, keys_by_id[e.id], keys_by_id) for e in events]
         if workflow is not None:
             workflow = dict(workflow)
             workflow["nodes"] = [
-                {**node, "event": keys_by_id.get(node["event"], node["event"]) if isinstance(node["event"], int) else node["event"]}
+                {**node, "x": _whole(node["x"]), "y": _whole(node["y"]),
+                 "event": keys_by_id.get(node["event"], node["event"]) if isinstance(node["event"], int) else node["event"]}
                 for node in workflow["nodes"]
             ]
             document["workflow"] = workflow
@@ -218,9 +414,16 @@ class FileService:
     @staticmethod
     def write(document: dict[str, Any], path: Path) -> None:
         path = Path(path)
+        if path.is_dir():
+            raise ValidationError("file", f"cannot write {str(path)!r}: it is a folder; name a file in it, such as "
+                                          f"{str(path / 'export.cronium.json')!r}.")
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        try:
+            tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            tmp.replace(path)
+        except OSError as error:
+            tmp.unlink(missing_ok=True)
+            raise ValidationError("file", f"cannot write {str(path)!r}: {error.strerror or error}.") from error
 
     @in_thread
     def export_events(self, names: list[str], path: Path | None = None) -> dict[str, Any]:
