@@ -20,7 +20,7 @@ from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
 from cronium_desktop.engine.executors.http import HttpExecutor
-from cronium_desktop.engine.executors.local import LocalExecutor
+from cronium_desktop.engine.executors.local import LocalExecutor, run_folders_root
 from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
@@ -62,7 +62,7 @@ class Engine:
         self.secrets = self.ctx.secrets
         self.events = EventService(self.ctx)
         self.variables = VariableService(self.ctx)
-        self._local = LocalExecutor()
+        self._local = LocalExecutor(run_folders_root(data_dir))
         self._extra_executors: dict[str, Executor] = {}
         self.tools = ToolService(self.ctx)
         self.register_executor("HTTP_REQUEST", HttpExecutor())
@@ -145,6 +145,7 @@ class Engine:
         def recover() -> Recovery:
             recovery = self.runs.recover_left_behind(marks[0])
             workflows.recover_left_behind(marks[1])
+            self._local.remove_left_behind(recovery.interrupted)
             return recovery
 
         alone, recovery = await asyncio.to_thread(self._presence.run_alone, recover)

@@ -85,6 +85,7 @@ class Recovery:
     # (execution id, event id, priority, exclusive, delay in seconds)
     queue: builtins.list[tuple[int, int | None, int, bool, float]] = field(default_factory=list)
     finished: builtins.list[int] = field(default_factory=list)  # their conditional actions are due
+    interrupted: builtins.list[int] = field(default_factory=list)  # were RUNNING: their process is gone
 
 
 @dataclass
@@ -406,6 +407,7 @@ class RunService:
         with self._ctx.db.write() as session:
             recorded = Execution.id <= up_to if up_to is not None else true()
             for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING", recorded)):
+                recovery.interrupted.append(execution.id)
                 attempt = session.scalar(
                     select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
                 )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 
 from cronium_desktop.engine.actions import MAX_CHAIN_DEPTH
 from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runs import INTERRUPTED
 from tests.conftest import TEST_PASSPHRASE, Cli
 
@@ -47,6 +50,46 @@ async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, 
         assert detail.attempts[-1].error == INTERRUPTED
     finally:
         await restarted.stop(grace_seconds=1)
+
+
+async def test_the_run_folder_a_crash_left_is_removed_at_next_start(data_dir: Path, cli: Cli) -> None:
+    """The run folder holds every variable in clear (secret ones too): it must not outlive a crash."""
+    observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await observer.start()
+    await observer.variables.set("DB_PASSWORD", "hunter2-in-the-run-folder", secret=True)
+    await observer.events.create({"name": "Long", "type": "BASH", "content": "echo $$ > script.pid; sleep 60"})
+    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = run_folders_root(data_dir)
+    script_pid = None
+    try:
+        await wait_for_status(observer, "RUNNING")
+        [folder] = [path for path in root.glob("run-*") if path.is_dir()]
+        deadline = time.monotonic() + 10
+        while not (folder / "script.pid").exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        script_pid = int((folder / "script.pid").read_text())
+        assert any(b"hunter2-in-the-run-folder" in path.read_bytes() for path in folder.rglob("*") if path.is_file())
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        os.killpg(script_pid, signal.SIGKILL)  # what the killed process would have stopped
+        await observer.stop()
+        stranger = root / "run-999999-still-going"  # another run's folder is not touched
+        stranger.mkdir()
+
+        restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+        await restarted.start(scheduler=True)
+        try:
+            [run] = await restarted.runs.list()
+            assert run.status == "FAILURE" and run.error == INTERRUPTED
+            assert not folder.exists()
+            assert stranger.is_dir()
+        finally:
+            await restarted.stop(grace_seconds=1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 async def test_interrupted_run_with_retries_left_is_retried_at_next_start(data_dir: Path) -> None:

@@ -8,6 +8,7 @@ stops the whole tree: SIGTERM, then SIGKILL after 5 s.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import signal
@@ -29,9 +30,16 @@ DRAIN_SECONDS = 2.0
 SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
 
 
-def _temp_root() -> str | None:
+def _temp_root() -> Path:
     shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+def run_folders_root(data_dir: Path) -> Path:
+    """Where the run folders of one data folder go: one private folder per user and data folder, so
+    the folders a crash left behind can be told from those of runs going on elsewhere."""
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return _temp_root() / f"cronium-{os.getuid() if hasattr(os, 'getuid') else 'user'}-{digest}"
 
 
 def find_interpreter(event_type: str, overrides: dict[str, str]) -> str | None:
@@ -189,13 +197,30 @@ def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
 
 
 class LocalExecutor:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root
+
+    def _new_folder(self, job: Job) -> Path:
+        if self.root is None:
+            return Path(tempfile.mkdtemp(prefix="cronium-run-", dir=_temp_root()))
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"run-{job.execution_id}-", dir=self.root))
+
+    def remove_left_behind(self, execution_ids: list[int]) -> None:
+        """Remove the run folders of runs a stopped process left (they hold every variable in clear)."""
+        if self.root is None or not self.root.is_dir():
+            return
+        for execution_id in execution_ids:
+            for folder in self.root.glob(f"run-{execution_id}-*"):
+                shutil.rmtree(folder, ignore_errors=True)
+
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         interpreter = find_interpreter(job.event_type, job.interpreters)
         if interpreter is None:
             message = missing_interpreter_message(job.event_type, job.interpreters)
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
-        folder = Path(tempfile.mkdtemp(prefix="cronium-run-", dir=_temp_root()))
+        folder = await asyncio.to_thread(self._new_folder, job)
         try:
             await asyncio.to_thread(write_folder, folder, runtime.build_files(job))
             return await self._run_in(folder, interpreter, job, sink)
