@@ -312,3 +312,23 @@ async def test_a_missing_interpreter_is_named(sshd: SshServer, servers: ServerSe
 
     assert result.status == "FAILURE" and result.exit_code == 127
     assert any("Node.js interpreter 'node' was not found on this server" in t for t in sink.texts("stderr"))
+
+
+async def test_an_events_own_search_paths_stay_behind_the_helper_remotely(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor, tmp_path: Path
+) -> None:
+    (tmp_path / "python").mkdir()
+    (tmp_path / "python" / "shared_lib.py").write_text("NAME = 'py lib'\n")
+    (tmp_path / "node" / "shared_lib").mkdir(parents=True)
+    (tmp_path / "node" / "shared_lib" / "index.js").write_text("module.exports = { name: 'node lib' };\n")
+    server = await add_key_server(servers, sshd)
+    for event_type, script, env, expected in (
+        ("PYTHON", "import cronium, shared_lib\nprint(shared_lib.NAME)", {"PYTHONPATH": str(tmp_path / "python")},
+         "py lib"),
+        ("NODEJS", "require('cronium');\nconsole.log(require('shared_lib').name);",
+         {"NODE_PATH": str(tmp_path / "node")}, "node lib"),
+    ):
+        sink = RecordingSink()
+        result = await executor.run(make_job(event_type, script, [server], env=env), sink)
+        assert result.status == SUCCESS, sink.lines
+        assert sink.texts("stdout", server="loop") == [expected]

@@ -37,7 +37,12 @@ from cronium_desktop.engine.executors.base import (
     Sink,
     aggregate_status,
 )
-from cronium_desktop.engine.executors.local import KILL_GRACE_SECONDS, MAX_LINE_BYTES, TYPE_NAMES
+from cronium_desktop.engine.executors.local import (
+    KILL_GRACE_SECONDS,
+    MAX_LINE_BYTES,
+    SEARCH_PATHS,
+    TYPE_NAMES,
+)
 from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.ssh.connect import ServerSpec
 from cronium_desktop.engine.ssh.errors import SshError
@@ -64,7 +69,12 @@ def utcnow() -> datetime:
 def wrapper_script(folder: str, event_type: str) -> str:
     """The remote entry point: enter the folder, record the process group, load env, exec the script."""
     interpreter = runtime.DEFAULT_INTERPRETERS[event_type]
-    exports = "\n".join(f"export {name}={shlex.quote(value)}" for name, value in runtime.folder_env(folder).items())
+    exports = "\n".join(
+        # The helper's folder goes first on a search path; the event's own entries stay behind it.
+        f'export {name}={shlex.quote(value)}"${{{name}:+:${name}}}"' if name in SEARCH_PATHS
+        else f"export {name}={shlex.quote(value)}"
+        for name, value in runtime.folder_env(folder).items()
+    )
     missing = (
         f"cronium: the {TYPE_NAMES[event_type]} interpreter {interpreter!r} was not found on this server; "
         f"{runtime.INTERPRETER_HINTS[event_type]} there."
