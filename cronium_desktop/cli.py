@@ -98,37 +98,40 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("headless", parents=[common], help="run the scheduler with no window until SIGINT/SIGTERM")
 
     p = sub.add_parser("import", parents=[common], help="import a .cronium.json file")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the .cronium.json file to read")
     p.add_argument("--replace", action="store_true", help="overwrite events and workflows with the same names")
 
     p = sub.add_parser("export", parents=[common], help="export a workflow or events to a .cronium.json file")
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--workflow", metavar="NAME")
-    what.add_argument("--event", metavar="NAME", nargs="+", action="extend")
-    p.add_argument("-o", "--output", metavar="FILE", required=True)
+    what.add_argument("--workflow", metavar="NAME", help="a workflow, with the events it uses")
+    what.add_argument("--event", metavar="NAME", nargs="+", action="extend", help="one or more events")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the .cronium.json file to write")
 
     for name, help_text in (("run", "run an event now, stream its log and wait"),
                             ("run-workflow", "run a workflow now, stream its logs and wait")):
         p = sub.add_parser(name, parents=[common], help=help_text)
-        p.add_argument("name", metavar="EVENT" if name == "run" else "NAME")
+        p.add_argument("name", metavar="EVENT" if name == "run" else "NAME",
+                       help="the event's name" if name == "run" else "the workflow's name")
         p.add_argument("--input", metavar="JSON", help="input data for the run (JSON)")
         p.add_argument("--json", action="store_true", help="print the result as JSON; the log goes to stderr")
 
     p = sub.add_parser("list", parents=[common], help="list events, workflows, servers, variables or runs")
-    p.add_argument("what", choices=["events", "workflows", "servers", "variables", "runs"])
-    p.add_argument("--json", action="store_true")
+    p.add_argument("what", choices=["events", "workflows", "servers", "variables", "runs"],
+                   help="what to list (runs: the last 200, newest first)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = sub.add_parser("logs", parents=[common], help="show the logs of an event's last runs")
-    p.add_argument("event", metavar="EVENT")
+    p.add_argument("event", metavar="EVENT", help="the event's name")
     p.add_argument("--last", type=int, default=1, metavar="N", help="how many runs (default 1)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print a JSON list of runs with their log lines")
 
     p = sub.add_parser("var", parents=[common], help="set or get a variable")
     var = p.add_subparsers(dest="var_command", metavar="ACTION", required=True, parser_class=_Parser)
     q = var.add_parser("set", parents=[common], help="set a variable")
     q.add_argument("key", metavar="KEY")
     q.add_argument("value", metavar="VALUE")
-    q.add_argument("--secret", action="store_true", help="store encrypted; shown as •••••• in logs")
+    q.add_argument("--secret", action="store_true",
+                   help="store encrypted; shown as •••••• in logs (a secret variable stays secret when set again)")
     q = var.add_parser("get", parents=[common], help="print a variable")
     q.add_argument("key", metavar="KEY")
     q.add_argument("--reveal", action="store_true", help="print a secret value in clear")
@@ -137,9 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     server = p.add_subparsers(dest="server_command", metavar="ACTION", required=True, parser_class=_Parser)
     q = server.add_parser("add", parents=[common], help="add a server")
     q.add_argument("name", metavar="NAME")
-    q.add_argument("--host", required=True, metavar="H")
-    q.add_argument("--port", type=int, default=22, metavar="P")
-    q.add_argument("--user", required=True, metavar="U")
+    q.add_argument("--host", required=True, metavar="H", help="host name or IP address")
+    q.add_argument("--port", type=int, default=22, metavar="P", help="SSH port (default 22)")
+    q.add_argument("--user", required=True, metavar="U", help="user name to log in as")
     auth = q.add_mutually_exclusive_group(required=True)
     auth.add_argument("--key", metavar="FILE", help="private key file")
     auth.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
@@ -154,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = tool.add_parser("add", parents=[common], help="add a tool credential")
     q.add_argument("name", metavar="NAME")
     q.add_argument("--type", required=True, choices=["slack", "discord", "teams", "webhook", "email"])
-    q.add_argument("--config", required=True, metavar="JSON")
+    q.add_argument("--config", required=True, metavar="JSON",
+                   help='settings, e.g. {"url": "https://hooks.slack.com/..."}; stored as a secret')
     return parser
 
 
@@ -165,7 +169,7 @@ Command = Callable[[Any, argparse.Namespace], Awaitable[int]]
 
 async def cmd_import(engine: Any, args: argparse.Namespace) -> int:
     report = await engine.files.import_file(Path(args.file), replace=args.replace)
-    for line in report.lines():
+    for line in report.lines() or ["Nothing to import: the file holds no events and no workflow."]:
         print(line)
     return 0
 
@@ -174,16 +178,34 @@ async def cmd_export(engine: Any, args: argparse.Namespace) -> int:
     output = Path(args.output)
     if args.workflow:
         document = await engine.files.export_workflow(args.workflow, output)
+        asked = {node["event"] for node in document["workflow"]["nodes"]}
+        extra = [e["name"] for e in document["events"] if e["key"] not in asked]
     else:
         document = await engine.files.export_events(args.event, output)
+        asked = {name.strip().lower() for name in args.event}
+        extra = [e["name"] for e in document["events"] if e["name"].lower() not in asked]
     print(f"Exported {len(document['events'])} event(s){' and a workflow' if 'workflow' in document else ''} to {output}.")
+    if extra:
+        print(f"Included {', '.join(repr(name) for name in extra)}: run by a conditional action of an exported event.")
+    tools = [tool["name"] for tool in document.get("tools", [])]
+    if tools:
+        print(f"Named the tool credential(s) {', '.join(repr(name) for name in tools)} without their settings "
+              "(secrets are never exported).")
     return 0
+
+
+async def unlock_secrets_for_runs(engine: Any) -> None:
+    """Open the secrets now if a run will need them, so a missing or wrong passphrase is an error
+    up front: a run reads every secret variable and its event's secret env as it starts."""
+    if await asyncio.to_thread(_has_secrets, engine, "variable:", "event:"):
+        await asyncio.to_thread(engine.secrets.unlock)
 
 
 async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
     from cronium_desktop.engine.notices import LogLines
 
     input_data = parse_json_option(args.input, "--input")
+    await unlock_secrets_for_runs(engine)
     log_stream = sys.stderr if args.json else sys.stdout
     wanted: set[int] = set()
     early: list[LogLines] = []
@@ -276,6 +298,9 @@ async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
     if args.last < 1:
         raise UsageError("--last must be at least 1")
     runs = await engine.runs.list(event=args.event, limit=args.last)
+    if not runs and not args.json:
+        print(f"{args.event!r} has not run yet.")
+        return 0
     result = []
     for run in reversed(runs):
         lines = await engine.runs.log(run.execution_id)
@@ -297,7 +322,18 @@ async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
 
 async def cmd_var(engine: Any, args: argparse.Namespace) -> int:
     if args.var_command == "set":
-        await engine.variables.set(args.key, args.value, secret=args.secret)
+        from cronium_desktop.engine.errors import NotFound
+
+        secret = args.secret
+        if not secret:
+            try:
+                # Setting a secret again without --secret must not turn it into plain text.
+                secret = (await engine.variables.get(args.key)).secret
+            except NotFound:
+                pass
+        await engine.variables.set(args.key, args.value, secret=secret)
+        if secret and not args.secret:
+            print(f"note: {args.key!r} is a secret variable; its new value is stored encrypted too.", file=sys.stderr)
         return 0
     info = await engine.variables.get(args.key, reveal=args.reveal)
     print(info.value)
@@ -320,12 +356,40 @@ async def cmd_server(engine: Any, args: argparse.Namespace) -> int:
 async def cmd_tool(engine: Any, args: argparse.Namespace) -> int:
     from cronium_desktop import cli_tools
 
-    return await _maybe_await(cli_tools.add_tool(engine, args))
+    imported = await _tool_without_settings(engine, args.name)
+    if imported is None:
+        return await _maybe_await(cli_tools.add_tool(engine, args))
+    # An imported file names its tool credentials without their settings: `tool add` fills them in.
+    if imported.type != args.type:
+        raise UsageError(f"the tool credential {imported.name!r} is a {imported.type} tool, not {args.type}; "
+                         f"use --type {imported.type}.")
+    await engine.tools.update(imported.id, config=parse_json_option(args.config, "--config"))
+    print(f"Stored the settings of {imported.type} tool {imported.name!r}.")
+    return 0
+
+
+async def _tool_without_settings(engine: Any, name: str) -> Any:
+    """The tool credential named `name` if it exists with no settings stored (imported), else None."""
+    from cronium_desktop.engine.errors import NotFound
+    from cronium_desktop.engine.tools.service import config_owner
+
+    try:
+        info = await engine.tools.get(name)
+    except NotFound:
+        return None
+    return None if await asyncio.to_thread(_has_secrets, engine, config_owner(info.id)) else info
+
+
+def _has_secrets(engine: Any, *prefixes: str) -> bool:
+    with engine.ctx.db.read() as session:
+        return any(engine.secrets.owners(session, prefix) for prefix in prefixes)
 
 
 async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
     from cronium_desktop import cli_workflows
 
+    parse_json_option(args.input, "--input")
+    await unlock_secrets_for_runs(engine)
     return await _maybe_await(cli_workflows.run_workflow(engine, args))
 
 
@@ -369,6 +433,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly like other command-line tools, and keep
+        # Python from complaining again when it flushes stdout on exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as error:
         from cronium_desktop.engine.errors import CroniumError
         from cronium_desktop.engine.secrets import SecretsError

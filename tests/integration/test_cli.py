@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable
 from pathlib import Path
 
 from cronium_desktop import __version__
-from tests.conftest import Cli
+from tests.conftest import Cli, CliResult
+from tests.fixtures.http_server import RecordingServer, http_server_fixture  # noqa: F401 - fixture
 
 FILE = {
     "format": "cronium-desktop",
@@ -115,3 +121,106 @@ def test_var_set_and_get(cli: Cli) -> None:
     assert cli("var", "set", "REGION", "eu-west").code == 0
     assert cli("var", "get", "REGION").stdout.strip() == "eu-west"
     assert cli("var", "get", "MISSING").code == 2
+
+
+def one_error_line(result: CliResult) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), lines
+    return lines[0]
+
+
+def test_runs_stop_at_once_when_the_passphrase_is_wrong_or_missing(cli: Cli, tmp_path: Path) -> None:
+    cli("import", str(write_file(tmp_path)))
+    workflow = {"format": "cronium-desktop", "version": 1,
+                "workflow": {"name": "Daily", "nodes": [{"id": "n1", "event": "Greet"}], "edges": []}}
+    (tmp_path / "daily.cronium.json").write_text(json.dumps(workflow))
+    cli("import", str(tmp_path / "daily.cronium.json"))
+    assert cli("var", "set", "TOKEN", "s3cr3t", "--secret").code == 0  # every run reads the secret variables
+    wrong, missing = Cli(cli.data_dir), Cli(cli.data_dir)
+    wrong.env["CRONIUM_PASSPHRASE"] = "not the passphrase these secrets were saved with"
+    del missing.env["CRONIUM_PASSPHRASE"]
+    for user, words in ((wrong, "passphrase (CRONIUM_PASSPHRASE) is wrong"), (missing, "export CRONIUM_PASSPHRASE")):
+        for args in (["run", "Greet"], ["run", "Greet", "--json"], ["run-workflow", "Daily", "--json"]):
+            result = user(*args, timeout=30)  # it used to wait for the run for ever
+            assert result.code == 2, args
+            assert words in one_error_line(result) and result.stdout == ""
+    assert cli("list", "runs", "--json").json() == []  # nothing was left queued
+
+
+def test_setting_a_secret_variable_again_keeps_it_secret(cli: Cli) -> None:
+    assert cli("var", "set", "API_TOKEN", "first-token", "--secret").code == 0
+    again = cli("var", "set", "API_TOKEN", "second-token")
+    assert again.code == 0 and "secret" in again.stderr
+    assert cli("var", "get", "API_TOKEN").stdout.strip() == "••••••"
+    assert cli("var", "get", "API_TOKEN", "--reveal").stdout.strip() == "second-token"
+    assert cli("list", "variables", "--json").json() == [{"key": "API_TOKEN", "value": "••••••", "secret": True}]
+
+
+def test_logs_of_an_event_that_never_ran_and_an_empty_file_say_so(cli: Cli, tmp_path: Path) -> None:
+    cli("import", str(write_file(tmp_path)))
+    logs = cli("logs", "Fail")
+    assert logs.code == 0 and "'Fail' has not run yet." in logs.stdout
+    assert cli("logs", "Fail", "--json").json() == []
+    empty = tmp_path / "empty.cronium.json"
+    empty.write_text('{"format": "cronium-desktop", "version": 1}')
+    imported = cli("import", str(empty))
+    assert imported.code == 0 and "Nothing to import" in imported.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_error(cli: Cli, tmp_path: Path) -> None:
+    cli("import", str(write_file(tmp_path)))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `cronium-desktop list events | head -1` once head has had its line
+    process = subprocess.run([sys.executable, "-m", "cronium_desktop", "list", "events"], stdout=write_end,
+                             stderr=subprocess.PIPE, text=True, env=cli.env, timeout=60)
+    os.close(write_end)
+    assert process.returncode == 1
+    assert process.stderr == ""  # it printed "error: [Errno 32] Broken pipe"
+
+
+def test_export_to_a_folder_that_does_not_exist_exits_2_naming_the_file(cli: Cli, tmp_path: Path) -> None:
+    cli("import", str(write_file(tmp_path)))
+    target = tmp_path / "no-such-folder" / "out.cronium.json"
+    result = cli("export", "--event", "Greet", "-o", str(target))
+    assert result.code == 2
+    line = one_error_line(result)
+    assert str(target) in line and ".tmp" not in line
+
+
+async def test_tool_add_fills_in_the_settings_of_an_imported_tool(
+    cli: Cli, tmp_path: Path, http_server: RecordingServer
+) -> None:
+    url = http_server.reply("/services/T0/B0/hook", 200, "ok")
+    document = {
+        "format": "cronium-desktop", "version": 1,
+        "tools": [{"name": "ops-slack", "type": "slack", "config": {}}],
+        "events": [
+            {"key": "ping", "name": "Ping", "type": "TOOL_ACTION",
+             "tool_action": {"tool": "ops-slack", "action": "send_message", "params": {"body": "hi"}}},
+            {"key": "job", "name": "Job", "type": "BASH", "content": "exit 1",
+             "conditional_actions": [{"on": "ON_FAILURE", "action": "RUN_EVENT", "event": "ping"}]},
+        ],
+    }
+    path = tmp_path / "ping.cronium.json"
+    path.write_text(json.dumps(document))
+
+    def run(*args: str) -> Awaitable[CliResult]:
+        return asyncio.to_thread(cli, *args)  # the CLI reaches the HTTP server on this loop
+
+    imported = await run("import", str(path))
+    assert imported.code == 0 and "tool add ops-slack --type slack" in imported.stdout
+    before = await run("run", "Ping")
+    assert before.code == 1 and "no stored settings" in before.stdout
+    other_type = await run("tool", "add", "ops-slack", "--type", "discord", "--config", json.dumps({"url": url}))
+    assert other_type.code == 2 and "--type slack" in one_error_line(other_type)
+    added = await run("tool", "add", "ops-slack", "--type", "slack", "--config", json.dumps({"url": url}))
+    assert added.code == 0, added.stderr
+    assert (await run("tool", "add", "ops-slack", "--type", "slack", "--config", json.dumps({"url": url}))).code == 2
+    assert (await run("run", "Ping")).code == 0
+    assert [request.json() for request in http_server.requests] == [{"text": "hi"}]
+
+    exported = await run("export", "--event", "Job", "-o", str(tmp_path / "job.cronium.json"))
+    assert "Included 'Ping'" in exported.stdout and "'ops-slack' without their settings" in exported.stdout
+    written = json.loads((tmp_path / "job.cronium.json").read_text())
+    assert written["tools"] == [{"name": "ops-slack", "type": "slack", "config": {}}]
+    assert "hook" not in json.dumps(written)
