@@ -306,6 +306,16 @@ class EventService:
                 raise ValidationError(
                     "event", f"{event.name!r} is used by workflow {node.workflow.name!r}; remove its node there first."
                 )
+            caller = session.scalar(
+                select(ConditionalAction).where(
+                    ConditionalAction.target_event_id == event.id, ConditionalAction.event_id != event.id
+                )
+            )
+            if caller is not None:
+                raise ValidationError(
+                    "event", f"{event.name!r} is run by a conditional action of event {caller.event.name!r}; "
+                             "remove that action first."
+                )
             self._ctx.secrets.delete_prefix(session, f"event:{event.id}:")
             session.delete(event)
         self._changed(event_id)

@@ -11,8 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cronium_desktop.engine.actions import MAX_CHAIN_DEPTH
 from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runs import INTERRUPTED
 from tests.conftest import TEST_PASSPHRASE, Cli
@@ -319,3 +322,19 @@ async def test_run_of_a_cli_killed_while_the_window_runs_is_recovered_once_it_is
             process.kill()
             process.wait()
         await window.stop(grace_seconds=1)
+
+
+async def test_an_event_run_by_another_events_action_cannot_be_deleted(engine: Engine) -> None:
+    cleanup = await engine.events.create({"name": "Cleanup", "type": "BASH", "content": "true"})
+    backup = await engine.events.create(
+        {"name": "Backup", "type": "BASH", "content": "false",
+         "conditional_actions": [{"on": "ON_FAILURE", "action": "RUN_EVENT", "event": "Cleanup"}]}
+    )
+    with pytest.raises(ValidationError) as refused:
+        await engine.events.delete(cleanup)
+    assert refused.value.field == "event"
+    assert "conditional action of event 'Backup'" in str(refused.value)
+    assert (await engine.events.get("Cleanup"))["name"] == "Cleanup"  # still there
+    await engine.events.delete(backup)  # once its caller is gone, it can go too
+    await engine.events.delete(cleanup)
+    assert await engine.events.list() == []
