@@ -23,8 +23,20 @@ def _servers(engine: Any) -> Any:
     return engine.servers
 
 
+# The server fields the engine names in its errors, as the options of `server add` say them.
+OPTION_OF_FIELD = {"host": "--host", "port": "--port", "username": "--user", "key_path": "--key",
+                   "password": "--password-stdin"}
+
+
 def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
+
+
+def _input_error(error: ValidationError) -> str:
+    if error.field == "passphrase":
+        return ("--key: the private key is protected by a passphrase, which the command line does not take. "
+                "Load the key into your SSH agent (ssh-add FILE) and use --agent, or add the server in the window.")
+    return f"{OPTION_OF_FIELD.get(error.field, error.field)}: {error.message}"
 
 
 async def add_server(engine: Any, args: argparse.Namespace) -> int:
@@ -55,7 +67,7 @@ async def add_server(engine: Any, args: argparse.Namespace) -> int:
             accept_host_key=bool(args.accept_host_key),
         )
     except ValidationError as error:
-        _error(str(error))
+        _error(_input_error(error))
         return 2
     except SshError as error:
         _error(f"{error} The server was not added.")
@@ -85,24 +97,6 @@ async def check_server(engine: Any, args: argparse.Namespace) -> int:
     note = " (host key accepted)" if result.accepted_host_key else ""
     print(f"Server {result.server!r} is online; host key {result.fingerprint}{note}.")
     return 0
-
-
-def add_parsers(subparsers: Any) -> None:
-    """The `server` command's argparse wiring, for cli.py: `server add` and `server check`."""
-    server = subparsers.add_parser("server", help="add or check a server")
-    commands = server.add_subparsers(dest="server_command", required=True)
-    add = commands.add_parser("add", help="add a server (logs in first)")
-    add.add_argument("name")
-    add.add_argument("--host", required=True)
-    add.add_argument("--port", type=int, default=None)
-    add.add_argument("--user", required=True)
-    add.add_argument("--key", metavar="FILE")
-    add.add_argument("--password-stdin", action="store_true")
-    add.add_argument("--agent", action="store_true")
-    add.add_argument("--accept-host-key", action="store_true")
-    check = commands.add_parser("check", help="log in to a server and report")
-    check.add_argument("name")
-    check.add_argument("--accept-host-key", action="store_true")
 
 
 async def list_servers(engine: Any, args: argparse.Namespace) -> int:

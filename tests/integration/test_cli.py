@@ -224,3 +224,22 @@ async def test_tool_add_fills_in_the_settings_of_an_imported_tool(
     written = json.loads((tmp_path / "job.cronium.json").read_text())
     assert written["tools"] == [{"name": "ops-slack", "type": "slack", "config": {}}]
     assert "hook" not in json.dumps(written)
+
+
+def test_server_add_errors_name_the_option_to_fix(cli: Cli, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    locked_key = tmp_path / "id_locked"
+    locked_key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+        serialization.BestAvailableEncryption(b"key passphrase")))
+    add = ["server", "add", "db1", "--host", "127.0.0.1"]
+    missing = cli(*add, "--user", "deploy", "--key", str(tmp_path / "id_missing"))
+    assert missing.code == 2 and one_error_line(missing).startswith("error: --key: the file")
+    locked = cli(*add, "--user", "deploy", "--key", str(locked_key))
+    assert locked.code == 2
+    assert one_error_line(locked).startswith("error: --key:") and "--agent" in locked.stderr
+    bad_user = cli(*add, "--user", "two words", "--agent")
+    assert bad_user.code == 2 and one_error_line(bad_user).startswith("error: --user:")
+    assert cli("list", "servers", "--json").json() == []
