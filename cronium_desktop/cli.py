@@ -47,6 +47,17 @@ def resolve_data_dir(value: str | None) -> Path:
     return default_data_dir()
 
 
+def prepare_data_dir(data_dir: Path) -> None:
+    """Make the data folder, or say plainly why it cannot be used."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise UsageError(f"the data folder {str(data_dir)!r} is a file; give a folder with --data-dir or CRONIUM_DATA_DIR.")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the data folder {str(data_dir)!r}: {error.strerror or error}. "
+                         "Give another with --data-dir or CRONIUM_DATA_DIR.") from error
+
+
 def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
@@ -421,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     try:
+        prepare_data_dir(data_dir)
         if args.command in (None, "gui"):
             from cronium_desktop.app import run_gui
 

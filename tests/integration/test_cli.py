@@ -243,3 +243,13 @@ def test_server_add_errors_name_the_option_to_fix(cli: Cli, tmp_path: Path) -> N
     bad_user = cli(*add, "--user", "two words", "--agent")
     assert bad_user.code == 2 and one_error_line(bad_user).startswith("error: --user:")
     assert cli("list", "servers", "--json").json() == []
+
+
+def test_a_data_folder_that_cannot_be_used_is_one_error_line(cli: Cli, tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    for data_dir, words in ((a_file, "is a file"), (a_file / "inside", "cannot create the data folder")):
+        result = cli("list", "events", "--data-dir", str(data_dir))
+        assert result.code == 2
+        line = one_error_line(result)
+        assert words in line and str(data_dir) in line and "Errno" not in line
