@@ -28,8 +28,8 @@ from cronium_desktop.engine.executors.base import (
 )
 from cronium_desktop.engine.logsink import LogSink
 from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted
-from cronium_desktop.engine.secrets import Masker
-from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
+from cronium_desktop.engine.secrets import Masker, SecretsError
+from cronium_desktop.engine.store.models import Attempt, Event, Execution, LogLine, ServerResult
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,16 @@ class Runner:
             self._cancel_requested.discard(execution_id)
 
     async def _execute(self, execution_id: int) -> None:
-        prepared = await asyncio.to_thread(self._begin, execution_id)
+        try:
+            prepared = await asyncio.to_thread(self._begin, execution_id)
+        except Exception as error:  # locked secrets, a damaged row: the run ends instead of staying PENDING
+            if not isinstance(error, SecretsError):
+                log.exception("execution %s could not be prepared", execution_id)
+            finished = await asyncio.to_thread(self._fail_unprepared, execution_id, error)
+            self._release(execution_id)
+            if finished is not None:
+                self._ctx.bus.publish(finished)
+            return
         if isinstance(prepared, RunFinished):
             self._release(execution_id)
             self._ctx.bus.publish(prepared)
@@ -218,6 +227,23 @@ class Runner:
                 priority=execution.priority,
                 exclusive=event.overlap == "QUEUE",
             )
+
+    def _fail_unprepared(self, execution_id: int, error: Exception) -> RunFinished | None:
+        """Record as FAILURE a run whose job could not be put together (nothing of it ran)."""
+        message = str(error) if isinstance(error, SecretsError) else f"The run could not start: {type(error).__name__}: {error}"
+        with self._ctx.db.write() as session:
+            execution = session.get(Execution, execution_id)
+            if execution is None or execution.status not in ("PENDING", "RUNNING"):
+                return None
+            now = utcnow()
+            execution.status, execution.error, execution.finished_at = "FAILURE", message, now
+            execution.started_at = execution.started_at or now
+            execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+            session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="FAILURE",
+                                started_at=now, finished_at=now, error=message))
+            session.add(LogLine(execution_id=execution.id, attempt=execution.attempt, ts=now, stream="system",
+                                text=message))
+            return RunFinished(execution.id, execution.event_id, execution.event_name, "FAILURE", None, message)
 
     def _close_attempt(self, session: Any, execution: Execution, result: ExecResult) -> None:
         attempt = session.scalar(

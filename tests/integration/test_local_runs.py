@@ -519,3 +519,27 @@ async def test_updating_with_an_empty_secret_keeps_the_stored_value(engine: Engi
     shown = await engine.events.get(event_id)
     await engine.events.update(event_id, {**shown, "description": "edited"})
     assert (await engine.events.get(event_id, reveal_secrets=True))["env"]["T"] == "keep-me"
+
+
+async def test_a_run_whose_secrets_are_locked_fails_saying_how_to_unlock(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = Engine(data_dir, passphrase="correct horse battery staple")
+    await first.start()
+    await first.events.create({"name": "Deploy", "type": "BASH", "content": "echo deploying",
+                               "env": {"TOKEN": "tok-123456"}, "secret_env": ["TOKEN"]})
+    await first.events.create({"name": "Plain", "type": "BASH", "content": "echo plain"})
+    await first.stop()
+    monkeypatch.delenv("CRONIUM_PASSPHRASE", raising=False)
+    locked = Engine(data_dir)  # a window or headless started without the passphrase
+    await locked.start()
+    try:
+        locked.settings.set("concurrency", 1)
+        run = await asyncio.wait_for(locked.runs.wait(await locked.runs.start("Deploy")), 10)
+        assert run.status == "FAILURE"
+        assert "protected by a passphrase" in (run.error or "") and "CRONIUM_PASSPHRASE" in (run.error or "")
+        assert any("protected by a passphrase" in text for text in await log_texts(locked, run.execution_id))
+        plain = await asyncio.wait_for(locked.runs.wait(await locked.runs.start("Plain")), 10)
+        assert plain.status == "SUCCESS"  # the queue's only slot was given back
+    finally:
+        await locked.stop(grace_seconds=1)
