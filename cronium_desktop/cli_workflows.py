@@ -14,13 +14,18 @@ async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
 
     input_data = parse_json_option(args.input, "--input")
     log_stream = sys.stderr if args.json else sys.stdout
-    state: dict[str, Any] = {"id": None, "labels": {}}
-    labels: dict[str, str] = {}
+    state: dict[str, Any] = {"id": None}
+    # Lines and states are told by node label, as the --json result names the nodes.
+    graph = await engine.workflows.get(args.name)
+    label_of = {str(node["id"]): str(node.get("label") or node["id"]) for node in graph.get("nodes", [])}
+    labels: dict[str, str] = {}  # execution id of a node's run → its label
 
     def on_notice(notice: Any) -> None:
         if isinstance(notice, NodeStateChanged) and notice.workflow_execution_id == state["id"]:
-            labels.setdefault(str(notice.execution_id), notice.node_key)
-            print(f"[cronium] {notice.node_key}: {notice.status}", file=log_stream, flush=True)
+            label = label_of.get(notice.node_key, notice.node_key)
+            if notice.execution_id is not None:
+                labels.setdefault(str(notice.execution_id), label)
+            print(f"[cronium] {label}: {notice.status}", file=log_stream, flush=True)
         elif isinstance(notice, LogLines) and str(notice.execution_id) in labels:
             node = labels[str(notice.execution_id)]
             for line in notice.lines:

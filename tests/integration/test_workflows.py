@@ -241,7 +241,8 @@ def test_cli_run_workflow_json(cli: Cli, tmp_path: Path) -> None:
     assert data["status"] == "FAILURE"  # type: ignore[index]
     assert data["nodes"] == {"First": {"status": "SUCCESS", "output": {"a": 1}},  # type: ignore[index]
                              "Second": {"status": "FAILURE", "output": None}}
-    assert "in b" in result.stderr
+    assert "[Second] in b" in result.stderr  # lines are told by node label, as the JSON names the nodes
+    assert "[cronium] First: SUCCESS" in result.stderr
     listed = cli("list", "workflows", "--json").json()
     assert listed[0]["name"] == "Flow" and listed[0]["last_status"] == "FAILURE"  # type: ignore[index]
 
