@@ -66,6 +66,15 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat()
 
 
+def shown(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S %Z") -> str | None:
+    """A time for people: in this computer's zone, to the second (JSON keeps full ISO 8601 in UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime(pattern)
+
+
 def parse_json_option(text: str | None, option: str) -> Any:
     if text is None:
         return None
@@ -268,7 +277,7 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
                 for e in events
             ], indent=2))
         else:
-            print_table([[e.name, e.type, e.status, e.trigger, iso(e.next_run) or "-", e.last_status or "-",
+            print_table([[e.name, e.type, e.status, e.trigger, shown(e.next_run) or "-", e.last_status or "-",
                           str(e.execution_count)] for e in events],
                         ["NAME", "TYPE", "STATUS", "TRIGGER", "NEXT RUN", "LAST", "RUNS"])
     elif args.what == "runs":
@@ -281,7 +290,7 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
                 for r in runs
             ], indent=2))
         else:
-            print_table([[str(r.execution_id), r.event, r.status, str(r.attempt), r.trigger, iso(r.started_at) or "-",
+            print_table([[str(r.execution_id), r.event, r.status, str(r.attempt), r.trigger, shown(r.started_at) or "-",
                           "-" if r.exit_code is None else str(r.exit_code)] for r in runs],
                         ["ID", "EVENT", "STATUS", "ATTEMPT", "TRIGGER", "STARTED", "EXIT"])
     elif args.what == "variables":
@@ -324,10 +333,10 @@ async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
         ], indent=2))
     else:
         for run, lines in result:
-            print(f"── run {run.execution_id} · {run.status} · {iso(run.started_at) or 'not started'}")
+            print(f"── run {run.execution_id} · {run.status} · {shown(run.started_at) or 'not started'}")
             for line in lines:
                 marker = {"stdout": " ", "stderr": "!", "system": "#"}.get(line.stream, " ")
-                print(f"{line.ts:%H:%M:%S} {marker} {line.text}")
+                print(f"{shown(line.ts, '%H:%M:%S')} {marker} {line.text}")
     return 0
 
 
