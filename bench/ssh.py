@@ -7,6 +7,11 @@ Prints:
   each with its own pooled connection), both on warm connections and cold (first run).
 Target: 10 servers ≤ 2 × one server.
 
+It also prints the CPU time per run of this process and of the whole machine (from /proc/stat). Here
+both ends share the machine's cores, and a run on one server is a chain of work on either end with
+little idle time, so its wall time is close to its machine CPU; ten runs need ten times that CPU on
+the same cores. On real servers only this process's share is paid ten times over on one machine.
+
 The runs log in as the fixture's unprivileged test user with the fixture's key: its login shell
 starts as Debian's does, whereas root's ~/.bashrc on a development machine may run `pyenv init`
 (about a hundred processes) for every SSH session, which would measure that instead of Cronium.
@@ -15,6 +20,7 @@ starts as Debian's does, whereas root's ~/.bashrc on a development machine may r
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import statistics
 import sys
@@ -61,6 +67,17 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every process on this machine has used (both ends of the loopback runs); 0 off Linux."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
@@ -85,19 +102,25 @@ async def main(root: Path) -> None:
         cold = await timed_run(executor, cold_ten)
         ten = await add_aliases(service, sshd, 10, "alias")
         await timed_run(executor, ten)  # warm every alias's connection
-        one_times, ten_times, one_cpu, ten_cpu = [], [], 0.0, 0.0
+        one_times, ten_times, one_cpu, ten_cpu, one_machine, ten_machine = [], [], 0.0, 0.0, 0.0, 0.0
         for _ in range(FAN_OUT_ROUNDS):
-            before = cpu_seconds()
+            before, machine_before = cpu_seconds(), machine_cpu_seconds()
             one_times.append(await timed_run(executor, [single]))
-            middle = cpu_seconds()
+            middle, machine_middle = cpu_seconds(), machine_cpu_seconds()
             ten_times.append(await timed_run(executor, ten))
             one_cpu, ten_cpu = one_cpu + middle - before, ten_cpu + cpu_seconds() - middle
+            one_machine += machine_middle - machine_before
+            ten_machine += machine_cpu_seconds() - machine_middle
         one, many = statistics.median(one_times), statistics.median(ten_times)
         print(f"1 server, warm, median of {FAN_OUT_ROUNDS}:        {ms(one)}")
         print(f"10 servers, warm, median of {FAN_OUT_ROUNDS}:      {ms(many)}   ({many / one:.2f} × one server; target ≤ 2 ×)")
         print(f"10 servers, cold (10 connects):      {ms(cold)}   ({cold / first:.2f} × one cold server)")
         print(f"this process's CPU per run: 1 server {ms(one_cpu / FAN_OUT_ROUNDS)}, "
               f"10 servers {ms(ten_cpu / FAN_OUT_ROUNDS)} (paramiko holds the GIL for that long)")
+        cores = os.cpu_count() or 1
+        print(f"whole machine's CPU per run: 1 server {ms(one_machine / FAN_OUT_ROUNDS)}, "
+              f"10 servers {ms(ten_machine / FAN_OUT_ROUNDS)} (sshd and the shells too; "
+              f"{cores} cores: 10 servers take ≥ {ms(ten_machine / FAN_OUT_ROUNDS / cores).strip()})")
     finally:
         await service.stop()
         service._ctx.db.close()
