@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cronium_desktop.engine.executors import ssh as ssh_executor
 from cronium_desktop.engine.executors.base import SUCCESS
 from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.servers import ServerService
@@ -159,6 +160,28 @@ async def test_cancelling_a_run_stops_the_remote_process_and_reraises(
     assert remote_folders() == before
 
 
+async def test_a_run_cancelled_while_it_starts_is_stopped_with_sigterm_and_leaves_nothing_behind(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor, tmp_path: Path
+) -> None:
+    server = await add_key_server(servers, sshd)
+    await executor.run(make_job("BASH", "true", [server]), RecordingSink())  # connected: start-up is all that is left
+    before = remote_folders()
+    for attempt, delay in enumerate([0, 0.002, 0.005, 0.01, 0.02, 0.04]):
+        pid_file, terminated = tmp_path / f"pid-{attempt}", tmp_path / f"terminated-{attempt}"
+        script = f"trap 'touch {terminated}; exit 0' TERM\necho $$ > {pid_file}\nsleep 300\n"
+        task = asyncio.create_task(executor.run(make_job("BASH", script, [server]), RecordingSink()))
+        await asyncio.sleep(delay)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.3)  # a script that escaped would have written its PID by now
+
+        if pid_file.exists():  # it had started: it was asked to stop, not killed after the grace
+            assert terminated.exists(), f"cancelled after {delay} s"
+            assert not is_running(int(pid_file.read_text()))
+        assert remote_folders() == before, f"cancelled after {delay} s"
+
+
 async def test_the_remote_folder_is_removed_after_success_and_failure(
     sshd: SshServer, servers: ServerService, executor: SshExecutor
 ) -> None:
@@ -177,6 +200,45 @@ async def test_the_remote_folder_is_removed_after_success_and_failure(
     assert run_dir.startswith("/tmp/cronium-run.")
     assert not Path(run_dir).exists()
     assert remote_folders() == before
+
+
+async def test_a_script_that_removes_its_own_folder_is_still_stopped_at_its_timeout(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pid"
+    server = await add_key_server(servers, sshd)
+    before = remote_folders()
+    sink = RecordingSink()
+    script = f'rm -rf "$CRONIUM_RUN_DIR"; echo $$ > {pid_file}; echo gone; sleep 300'
+
+    result = await executor.run(make_job("BASH", script, [server], timeout=1.5), sink)
+
+    assert result.status == "TIMEOUT"
+    assert "gone" in sink.texts("stdout")
+    assert not is_running(int(pid_file.read_text()))
+    assert result.output is None and result.variables == {}
+    assert not any("could not" in text for text in sink.texts("system"))
+    assert remote_folders() == before
+
+
+async def test_a_server_without_tar_gets_a_clear_error(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = await add_key_server(servers, sshd)
+    before = remote_folders()
+    monkeypatch.setattr(ssh_executor, "TAR", "tar-not-installed")  # what the server's PATH lacks
+    sink = RecordingSink()
+
+    result = await executor.run(make_job("BASH", "echo never", [server]), sink)
+
+    assert result.status == "FAILURE" and result.exit_code is None
+    assert result.error == (f"Server 'loop' ({sshd.host}:{sshd.port}): tar-not-installed was not found on this server; "
+                            "install tar-not-installed there (the run's files are sent to the server as a tar archive).")
+    assert sink.texts("system") == [result.error]
+    assert sink.texts("stdout") == []
+    assert remote_folders() == before
+    monkeypatch.undo()
+    assert (await executor.run(make_job("BASH", "echo fine", [server]), RecordingSink())).status == SUCCESS
 
 
 def command_lines_containing(value: str) -> list[str]:

@@ -1,22 +1,30 @@
 """Runs BASH, PYTHON and NODEJS events on remote servers over SSH, one or many at once (SPEC §2, §6).
 
-For each server: a private `mktemp -d` folder is made, the run folder of `runtime.build_files`
-(script, helpers, input, variables, event info) is uploaded over SFTP with a small wrapper, and
-the wrapper runs the script with the language's interpreter while stdout and stderr stream back
-live. Secret env values travel in a 0600 file inside the private folder that the wrapper sources
-and deletes, never on a command line. The wrapper records its PID, which is the remote process
-group (sshd starts each session in its own session), so a timeout or a cancel can stop the whole
-tree. Output, variable writes and the condition are read back with `runtime.collect`, and the
-folder is removed whatever happened.
+For each server, two sessions on the pooled connection. The first one's login shell makes a
+private `mktemp -d` folder, unpacks into it the run folder of `runtime.build_files` (script, helper,
+input, variables, event info) and a small wrapper from a tar archive sent on its stdin, prints its
+PID and the folder, and runs the wrapper, which execs the language's interpreter on the script
+while stdout and stderr stream back live. Secret env values travel in a 0600 file inside the
+archive that the wrapper sources and deletes, never on a command line. The PID is the remote
+process group (sshd starts each session in its own session), so a timeout or a cancel can stop
+the whole tree. Output, variable writes and the condition are read back over SFTP with
+`runtime.collect`, and the folder is removed whatever happened.
+
+Packets are what a remote run costs this process: paramiko handles each one in Python holding the
+GIL, so the runs of a multi-server event take turns for them. Hence one archive instead of an SFTP
+request chain per file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import posixpath
 import re
 import shlex
 import stat
+import tarfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,52 +56,91 @@ from cronium_desktop.engine.ssh.connect import ServerSpec
 from cronium_desktop.engine.ssh.errors import SshError
 from cronium_desktop.engine.ssh.pool import ConnectionPool
 
+TAR = "tar"  # unpacks the run folder on the server
 WRAPPER = ".cronium-run.sh"
 ENV_FILE = ".cronium-env"
-PID_FILE = ".cronium-pid"
 HELPER_OF = {"BASH": "cronium.sh", "PYTHON": "cronium.py", "NODEJS": "node_modules/cronium/index.js"}
 DRAIN_SECONDS = 2.0  # output still open this long after the script exited belongs to leftovers
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Run by the login shell: make the private folder, print it, wait for the upload, become the wrapper.
-BOOTSTRAP = (
-    "exec /bin/sh -c 'u=$(umask); umask 077; "
-    "d=$(mktemp -d \"${TMPDIR:-/tmp}/cronium-run.XXXXXXXXXX\") || exit 125; umask \"$u\"; "
-    f"echo \"$d\"; read go || exit 125; exec /bin/sh \"$d/{WRAPPER}\"'"
-)
+# How the bootstrap says why it stopped before the script could start (it prints no folder then).
+NO_TAR, NO_FOLDER, NO_UNPACK = 121, 122, 123
+STARTED = "cronium-run-started"  # begins the bootstrap's line, which a login shell's banner may precede
+BANNER_LIMIT = 65536
+FOLDER = "\0"  # stands for the run folder in `runtime.folder_env` values; the wrapper gets it as "$1"
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def wrapper_script(folder: str, event_type: str) -> str:
-    """The remote entry point: enter the folder, record the process group, load env, exec the script."""
+def posix_shell(script: str) -> str:
+    """A command that runs a one-line `script` with /bin/sh whatever the user's login shell is."""
+    return f"exec /bin/sh -c {shlex.quote(script)}"
+
+
+def bootstrap_command() -> str:
+    """Run by the login shell: make the private folder, unpack stdin into it, print the PID and folder,
+    run the wrapper. One line and no `!`, so csh-style login shells pass it on unchanged."""
+    tar = shlex.quote(TAR)
+    return posix_shell(
+        f"command -v {tar} >/dev/null 2>&1 || exit {NO_TAR}; "
+        f'd=$(mktemp -d "${{TMPDIR:-/tmp}}/cronium-run.XXXXXXXXXX") || exit {NO_FOLDER}; '
+        # -m: the files get the server's time, so a client clock ahead of it is no warning in the log;
+        # -o: they belong to the login user even when that is root.
+        f'cd "$d" && {tar} -x -m -o -f - || {{ cd /; rm -rf "$d"; exit {NO_UNPACK}; }}; '
+        # Sourced rather than run: one exec fewer on the server for every run.
+        f'echo "{STARTED} $$ $d"; set -- "$d"; . ./{WRAPPER}'
+    )
+
+
+def wrapper_script(event_type: str) -> str:
+    """The remote entry point, run in its folder ("$1"): load env, export the helpers, exec the script."""
+    def word(value: str) -> str:
+        return '"$1"'.join(shlex.quote(part) if part else "" for part in value.split(FOLDER))
+
     interpreter = runtime.DEFAULT_INTERPRETERS[event_type]
     exports = "\n".join(
         # The helper's folder goes first on a search path; the event's own entries stay behind it.
-        f'export {name}={shlex.quote(value)}"${{{name}:+:${name}}}"' if name in SEARCH_PATHS
-        else f"export {name}={shlex.quote(value)}"
-        for name, value in runtime.folder_env(folder).items()
+        f'export {name}={word(value)}"${{{name}:+:${name}}}"' if name in SEARCH_PATHS
+        else f"export {name}={word(value)}"
+        for name, value in runtime.folder_env(FOLDER).items()
     )
     missing = (
         f"cronium: the {TYPE_NAMES[event_type]} interpreter {interpreter!r} was not found on this server; "
         f"{runtime.INTERPRETER_HINTS[event_type]} there."
     )
-    script = shlex.quote(posixpath.join(folder, runtime.SCRIPT_NAMES[event_type]))
     return f"""# Cronium Desktop: one remote run. Removed with its folder when the run ends.
-cd {shlex.quote(folder)} || exit 125
-echo $$ > {PID_FILE}
 if [ -f {ENV_FILE} ]; then . ./{ENV_FILE}; rm -f {ENV_FILE}; fi
 {exports}
-PATH={shlex.quote(folder)}:$PATH
+PATH="$1:$PATH"
 export PATH
 command -v {interpreter} >/dev/null 2>&1 || {{ echo {shlex.quote(missing)} >&2; exit 127; }}
-exec {interpreter} {script} </dev/null
+exec {interpreter} "$1"/{runtime.SCRIPT_NAMES[event_type]} </dev/null
 """
 
 
+def run_folder_archive(files: dict[str, bytes]) -> bytes:
+    """The run folder as a tar archive, every folder 0700 and every file 0600."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        folders: set[str] = set()
+        for relative, content in files.items():
+            parts = relative.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                folder = "/".join(parts[:depth])
+                if folder not in folders:
+                    folders.add(folder)
+                    info = tarfile.TarInfo(folder)
+                    info.type, info.mode = tarfile.DIRTYPE, 0o700
+                    archive.addfile(info)
+            info = tarfile.TarInfo(relative)
+            info.size, info.mode = len(content), 0o600
+            archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
 def run_folder_files(job: Job, server: str) -> dict[str, bytes]:
-    """`runtime.build_files` with only the helper of the script's language: fewer SFTP round trips."""
+    """`runtime.build_files` with only the helper of the script's language: less to send."""
     unused = {path for path in runtime.HELPER_PATHS if path != HELPER_OF[job.event_type]}
     return {path: content for path, content in runtime.build_files(job, server=server).items() if path not in unused}
 
@@ -145,18 +192,23 @@ class ServerRun:
 class RemoteRun:
     """One run on one server. Every method blocks (paramiko): call them through `pool.run`.
 
-    Two sessions per run on the shared connection: one exec channel that makes the folder
-    (`mktemp -d`), prints it, waits for "go" on stdin and then becomes the wrapper; and one SFTP
-    channel that uploads, reads back and removes. Each session costs the server a fork, so fewer
-    is most of the per-run overhead.
+    Two sessions per run on the shared connection: the bootstrap channel, which unpacks the run
+    folder from its stdin and becomes the script, and one SFTP channel that reads back and
+    removes. Each session costs the server a fork and this process a few packets,
+    so fewer is most of the per-run overhead.
     """
 
     def __init__(self, pool: ConnectionPool, spec: ServerSpec) -> None:
         self.pool = pool
         self.spec = spec
         self.folder: str | None = None
+        self.pid: int | None = None  # of the bootstrap, which becomes the script: the process group
         self.channel: paramiko.Channel | None = None
         self.sftp: paramiko.SFTPClient | None = None
+        self.head = b""  # the script's first stdout bytes, read along with the bootstrap's line
+        self.started = threading.Event()  # `start` has returned or failed: `pid` is all there will be
+        self._start_lock = threading.Lock()
+        self._start_begun = self._start_abandoned = False
 
     def execute(self, command: str) -> tuple[int, bytes, bytes]:
         channel = self.pool.open_session(self.spec)
@@ -169,60 +221,63 @@ class RemoteRun:
         finally:
             channel.close()
 
-    def start(self) -> str:
-        """Start the bootstrap and return the private folder it made."""
-        channel = self.channel = self.pool.open_session(self.spec)
-        channel.exec_command(BOOTSTRAP)
-        line = b""
-        while not line.endswith(b"\n"):
-            chunk = channel.recv(1)
-            if not chunk:
-                err = channel.makefile_stderr("rb").read().decode("utf-8", errors="replace").strip()
-                raise SshError(f"{self.spec.where}: could not create a temporary folder "
-                               f"({err or f'exit status {channel.recv_exit_status()}'}).")
-            line += chunk
-        folder = line.decode("utf-8", errors="replace").strip()
-        if not folder.startswith("/"):
-            raise SshError(f"{self.spec.where}: mktemp printed {folder!r} instead of a folder.")
-        self.folder = folder
-        return folder
-
-    def _sftp(self) -> paramiko.SFTPClient:
-        if self.sftp is None:
-            self.sftp = self.pool.open_sftp(self.spec)
-        return self.sftp
-
-    def upload(self, files: dict[str, bytes]) -> None:
-        """Write the run folder's files (0600) into the private folder over SFTP."""
-        assert self.folder is not None
-        folder, sftp = self.folder, self._sftp()
+    def start(self, files: dict[str, bytes]) -> paramiko.Channel:
+        """Send the run folder to the bootstrap and return its channel once the script is starting."""
+        with self._start_lock:
+            if self._start_abandoned:
+                raise SshError(f"{self.spec.where}: the run was cancelled before it started.")
+            self._start_begun = True
         try:
-            made: set[str] = set()
-            for relative in files:
-                parts = relative.split("/")[:-1]
-                for depth in range(1, len(parts) + 1):
-                    path = posixpath.join(folder, *parts[:depth])
-                    if path not in made:
-                        sftp.mkdir(path, 0o700)
-                        made.add(path)
-            for relative, content in files.items():
-                with sftp.open(posixpath.join(folder, relative), "wb") as handle:
-                    if relative == ENV_FILE or relative.startswith("vars/"):  # in a 0700 folder; secrets 0600 too
-                        handle.chmod(0o600)
-                    handle.set_pipelined(True)
-                    handle.write(content)
-        except OSError as error:
-            raise SshError(f"{self.spec.where}: uploading the run folder failed ({error}).") from error
+            return self._start(files)
+        finally:
+            self.started.set()
 
-    def go(self) -> paramiko.Channel:
-        """Let the bootstrap run the wrapper."""
-        assert self.channel is not None
-        self.channel.sendall(b"go\n")
-        self.channel.shutdown_write()
-        return self.channel
+    def abandon_start(self) -> bool:
+        """Make sure a `start` that has not begun never does; True if one has (wait for `started`)."""
+        with self._start_lock:
+            self._start_abandoned = True
+            return self._start_begun
+
+    def _start(self, files: dict[str, bytes]) -> paramiko.Channel:
+        archive = run_folder_archive(files)
+        channel = self.channel = self.pool.open_session(self.spec)
+        channel.exec_command(bootstrap_command())
+        try:
+            channel.sendall(archive)
+            channel.shutdown_write()
+        except OSError:
+            pass  # the bootstrap stopped before reading it: the loop below reports why
+        marker, received = STARTED.encode() + b" ", b""
+        while (found := received.find(marker)) < 0 or b"\n" not in received[found:]:
+            if len(received) > BANNER_LIMIT:
+                raise SshError(f"{self.spec.where}: the login shell printed {received[:80]!r}… instead of starting "
+                               "the run; make it print nothing when it is not interactive.")
+            chunk = channel.recv(65536)
+            if not chunk:
+                raise self._start_failed(channel)
+            received += chunk
+        line, _, self.head = received[found + len(marker):].partition(b"\n")
+        pid, _, folder = line.decode("utf-8", errors="replace").partition(" ")
+        self.pid, self.folder = int(pid), folder
+        return channel
+
+    def _start_failed(self, channel: paramiko.Channel) -> SshError:
+        err = channel.makefile_stderr("rb").read().decode("utf-8", errors="replace").strip()
+        status = channel.recv_exit_status()
+        reason = err or f"exit status {status}"
+        if status == NO_TAR:
+            return SshError(f"{self.spec.where}: {TAR} was not found on this server; install {TAR} there "
+                            "(the run's files are sent to the server as a tar archive).")
+        if status == NO_FOLDER:
+            return SshError(f"{self.spec.where}: could not create a temporary folder ({reason}).")
+        if status == NO_UNPACK:
+            return SshError(f"{self.spec.where}: could not unpack the run's files into a temporary folder ({reason}).")
+        return SshError(f"{self.spec.where}: the run could not start ({reason}).")
 
     @staticmethod
-    def pump(read: Any, splitter: LineSplitter) -> None:
+    def pump(read: Any, splitter: LineSplitter, head: bytes = b"") -> None:
+        if head:
+            splitter.feed(head)
         while chunk := read(65536):
             splitter.feed(chunk)
         splitter.close()
@@ -233,10 +288,14 @@ class RemoteRun:
 
     def signal_group(self, signal_name: str) -> None:
         """Send a signal to the run's remote process group (a no-op once it is gone)."""
-        if self.folder is None:
+        if self.pid is None:
             return
-        pid_file = shlex.quote(posixpath.join(self.folder, PID_FILE))
-        self.execute(f"/bin/sh -c 'p=$(cat {pid_file} 2>/dev/null) && kill -s {signal_name} -- \"-$p\" 2>/dev/null; true'")
+        self.execute(f"/bin/sh -c 'kill -s {signal_name} -- -{self.pid} 2>/dev/null; true'")
+
+    def _sftp(self) -> paramiko.SFTPClient:
+        if self.sftp is None:
+            self.sftp = self.pool.open_sftp(self.spec)
+        return self.sftp
 
     def collect(self) -> runtime.Collected:
         assert self.folder is not None
@@ -342,16 +401,15 @@ class SshExecutor:
         if skipped:
             sink.line("system", f"Env names that are not shell variable names were left out: {', '.join(skipped)}.",
                       server=spec.name)
-        folder = await pool.run(remote.start)  # the folder first, so the wrapper can name it
         if job.env:
             files[ENV_FILE] = env_bytes
-        files[WRAPPER] = wrapper_script(folder, job.event_type).encode("utf-8")
-        await pool.run(remote.upload, files)
-        channel = await pool.run(remote.go)
+        files[WRAPPER] = wrapper_script(job.event_type).encode("utf-8")
+        channel = await pool.run(remote.start, files)
         loop = asyncio.get_running_loop()
         out = LineSplitter(loop, sink, "stdout", spec.name)
         err = LineSplitter(loop, sink, "stderr", spec.name)
-        pumps = asyncio.gather(pool.run(remote.pump, channel.recv, out), pool.run(remote.pump, channel.recv_stderr, err))
+        pumps = asyncio.gather(pool.run(remote.pump, channel.recv, out, remote.head),
+                               pool.run(remote.pump, channel.recv_stderr, err))
         exited = asyncio.ensure_future(pool.run(remote.wait_exit))
         timed_out = False
         try:
@@ -389,6 +447,8 @@ class SshExecutor:
 
     async def _stop(self, remote: RemoteRun) -> None:
         """SIGTERM the remote process group, SIGKILL it if the script has not exited after the grace."""
+        if remote.abandon_start() and not remote.started.is_set():  # the script may be about to run: learn its PID
+            await self._pool.run(remote.started.wait, KILL_GRACE_SECONDS)
         try:
             await self._pool.run(remote.signal_group, "TERM")
             loop = asyncio.get_running_loop()
