@@ -11,7 +11,7 @@ A run folder holds the script, the helper for its language and the run's data:
     output.json  vars.out/<KEY>  condition
 
 The same layout works in a local temporary folder, in a container and in a remote `mktemp -d`
-folder over SFTP: executors only place `build_files()` and read back with `collect()`.
+folder over SSH: executors only place `build_files()` and read back with `collect()`.
 """
 
 from __future__ import annotations

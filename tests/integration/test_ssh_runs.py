@@ -6,6 +6,7 @@ import asyncio
 import glob
 import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from cronium_desktop.engine.executors import ssh as ssh_executor
 from cronium_desktop.engine.executors.base import SUCCESS
 from cronium_desktop.engine.executors.ssh import SshExecutor
-from cronium_desktop.engine.servers import ServerService
+from cronium_desktop.engine.servers import ServerInfo, ServerService
 from tests.fixtures.servers import RecordingSink, add_key_server, executor_fixture, make_job, servers_fixture  # noqa: F401
 from tests.fixtures.sshd import SshServer, free_port, sshd_fixture  # noqa: F401
 
@@ -202,6 +203,58 @@ async def test_the_remote_folder_is_removed_after_success_and_failure(
     assert remote_folders() == before
 
 
+async def add_unprivileged_server(servers: ServerService, sshd: SshServer) -> ServerInfo:
+    """A server that logs in as the fixture's ordinary user: root could remove anything."""
+    return await servers.add("plain", host=sshd.host, port=sshd.port, username=sshd.password_user,
+                             auth_method="PASSWORD", password=sshd.password, verify=True, accept_host_key=True)
+
+
+async def test_a_folder_the_script_locked_is_still_removed(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    server = await add_unprivileged_server(servers, sshd)
+    before = remote_folders()
+    sink = RecordingSink()
+    script = 'echo "$CRONIUM_RUN_DIR"; mkdir -p deep/er; touch deep/er/file; chmod 000 deep'
+
+    result = await executor.run(make_job("BASH", script, [server]), sink)
+
+    assert result.status == SUCCESS, sink.lines
+    assert not Path(sink.texts("stdout")[0]).exists()
+    assert remote_folders() == before
+    assert sink.texts("system") == []
+
+
+async def test_what_the_login_user_cannot_remove_is_named_in_the_log(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    server = await add_unprivileged_server(servers, sshd)
+    script = 'echo "$CRONIUM_RUN_DIR"; while [ ! -e "$CRONIUM_RUN_DIR/locked/file" ]; do sleep 0.05; done; echo done'
+    planted: list[Path] = []
+
+    def plant_a_file_of_roots(stream: str, text: str, server: str | None) -> None:
+        if stream == "stdout" and text.startswith("/tmp/cronium-run."):  # as a script run with sudo might
+            (Path(text) / "locked").mkdir()
+            (Path(text) / "locked" / "file").write_text("root's\n")
+            planted.append(Path(text))
+
+    sink = RecordingSink()
+    sink.on_line = plant_a_file_of_roots
+    try:
+        result = await executor.run(make_job("BASH", script, [server], timeout=20), sink)
+
+        assert result.status == SUCCESS, sink.lines
+        [folder] = planted
+        assert sink.texts("system") == [
+            f"Server 'plain' ({sshd.host}:{sshd.port}): the run folder {folder} could not be removed "
+            f"(rm: cannot remove '{folder}/locked/file': Permission denied)."
+        ]
+        assert os.listdir(folder) == ["locked"]  # everything else is gone
+    finally:
+        for folder in planted:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 async def test_a_script_that_removes_its_own_folder_is_still_stopped_at_its_timeout(
     sshd: SshServer, servers: ServerService, executor: SshExecutor, tmp_path: Path
 ) -> None:
@@ -219,6 +272,66 @@ async def test_a_script_that_removes_its_own_folder_is_still_stopped_at_its_time
     assert result.output is None and result.variables == {}
     assert not any("could not" in text for text in sink.texts("system"))
     assert remote_folders() == before
+
+
+async def test_an_output_over_10_mb_is_refused_on_the_server_without_being_sent(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    server = await add_key_server(servers, sshd)
+    before = remote_folders()
+    sink = RecordingSink()
+    # 3 GB, sparse: instant to make, and a run that fetched it first would not finish in time.
+    script = "source cronium.sh\ncronium_setVariable kept yes\ntruncate -s 3G output.json\n"
+
+    result = await asyncio.wait_for(executor.run(make_job("BASH", script, [server]), sink), 20)
+
+    assert result.status == "FAILURE"
+    assert result.error == "Output refused: 3072.0 MB is over the 10 MB limit for cronium output."
+    assert sink.texts("system") == [result.error]
+    assert result.output is None
+    assert result.variables == {"kept": "yes"}
+    assert remote_folders() == before
+
+
+async def test_links_and_pipes_the_script_leaves_are_not_read_back(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    server = await add_key_server(servers, sshd)
+    sink = RecordingSink()
+    script = ("ln -s /dev/zero output.json; mkfifo condition; mkdir vars.out; ln -s /etc/hostname vars.out/linked; "
+              "printf v > vars.out/kept")
+
+    result = await asyncio.wait_for(executor.run(make_job("BASH", script, [server]), sink), 20)
+
+    assert result.status == SUCCESS, sink.lines
+    assert result.output is None and result.condition is False
+    assert result.variables == {"kept": "v"}
+
+
+async def test_long_names_odd_names_and_non_utf8_values_round_trip_as_locally(
+    sshd: SshServer, servers: ServerService, executor: SshExecutor
+) -> None:
+    server = await add_key_server(servers, sshd)
+    long_key = "k" * 200
+    sink = RecordingSink()
+    script = textwrap.dedent(f"""\
+        source cronium.sh
+        echo "read=$(cronium_getVariable {long_key})"
+        cronium_setVariable {long_key} "back: $(cronium_getVariable {long_key})"
+        printf '\\377\\376raw' > vars.out/raw
+        printf x > "vars.out/bad name"
+        printf x > "$(printf 'vars.out/\\377')"
+    """)
+
+    result = await executor.run(make_job("BASH", script, [server], variables={long_key: "wert ü €"}), sink)
+
+    assert "read=wert ü €" in sink.texts("stdout"), sink.lines
+    assert result.variables == {long_key: "back: wert ü €", "raw": "\ufffd\ufffdraw"}
+    assert result.status == "FAILURE"  # names Cronium cannot save are an error, as for local runs
+    problems = sink.texts("system")
+    assert len(problems) == 2
+    assert problems[0].startswith("Variable 'bad name' not saved: names start with a letter or '_'")
+    assert problems[1].startswith("Variable '\\udcff' not saved")
 
 
 async def test_a_server_without_tar_gets_a_clear_error(

@@ -1,28 +1,27 @@
 """Runs BASH, PYTHON and NODEJS events on remote servers over SSH, one or many at once (SPEC §2, §6).
 
-For each server, two sessions on the pooled connection. The first one's login shell makes a
+For each server, two exec channels on the pooled connection. The first one's login shell makes a
 private `mktemp -d` folder, unpacks into it the run folder of `runtime.build_files` (script, helper,
 input, variables, event info) and a small wrapper from a tar archive sent on its stdin, prints its
 PID and the folder, and runs the wrapper, which execs the language's interpreter on the script
 while stdout and stderr stream back live. Secret env values travel in a 0600 file inside the
 archive that the wrapper sources and deletes, never on a command line. The PID is the remote
 process group (sshd starts each session in its own session), so a timeout or a cancel can stop
-the whole tree. Output, variable writes and the condition are read back over SFTP with
-`runtime.collect`, and the folder is removed whatever happened.
+the whole tree. Once the script has ended, the second channel sends back one tar of output,
+condition and variable writes (an output over the limit is measured on the server and never sent)
+and removes the folder; it is removed whatever happened.
 
 Packets are what a remote run costs this process: paramiko handles each one in Python holding the
-GIL, so the runs of a multi-server event take turns for them. Hence one archive instead of an SFTP
-request chain per file.
+GIL, so the runs of a multi-server event take turns for them. Hence one archive each way instead
+of an SFTP request per file, per listing and per removal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import posixpath
 import re
 import shlex
-import stat
 import tarfile
 import threading
 from collections.abc import Callable
@@ -56,7 +55,7 @@ from cronium_desktop.engine.ssh.connect import ServerSpec
 from cronium_desktop.engine.ssh.errors import SshError
 from cronium_desktop.engine.ssh.pool import ConnectionPool
 
-TAR = "tar"  # unpacks the run folder on the server
+TAR = "tar"  # unpacks the run folder and packs up its results on the server
 WRAPPER = ".cronium-run.sh"
 ENV_FILE = ".cronium-env"
 HELPER_OF = {"BASH": "cronium.sh", "PYTHON": "cronium.py", "NODEJS": "node_modules/cronium/index.js"}
@@ -64,7 +63,8 @@ DRAIN_SECONDS = 2.0  # output still open this long after the script exited belon
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # How the bootstrap says why it stopped before the script could start (it prints no folder then).
 NO_TAR, NO_FOLDER, NO_UNPACK = 121, 122, 123
-STARTED = "cronium-run-started"  # begins the bootstrap's line, which a login shell's banner may precede
+# Start the lines the bootstrap and the results command print; a login shell's banner may come first.
+STARTED, RESULTS = "cronium-run-started", "cronium-run-results"
 BANNER_LIMIT = 65536
 FOLDER = "\0"  # stands for the run folder in `runtime.folder_env` values; the wrapper gets it as "$1"
 
@@ -91,6 +91,62 @@ def bootstrap_command() -> str:
         # Sourced rather than run: one exec fewer on the server for every run.
         f'echo "{STARTED} $$ $d"; set -- "$d"; . ./{WRAPPER}'
     )
+
+
+# Removes the folder "$d"; if the script left parts without write permission, grants it and tries again.
+# What still fails comes back as rm's first message and their count: stdout is read before stderr,
+# so a long stderr would fill the channel's window and stall the server.
+REMOVE_FOLDER = ('rm -rf "$d" 2>/dev/null || { chmod -R u+rwX "$d" 2>/dev/null; '
+                 'rm -rf "$d" 2>&1 | sed -n "1p;\\$=" >&2; if [ -e "$d" ]; then exit 1; fi; }')
+
+
+def results_command(folder: str) -> str:
+    """Print a line (RESULTS, then the size of an output.json too big to send), then a tar of output.json,
+    condition and vars.out, then remove the folder. Prints nothing if the script removed its folder.
+
+    Only regular files are sent: a symlink could point anywhere, /dev/zero included.
+    """
+    return posix_shell(
+        f"d={shlex.quote(folder)}; "
+        'if cd "$d" 2>/dev/null; then { set --; big=; '
+        "if [ -h output.json ]; then :; elif [ -f output.json ]; then big=$(wc -c < output.json); "
+        f"if [ $big -gt {runtime.MAX_OUTPUT_BYTES} ]; then :; else big=; set -- output.json; fi; fi; "
+        'if [ -h condition ]; then :; elif [ -f condition ]; then set -- "$@" condition; fi; '
+        'if [ -h vars.out ]; then :; elif [ -d vars.out ]; then set -- "$@" vars.out; fi; '
+        f'echo "{RESULTS} $big"; if [ $# -gt 0 ]; then {shlex.quote(TAR)} -c -f - "$@"; fi; }} 2>/dev/null; cd /; fi; '
+        + REMOVE_FOLDER
+    )
+
+
+def read_results(data: bytes) -> runtime.Collected:
+    """`runtime.collect` over what `results_command` printed."""
+    found = data.find(RESULTS.encode())
+    if found < 0:
+        return runtime.Collected()  # the script removed its own folder: nothing to read
+    head, _, archive = data[found + len(RESULTS):].partition(b"\n")
+    refused = int(head) if head.strip().isdigit() else None
+    files: dict[str, bytes] = {}
+    if archive:
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as results:
+                for member in results:
+                    handle = results.extractfile(member) if member.isreg() else None
+                    if handle is not None:
+                        files[member.name] = handle.read()
+        except tarfile.TarError as error:
+            return runtime.Collected(errors=[f"The run's output, variables and condition could not be read ({error})."])
+
+    def list_dir(name: str) -> list[str]:
+        prefix = name + "/"
+        return sorted(path[len(prefix):] for path in files if path.startswith(prefix) and "/" not in path[len(prefix):])
+
+    def size_of(name: str) -> int | None:
+        if name == "output.json" and refused is not None:
+            return refused
+        content = files.get(name)
+        return None if content is None else len(content)
+
+    return runtime.collect(files.get, list_dir, size_of)
 
 
 def wrapper_script(event_type: str) -> str:
@@ -193,8 +249,8 @@ class RemoteRun:
     """One run on one server. Every method blocks (paramiko): call them through `pool.run`.
 
     Two sessions per run on the shared connection: the bootstrap channel, which unpacks the run
-    folder from its stdin and becomes the script, and one SFTP channel that reads back and
-    removes. Each session costs the server a fork and this process a few packets,
+    folder from its stdin and becomes the script, and one exec channel that sends the results back
+    and removes the folder. Each session costs the server a fork and this process a few packets,
     so fewer is most of the per-run overhead.
     """
 
@@ -204,7 +260,6 @@ class RemoteRun:
         self.folder: str | None = None
         self.pid: int | None = None  # of the bootstrap, which becomes the script: the process group
         self.channel: paramiko.Channel | None = None
-        self.sftp: paramiko.SFTPClient | None = None
         self.head = b""  # the script's first stdout bytes, read along with the bootstrap's line
         self.started = threading.Event()  # `start` has returned or failed: `pid` is all there will be
         self._start_lock = threading.Lock()
@@ -292,60 +347,40 @@ class RemoteRun:
             return
         self.execute(f"/bin/sh -c 'kill -s {signal_name} -- -{self.pid} 2>/dev/null; true'")
 
-    def _sftp(self) -> paramiko.SFTPClient:
-        if self.sftp is None:
-            self.sftp = self.pool.open_sftp(self.spec)
-        return self.sftp
+    def finish(self) -> tuple[runtime.Collected, str | None]:
+        """Read back output, variables and condition and remove the folder, in one exec channel.
 
-    def collect(self) -> runtime.Collected:
+        Returns what was collected and, if part of the folder could not be removed, why.
+        """
         assert self.folder is not None
-        folder, sftp = self.folder, self._sftp()
+        folder = self.folder
+        status, out, err = self.execute(results_command(folder))
+        self.folder = None
+        return read_results(out), self._removal_problem(folder, status, err)
 
-        def read(name: str) -> bytes | None:
-            try:
-                with sftp.open(posixpath.join(folder, name), "rb") as handle:
-                    return bytes(handle.read())
-            except OSError:
-                return None
+    def _removal_problem(self, folder: str, status: int, err: bytes) -> str | None:
+        if status == 0:
+            return None
+        lines = err.decode("utf-8", errors="replace").strip().splitlines()
+        reason = lines[0] if lines else f"exit status {status}"
+        if len(lines) == 2 and lines[1].isdigit() and int(lines[1]) > 1:
+            reason += f", and {int(lines[1]) - 1} more"
+        return f"{self.spec.where}: the run folder {folder} could not be removed ({reason})."
 
-        def list_dir(name: str) -> list[str]:
-            try:
-                return sorted(sftp.listdir(posixpath.join(folder, name)))
-            except OSError:
-                return []
+    @property
+    def needs_cleanup(self) -> bool:
+        return self.folder is not None or (self.channel is not None and not self.channel.closed)
 
-        def size_of(name: str) -> int | None:
-            try:
-                return sftp.stat(posixpath.join(folder, name)).st_size
-            except OSError:
-                return None
-
-        return runtime.collect(read, list_dir, size_of)
-
-    def _remove_tree(self, sftp: paramiko.SFTPClient, path: str) -> None:
-        for entry in sftp.listdir_attr(path):
-            child = posixpath.join(path, entry.filename)
-            if entry.st_mode is not None and stat.S_ISDIR(entry.st_mode):
-                self._remove_tree(sftp, child)
-            else:
-                sftp.remove(child)
-        sftp.rmdir(path)
-
-    def cleanup(self) -> None:
-        """Remove the folder (over SFTP; `rm -rf` if the script left something SFTP cannot remove)."""
+    def cleanup(self) -> str | None:
+        """Close the run's channel and remove the folder if `finish` did not; returns a problem, if any."""
         if self.channel is not None:
             self.channel.close()
-        try:
-            if self.folder is not None:
-                try:
-                    self._remove_tree(self._sftp(), self.folder)
-                except (OSError, paramiko.SSHException, EOFError):
-                    self.execute(f"rm -rf -- {shlex.quote(self.folder)}")
-                self.folder = None
-        finally:
-            if self.sftp is not None:
-                self.sftp.close()
-                self.sftp = None
+        if self.folder is None:
+            return None
+        folder = self.folder
+        status, _, err = self.execute(posix_shell(f"d={shlex.quote(folder)}; {REMOVE_FOLDER}"))
+        self.folder = None
+        return self._removal_problem(folder, status, err)
 
 
 class SshExecutor:
@@ -429,9 +464,11 @@ class SshExecutor:
             await pumps
         status_code = await exited
         exit_code = None if status_code < 0 else status_code
-        collected = await pool.run(remote.collect)
+        collected, left_behind = await pool.run(remote.finish)
         for problem in collected.errors:
             sink.line("system", problem, server=spec.name)
+        if left_behind:
+            sink.line("system", left_behind, server=spec.name)
         if timed_out:
             return finish(TIMEOUT, exit_code, f"Timed out after {job.timeout_seconds:g} s.", collected.output,
                           collected.condition, collected.variables)
@@ -460,11 +497,15 @@ class SshExecutor:
             pass  # the connection is gone; cleanup closes the channel, which is all that is left
 
     async def _cleanup(self, remote: RemoteRun, sink: Sink) -> None:
+        if not remote.needs_cleanup:
+            return  # the usual case: `finish` removed the folder and the server closed the channel
+        folder = remote.folder
         try:
-            await self._pool.run(remote.cleanup)
+            problem = await self._pool.run(remote.cleanup)
         except (SshError, paramiko.SSHException, OSError, EOFError) as error:
-            sink.line("system", f"{remote.spec.where}: the run folder {remote.folder} could not be removed ({error}).",
-                      server=remote.spec.name)
+            problem = folder and f"{remote.spec.where}: the run folder {folder} could not be removed ({error})."
+        if problem:
+            sink.line("system", problem, server=remote.spec.name)
 
 
 def combine(runs: list[ServerRun]) -> ExecResult:
