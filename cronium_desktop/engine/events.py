@@ -276,6 +276,12 @@ class EventService:
         event.activated_at = utcnow()
         if event.reset_counter_on_activate:
             event.execution_count = 0
+        elif event.max_executions and (event.execution_count or 0) >= event.max_executions:
+            raise ValidationError(
+                "status",
+                f"event {event.name!r} has already run {event.execution_count} times, its max_executions; "
+                "raise max_executions or turn on reset_counter_on_activate to activate it again.",
+            )
 
     def _changed(self, *event_ids: int) -> None:
         self._ctx.bus.publish(EventsChanged(tuple(event_ids)))

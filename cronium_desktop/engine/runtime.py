@@ -51,7 +51,10 @@ def helper_files() -> dict[str, bytes]:
 def build_files(job: Job, server: str | None = None) -> dict[str, bytes]:
     """Every file of a run folder, by relative path (folders implied)."""
     files = dict(helper_files())
-    files[SCRIPT_NAMES[job.event_type]] = job.content.encode("utf-8")
+    content = job.content
+    if job.event_type == "BASH":  # a script pasted from Windows: bash reads "\r" as part of each command
+        content = content.replace("\r\n", "\n")
+    files[SCRIPT_NAMES[job.event_type]] = content.encode("utf-8")
     files["input.json"] = json.dumps({} if job.input is None else job.input).encode("utf-8")
     files["event.json"] = json.dumps(
         {

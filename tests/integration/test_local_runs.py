@@ -543,3 +543,25 @@ async def test_a_run_whose_secrets_are_locked_fails_saying_how_to_unlock(
         assert plain.status == "SUCCESS"  # the queue's only slot was given back
     finally:
         await locked.stop(grace_seconds=1)
+
+
+async def test_an_event_at_its_run_limit_is_not_activated_without_resetting_the_counter(engine: Engine) -> None:
+    event_id = await engine.events.create({"name": "Once", "type": "BASH", "content": "true", "status": "ACTIVE",
+                                           "max_executions": 1, "reset_counter_on_activate": False})
+    await engine.runs.wait(await engine.runs.start(event_id))
+    assert (await engine.events.get(event_id))["status"] == "PAUSED"  # its one run is used
+    with pytest.raises(ValidationError) as refused:
+        await engine.events.set_status(event_id, "ACTIVE")
+    assert refused.value.field == "status" and "max_executions" in refused.value.message
+    assert (await engine.events.get(event_id))["status"] == "PAUSED"  # nothing changed
+    data = await engine.events.get(event_id)
+    await engine.events.update(event_id, {**data, "max_executions": 2, "status": "ACTIVE"})  # a higher limit
+    assert (await engine.events.get(event_id))["status"] == "ACTIVE"
+
+
+async def test_a_bash_script_with_windows_line_endings_runs(engine: Engine) -> None:
+    event_id = await engine.events.create({"name": "Pasted", "type": "BASH",
+                                           "content": "cd /tmp\r\nif true; then\r\n  echo \"in $PWD\"\r\nfi\r\necho done\r\n"})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert run.status == "SUCCESS", await log_texts(engine, run.execution_id)
+    assert await log_texts(engine, run.execution_id) == ["in /tmp", "done"]
