@@ -55,6 +55,27 @@ def test_screenshots_of_every_view(application: Any, loop: Any, sshd: SshServer)
         path = SCREENSHOTS / f"{name.lower()}.png"
         assert window.grab().save(str(path))
         assert path.stat().st_size > 10_000
+    # A run on two servers, one of which fails: the Runs view's per-server results.
+    run(loop, add_key_server(engine.servers, sshd, name="db-box"))
+    script = ("source cronium.sh\n"
+              "if cronium_event | grep -q '\"server\": \"db-box\"'; then echo 'disk 97% full' >&2; exit 1; fi\n"
+              "echo 'disk 41% used'")
+    run(loop, engine.events.create({"name": "Disk check", "type": "BASH", "content": script,
+                                    "run_location": "REMOTE", "servers": ["build-box", "db-box"]}))
+    multi = run(loop, engine.runs.wait(run(loop, engine.runs.start("Disk check"))))
+    assert multi.status == "PARTIAL"
+    window.open_page("Runs")
+    runs_page = window.pages["Runs"]
+    wait_until(loop, lambda: runs_page.model.rowCount() >= 6)
+    runs_page.table.selectRow(0)
+    wait_until(loop, lambda: runs_page.servers_model.rowCount() == 2)
+    runs_page.details.setCurrentIndex(2)
+    run(loop, _settle())
+    assert window.grab().save(str(SCREENSHOTS / "runs-multi-server.png"))
+    runs_page.details.setCurrentIndex(0)
+    run(loop, _settle())
+    assert window.grab().save(str(SCREENSHOTS / "runs-multi-server-log.png"))
+
     from cronium_desktop.ui.events.editor import EventEditor
 
     data = run(loop, engine.events.get("Sales report"))
