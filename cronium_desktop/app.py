@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -12,7 +11,9 @@ log = logging.getLogger(__name__)
 
 
 def instance_name(data_dir: Path) -> str:
-    return "cronium-desktop-" + hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    from cronium_desktop.engine.folder import folder_digest
+
+    return f"cronium-desktop-{folder_digest(data_dir)}"
 
 
 def activate_running_instance(data_dir: Path) -> bool:

@@ -16,7 +16,6 @@ other.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine.folder import folder_digest
 from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.store.models import Secret, Setting
 
@@ -130,8 +130,7 @@ class SecretStore:
         self._passphrase_source = PASSPHRASE_ENV if passphrase is None and from_env else "the passphrase given"
         self._unlocked: _Keys | None = None
         self._lock = threading.RLock()
-        digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-        self._keyring_username = f"master-key:{digest}"
+        self._keyring_username = f"master-key:{folder_digest(data_dir)}"
 
     # -- the key record ----------------------------------------------------------------------------------
 

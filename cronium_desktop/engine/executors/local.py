@@ -8,7 +8,6 @@ stops the whole tree: SIGTERM, then SIGKILL after 5 s.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import shutil
 import signal
@@ -18,6 +17,7 @@ from typing import Any
 
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
+from cronium_desktop.engine.folder import folder_digest
 
 KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = 1024 * 1024
@@ -38,8 +38,8 @@ def _temp_root() -> Path:
 def run_folders_root(data_dir: Path) -> Path:
     """Where the run folders of one data folder go: one private folder per user and data folder, so
     the folders a crash left behind can be told from those of runs going on elsewhere."""
-    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return _temp_root() / f"cronium-{os.getuid() if hasattr(os, 'getuid') else 'user'}-{digest}"
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return _temp_root() / f"cronium-{user}-{folder_digest(data_dir)}"
 
 
 def find_interpreter(event_type: str, overrides: dict[str, str]) -> str | None:
@@ -197,18 +197,16 @@ def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
 
 
 class LocalExecutor:
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root
+    def __init__(self, root: Path) -> None:
+        self.root = root  # `run_folders_root` of the data folder
 
     def _new_folder(self, job: Job) -> Path:
-        if self.root is None:
-            return Path(tempfile.mkdtemp(prefix="cronium-run-", dir=_temp_root()))
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f"run-{job.execution_id}-", dir=self.root))
 
     def remove_left_behind(self, execution_ids: list[int]) -> None:
         """Remove the run folders of runs a stopped process left (they hold every variable in clear)."""
-        if self.root is None or not self.root.is_dir():
+        if not self.root.is_dir():
             return
         for execution_id in execution_ids:
             for folder in self.root.glob(f"run-{execution_id}-*"):
