@@ -181,8 +181,7 @@ class Runner:
                 return None
             event = session.get(Event, execution.event_id) if execution.event_id else None
             if event is None:
-                execution.status, execution.error = "FAILURE", "The event was deleted before the run started."
-                execution.finished_at = utcnow()
+                execution.end("FAILURE", "The event was deleted before the run started.", utcnow())
                 return RunFinished(execution.id, None, execution.event_name, "FAILURE", None, execution.error)
             now = utcnow()
             execution.status = "RUNNING"
@@ -236,9 +235,8 @@ class Runner:
             if execution is None or execution.status not in ("PENDING", "RUNNING"):
                 return None
             now = utcnow()
-            execution.status, execution.error, execution.finished_at = "FAILURE", message, now
             execution.started_at = execution.started_at or now
-            execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+            execution.end("FAILURE", message, now)
             session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="FAILURE",
                                 started_at=now, finished_at=now, error=message))
             session.add(LogLine(execution_id=execution.id, attempt=execution.attempt, ts=now, stream="system",
@@ -286,14 +284,10 @@ class Runner:
             assert execution is not None
             self._close_attempt(session, execution, result)
             now = utcnow()
-            execution.status = result.status
+            execution.end(result.status, result.error, now)
             execution.exit_code = result.exit_code
-            execution.error = result.error
             execution.output = result.output
             execution.condition = result.condition
-            execution.finished_at = now
-            if execution.started_at is not None:
-                execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
             for key, value in result.variables.items():
                 self._variables.write(session, key, value)
             return RunFinished(

@@ -305,9 +305,7 @@ class RunService:
                 error = f"Cancelled while waiting to retry (attempt {execution.attempt} of {execution.max_attempts})."
             else:
                 error = "Cancelled before it started."
-            execution.status, execution.error, execution.finished_at = "CANCELLED", error, now
-            if execution.started_at is not None:
-                execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+            execution.end("CANCELLED", error, now)
             return RunFinished(execution.id, execution.event_id, execution.event_name, "CANCELLED", None, execution.error)
 
     # -- history -----------------------------------------------------------------------------------------
@@ -399,9 +397,7 @@ class RunService:
         now = utcnow()
 
         def finish(execution: Execution, status: str, error: str) -> None:
-            execution.status, execution.error, execution.finished_at = status, error, now
-            if execution.started_at:
-                execution.duration_ms = int((now - execution.started_at).total_seconds() * 1000)
+            execution.end(status, error, now)
             recovery.finished.append(execution.id)
 
         with self._ctx.db.write() as session:

@@ -159,6 +159,12 @@ class Execution(Base):
         back_populates="execution", cascade="all, delete-orphan"
     )
 
+    def end(self, status: str, error: str | None, at: datetime) -> None:
+        """Give the run its final state at `at`, with its duration if it had started."""
+        self.status, self.error, self.finished_at = status, error, at
+        if self.started_at is not None:
+            self.duration_ms = int((at - self.started_at).total_seconds() * 1000)
+
 
 class Attempt(Base):
     __tablename__ = "attempts"
