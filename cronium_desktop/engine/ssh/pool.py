@@ -122,15 +122,6 @@ class ConnectionPool:
                 raise
         return self._open_channel(spec, self._transport(spec)[0])
 
-    def open_sftp(self, spec: ServerSpec) -> paramiko.SFTPClient:
-        channel = self.open_session(spec)
-        try:
-            channel.invoke_subsystem("sftp")
-            return paramiko.SFTPClient(channel)
-        except (paramiko.SSHException, EOFError, OSError) as error:
-            channel.close()
-            raise SshError(f"{spec.where}: SFTP is not available ({error}). Enable the sftp subsystem in sshd_config.") from error
-
     @staticmethod
     def _open_channel(spec: ServerSpec, transport: paramiko.Transport) -> paramiko.Channel:
         try:
