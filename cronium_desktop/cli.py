@@ -58,21 +58,17 @@ def prepare_data_dir(data_dir: Path) -> None:
                          "Give another with --data-dir or CRONIUM_DATA_DIR.") from error
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # the store keeps UTC, naive
+
+
 def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
+    return None if moment is None else _aware(moment).isoformat()
 
 
 def shown(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S %Z") -> str | None:
     """A time for people: in this computer's zone, to the second (JSON keeps full ISO 8601 in UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime(pattern)
+    return None if moment is None else _aware(moment).astimezone().strftime(pattern)
 
 
 def parse_json_option(text: str | None, option: str) -> Any:
@@ -342,17 +338,9 @@ async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
 
 async def cmd_var(engine: Any, args: argparse.Namespace) -> int:
     if args.var_command == "set":
-        from cronium_desktop.engine.errors import NotFound
-
-        secret = args.secret
-        if not secret:
-            try:
-                # Setting a secret again without --secret must not turn it into plain text.
-                secret = (await engine.variables.get(args.key)).secret
-            except NotFound:
-                pass
-        await engine.variables.set(args.key, args.value, secret=secret)
-        if secret and not args.secret:
+        # Setting a secret again without --secret must not turn it into plain text: None keeps its kind.
+        await engine.variables.set(args.key, args.value, secret=True if args.secret else None)
+        if not args.secret and (await engine.variables.get(args.key)).secret:
             print(f"note: {args.key!r} is a secret variable; its new value is stored encrypted too.", file=sys.stderr)
         return 0
     info = await engine.variables.get(args.key, reveal=args.reveal)

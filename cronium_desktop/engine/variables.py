@@ -66,7 +66,8 @@ class VariableService:
         return result
 
     @in_thread
-    def set(self, key: str, value: str, secret: bool = False) -> None:
+    def set(self, key: str, value: str, secret: bool | None = False) -> None:
+        """`secret=None` keeps an existing variable's kind (a new one is plain)."""
         if not isinstance(value, str):
             raise ValidationError("value", "must be text.")
         with self._ctx.db.write() as session:
