@@ -23,6 +23,13 @@ from cronium_desktop.ui.common import header, show_error, spawn
 from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
 
 
+def passphrase_action(status: str, mode: str | None) -> str | None:
+    """What the passphrase button offers: UNLOCK, CREATE, or nothing (None)."""
+    if status == "locked" and mode == "passphrase":
+        return UNLOCK
+    return CREATE if status == "new" else None
+
+
 class SettingsPage(QWidget):
     def __init__(self, engine: Any, apply_theme: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,8 +93,7 @@ class SettingsPage(QWidget):
         self.show_secrets_status()
 
     def show_secrets_status(self) -> None:
-        secrets = self.engine.secrets
-        status, mode = secrets.status, secrets.mode
+        status, mode = self._secrets_state()
         if status == "locked":
             text = ("Locked: enter the passphrase to let runs use their secrets." if mode == "passphrase" else
                     "Locked: the master key is read from the OS keychain when a secret is first needed.")
@@ -99,20 +105,17 @@ class SettingsPage(QWidget):
                        "(or protect secrets with a passphrase where there is no keychain).",
             }.get(status, status)
         self.secrets.setText(text)
-        action = self.passphrase_action()
+        action = passphrase_action(status, mode)
         self.passphrase_button.setVisible(action is not None)
         self.passphrase_button.setText("Unlock…" if action == UNLOCK else "Use a passphrase…")
 
-    def passphrase_action(self) -> str | None:
-        """What the passphrase button offers now: UNLOCK, CREATE, or nothing (None)."""
+    def _secrets_state(self) -> tuple[str, str | None]:
+        """The secrets' status and key mode (each may read the store once)."""
         secrets = self.engine.secrets
-        status = secrets.status
-        if status == "locked" and secrets.mode == "passphrase":
-            return UNLOCK
-        return CREATE if status == "new" else None
+        return secrets.status, secrets.mode
 
     def ask_passphrase(self, why: str | None = None) -> None:
-        action = self.passphrase_action()
+        action = passphrase_action(*self._secrets_state())
         if action is None or (self.passphrase_dialog is not None and self.passphrase_dialog.isVisible()):
             return
         self.passphrase_dialog = dialog = PassphraseDialog(self.engine.secrets, action, self.window())
