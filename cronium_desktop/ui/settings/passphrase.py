@@ -41,12 +41,12 @@ class PassphraseDialog(QDialog):
         form.addRow("Passphrase", self.passphrase)
         if mode == CREATE:
             form.addRow("Again", self.confirm)
-        self.error = QLabel(self, objectName="error", wordWrap=True)
-        self.error.setStyleSheet("color: #c62828;")
+        self.error = QLabel(self, objectName="error", wordWrap=True)  # the theme colours #error
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Unlock" if mode == UNLOCK else "Set passphrase")
+        self._ok_text = "Unlock" if mode == UNLOCK else "Set passphrase"
+        self.ok.setText(self._ok_text)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -59,10 +59,10 @@ class PassphraseDialog(QDialog):
     def submit(self) -> None:
         passphrase = self.passphrase.text()
         if self.mode == CREATE and passphrase != self.confirm.text():
-            self._show_error("The two passphrases differ; type the same one twice.")
+            self.show_error("The two passphrases differ; type the same one twice.")
             return
         if not passphrase:
-            self._show_error("Enter the passphrase.")
+            self.show_error("Enter the passphrase.")
             return
         spawn(self._apply(passphrase), self, "Unlocking the secrets")
 
@@ -74,25 +74,22 @@ class PassphraseDialog(QDialog):
         try:
             await asyncio.to_thread(apply, passphrase)
         except WrongPassphrase:
-            self._show_error("That passphrase is wrong for this data folder; nothing was read or written. "
+            self.show_error("That passphrase is wrong for this data folder; nothing was read or written. "
                              "Enter the passphrase its secrets were saved with.")
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return
         except SecretsError as error:
-            self._show_error(str(error))
+            self.show_error(str(error))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return
         finally:
             self.ok.setEnabled(True)
-            self.ok.setText("Unlock" if self.mode == UNLOCK else "Set passphrase")
+            self.ok.setText(self._ok_text)
         self.accept()
 
     def show_error(self, text: str) -> None:
-        self._show_error(text)
-
-    def _show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
         self.adjustSize()
