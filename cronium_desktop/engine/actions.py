@@ -11,12 +11,13 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from cronium_desktop.engine import logstore
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import utcnow
 from cronium_desktop.engine.notices import LogLineNotice, LogLines, Message
-from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution, LogLine
+from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution
 from cronium_desktop.engine.variables import VariableService
 
 if TYPE_CHECKING:
@@ -103,11 +104,7 @@ class ConditionalActions:
             }
             scope: dict[str, Any] = {}
             if any(a["action"] == "SEND_MESSAGE" for a in actions):
-                tail = list(
-                    session.scalars(
-                        select(LogLine.text).where(LogLine.execution_id == execution.id).order_by(LogLine.id.desc()).limit(20)
-                    )
-                )
+                tail = logstore.tail(session.connection(), execution.id, 20)
                 scope = {
                     "event": {"id": event.id, "name": event.name, "type": event.type},
                     "execution": {
@@ -116,7 +113,7 @@ class ConditionalActions:
                         "exit_code": execution.exit_code,
                         "duration": (execution.duration_ms or 0) / 1000,
                         "error": execution.error,
-                        "log_tail": "\n".join(reversed(tail)),
+                        "log_tail": "\n".join(tail),
                         "attempt": execution.attempt,
                     },
                     "output": execution.output,
@@ -160,10 +157,7 @@ class ConditionalActions:
 
         def write() -> None:
             with self._ctx.db.write() as session:
-                session.execute(
-                    insert(LogLine),
-                    [{"execution_id": execution_id, "attempt": attempt, "server": None, "ts": ts, "stream": "system", "text": text}],
-                )
+                logstore.write_system_line(session.connection(), execution_id, attempt, ts, text)
 
         await asyncio.to_thread(write)
         self._ctx.bus.publish(LogLines(execution_id, attempt, (LogLineNotice(ts, "system", text),)))

@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "webhook_port": 8787,
     "theme": "system",  # system, light, dark
     "log_retention_days": 90,
+    "log_cap_mb": 100,
+    "on_stop": "stop",  # what a stopping app does with local runs going on: "stop" them or "let_finish"  # what one run's log keeps: the first and the last half of it
 }
 
 

@@ -41,7 +41,9 @@ class EngineBridge(QObject):
 
     def _on_notice(self, notice: n.Notice) -> None:
         if isinstance(notice, n.LogLines):
-            self._pending[notice.execution_id].extend((line.ts, line.stream, line.text) for line in notice.lines)
+            self._pending[notice.execution_id].extend(
+                (segment.ts, segment.stream, text) for segment in notice.segments for text in segment.texts
+            )
             if not self._timer.isActive():
                 self._timer.start()
         elif isinstance(notice, n.RunQueued):
