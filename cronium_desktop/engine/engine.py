@@ -206,6 +206,11 @@ class Engine:
         self.ctx.db.close()
 
     @property
+    def running_count(self) -> int:
+        """How many runs this process has going right now."""
+        return len(self._queue.running_ids()) if self._queue is not None else 0
+
+    @property
     def owns_data_folder(self) -> bool:
         """True when this process runs the scheduler for the data folder."""
         return self._lock.held

@@ -147,7 +147,11 @@ class LogSink:
             if self._dropped:
                 note = f"… {self._dropped:,} lines not kept (this run's output is over the {self._cap_text()} cap)"
                 self._store_batch.append(Segment("system", utcnow(), note.encode(), 1))
-            self._store_batch.extend(self._tail)
+            for segment in self._tail:  # in blocks of the usual size: readers hold one block at a time
+                self._store_batch.append(segment)
+                self._store_bytes += len(segment.data)
+                if self._store_bytes >= logstore.BLOCK_BYTES:
+                    self._start_persist()
             self._tail.clear()
         self._publish()
         self._start_persist()
