@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui.runs.log_model import LogModel
 
-# Lines added per frame during a flood: about 10 ms of model and view work, well under a stall.
-LINES_PER_FRAME = 20_000
+# Lines added per frame during a flood: a few ms of model and view work, well under a stall.
+LINES_PER_FRAME = 5_000
 FRAME_MS = 16
 
 
