@@ -1,7 +1,7 @@
 """A script prints 1,000,000 lines as fast as it can into an open log view.
 
 Prints how fast lines were persisted, whether every line was kept (store and view), and the worst
-event-loop stall while it ran. Target: no stall over 100 ms, every line kept.
+event-loop stall while it ran. Target: no stall over 50 ms, every line kept.
 
     ./dev bench log_view [--lines 1000000]
 """
@@ -27,7 +27,7 @@ from sqlalchemy import func, select  # noqa: E402
 async def main(lines: int) -> None:
     from cronium_desktop.app import freeze_startup_heap
     from cronium_desktop.engine.engine import Engine
-    from cronium_desktop.engine.store.models import LogLine
+    from cronium_desktop.engine.store.models import LogBlock
     from cronium_desktop.ui.bridge import EngineBridge
     from cronium_desktop.ui.runs.log_view import LogView
 
@@ -57,24 +57,35 @@ async def main(lines: int) -> None:
             await asyncio.sleep(0.01)
             stalls.append(time.perf_counter() - started - 0.01)
 
+    # The floor: the same ticker on the idle loop for 3 s (what the machine's own load costs).
+    idle: list[float] = []
+    idle_until = time.perf_counter() + 3
+    while time.perf_counter() < idle_until:
+        began = time.perf_counter()
+        await asyncio.sleep(0.01)
+        idle.append(time.perf_counter() - began - 0.01)
     watcher = asyncio.ensure_future(watch())
     started = time.perf_counter()
     execution["id"] = await engine.runs.start(event_id)
     summary = await engine.runs.wait(execution["id"])
     elapsed = time.perf_counter() - started
     bridge.flush()
+    while view._queued:  # the view shows a flood a frame at a time
+        await asyncio.sleep(0.02)
     done.set()
     await watcher
     with engine.ctx.db.read() as session:
-        stored = session.scalar(select(func.count()).select_from(LogLine).where(LogLine.execution_id == execution["id"]))
+        stored = session.scalar(select(func.sum(LogBlock.line_count)).where(LogBlock.execution_id == execution["id"])) or 0
     await engine.stop()
     shown = view.model.rowCount()
+    os.system("uptime")
     print(f"run: {summary.status} in {elapsed:.1f} s")
     print(f"lines persisted: {stored:,} of {lines:,} → {stored / elapsed:,.0f} lines/s")
     print(f"lines in the view: {shown:,}")
+    print(f"floor: worst stall of the idle loop {max(idle) * 1000:.0f} ms (p99 {sorted(idle)[int(len(idle) * 0.99)] * 1000:.0f} ms)")
     print(f"worst event-loop stall: {max(stalls) * 1000:.0f} ms (p99 {sorted(stalls)[int(len(stalls) * 0.99)] * 1000:.0f} ms)")
-    verdict = "meets" if max(stalls) <= 0.1 and stored == lines and shown == lines else "misses"
-    print(f"target: no stall over 100 ms and every line kept → {verdict} the target")
+    verdict = "meets" if max(stalls) <= 0.05 and stored == lines and shown == lines else "misses"
+    print(f"target: no stall over 50 ms and every line kept → {verdict} the target")
 
 
 if __name__ == "__main__":

@@ -115,6 +115,11 @@ class Application:
             self.quit_event.set()
 
     async def stop(self) -> None:
+        let_finish = None
+        if self.window is not None and self.engine is not None and self.engine.running_count:
+            from cronium_desktop.ui.runs import quit_choice
+
+            let_finish = quit_choice.ask(self.window, self.engine.running_count)
         if self.window is not None:
             terminal = self.window.pages.get("Terminal")
             if terminal is not None and hasattr(terminal, "close_all"):
@@ -129,7 +134,7 @@ class Application:
         if self.bridge is not None:
             self.bridge.close()
         if self.engine is not None:
-            await self.engine.stop()
+            await self.engine.stop(let_runs_finish=let_finish)
 
 
 def run_gui(data_dir: Path) -> int:

@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event", metavar="EVENT", help="the event's name")
     p.add_argument("--last", type=int, default=1, metavar="N", help="how many runs (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON list of runs with their log lines")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing the newest run's lines until it ends")
 
     p = sub.add_parser("var", parents=[common], help="set or get a variable")
     var = p.add_subparsers(dest="var_command", metavar="ACTION", required=True, parser_class=_Parser)
@@ -227,9 +228,9 @@ async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
     early: list[LogLines] = []
 
     def show(notice: LogLines) -> None:
-        for line in notice.lines:
-            prefix = "[cronium] " if line.stream == "system" else ""
-            print(f"{prefix}{line.text}", file=log_stream, flush=False)
+        for segment in notice.segments:  # lines read together are written together
+            prefix = "[cronium] " if segment.stream == "system" else ""
+            log_stream.write(prefix + f"\n{prefix}".join(segment.texts) + "\n")
         log_stream.flush()
 
     def on_notice(notice: Any) -> None:
@@ -311,29 +312,9 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
 
 
 async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
-    if args.last < 1:
-        raise UsageError("--last must be at least 1")
-    runs = await engine.runs.list(event=args.event, limit=args.last)
-    if not runs and not args.json:
-        print(f"{args.event!r} has not run yet.")
-        return 0
-    result = []
-    for run in reversed(runs):
-        lines = await engine.runs.log(run.execution_id)
-        result.append((run, lines))
-    if args.json:
-        print(json.dumps([
-            {"execution_id": run.execution_id, "status": run.status,
-             "log": [{"ts": iso(line.ts), "stream": line.stream, "text": line.text} for line in lines]}
-            for run, lines in result
-        ], indent=2))
-    else:
-        for run, lines in result:
-            print(f"── run {run.execution_id} · {run.status} · {shown(run.started_at) or 'not started'}")
-            for line in lines:
-                marker = {"stdout": " ", "stderr": "!", "system": "#"}.get(line.stream, " ")
-                print(f"{shown(line.ts, '%H:%M:%S')} {marker} {line.text}")
-    return 0
+    from cronium_desktop import cli_logs
+
+    return await cli_logs.cmd_logs(engine, args, UsageError)
 
 
 async def cmd_var(engine: Any, args: argparse.Namespace) -> int:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from cronium_desktop.engine import logstore
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import utcnow
-from cronium_desktop.engine.notices import LogLineNotice, LogLines, Message
-from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution, LogLine
+from cronium_desktop.engine.notices import EventsChanged, LogLineNotice, LogLines, Message, Notice
+from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution
 from cronium_desktop.engine.variables import VariableService
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CHAIN_DEPTH = 20
+PLAN_CACHE_SECONDS = 2.0
 FAILED_STATES = ("FAILURE", "TIMEOUT", "PARTIAL")
 
 
@@ -54,8 +57,33 @@ class ConditionalActions:
         self._runs = runs
         self._variables = variables
         self.messages: MessageSender | None = None  # set when tools are available
+        # Per event, its actions' `on` values: most runs end with nothing to do, known without a read.
+        # Dropped when events change here; another process's edit shows within PLAN_CACHE_SECONDS.
+        self._triggers: dict[int, tuple[float, tuple[str, ...]]] = {}
+        ctx.bus.subscribe(self._on_notice)
+
+    def _on_notice(self, notice: Notice) -> None:
+        if isinstance(notice, EventsChanged):
+            for event_id in notice.event_ids or tuple(self._triggers):
+                self._triggers.pop(event_id, None)
+
+    def _nothing_due(self, execution_id: int) -> bool:
+        """True when the run's event has no action that could match it (one small read, or none)."""
+        with self._ctx.db.read() as session:
+            row = session.execute(
+                select(Execution.event_id, Execution.status, Execution.condition).where(Execution.id == execution_id)
+            ).first()
+            if row is None or row.event_id is None:
+                return True
+            cached = self._triggers.get(row.event_id)
+            if cached is None or time.monotonic() - cached[0] > PLAN_CACHE_SECONDS:
+                ons = tuple(session.scalars(select(ConditionalAction.on).where(ConditionalAction.event_id == row.event_id)))
+                cached = self._triggers[row.event_id] = (time.monotonic(), ons)
+        return not any(action_matches(on, row.status, row.condition) for on in cached[1])
 
     async def after_run(self, execution_id: int) -> None:
+        if await asyncio.to_thread(self._nothing_due, execution_id):
+            return
         plan = await asyncio.to_thread(self._plan, execution_id)
         if plan is None:
             return
@@ -103,11 +131,7 @@ class ConditionalActions:
             }
             scope: dict[str, Any] = {}
             if any(a["action"] == "SEND_MESSAGE" for a in actions):
-                tail = list(
-                    session.scalars(
-                        select(LogLine.text).where(LogLine.execution_id == execution.id).order_by(LogLine.id.desc()).limit(20)
-                    )
-                )
+                tail = logstore.tail(session.connection(), execution.id, 20)
                 scope = {
                     "event": {"id": event.id, "name": event.name, "type": event.type},
                     "execution": {
@@ -116,7 +140,7 @@ class ConditionalActions:
                         "exit_code": execution.exit_code,
                         "duration": (execution.duration_ms or 0) / 1000,
                         "error": execution.error,
-                        "log_tail": "\n".join(reversed(tail)),
+                        "log_tail": "\n".join(tail),
                         "attempt": execution.attempt,
                     },
                     "output": execution.output,
@@ -160,10 +184,7 @@ class ConditionalActions:
 
         def write() -> None:
             with self._ctx.db.write() as session:
-                session.execute(
-                    insert(LogLine),
-                    [{"execution_id": execution_id, "attempt": attempt, "server": None, "ts": ts, "stream": "system", "text": text}],
-                )
+                logstore.write_system_line(session.connection(), execution_id, attempt, ts, text)
 
         await asyncio.to_thread(write)
         self._ctx.bus.publish(LogLines(execution_id, attempt, (LogLineNotice(ts, "system", text),)))

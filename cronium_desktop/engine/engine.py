@@ -80,6 +80,7 @@ class Engine:
         self._queue: RunQueue | None = None
         self.runs: RunService  # set in start(): it needs the running loop
         self.actions: ConditionalActions
+        self._runner: Runner
 
     async def start(self, scheduler: bool = False) -> None:
         """Bind to the running loop and start the run queue.
@@ -110,9 +111,10 @@ class Engine:
         def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
             queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
 
-        runner_holder["runner"] = Runner(
+        runner_holder["runner"] = self._runner = Runner(
             self.ctx, self.variables, self._select_executor, resubmit, queue.release, self.actions.after_run
         )
+        self._runner.local = self._local
         if scheduler:
             self._lock.acquire()  # raises FolderLocked naming the running scheduler's PID
         else:
@@ -143,7 +145,7 @@ class Engine:
         workflows, queue = self.workflows, self._queue
 
         def recover() -> Recovery:
-            recovery = self.runs.recover_left_behind(marks[0])
+            recovery = self.runs.recover_left_behind(marks[0], self._local.attachable)
             workflows.recover_left_behind(marks[1])
             self._local.remove_left_behind(recovery.interrupted)
             return recovery
@@ -151,6 +153,8 @@ class Engine:
         alone, recovery = await asyncio.to_thread(self._presence.run_alone, recover)
         if not alone or recovery is None:
             return False
+        for execution_id, event_id, folder in recovery.reattach:
+            queue.adopt(execution_id, event_id, self._runner.adopt(execution_id, folder))
         for execution_id, event_id, priority, exclusive, delay in recovery.queue:
             queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
         if recovery.finished:
@@ -172,8 +176,17 @@ class Engine:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Stop firing schedules, wait up to `grace_seconds` for running runs, then cancel them."""
+    async def stop(self, grace_seconds: float = 10.0, let_runs_finish: bool | None = None) -> None:
+        """Stop firing schedules, wait up to `grace_seconds` for running runs, then cancel them.
+
+        `let_runs_finish` (default: the `on_stop` setting): local runs go on without the app and
+        the next start follows them again; other runs are stopped as usual."""
+        if let_runs_finish is None:
+            let_runs_finish = self._started and self.settings.get("on_stop") == "let_finish"
+        if let_runs_finish and self._queue is not None:
+            self._local.keep_running = True
+            self._runner.detaching = True
+            grace_seconds = 0.0
         for task in list(self._background):
             task.cancel()
         if self.webhooks is not None:
@@ -191,6 +204,11 @@ class Engine:
         self._presence.withdraw()
         self._lock.release()
         self.ctx.db.close()
+
+    @property
+    def running_count(self) -> int:
+        """How many runs this process has going right now."""
+        return len(self._queue.running_ids()) if self._queue is not None else 0
 
     @property
     def owns_data_folder(self) -> bool:

@@ -1,102 +1,162 @@
-"""Where a run's log lines go: masked, published live, and persisted in batches."""
+"""Where a run's output goes: masked, published live, and persisted in blocks.
+
+Output arrives as segments (many lines read at once, see `notices.Segment`) from the local
+executor's reader thread, or line by line from the other executors. Segments received within one
+loop iteration become one `LogLines` notice; the store gets them as blocks (`engine.logstore`)
+every half second or once a block is full, so a crash loses at most that much of the log — and a
+local run's spool files still hold it (ARCHITECTURE rule 4).
+
+The per-run cap (setting `log_cap_mb`): the first half of it is stored as it comes; after that
+the newest half is kept in memory, and at the end a "… N lines not kept" line goes between them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from cronium_desktop.engine import logstore
 from cronium_desktop.engine.context import EngineContext
-from cronium_desktop.engine.notices import LogLineNotice, LogLines
+from cronium_desktop.engine.notices import LogLines, Segment
 from cronium_desktop.engine.secrets import Masker
 
-_INSERT = "INSERT INTO log_lines (execution_id, attempt, server, ts, stream, text) VALUES (?, ?, ?, ?, ?, ?)"
 PERSIST_INTERVAL_SECONDS = 0.5
 TAIL_LINES = 50
-WRITE_CHUNK_ROWS = 1000  # about 10 ms of the driver's executemany, holding the GIL throughout
+DEFAULT_CAP_BYTES = 100 * 1024 * 1024
+
+# Writes blocks of output: (execution id, attempt, segments, spool offsets) → done.
+BlockWriter = Callable[[int, int, list[Segment], tuple[int | None, int | None]], Awaitable[None]]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _write_with(ctx: EngineContext) -> BlockWriter:
+    def write(execution_id: int, attempt: int, segments: list[Segment], offsets: tuple[int | None, int | None]) -> None:
+        with ctx.db.write() as session:
+            logstore.write_block(session.connection(), execution_id, attempt, segments, offsets)
+
+    async def in_thread(execution_id: int, attempt: int, segments: list[Segment],
+                        offsets: tuple[int | None, int | None]) -> None:
+        await asyncio.to_thread(write, execution_id, attempt, segments, offsets)
+
+    return in_thread
+
+
 class LogSink:
-    """Implements the executors' `Sink`; safe to call from worker threads.
+    """Implements the executors' `Sink` (plus `segment`); safe to call from worker threads."""
 
-    Lines produced within one loop iteration become one `LogLines` notice; the store gets them in
-    batches every half second, so a crash loses at most that much log (ARCHITECTURE rule 4).
-    """
-
-    def __init__(self, ctx: EngineContext, execution_id: int, attempt: int, masker: Masker) -> None:
+    def __init__(self, ctx: EngineContext, execution_id: int, attempt: int, masker: Masker,
+                 cap_bytes: int = DEFAULT_CAP_BYTES, writer: BlockWriter | None = None) -> None:
         self._ctx = ctx
         self.execution_id = execution_id
         self.attempt = attempt
         self._masker = masker
+        self._writer = writer or _write_with(ctx)
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
-        self._notice_batch: list[LogLineNotice] = []
-        self._store_batch: list[tuple[object, ...]] = []
+        self._notice_batch: list[Segment] = []
+        self._store_batch: list[Segment] = []
+        self._store_bytes = 0
+        self._offsets: tuple[int | None, int | None] = (None, None)
         self._persist_handle: asyncio.TimerHandle | None = None
-        self._persisting: asyncio.Task[None] | None = None
-        self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        self._persisting: asyncio.Future[None] | None = None
+        self._head_left = cap_bytes // 2  # bytes still stored as they come
+        self._tail_cap = cap_bytes - cap_bytes // 2
+        self._tail: collections.deque[Segment] = collections.deque()  # kept beyond the head, newest half
+        self._tail_bytes = 0
+        self._dropped = 0
         self.count = 0
 
-    def line(self, stream: str, text: str, server: str | None = None) -> None:
-        record = LogLineNotice(utcnow(), stream, self._masker.mask(text), server)
-        if threading.get_ident() == self._loop_thread:
-            self._add(record)
-        else:
-            self._loop.call_soon_threadsafe(self._add, record)
+    @property
+    def masker(self) -> Masker:
+        return self._masker
 
-    def _add(self, record: LogLineNotice) -> None:
+    @property
+    def tail(self) -> list[str]:
+        """The last lines seen (the message templates' log tail)."""
+        texts: list[str] = []
+        for segment in reversed(self._tail or self._store_batch):
+            texts[:0] = segment.texts[-TAIL_LINES:]
+            if len(texts) >= TAIL_LINES:
+                break
+        return texts[-TAIL_LINES:]
+
+    def line(self, stream: str, text: str, server: str | None = None) -> None:
+        self.segment(Segment(stream, utcnow(), self._masker.mask(text).encode("utf-8", "replace"), 1, server))
+
+    def segment(self, segment: Segment, offsets: tuple[int | None, int | None] | None = None) -> None:
+        """Lines already masked; `offsets` tell how far the spool files are read once they are in."""
+        if threading.get_ident() == self._loop_thread:
+            self._add(segment, offsets)
+        else:
+            self._loop.call_soon_threadsafe(self._add, segment, offsets)
+
+    def _add(self, segment: Segment, offsets: tuple[int | None, int | None] | None) -> None:
         if not self._notice_batch:
             self._loop.call_soon(self._publish)
-        self._notice_batch.append(record)
-        self._store_batch.append(
-            (self.execution_id, self.attempt, record.server, record.ts, record.stream, record.text)
-        )
-        self.tail.append(record.text)
-        self.count += 1
-        if self._persist_handle is None:
-            self._persist_handle = self._loop.call_later(PERSIST_INTERVAL_SECONDS, self._start_persist)
+        self._notice_batch.append(segment)
+        self.count += segment.count
+        if offsets is not None:
+            self._offsets = offsets
+        if self._head_left > 0 or segment.stream == "system":
+            self._head_left -= len(segment.data)
+            self._store_batch.append(segment)
+            self._store_bytes += len(segment.data)
+            if self._store_bytes >= logstore.BLOCK_BYTES:
+                self._start_persist()
+            elif self._persist_handle is None:
+                self._persist_handle = self._loop.call_later(PERSIST_INTERVAL_SECONDS, self._start_persist)
+            return
+        self._tail.append(segment)
+        self._tail_bytes += len(segment.data)
+        while self._tail_bytes > self._tail_cap and len(self._tail) > 1:
+            dropped = self._tail.popleft()
+            self._tail_bytes -= len(dropped.data)
+            self._dropped += dropped.count
 
     def _publish(self) -> None:
         batch, self._notice_batch = self._notice_batch, []
         if batch:
-            self._ctx.bus.publish(LogLines(self.execution_id, self.attempt, tuple(batch)))
+            self._ctx.bus.publish(LogLines(self.execution_id, self.attempt, segments=tuple(batch)))
 
     def _start_persist(self) -> None:
+        if self._persist_handle is not None:
+            self._persist_handle.cancel()
         self._persist_handle = None
         previous = self._persisting
-        batch, self._store_batch = self._store_batch, []
+        batch, self._store_batch, self._store_bytes = self._store_batch, [], 0
+        offsets = self._offsets
 
         async def persist() -> None:
             if previous is not None:
-                await previous  # keep batches in order
+                await previous  # keep blocks in order
             if batch:
-                await asyncio.to_thread(self._write, batch)
+                await self._writer(self.execution_id, self.attempt, batch, offsets)
 
-        self._persisting = self._loop.create_task(persist())
-
-    def _write(self, batch: list[tuple[object, ...]]) -> None:
-        # The driver's executemany: a log can be millions of rows, and the ORM's per-row work would
-        # hold the GIL long enough to stall the event loop. Even so, one executemany runs in C from
-        # start to end, where a thread is never asked to hand the GIL over: 40,000 rows kept the
-        # loop waiting 400 ms. Between chunks the thread runs Python again and gives way.
-        # isoformat is the store's DateTime text ("YYYY-MM-DD HH:MM:SS.ffffff") at a quarter of strftime's cost.
-        rows = [(e, a, s, ts.isoformat(" ", "microseconds"), st, t) for e, a, s, ts, st, t in batch]  # type: ignore[attr-defined]
-        with self._ctx.db.write() as session:
-            connection = session.connection()
-            for start in range(0, len(rows), WRITE_CHUNK_ROWS):
-                connection.exec_driver_sql(_INSERT, rows[start:start + WRITE_CHUNK_ROWS])
+        self._persisting = asyncio.ensure_future(persist())
 
     async def close(self) -> None:
-        """Publish and persist everything still buffered."""
+        """Publish and persist everything still buffered (the kept tail after its note)."""
         await asyncio.sleep(0)  # let lines handed over from worker threads arrive
+        if self._tail:
+            if self._dropped:
+                note = f"… {self._dropped:,} lines not kept (this run's output is over the {self._cap_text()} cap)"
+                self._store_batch.append(Segment("system", utcnow(), note.encode(), 1))
+            for segment in self._tail:  # in blocks of the usual size: readers hold one block at a time
+                self._store_batch.append(segment)
+                self._store_bytes += len(segment.data)
+                if self._store_bytes >= logstore.BLOCK_BYTES:
+                    self._start_persist()
+            self._tail.clear()
         self._publish()
-        if self._persist_handle is not None:
-            self._persist_handle.cancel()
         self._start_persist()
         assert self._persisting is not None
         await asyncio.shield(self._persisting)
+
+    def _cap_text(self) -> str:
+        return f"{(self._tail_cap * 2) / (1024 * 1024):g} MB"

@@ -65,13 +65,45 @@ class LogLineNotice:
     server: str | None = None
 
 
-@dataclass(frozen=True)
+class Segment:
+    """Lines of one stream read at one moment: the unit output travels in, from the reader to the
+    store and to the window. `data` is the lines' UTF-8 text joined by newlines (already masked);
+    with `count == 1` it is one line, which may itself hold newlines (system messages)."""
+
+    __slots__ = ("stream", "ts", "data", "count", "server", "_texts")
+
+    def __init__(self, stream: str, ts: datetime, data: bytes, count: int, server: str | None = None) -> None:
+        self.stream, self.ts, self.data, self.count, self.server = stream, ts, data, count, server
+        self._texts: list[str] | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            text = self.data.decode("utf-8", errors="replace")
+            self._texts = [text] if self.count == 1 else text.split("\n")
+        return self._texts
+
+
+@dataclass(frozen=True, init=False)
 class LogLines(Notice):
-    """New log lines of one execution, already masked. Emitted per line; the UI coalesces."""
+    """New log lines of one execution, already masked, in segments; `lines` builds one record per
+    line on demand (a million-line log is carried as a few dozen segments)."""
 
     execution_id: int
     attempt: int
-    lines: tuple[LogLineNotice, ...]
+    segments: tuple[Segment, ...]
+
+    def __init__(self, execution_id: int, attempt: int, lines: tuple[LogLineNotice, ...] = (),
+                 segments: tuple[Segment, ...] = ()) -> None:
+        made = tuple(Segment(line.stream, line.ts, line.text.encode(), 1, line.server) for line in lines)
+        object.__setattr__(self, "execution_id", execution_id)
+        object.__setattr__(self, "attempt", attempt)
+        object.__setattr__(self, "segments", tuple(segments) + made)
+
+    @property
+    def lines(self) -> list[LogLineNotice]:
+        return [LogLineNotice(segment.ts, segment.stream, text, segment.server)
+                for segment in self.segments for text in segment.texts]
 
 
 @dataclass(frozen=True)

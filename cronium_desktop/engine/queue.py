@@ -173,6 +173,15 @@ class RunQueue:
             task.add_done_callback(functools.partial(self._task_done, entry.execution_id))
         self._arm_timer()
 
+    def adopt(self, execution_id: int, event_id: int | None, work: Coroutine[Any, Any, None]) -> None:
+        """A run found still going after a restart: it runs outside the queue's choice but counts
+        towards the concurrency limit and its event's overlap like any running run."""
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+        self._running[execution_id] = (task, event_id)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(functools.partial(self._task_done, execution_id))
+
     def _task_done(self, execution_id: int, task: asyncio.Task[None]) -> None:
         running = self._running.get(execution_id)
         if running is not None and running[0] is task:  # not a later attempt already running again

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cronium_desktop.engine import logstore
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import secret_env_owner, utcnow
 from cronium_desktop.engine.executors.base import (
@@ -27,14 +28,17 @@ from cronium_desktop.engine.executors.base import (
     ServerRef,
 )
 from cronium_desktop.engine.logsink import LogSink
-from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted
+from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted, Segment
 from cronium_desktop.engine.secrets import Masker, SecretsError
-from cronium_desktop.engine.store.models import Attempt, Event, Execution, LogLine, ServerResult
+from cronium_desktop.engine.store import group
+from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600.0
+DETACHABLE = ("BASH", "PYTHON", "NODEJS")
+REATTACHED = "Re-attached after the app restarted."
 # Beyond the event's own timeout, how long an executor may take to stop before the runner gives up.
 TIMEOUT_SAFETY_SECONDS = 30.0
 
@@ -54,6 +58,8 @@ class Prepared:
     retry_backoff_seconds: float
     priority: int
     exclusive: bool
+    log_cap_bytes: int = 100 * 1024 * 1024
+    started_at: Any = None
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
@@ -77,6 +83,9 @@ class Runner:
         self._after_run = after_run
         self._working: dict[int, asyncio.Task[ExecResult]] = {}  # executor tasks, by execution id
         self._cancel_requested: set[int] = set()
+        self._writer = group.writer(ctx.db)
+        self.detaching = False  # the app is stopping and lets local runs finish on their own
+        self.local: Any = None  # the local executor, which re-attaches runs
 
     def cancel(self, execution_id: int) -> bool:
         """Stop the run's executor; its bookkeeping goes on and records it CANCELLED.
@@ -99,11 +108,12 @@ class Runner:
 
     async def _execute(self, execution_id: int) -> None:
         try:
-            prepared = await asyncio.to_thread(self._begin, execution_id)
+            prepared = await self._writer.run(lambda session: self._begin(session, execution_id))
         except Exception as error:  # locked secrets, a damaged row: the run ends instead of staying PENDING
             if not isinstance(error, SecretsError):
                 log.exception("execution %s could not be prepared", execution_id)
-            finished = await asyncio.to_thread(self._fail_unprepared, execution_id, error)
+            failure = error
+            finished = await self._writer.run(lambda session: self._fail_unprepared(session, execution_id, failure))
             self._release(execution_id)
             if finished is not None:
                 self._ctx.bus.publish(finished)
@@ -116,7 +126,7 @@ class Runner:
             return
         job = prepared.job
         self._ctx.bus.publish(RunStarted(execution_id, job.event_id, job.attempt))
-        sink = LogSink(self._ctx, execution_id, job.attempt, prepared.masker)
+        sink = LogSink(self._ctx, execution_id, job.attempt, prepared.masker, prepared.log_cap_bytes, self._write_block)
         result = ExecResult(status=CANCELLED, error="Cancelled.")
         if execution_id in self._cancel_requested:
             sink.line("system", "Cancelled before the script started.")
@@ -126,7 +136,9 @@ class Runner:
             try:
                 result = await work
             except asyncio.CancelledError:
-                pass
+                if self.detaching and job.run_location == "LOCAL" and job.event_type in DETACHABLE:
+                    await sink.close()  # the app stops and lets it finish: it stays RUNNING for the next start
+                    return
             except Exception as error:  # an executor bug or an unexpected failure: the run fails, the app goes on
                 log.exception("execution %s failed in its executor", execution_id)
                 message = prepared.masker.mask(f"{type(error).__name__}: {error}")
@@ -146,17 +158,55 @@ class Runner:
         )
         if retry:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
-            await asyncio.to_thread(self._record_retry, execution_id, result, delay)
+            await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay))
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
-        finish = asyncio.ensure_future(asyncio.to_thread(self._record_final, execution_id, result, sink))
+        finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result, sink)))
         notice = await asyncio.shield(finish)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
         if not cancelled:
+            await self._after_run(execution_id)
+
+    async def adopt(self, execution_id: int, folder: Any) -> None:
+        """Follow a local run left RUNNING by a stopped app, from where its stored log ends, and
+        record it as any run: its true exit status, the rest of its output, then its actions."""
+        prepared = await self._writer.run(lambda session: self._begin(session, execution_id, adopting=True))
+        if not isinstance(prepared, Prepared):
+            return
+        job = prepared.job
+        offsets = await self._writer.run(lambda session: logstore.spool_offsets(session.connection(), execution_id,
+                                                                                 job.attempt))
+        sink = LogSink(self._ctx, execution_id, job.attempt, prepared.masker, prepared.log_cap_bytes, self._write_block)
+        sink.line("system", REATTACHED)
+        work = asyncio.get_running_loop().create_task(
+            self.local.reattach(folder, job, sink, offsets, prepared.started_at))
+        self._working[execution_id] = work
+        if execution_id in self._cancel_requested:  # cancelled while it was being picked up
+            work.cancel()
+        try:
+            result = await work
+        except asyncio.CancelledError:
+            if self.detaching:
+                await sink.close()
+                return
+            result = ExecResult(status=CANCELLED, error="Cancelled.")
+        finally:
+            self._working.pop(execution_id, None)
+            self._cancel_requested.discard(execution_id)
+        if result.error:
+            result.error = prepared.masker.mask(result.error)
+        await sink.close()
+        notice = await asyncio.shield(self._writer.run(lambda session: self._record_final(session, execution_id,
+                                                                                          result, sink)))
+        self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
+        self._release(execution_id)
+        self._ctx.bus.publish(notice)
+        await self.local.forget(folder)
+        if result.status != CANCELLED:
             await self._after_run(execution_id)
 
     async def _run_executor(self, job: Job, sink: LogSink) -> ExecResult:
@@ -171,77 +221,91 @@ class Runner:
             sink.line("system", message)
             return ExecResult(status=TIMEOUT, error=message)
 
-    # -- store work (worker threads) ------------------------------------------------------------------
+    async def _write_block(self, execution_id: int, attempt: int, segments: list[Segment],
+                           offsets: tuple[int | None, int | None]) -> None:
+        block = await asyncio.to_thread(logstore.pack, segments)  # compression off the loop and the writer
+        await self._writer.run(lambda session: logstore.insert_block(session.connection(), execution_id, attempt,
+                                                                     block, offsets))
 
-    def _begin(self, execution_id: int) -> Prepared | RunFinished | None:
-        """Mark the execution RUNNING and gather its job; a RunFinished if it cannot run at all."""
-        with self._ctx.db.write() as session:
-            execution = session.get(Execution, execution_id)
-            if execution is None or execution.status != "PENDING":
-                return None
-            event = session.get(Event, execution.event_id) if execution.event_id else None
-            if event is None:
-                execution.end("FAILURE", "The event was deleted before the run started.", utcnow())
-                return RunFinished(execution.id, None, execution.event_name, "FAILURE", None, execution.error)
-            now = utcnow()
+    # -- store work (the group writer's thread) ------------------------------------------------------------------
+
+    def _begin(self, session: Any, execution_id: int, adopting: bool = False) -> Prepared | RunFinished | None:
+        """Mark the execution RUNNING and gather its job; a RunFinished if it cannot run at all.
+        `adopting`: a run already RUNNING (re-attached): only gather its job."""
+        execution = session.get(Execution, execution_id)
+        if execution is None or execution.status != ("RUNNING" if adopting else "PENDING"):
+            return None
+        event = session.get(Event, execution.event_id) if execution.event_id else None
+        if event is None:
+            execution.end("FAILURE", "The event was deleted before the run started.", utcnow())
+            return RunFinished(execution.id, None, execution.event_name, "FAILURE", None, execution.error)
+        now = utcnow()
+        if not adopting:
             execution.status = "RUNNING"
             execution.started_at = execution.started_at or now
             execution.not_before = None
             session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="RUNNING", started_at=now))
 
-            secret_values: list[str] = []
-            env = dict(event.env)
-            for name in event.secret_env:
-                value = self._ctx.secrets.get(session, secret_env_owner(event.id, name)) or ""
-                env[name] = value
+        secret_values: list[str] = []
+        env = dict(event.env)
+        for name in event.secret_env:
+            value = self._ctx.secrets.get(session, secret_env_owner(event.id, name)) or ""
+            env[name] = value
+            secret_values.append(value)
+        variables: dict[str, str] = {}
+        for key, (value, secret) in self._variables.read_all(session).items():
+            variables[key] = value
+            if secret:
                 secret_values.append(value)
-            variables: dict[str, str] = {}
-            for key, (value, secret) in self._variables.read_all(session).items():
-                variables[key] = value
-                if secret:
-                    secret_values.append(value)
-            job = Job(
-                execution_id=execution.id,
-                attempt=execution.attempt,
-                event_id=event.id,
-                event_name=event.name,
-                event_type=event.type,
-                content=event.content,
-                run_location=event.run_location,
-                timeout_seconds=event.timeout_seconds,
-                input=execution.input,
-                env=env,
-                variables=variables,
-                servers=[ServerRef(link.server.id, link.server.name) for link in event.servers],
-                http=event.http,
-                tool_action=event.tool_action,
-                container=event.container,
-                interpreters=dict(self._ctx.settings.get("interpreters") or {}),
-            )
-            return Prepared(
-                job=job,
-                masker=Masker(secret_values),
-                max_attempts=execution.max_attempts,
-                retry_backoff_seconds=event.retry_backoff_seconds,
-                priority=execution.priority,
-                exclusive=event.overlap == "QUEUE",
-            )
+        job = Job(
+            execution_id=execution.id,
+            attempt=execution.attempt,
+            event_id=event.id,
+            event_name=event.name,
+            event_type=event.type,
+            content=event.content,
+            run_location=event.run_location,
+            timeout_seconds=event.timeout_seconds,
+            input=execution.input,
+            env=env,
+            variables=variables,
+            servers=[ServerRef(link.server.id, link.server.name) for link in event.servers],
+            http=event.http,
+            tool_action=event.tool_action,
+            container=event.container,
+            interpreters=dict(self._ctx.settings.get("interpreters") or {}),
+        )
+        return Prepared(
+            job=job,
+            masker=Masker(secret_values),
+            max_attempts=execution.max_attempts,
+            retry_backoff_seconds=event.retry_backoff_seconds,
+            priority=execution.priority,
+            exclusive=event.overlap == "QUEUE",
+            log_cap_bytes=int(float(self._ctx.settings.get("log_cap_mb")) * 1024 * 1024),
+        )
 
-    def _fail_unprepared(self, execution_id: int, error: Exception) -> RunFinished | None:
+    @staticmethod
+    def _attempt_started(session: Any, execution: Execution) -> Any:
+        attempt = session.scalar(
+            select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
+        )
+        return attempt.started_at if attempt is not None and attempt.started_at else execution.started_at
+
+    def _fail_unprepared(self, session: Any, execution_id: int, error: Exception) -> RunFinished | None:
         """Record as FAILURE a run whose job could not be put together (nothing of it ran)."""
         message = str(error) if isinstance(error, SecretsError) else f"The run could not start: {type(error).__name__}: {error}"
-        with self._ctx.db.write() as session:
-            execution = session.get(Execution, execution_id)
-            if execution is None or execution.status not in ("PENDING", "RUNNING"):
-                return None
-            now = utcnow()
-            execution.started_at = execution.started_at or now
-            execution.end("FAILURE", message, now)
-            session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="FAILURE",
-                                started_at=now, finished_at=now, error=message))
-            session.add(LogLine(execution_id=execution.id, attempt=execution.attempt, ts=now, stream="system",
-                                text=message))
-            return RunFinished(execution.id, execution.event_id, execution.event_name, "FAILURE", None, message)
+        execution = session.get(Execution, execution_id)
+        if execution is None or execution.status not in ("PENDING", "RUNNING"):
+            return None
+        now = utcnow()
+        execution.started_at = execution.started_at or now
+        execution.end("FAILURE", message, now)
+        session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="FAILURE",
+                            started_at=now, finished_at=now, error=message))
+        session.flush()
+        logstore.write_system_line(session.connection(), execution.id, execution.attempt, now, message)
+        return RunFinished(execution.id, execution.event_id, execution.event_name, "FAILURE", None, message)
 
     def _close_attempt(self, session: Any, execution: Execution, result: ExecResult) -> None:
         attempt = session.scalar(
@@ -266,35 +330,33 @@ class Runner:
                 )
             )
 
-    def _record_retry(self, execution_id: int, result: ExecResult, delay: float) -> None:
-        with self._ctx.db.write() as session:
-            execution = session.get(Execution, execution_id)
-            assert execution is not None
-            self._close_attempt(session, execution, result)
-            execution.attempt += 1
-            execution.status = "PENDING"
-            execution.exit_code, execution.error = result.exit_code, result.error
-            from datetime import timedelta
+    def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float) -> None:
+        execution = session.get(Execution, execution_id)
+        assert execution is not None
+        self._close_attempt(session, execution, result)
+        execution.attempt += 1
+        execution.status = "PENDING"
+        execution.exit_code, execution.error = result.exit_code, result.error
+        from datetime import timedelta
 
-            execution.not_before = utcnow() + timedelta(seconds=delay)
+        execution.not_before = utcnow() + timedelta(seconds=delay)
 
-    def _record_final(self, execution_id: int, result: ExecResult, sink: LogSink) -> RunFinished:
-        with self._ctx.db.write() as session:
-            execution = session.get(Execution, execution_id)
-            assert execution is not None
-            self._close_attempt(session, execution, result)
-            now = utcnow()
-            execution.end(result.status, result.error, now)
-            execution.exit_code = result.exit_code
-            execution.output = result.output
-            execution.condition = result.condition
-            for key, value in result.variables.items():
-                self._variables.write(session, key, value)
-            return RunFinished(
-                execution_id=execution.id,
-                event_id=execution.event_id,
-                event_name=execution.event_name,
-                status=result.status,
-                exit_code=result.exit_code,
-                error=result.error,
-            )
+    def _record_final(self, session: Any, execution_id: int, result: ExecResult, sink: LogSink) -> RunFinished:
+        execution = session.get(Execution, execution_id)
+        assert execution is not None
+        self._close_attempt(session, execution, result)
+        now = utcnow()
+        execution.end(result.status, result.error, now)
+        execution.exit_code = result.exit_code
+        execution.output = result.output
+        execution.condition = result.condition
+        for key, value in result.variables.items():
+            self._variables.write(session, key, value)
+        return RunFinished(
+            execution_id=execution.id,
+            event_id=execution.event_id,
+            event_name=execution.event_name,
+            status=result.status,
+            exit_code=result.exit_code,
+            error=result.error,
+        )

@@ -8,24 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, true, update
 
+from cronium_desktop.engine import logstore
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.events import FINAL_STATES, EventService, utcnow
-from cronium_desktop.engine.notices import EventPaused, EventsChanged, Message, Notice, RunFinished, RunQueued
+from cronium_desktop.engine.logstore import LogRecord
+from cronium_desktop.engine.notices import (
+    EventPaused,
+    EventsChanged,
+    Message,
+    Notice,
+    RunFinished,
+    RunQueued,
+    Segment,
+)
 from cronium_desktop.engine.queue import PRIORITY_RANK, RunQueue
-from cronium_desktop.engine.store.models import Attempt, Event, Execution, LogLine, ServerResult
+from cronium_desktop.engine.store import group
+from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
 
 COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
-# Recording new runs gets a thread of its own: behind the runners' work in the shared executor, a
-# scheduled fire would wait for log writes before it is even on record.
-_RECORDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronium-record")
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
@@ -86,6 +94,8 @@ class Recovery:
     queue: builtins.list[tuple[int, int | None, int, bool, float]] = field(default_factory=list)
     finished: builtins.list[int] = field(default_factory=list)  # their conditional actions are due
     interrupted: builtins.list[int] = field(default_factory=list)  # were RUNNING: their process is gone
+    # Were RUNNING and their process outlived the app (or ended while it was down): (id, event id, folder).
+    reattach: builtins.list[tuple[int, int | None, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,16 +108,6 @@ class RunRequest:
     parent_execution_id: int | None = None
     chain_depth: int = 0
     scheduled_for: datetime | None = None
-
-
-@dataclass
-class LogRecord:
-    id: int
-    attempt: int
-    ts: datetime
-    stream: str
-    text: str
-    server: str | None
 
 
 def _summary(row: Execution) -> RunSummary:
@@ -135,7 +135,8 @@ class RunService:
         self._events = events
         self._queue = queue
         self._waiters: dict[int, list[asyncio.Future[RunSummary]]] = {}
-        self._start_lock = asyncio.Lock()
+        self._pending_starts: builtins.list[tuple[builtins.list[RunRequest], asyncio.Future[builtins.list[int]]]] = []
+        self._recording: asyncio.Future[None] | None = None
         ctx.bus.subscribe(self._on_notice)
 
     # -- starting ---------------------------------------------------------------------------------------
@@ -165,11 +166,49 @@ class RunService:
         return execution_id
 
     async def start_many(self, requests: builtins.list[RunRequest]) -> builtins.list[int]:
-        """Record several runs in one transaction (the scheduler's fires of one instant)."""
-        async with self._start_lock:
-            busy = [self._queue.is_event_busy(request.event_id) for request in requests]
-            loop = asyncio.get_running_loop()
-            created, notices = await loop.run_in_executor(_RECORDER, self._create_all, requests, busy)
+        """Record several runs in one transaction (the scheduler's fires of one instant).
+
+        Starts that arrive while a recording is under way are recorded together next (group
+        commit): a burst of starts costs a few transactions, not one each."""
+        future: asyncio.Future[builtins.list[int]] = asyncio.get_running_loop().create_future()
+        self._pending_starts.append((requests, future))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.ensure_future(self._record_pending())
+        return await future
+
+    async def _record_pending(self) -> None:
+        while self._pending_starts:
+            batch, self._pending_starts = self._pending_starts, []
+            try:
+                ids = await self._record([request for requests, _ in batch for request in requests])
+            except Exception:
+                if len(batch) == 1:
+                    raise_into = batch[0][1]
+                    try:
+                        await self._record(batch[0][0])
+                    except Exception as error:  # noqa: BLE001 - handed to the caller
+                        if not raise_into.done():
+                            raise_into.set_exception(error)
+                    continue
+                for requests, future in batch:  # one bad request must not fail the others
+                    try:
+                        result = await self._record(requests)
+                    except Exception as error:  # noqa: BLE001 - handed to the caller
+                        future.set_exception(error)
+                    else:
+                        future.set_result(result)
+                continue
+            for requests, future in batch:
+                future.set_result(ids[:len(requests)])
+                ids = ids[len(requests):]
+
+    async def _record(self, requests: builtins.list[RunRequest]) -> builtins.list[int]:
+        busy, seen = [], set()
+        for request in requests:  # a second start of an event in the same batch finds it busy
+            busy.append(self._queue.is_event_busy(request.event_id) or request.event_id in seen)
+            if request.trigger != "WORKFLOW":
+                seen.add(request.event_id)
+        created, notices = await group.writer(self._ctx.db).run(lambda session: self._create_all(session, requests, busy))
         for notice in notices:
             self._ctx.bus.publish(notice)
         for item, request in zip(created, requests, strict=True):
@@ -189,7 +228,7 @@ class RunService:
         exclusive: bool
 
     def _create_all(
-        self, requests: builtins.list[RunRequest], busy: builtins.list[bool]
+        self, session: Any, requests: builtins.list[RunRequest], busy: builtins.list[bool]
     ) -> tuple[builtins.list[RunService._Created], builtins.list[Notice]]:
         """Insert the executions of `requests` in one statement, and update their events in another.
 
@@ -197,38 +236,37 @@ class RunService:
         the ORM's per-object bookkeeping would hold the GIL for most of that second, so this is Core.
         """
         now = utcnow()
-        with self._ctx.db.write() as session:
-            wanted = {request.event_id for request in requests}
-            events = {event.id: event for event in session.execute(
-                select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
-                       Event.max_executions, Event.execution_count, Event.last_fire_at).where(Event.id.in_(wanted))
-            )}
-            changes: dict[int, dict[str, Any]] = {}
-            rows: builtins.list[dict[str, Any]] = []
-            staged: builtins.list[tuple[RunRequest, Any, bool, builtins.list[Notice]]] = []
-            for request, event_busy in zip(requests, busy, strict=True):
-                event = events.get(request.event_id)
-                if event is None:
-                    raise NotFound(f"No event with id {request.event_id}.")
-                state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
-                                                      "status": event.status, "last_fire_at": event.last_fire_at})
-                skip = event_busy and event.overlap == "SKIP" and request.trigger != "WORKFLOW"
-                rows.append({
-                    "event_id": event.id, "event_name": event.name, "trigger": request.trigger,
-                    "status": "SKIPPED" if skip else "PENDING", "priority": PRIORITY_RANK[event.priority],
-                    "attempt": 1, "max_attempts": event.retries + 1, "input": request.input,
-                    "workflow_execution_id": request.workflow_execution_id,
-                    "workflow_node_key": request.workflow_node_key,
-                    "parent_execution_id": request.parent_execution_id, "chain_depth": request.chain_depth,
-                    "scheduled_for": request.scheduled_for, "created_at": now,
-                    "error": SKIPPED_ERROR if skip else None, "started_at": now if skip else None,
-                    "finished_at": now if skip else None, "duration_ms": 0 if skip else None,
-                })
-                staged.append((request, event, skip, self._count(event, state, request, skip)))
-            ids = session.scalars(
-                insert(Execution).returning(Execution.id, sort_by_parameter_order=True), rows
-            ).all()
-            session.execute(update(Event), builtins.list(changes.values()))
+        wanted = {request.event_id for request in requests}
+        events = {event.id: event for event in session.execute(
+            select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
+                   Event.max_executions, Event.execution_count, Event.last_fire_at).where(Event.id.in_(wanted))
+        )}
+        changes: dict[int, dict[str, Any]] = {}
+        rows: builtins.list[dict[str, Any]] = []
+        staged: builtins.list[tuple[RunRequest, Any, bool, builtins.list[Notice]]] = []
+        for request, event_busy in zip(requests, busy, strict=True):
+            event = events.get(request.event_id)
+            if event is None:
+                raise NotFound(f"No event with id {request.event_id}.")
+            state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
+                                                  "status": event.status, "last_fire_at": event.last_fire_at})
+            skip = event_busy and event.overlap == "SKIP" and request.trigger != "WORKFLOW"
+            rows.append({
+                "event_id": event.id, "event_name": event.name, "trigger": request.trigger,
+                "status": "SKIPPED" if skip else "PENDING", "priority": PRIORITY_RANK[event.priority],
+                "attempt": 1, "max_attempts": event.retries + 1, "input": request.input,
+                "workflow_execution_id": request.workflow_execution_id,
+                "workflow_node_key": request.workflow_node_key,
+                "parent_execution_id": request.parent_execution_id, "chain_depth": request.chain_depth,
+                "scheduled_for": request.scheduled_for, "created_at": now,
+                "error": SKIPPED_ERROR if skip else None, "started_at": now if skip else None,
+                "finished_at": now if skip else None, "duration_ms": 0 if skip else None,
+            })
+            staged.append((request, event, skip, self._count(event, state, request, skip)))
+        ids = session.scalars(
+            insert(Execution).returning(Execution.id, sort_by_parameter_order=True), rows
+        ).all()
+        session.execute(update(Event), builtins.list(changes.values()))
         notices: builtins.list[Notice] = []
         created: builtins.list[RunService._Created] = []
         for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
@@ -363,15 +401,19 @@ class RunService:
 
     @in_thread
     def log(self, execution_id: int, after_id: int = 0, limit: int | None = None) -> builtins.list[LogRecord]:
+        """The run's log lines after line number `after_id` (a record's `id` is its line number)."""
         with self._ctx.db.read() as session:
-            query = (
-                select(LogLine.id, LogLine.attempt, LogLine.ts, LogLine.stream, LogLine.text, LogLine.server)
-                .where(LogLine.execution_id == execution_id, LogLine.id > after_id)
-                .order_by(LogLine.id)
-            )
-            if limit is not None:
-                query = query.limit(limit)
-            return [LogRecord(*row) for row in session.execute(query)]
+            return logstore.records(session.connection(), execution_id, after_id, limit)
+
+    def stream_log(self, execution_id: int, write: Callable[[int, int, Segment], object], after_line: int = 0) -> int:
+        """Hand the run's log to `write` segment by segment (line number, attempt, segment), one
+        stored block in memory at a time; returns the last line's number. Blocking: a worker thread."""
+        last = after_line
+        with self._ctx.db.read() as session:
+            for number, attempt, segment in logstore.iter_segments(session.connection(), execution_id, after_line):
+                write(number, attempt, segment)
+                last = number + segment.count - 1
+        return last
 
     # -- recovery ----------------------------------------------------------------------------------------
 
@@ -380,11 +422,13 @@ class RunService:
         with self._ctx.db.read() as session:
             return session.scalar(select(func.max(Execution.id))) or 0
 
-    def recover_left_behind(self, up_to: int | None = None) -> Recovery:
+    def recover_left_behind(self, up_to: int | None = None, attachable: Callable[[int], Any] | None = None) -> Recovery:
         """After a stop: RUNNING runs fail as interrupted (retried if they have attempts left);
         PENDING runs are returned to be queued again. Call only when this process owns the data folder
         and no other process runs executions there; `up_to` limits it to executions up to that id
-        (those recorded before this process started). Blocking: call it from a worker thread.
+        (those recorded before this process started). `attachable(id)` gives the run folder of a
+        run whose process outlived the app: those stay RUNNING, to be followed again.
+        Blocking: call it from a worker thread.
 
         Runs of a workflow are not resumed: the workflow run itself fails as interrupted, so its
         queued node runs are cancelled and its running ones are not retried.
@@ -403,6 +447,10 @@ class RunService:
         with self._ctx.db.write() as session:
             recorded = Execution.id <= up_to if up_to is not None else true()
             for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING", recorded)):
+                folder = attachable(execution.id) if attachable is not None else None
+                if folder is not None:
+                    recovery.reattach.append((execution.id, execution.event_id, folder))
+                    continue
                 recovery.interrupted.append(execution.id)
                 attempt = session.scalar(
                     select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)

@@ -541,6 +541,11 @@ class Masker:
                 self._pieces |= new
                 self._matcher = _Matcher(self._pieces)
 
+    @property
+    def active(self) -> bool:
+        """Whether there is anything to hide (a reader skips decoding output when not)."""
+        return self._matcher is not None
+
     def mask(self, text: str) -> str:
         matcher = self._matcher
         if matcher is None or not text:

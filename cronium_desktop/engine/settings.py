@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import time
 from typing import Any
 
 from cronium_desktop.engine.store.db import Database
@@ -14,19 +16,35 @@ DEFAULTS: dict[str, Any] = {
     "webhook_port": 8787,
     "theme": "system",  # system, light, dark
     "log_retention_days": 90,
+    "log_cap_mb": 100,
+    "on_stop": "stop",  # what a stopping app does with local runs going on: "stop" them or "let_finish"  # what one run's log keeps: the first and the last half of it
 }
 
 
+CACHE_SECONDS = 1.0
+
+
 class Settings:
+    """Settings read through a short cache: every run reads a few of them, they change on edit.
+
+    `set` in this process drops its entry at once; a change made by another process (the CLI
+    while the window runs) shows within `CACHE_SECONDS`."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._cache: dict[str, tuple[float, Any]] = {}
 
     def get(self, key: str) -> Any:
         if key not in DEFAULTS:
             raise KeyError(f"Unknown setting {key!r}.")
+        cached = self._cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return copy.deepcopy(cached[1])
         with self._db.read() as session:
             row = session.get(Setting, key)
-            return DEFAULTS[key] if row is None else row.value
+            value = DEFAULTS[key] if row is None else row.value
+        self._cache[key] = (time.monotonic(), value)
+        return copy.deepcopy(value)
 
     def set(self, key: str, value: Any) -> None:
         if key not in DEFAULTS:
@@ -37,6 +55,7 @@ class Settings:
                 session.add(Setting(key=key, value=value))
             else:
                 row.value = value
+        self._cache.pop(key, None)
 
     def all(self) -> dict[str, Any]:
         with self._db.read() as session:

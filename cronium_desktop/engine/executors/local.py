@@ -1,8 +1,9 @@
 """Runs BASH, PYTHON and NODEJS events as processes on this computer.
 
 Each run gets a private temporary folder (memory-backed /dev/shm where there is one, so variables
-handed to the script do not touch the disk) and its own process group, so a timeout or a cancel
-stops the whole tree: SIGTERM, then SIGKILL after 5 s.
+handed to the script do not touch the disk) and its own session, started through the `spool`
+wrapper so that it outlives the app; a timeout or a cancel stops the whole process group: SIGTERM,
+then SIGKILL after 5 s.
 """
 
 from __future__ import annotations
@@ -12,22 +13,27 @@ import os
 import shutil
 import signal
 import tempfile
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cronium_desktop.engine import runtime
+from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.folder import folder_digest
 
 KILL_GRACE_SECONDS = 5.0
-MAX_LINE_BYTES = 1024 * 1024
-# Small reads keep each loop iteration short when a script floods its output.
-READ_CHUNK_BYTES = 16 * 1024
-STREAM_BUFFER_BYTES = 64 * 1024  # asyncio's default for subprocess streams
+MAX_LINE_BYTES = spool.MAX_LINE_BYTES
 TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
-# How long output may stay open after the script exited, before its leftovers are stopped.
+# How long background processes may keep the output open after the script exited, before they are stopped.
 DRAIN_SECONDS = 2.0
+REATTACH_POLL_SECONDS = 0.1  # a re-attached wrapper is not our child: how often to look whether it ended
 SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _temp_root() -> Path:
@@ -80,23 +86,6 @@ def collect_folder(folder: Path) -> runtime.Collected:
     return runtime.collect(read, list_dir, size_of)
 
 
-async def pump_lines(reader: asyncio.StreamReader, stream: str, sink: Sink) -> None:
-    """Split a byte stream into lines for the sink; very long lines are cut, never lost."""
-    pending = b""
-    while chunk := await reader.read(READ_CHUNK_BYTES):
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            sink.line(stream, line.rstrip(b"\r").decode("utf-8", errors="replace"))
-        while len(pending) > MAX_LINE_BYTES:
-            sink.line(stream, pending[:MAX_LINE_BYTES].decode("utf-8", errors="replace"))
-            pending = pending[MAX_LINE_BYTES:]
-        # A read of buffered data does not suspend: yield, or a chatty script starves the loop.
-        await asyncio.sleep(0)
-    if pending:
-        sink.line(stream, pending.rstrip(b"\r").decode("utf-8", errors="replace"))
-
-
 def signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name
@@ -111,30 +100,7 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-def _consume_outcome(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
-
-
-class ScriptProtocol(asyncio.subprocess.SubprocessStreamProtocol):
-    """Stream protocol that also tells when the script's own process exits.
-
-    `Process.wait()` returns only once every pipe is closed too, so a background child that keeps
-    stdout open would hold a finished script "running" until its timeout. `exited` is set as soon as
-    the script process itself ends.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(limit=STREAM_BUFFER_BYTES, loop=loop)
-        self.exited: asyncio.Future[None] = loop.create_future()
-
-    def process_exited(self) -> None:
-        super().process_exited()
-        if not self.exited.done():
-            self.exited.set_result(None)
-
-
-async def stop_process_group(pgid: int, exited: asyncio.Future[None], grace: float = KILL_GRACE_SECONDS) -> None:
+async def stop_process_group(pgid: int, exited: asyncio.Future[Any], grace: float = KILL_GRACE_SECONDS) -> None:
     """SIGTERM the process group, SIGKILL it if the script has not exited after `grace` seconds.
 
     Whatever is left of the group once the script has exited is killed as well.
@@ -148,37 +114,37 @@ async def stop_process_group(pgid: int, exited: asyncio.Future[None], grace: flo
     await asyncio.shield(exited)
 
 
-async def drain_output(
-    transport: asyncio.SubprocessTransport, pgid: int, readers: asyncio.Future[Any], sink: Sink
-) -> None:
-    """Read what is left of the output once the script has exited.
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
-    Background children that keep the pipes open belong to the run: after `DRAIN_SECONDS` the
-    process group is killed. A child that left the group (setsid, a detached daemon) cannot be
-    told apart from a stranger, so its pipes are closed instead: the run ends either way.
-    """
-    try:
-        await asyncio.wait_for(asyncio.shield(readers), DRAIN_SECONDS)
-        return
-    except TimeoutError:
-        pass
-    _signal_group(pgid, signal.SIGKILL)
-    try:
-        await asyncio.wait_for(asyncio.shield(readers), DRAIN_SECONDS)
-        sink.line("system", "Background processes kept the output open after the script ended; stopped them.")
-        return
-    except TimeoutError:
-        pass
-    for fd in (1, 2):
-        pipe = transport.get_pipe_transport(fd)
-        if pipe is not None:
-            pipe.close()
-    await readers
-    sink.line(
-        "system",
-        "Processes that left the run's process group kept the output open after the script ended; "
-        "stopped reading it (they may still be running).",
-    )
+
+def _settle(folder: Path, reader: spool.SpoolReader, pgid: int) -> str | None:
+    """Once the wrapper is gone: wait for background processes still writing to the spool files.
+
+    Children left in the run's process group are killed after `DRAIN_SECONDS`; one that left the
+    group (setsid, a daemon) cannot be told from a stranger, so the run stops reading instead.
+    Returns the note for the log, if any. Blocking (a worker thread)."""
+    reader.exited()
+    reader.caught_up.wait()
+    if not spool.held_open_by_others(folder):
+        return None
+    for stage in ("wait", "killed"):
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            if not spool.held_open_by_others(folder):
+                return None if stage == "wait" else (
+                    "Background processes kept the output open after the script ended; stopped them.")
+        if stage == "wait":
+            _signal_group(pgid, signal.SIGKILL)
+            if not _group_alive(pgid) and not spool.held_open_by_others(folder):
+                return "Background processes kept the output open after the script ended; stopped them."
+    return ("Processes that left the run's process group kept the output open after the script ended; "
+            "stopped reading it (they may still be running).")
 
 
 def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
@@ -196,13 +162,30 @@ def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def prepare_folder(root: Path, job: Job) -> Path:
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"run-{job.execution_id}-", dir=root))
+    write_folder(folder, runtime.build_files(job))
+    for name in spool.STREAMS:
+        (folder / name).touch(mode=0o600)
+    return folder
+
+
+def exit_error(exit_code: int | None) -> str | None:
+    if exit_code is None or exit_code == 0:
+        return None
+    if exit_code > 128:
+        try:
+            return f"Killed by signal {signal.Signals(exit_code - 128).name} (exit code {exit_code})."
+        except ValueError:
+            pass
+    return f"Exited with code {exit_code}."
+
+
 class LocalExecutor:
     def __init__(self, root: Path) -> None:
         self.root = root  # `run_folders_root` of the data folder
-
-    def _new_folder(self, job: Job) -> Path:
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"run-{job.execution_id}-", dir=self.root))
+        self.keep_running = False  # set when the app stops and lets its runs finish
 
     def remove_left_behind(self, execution_ids: list[int]) -> None:
         """Remove the run folders of runs a stopped process left (they hold every variable in clear)."""
@@ -212,74 +195,123 @@ class LocalExecutor:
             for folder in self.root.glob(f"run-{execution_id}-*"):
                 shutil.rmtree(folder, ignore_errors=True)
 
+    def folder_of(self, execution_id: int) -> Path | None:
+        found = sorted(self.root.glob(f"run-{execution_id}-*")) if self.root.is_dir() else []
+        return found[-1] if found else None
+
+    def attachable(self, execution_id: int) -> Path | None:
+        """The run folder of a run left RUNNING, if it can be followed again: its wrapper is still
+        running (the same process: PID, start time and token agree), or it ended and left its
+        status or the watchdog's mark. None: gone without a word (a reboot), as if interrupted."""
+        folder = self.folder_of(execution_id)
+        if folder is None:
+            return None
+        identity = spool.read_identity(folder)
+        if identity is None:
+            return None
+        if spool.read_status(folder) is not None or (folder / "timedout").exists() or spool.is_same_process(identity):
+            return folder
+        return None
+
+    async def reattach(self, folder: Path, job: Job, sink: Sink, offsets: tuple[int, int],
+                       started_at: datetime | None) -> ExecResult:
+        """Follow a run started by an earlier app process, from the spool offsets already stored."""
+        identity = spool.read_identity(folder) or {}
+        pid = identity.get("pid")
+        pgid = pid if isinstance(pid, int) else 0
+
+        async def gone() -> None:
+            while spool.read_status(folder) is None and await asyncio.to_thread(spool.is_same_process, identity):
+                await asyncio.sleep(REATTACH_POLL_SECONDS)
+
+        exited = asyncio.ensure_future(gone())
+        elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
+        try:
+            return await self.follow(folder, pgid, exited, job, sink, offsets, job.timeout_seconds - elapsed)
+        finally:
+            exited.cancel()
+
+    async def forget(self, folder: Path) -> None:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         interpreter = find_interpreter(job.event_type, job.interpreters)
         if interpreter is None:
             message = missing_interpreter_message(job.event_type, job.interpreters)
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
-        folder = await asyncio.to_thread(self._new_folder, job)
+        folder = await asyncio.to_thread(prepare_folder, self.root, job)
+        detached = False
         try:
-            await asyncio.to_thread(write_folder, folder, runtime.build_files(job))
-            return await self._run_in(folder, interpreter, job, sink)
+            process = await self._start(folder, interpreter, job)
+            exited = asyncio.ensure_future(process.wait())
+            try:
+                return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds)
+            except asyncio.CancelledError:
+                detached = self.keep_running and not exited.done()
+                raise
         finally:
-            await asyncio.to_thread(shutil.rmtree, folder, True)
+            if not detached:
+                await asyncio.to_thread(shutil.rmtree, folder, True)
 
-    async def _run_in(self, folder: Path, interpreter: str, job: Job, sink: Sink) -> ExecResult:
-        loop = asyncio.get_running_loop()
-        transport, protocol = await loop.subprocess_exec(
-            lambda: ScriptProtocol(loop),
-            *runtime.command(job.event_type, interpreter, str(folder)),
-            cwd=folder,
-            env=script_env(folder, job.env),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-        )
-        try:
-            return await self._follow(folder, transport, protocol, job, sink)
-        finally:
-            transport.close()
+    async def _start(self, folder: Path, interpreter: str, job: Job) -> asyncio.subprocess.Process:
+        token = spool.new_token()
+        env = script_env(folder, job.env)
+        env[spool.TOKEN_ENV] = token
+        env["CRONIUM_WATCHDOG"] = f"{job.timeout_seconds + spool.WATCHDOG_SLACK_SECONDS:g}"
+        with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
+            process = await asyncio.create_subprocess_exec(
+                "sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
+                *runtime.command(job.event_type, interpreter, str(folder)),
+                cwd=folder, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err,
+                start_new_session=True,
+            )
+        await asyncio.to_thread(spool.write_identity, folder, process.pid, token)
+        return process
 
-    async def _follow(
-        self, folder: Path, transport: asyncio.SubprocessTransport, protocol: ScriptProtocol, job: Job, sink: Sink
-    ) -> ExecResult:
-        assert protocol.stdout is not None and protocol.stderr is not None
-        pgid = transport.get_pid()
-        readers = asyncio.gather(pump_lines(protocol.stdout, "stdout", sink), pump_lines(protocol.stderr, "stderr", sink))
-        readers.add_done_callback(_consume_outcome)  # a cancelled run drops its readers unawaited
+    async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
+                     offsets: tuple[int, int], timeout: float) -> ExecResult:
+        """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it."""
+        reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
+        reader.start()
         timed_out = False
         try:
-            await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout_seconds)
-        except TimeoutError:
-            timed_out = True
-            sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the process tree.")
-            await stop_process_group(pgid, protocol.exited)
-        except asyncio.CancelledError:
-            sink.line("system", "Cancelled: stopping the process tree.")
             try:
-                await asyncio.shield(stop_process_group(pgid, protocol.exited))
-            finally:
-                readers.cancel()
-            raise
-        await drain_output(transport, pgid, readers, sink)
+                await asyncio.wait_for(asyncio.shield(exited), max(timeout, 0.0))
+            except TimeoutError:
+                timed_out = True
+                sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the process tree.")
+                await stop_process_group(pgid, exited)
+            except asyncio.CancelledError:
+                if not self.keep_running:
+                    sink.line("system", "Cancelled: stopping the process tree.")
+                    await asyncio.shield(stop_process_group(pgid, exited))
+                raise
+            note = await asyncio.to_thread(_settle, folder, reader, pgid)
+        finally:
+            reader.finish()
+            await asyncio.shield(asyncio.to_thread(reader.join))
+        if note:
+            sink.line("system", note)
+        return await asyncio.to_thread(self._result, folder, job, exited, timed_out, sink)
 
-        code = transport.get_returncode()
-        exit_code = 128 - code if code is not None and code < 0 else code
-        collected = await asyncio.to_thread(collect_folder, folder)
+    def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:
+        exit_code = spool.read_status(folder)
+        if exit_code is None:
+            code = exited.result() if exited.done() and not exited.cancelled() else None
+            exit_code = 128 - code if isinstance(code, int) and code < 0 else code
+        if (folder / "timedout").exists() and not timed_out:
+            timed_out = True  # the wrapper's watchdog stopped it while the app was away
+            sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopped the process tree.")
+        collected = collect_folder(folder)
         for problem in collected.errors:
             sink.line("system", problem)
         if timed_out:
             return ExecResult(status=TIMEOUT, exit_code=exit_code, error=f"Timed out after {job.timeout_seconds:g} s.",
                               output=collected.output, condition=collected.condition, variables=collected.variables)
         status = SUCCESS if exit_code == 0 and not collected.errors else FAILURE
-        error = None
-        if code is not None and code < 0:
-            error = f"Killed by signal {signal_name(-code)} (exit code {exit_code})."
-        elif exit_code != 0:
-            error = f"Exited with code {exit_code}."
-        elif collected.errors:
-            error = collected.errors[0]
+        error = exit_error(exit_code) or (collected.errors[0] if collected.errors else None)
+        if exit_code is None:
+            status, error = FAILURE, "The run ended without an exit status."
         return ExecResult(status=status, exit_code=exit_code, error=error, output=collected.output,
                           condition=collected.condition, variables=collected.variables)

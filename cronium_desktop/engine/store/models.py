@@ -202,18 +202,23 @@ class ServerResult(Base):
     execution: Mapped[Execution] = relationship(back_populates="server_results")
 
 
-class LogLine(Base):
-    __tablename__ = "log_lines"
+class LogBlock(Base):
+    """Many log lines of one execution attempt in one row (see `engine.logstore` for the layout)."""
+
+    __tablename__ = "log_blocks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     execution_id: Mapped[int] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))
     attempt: Mapped[int] = mapped_column(Integer, default=1)
-    server: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    ts: Mapped[datetime] = mapped_column(DateTime)
-    stream: Mapped[str] = mapped_column(String(6))  # stdout, stderr, system
-    text: Mapped[str] = mapped_column(Text)
+    first_line: Mapped[int] = mapped_column(Integer)  # the number of its first line in the execution's log, from 1
+    line_count: Mapped[int] = mapped_column(Integer)
+    codec: Mapped[int] = mapped_column(Integer, default=0)  # 0 raw, 1 zstd
+    # How far the run's spool files had been read once these lines were in: a re-attached run reads on from there.
+    spool_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spool_err: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
-    __table_args__ = (Index("ix_log_lines_execution", "execution_id", "id"),)
+    __table_args__ = (Index("ix_log_blocks_execution", "execution_id", "first_line"),)
 
 
 class Variable(Base):

@@ -36,6 +36,17 @@ class ChunkedColumn(Generic[T]):
             self._sealed.append(tuple(self._open))
             self._open = []
 
+    def extend(self, values: tuple[T, ...] | list[T]) -> None:
+        """Many values at once: slices, not a Python step per value."""
+        start = 0
+        while start < len(values):
+            room = CHUNK_ROWS - len(self._open)
+            self._open.extend(values[start:start + room])
+            start += room
+            if len(self._open) == CHUNK_ROWS:
+                self._sealed.append(tuple(self._open))
+                self._open = []
+
     def __len__(self) -> int:
         return len(self._sealed) * CHUNK_ROWS + len(self._open)
 
@@ -96,10 +107,10 @@ class LogModel(QAbstractTableModel):
             return
         first = len(self._texts)
         self.beginInsertRows(QModelIndex(), first, first + len(lines) - 1)
-        for ts, stream, text in lines:
-            self._ts.append(ts)
-            self._streams.append(stream)
-            self._texts.append(text)
+        times, streams, texts = zip(*lines, strict=True)
+        self._ts.extend(times)
+        self._streams.extend(streams)
+        self._texts.extend(texts)
         self.endInsertRows()
 
     def clear(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,10 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui.runs.log_model import LogModel
 
+# Lines added per frame during a flood: a few ms of model and view work, well under a stall.
+LINES_PER_FRAME = 5_000
+FRAME_MS = 16
+
 
 class LogView(QWidget):
     """A log of any size: the model holds the lines, the view paints only what is on screen."""
@@ -29,6 +33,9 @@ class LogView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = LogModel()
+        self._queued: list[tuple[datetime, str, str]] = []
+        self._frame = QTimer(self, interval=FRAME_MS, singleShot=True)
+        self._frame.timeout.connect(self._next_frame)
         # A table with fixed-height rows: its header keeps row sizes as spans, so appending a batch
         # costs the same with ten lines or a million (a QListView lays out every row again).
         self.list = QTableView(self)
@@ -84,6 +91,30 @@ class LogView(QWidget):
         QShortcut(QKeySequence("Shift+Return"), self.search, lambda: self.find_next(False))
 
     def append(self, lines: list[tuple[datetime, str, str]]) -> None:
+        """Add lines; a flood is shown a frame's worth at a time so the window never stalls."""
+        if not self._queued and len(lines) <= LINES_PER_FRAME:
+            self._show(lines)
+            return
+        self._queued.extend(lines)
+        if not self._frame.isActive():
+            self._frame.start()
+
+    def _next_frame(self) -> None:
+        batch = self._queued[:LINES_PER_FRAME]
+        del self._queued[:LINES_PER_FRAME]
+        self._show(batch)
+        if self._queued:
+            self._frame.start()
+
+    def flush(self) -> None:
+        """Show every queued line now."""
+        self._frame.stop()
+        batch, self._queued = self._queued, []
+        self._show(batch)
+
+    def _show(self, lines: list[tuple[datetime, str, str]]) -> None:
+        if not lines:
+            return
         self.model.append_lines(lines)
         rows = self.model.rowCount()
         self.count.setText(f"{rows:,} line" if rows == 1 else f"{rows:,} lines")
@@ -91,6 +122,8 @@ class LogView(QWidget):
             self.list.scrollToBottom()
 
     def clear(self) -> None:
+        self._frame.stop()
+        self._queued = []
         self.model.clear()
         self.count.setText("0 lines")
 
@@ -110,6 +143,7 @@ class LogView(QWidget):
         self.list.setColumnHidden(0, not on)
 
     def find_next(self, forward: bool = True) -> int | None:
+        self.flush()  # search every line, also those still waiting for their frame
         start = self.match_row if self.match_row >= 0 else (-1 if forward else 0)
         row = self.model.find(self.search.text(), start, forward)
         if row is None:

@@ -1,0 +1,70 @@
+"""Run throughput: 1,000 trivial local runs at the default concurrency, beside bare spawns.
+
+Prints runs per second through the engine (start → every run in a final state), bare
+`bash -c true` spawns per second at the same concurrency in the same process, their ratio, and
+the store's write transactions per run. Targets: ≥ 0.5 × the bare rate; ≤ 2 transactions per run.
+
+    ./dev bench throughput [--runs 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event as sa_event  # noqa: E402
+
+from cronium_desktop.engine.engine import Engine  # noqa: E402
+
+
+async def bare(runs: int, concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with gate:
+            process = await asyncio.create_subprocess_exec("bash", "-c", "true")
+            await process.wait()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(runs)))
+    return runs / (time.perf_counter() - started)
+
+
+async def ours(runs: int) -> tuple[float, float, int]:
+    engine = Engine(Path(tempfile.mkdtemp(prefix="cronium-bench-throughput-")))
+    await engine.start()
+    concurrency = int(engine.settings.get("concurrency"))
+    event_id = await engine.events.create({"name": "Trivial", "type": "BASH", "content": "true", "overlap": "ALLOW"})
+    await engine.runs.wait(await engine.runs.start(event_id))  # warm-up
+    commits = [0]
+    sa_event.listen(engine.ctx.db.engine, "commit", lambda _connection: commits.__setitem__(0, commits[0] + 1))
+    started = time.perf_counter()
+    ids = await asyncio.gather(*(engine.runs.start(event_id) for _ in range(runs)))
+    await asyncio.gather(*(engine.runs.wait(execution_id) for execution_id in ids))
+    rate = runs / (time.perf_counter() - started)
+    await engine.stop()
+    return rate, commits[0] / runs, concurrency
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=1000)
+    args = parser.parse_args()
+    os.system("uptime")
+    rate, per_run, concurrency = await ours(args.runs)
+    floor = await bare(args.runs, concurrency)
+    print(f"{args.runs} trivial runs, concurrency {concurrency}")
+    print(f"  bare spawns            {floor:8.0f} runs/s")
+    print(f"  through the engine     {rate:8.0f} runs/s = {rate / floor:.2f} × bare (target ≥ 0.5)")
+    print(f"  write transactions     {per_run:8.2f} per run (target ≤ 2)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

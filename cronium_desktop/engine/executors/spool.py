@@ -1,0 +1,266 @@
+"""A local run's process outlives the app: a POSIX `sh` wrapper, spool files, a status file.
+
+The app starts `sh -c WRAPPER` in a session of its own with stdout and stderr going to the spool
+files `stdout` and `stderr` in the run's folder (appended to, never pipes to the app). The wrapper
+runs the script in the foreground, writes its exit status to `status` ("CODE\\n": a reader takes it
+only once the newline is there, so a half-written file is no status), and exits. A watchdog in the
+wrapper enforces the run's timeout even while the app is down: it marks `timedout`, SIGTERMs the
+process group and SIGKILLs it 5 s later. While the app is up it stops the run itself first, so the
+watchdog is set a little later than the timeout.
+
+`identity` records what the app needs to find the run again after a restart: the wrapper's PID, its
+start time (from /proc) and a per-run token that is also in the wrapper's environment
+(`CRONIUM_RUN_TOKEN`): a PID alone can be reused by a stranger.
+
+`SpoolReader` follows the spool files in a thread of its own: large reads, lines split over reads,
+secrets masked on whole lines (a secret split across two reads is still one line), handed to the
+sink as segments with how far each file is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cronium_desktop.engine.notices import Segment
+from cronium_desktop.engine.secrets import Masker
+
+READ_BYTES = 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
+WATCHDOG_SLACK_SECONDS = 2.0
+TOKEN_ENV = "CRONIUM_RUN_TOKEN"
+STREAMS = ("stdout", "stderr")
+
+# $1: the run's folder; the rest: the command. CRONIUM_WATCHDOG: seconds before the watchdog acts.
+# The watchdog is told to go with USR1, which nothing traps before it does (TERM is the wrapper's:
+# a subshell may still run its parent's TERM trap until it sets its own), and its output goes
+# nowhere, so a straggler never holds the spool files.
+WRAPPER = r"""d=$1; shift
+trap 'stopping=1' TERM
+( trap 'kill "$s" 2>/dev/null; exit 0' USR1
+  sleep "$CRONIUM_WATCHDOG" & s=$!
+  wait "$s" || exit 0
+  trap '' TERM
+  : > "$d/timedout"
+  kill -TERM 0 2>/dev/null
+  sleep 5
+  kill -KILL 0 2>/dev/null ) >/dev/null 2>&1 &
+w=$!
+"$@" </dev/null
+code=$?
+kill -USR1 "$w" 2>/dev/null
+wait "$w"
+printf '%s\n' "$code" > "$d/status"
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def process_start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), or None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:].split()[19]
+
+
+def write_identity(folder: Path, pid: int, token: str) -> None:
+    (folder / "identity.tmp").write_text(json.dumps({"pid": pid, "start": process_start_time(pid), "token": token}))
+    os.replace(folder / "identity.tmp", folder / "identity")
+
+
+def read_identity(folder: Path) -> dict[str, object] | None:
+    try:
+        found = json.loads((folder / "identity").read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def is_same_process(identity: dict[str, object]) -> bool:
+    """Whether the wrapper recorded in `identity` is still running: PID, start time and token agree."""
+    pid = identity.get("pid")
+    if not isinstance(pid, int):
+        return False
+    start = process_start_time(pid)
+    if start is None or start != identity.get("start"):
+        return False
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"{TOKEN_ENV}={identity.get('token')}".encode() in environ.split(b"\0")
+
+
+def read_status(folder: Path) -> int | None:
+    try:
+        text = (folder / "status").read_text()
+    except OSError:
+        return None
+    if not text.endswith("\n"):
+        return None  # the wrapper was stopped while writing it
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def held_open_by_others(folder: Path) -> bool:
+    """Whether a process still has a spool file open (a background child, a daemon it started).
+
+    A write lease is granted only on a file no one else has open (Linux); elsewhere: assume not."""
+    import fcntl
+
+    lease = getattr(fcntl, "F_SETLEASE", None)
+    if lease is None:
+        return False
+    for name in STREAMS:
+        try:
+            fd = os.open(folder / name, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.fcntl(fd, lease, fcntl.F_WRLCK)
+            fcntl.fcntl(fd, lease, fcntl.F_UNLCK)
+        except OSError as error:
+            if error.errno in (errno.EAGAIN, errno.EBUSY):
+                return True
+        finally:
+            os.close(fd)
+    return False
+
+
+Deliver = Callable[[Segment, tuple[int | None, int | None]], None]
+
+
+class SpoolReader(threading.Thread):
+    """Follows a run's spool files from `offsets` until told the run is over.
+
+    `exited()`: the wrapper is gone; the reader catches up, then holds (no file open, so a lease can
+    tell whether anyone else still has them). `finish()`: read to the end, hand over a last partial
+    line, stop."""
+
+    def __init__(self, folder: Path, masker: Masker, deliver: Deliver, offsets: tuple[int, int] = (0, 0)) -> None:
+        super().__init__(name=f"cronium-spool-{folder.name}", daemon=True)
+        self._folder = folder
+        self._masker = masker
+        self._deliver = deliver
+        self.offsets = list(offsets)
+        self._pending = [b"", b""]
+        self._wake = threading.Event()
+        self._exited = False
+        self._finishing = False
+        self.caught_up = threading.Event()
+
+    def exited(self) -> None:
+        self._exited = True
+        self._wake.set()
+
+    def finish(self) -> None:
+        self._finishing = True
+        self._wake.set()
+
+    def run(self) -> None:
+        interval = 0.002
+        while True:
+            finishing, exited = self._finishing, self._exited
+            got = self._read_all()
+            if finishing:
+                self._read_all()
+                for index, stream in enumerate(STREAMS):
+                    if self._pending[index]:
+                        self._emit_line(index, stream, self._pending[index])
+                        self._pending[index] = b""
+                return
+            if exited and not got:
+                self.caught_up.set()
+                self._wake.wait()
+                self._wake.clear()
+                continue
+            if got:
+                interval = 0.002
+                continue
+            self._wake.wait(interval)
+            self._wake.clear()
+            interval = min(interval * 2, 0.1)
+
+    def _read_all(self) -> bool:
+        """Read what both files hold. stderr's size is taken first and stdout is read to its end
+        before stderr: a line is never stored before the stdout lines written ahead of it."""
+        fds: list[int | None] = []
+        try:
+            for stream in STREAMS:
+                try:
+                    fds.append(os.open(self._folder / stream, os.O_RDONLY))
+                except FileNotFoundError:
+                    fds.append(None)
+            ends = [0, 0]
+            for index in (1, 0):
+                fd = fds[index]
+                ends[index] = os.fstat(fd).st_size if fd is not None else 0
+            got = False
+            for index, stream in enumerate(STREAMS):
+                fd = fds[index]
+                while fd is not None:
+                    position = self.offsets[index] + len(self._pending[index])
+                    if position >= ends[index]:
+                        break
+                    data = os.pread(fd, min(READ_BYTES, ends[index] - position), position)
+                    if not data:
+                        break
+                    got = True
+                    self._take(index, stream, data)
+            return got
+        finally:
+            for fd in fds:
+                if fd is not None:
+                    os.close(fd)
+
+    def _take(self, index: int, stream: str, data: bytes) -> None:
+        buffer = self._pending[index] + data if self._pending[index] else data
+        cut = buffer.rfind(b"\n")
+        if cut < 0:
+            self._pending[index] = buffer
+            while len(self._pending[index]) > MAX_LINE_BYTES:  # a very long line is cut, never lost
+                self._emit_line(index, stream, self._pending[index][:MAX_LINE_BYTES])
+                self._pending[index] = self._pending[index][MAX_LINE_BYTES:]
+            return
+        region, self._pending[index] = buffer[:cut], buffer[cut + 1:]
+        count = region.count(b"\n") + 1
+        self.offsets[index] += cut + 1
+        if b"\r" in region:
+            region = region.replace(b"\r\n", b"\n")
+            if region.endswith(b"\r"):
+                region = region[:-1]
+        self._deliver(Segment(stream, utcnow(), self._mask(region), count), (self.offsets[0], self.offsets[1]))
+
+    def _emit_line(self, index: int, stream: str, data: bytes) -> None:
+        self.offsets[index] += len(data)
+        line = data[:-1] if data.endswith(b"\r") else data
+        self._deliver(Segment(stream, utcnow(), self._mask(line), 1), (self.offsets[0], self.offsets[1]))
+
+    def _mask(self, region: bytes) -> bytes:
+        if not self._masker.active:
+            return region
+        text = region.decode("utf-8", errors="replace")
+        masked = self._masker.mask(text)
+        return region if masked is text else masked.encode()
+
+
+def remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

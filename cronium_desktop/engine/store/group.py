@@ -1,0 +1,84 @@
+"""Group commit: the writes of many runs at once go into one transaction on one writer thread.
+
+SQLite has one writer; a transaction per step per run made runs queue behind each other's commits.
+Work handed to `GroupWriter.run()` waits in a queue; the writer thread takes everything queued, runs
+it in one transaction and commits once. If one piece fails, the group is rolled back and its pieces
+run again one transaction each, so a failure stays with the run it belongs to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from cronium_desktop.engine.store.db import Database
+
+T = TypeVar("T")
+IDLE_SECONDS = 5.0
+MAX_GROUP = 500  # pieces per transaction: bounds how long one commit holds the store
+
+_writers: weakref.WeakKeyDictionary[Database, GroupWriter] = weakref.WeakKeyDictionary()
+_writers_lock = threading.Lock()
+
+
+def writer(db: Database) -> GroupWriter:
+    """The group writer of `db` (one per store, started on first use)."""
+    with _writers_lock:
+        found = _writers.get(db)
+        if found is None:
+            found = _writers[db] = GroupWriter(db)
+        return found
+
+
+class GroupWriter:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: list[tuple[Callable[[Session], Any], Future[Any]]] = []
+        self._ready = threading.Condition()
+        self._running = False
+
+    def submit(self, piece: Callable[[Session], T]) -> Future[T]:
+        future: Future[T] = Future()
+        with self._ready:
+            self._queue.append((piece, future))
+            self._ready.notify()
+            if not self._running:  # the thread ends after a while without work, and comes back
+                self._running = True
+                threading.Thread(target=self._work, name="cronium-writer", daemon=True).start()
+        return future
+
+    async def run(self, piece: Callable[[Session], T]) -> T:
+        return await asyncio.wrap_future(self.submit(piece))
+
+    def _work(self) -> None:
+        while True:
+            with self._ready:
+                if not self._queue:
+                    self._ready.wait(IDLE_SECONDS)
+                if not self._queue:
+                    self._running = False
+                    return
+                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            try:
+                results = self._transaction(group)
+            except Exception:
+                for piece, future in group:
+                    try:
+                        [result] = self._transaction([(piece, future)])
+                    except Exception as error:  # noqa: BLE001 - handed to the caller
+                        future.set_exception(error)
+                    else:
+                        future.set_result(result)
+                continue
+            for (_, future), result in zip(group, results, strict=True):
+                future.set_result(result)
+
+    def _transaction(self, group: list[tuple[Callable[[Session], Any], Future[Any]]]) -> list[Any]:
+        with self._db.write() as session:
+            return [piece(session) for piece, _ in group]

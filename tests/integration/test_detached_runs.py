@@ -1,0 +1,206 @@
+"""Runs outlive the app: a killed app's local runs go on, and the next start follows them again
+(real processes: the app is a real `cronium-desktop run` or `headless` killed with SIGKILL)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.executors import spool
+from cronium_desktop.engine.executors.local import run_folders_root
+from cronium_desktop.engine.runner import REATTACHED
+from cronium_desktop.engine.runs import INTERRUPTED
+from tests.conftest import TEST_PASSPHRASE, Cli
+
+
+def import_events(cli: Cli, folder: Path, *events: dict[str, object]) -> None:
+    path = folder / "events.cronium.json"
+    path.write_text(json.dumps({"format": "cronium-desktop", "version": 1, "events": list(events)}))
+    assert cli("import", str(path)).code == 0
+
+
+def run_then_kill_the_app(cli: Cli, event: str, until_line: str) -> None:
+    """`cronium-desktop run EVENT`, SIGKILLed (the app only) once the run printed `until_line`."""
+    app = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", event], env=cli.env,
+                           stdout=subprocess.PIPE, text=True)
+    assert app.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = app.stdout.readline()
+        if line.strip() == until_line:
+            break
+        assert line, "the run ended before it printed the line"
+    app.send_signal(signal.SIGKILL)
+    app.wait()
+
+
+async def restarted(data_dir: Path) -> Engine:
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start(scheduler=True)
+    return engine
+
+
+async def newest_run(engine: Engine) -> int:
+    [run] = await engine.runs.list(limit=1)
+    return run.execution_id
+
+
+async def test_a_run_that_ends_while_the_app_is_down_is_recorded_as_it_ended(cli: Cli, tmp_path: Path,
+                                                                              data_dir: Path) -> None:
+    import_events(cli, tmp_path, {"name": "Backup", "type": "BASH",
+                                  "content": "echo start\nsleep 1.5\nseq 1 3000\necho end\nexit 0"})
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Backup", "start")
+    await asyncio.sleep(3)  # the script finishes on its own meanwhile
+    engine = await restarted(data_dir)
+    try:
+        execution_id = await newest_run(engine)
+        run = await engine.runs.wait(execution_id, timeout=30)
+        texts = [record.text for record in await engine.runs.log(execution_id)]
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert (run.status, run.exit_code) == ("SUCCESS", 0)
+    assert texts.count(REATTACHED) == 1
+    assert [t for t in texts if t != REATTACHED] == ["start", *map(str, range(1, 3001)), "end"]
+
+
+async def test_a_running_script_is_followed_again_and_its_timeout_holds(cli: Cli, tmp_path: Path,
+                                                                         data_dir: Path) -> None:
+    import_events(cli, tmp_path, {"name": "Hangs", "type": "BASH", "timeout_seconds": 6,
+                                  "content": "echo a\nsleep 2\necho b\nsleep 60"})
+    started = time.monotonic()
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Hangs", "a")
+    engine = await restarted(data_dir)
+    try:
+        execution_id = await newest_run(engine)
+        run = await engine.runs.wait(execution_id, timeout=40)
+        elapsed = time.monotonic() - started
+        texts = [record.text for record in await engine.runs.log(execution_id)]
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert run.status == "TIMEOUT"
+    # On time: at 6 s, or at most the watchdog's slack later if the app was still down then.
+    assert run.duration_ms is not None and run.duration_ms / 1000 < 6 + spool.WATCHDOG_SLACK_SECONDS + 3
+    assert elapsed < 60
+    assert "a" in texts and "b" in texts and REATTACHED in texts  # b was written after the restart
+
+
+async def test_a_re_attached_run_can_be_cancelled(cli: Cli, tmp_path: Path, data_dir: Path) -> None:
+    pid_file = tmp_path / "script.pid"
+    import_events(cli, tmp_path, {"name": "Long", "type": "BASH", "content": f"echo $$ > {pid_file}\necho up\nsleep 60"})
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Long", "up")
+    engine = await restarted(data_dir)
+    try:
+        execution_id = await newest_run(engine)
+        for _ in range(100):
+            if await engine.runs.cancel(execution_id):
+                break
+            await asyncio.sleep(0.1)
+        run = await engine.runs.wait(execution_id, timeout=20)
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert run.status == "CANCELLED"
+    await asyncio.sleep(0.3)
+    assert not Path(f"/proc/{int(pid_file.read_text())}").exists()
+
+
+async def test_a_reused_pid_is_not_taken_for_the_run(cli: Cli, tmp_path: Path, data_dir: Path) -> None:
+    import_events(cli, tmp_path, {"name": "Gone", "type": "BASH", "content": "echo up\nsleep 60"})
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Gone", "up")
+    [folder] = list(run_folders_root(data_dir).glob("run-*"))
+    identity = json.loads((folder / "identity").read_text())
+    os.killpg(identity["pid"], signal.SIGKILL)  # the run is gone (as after a reboot)...
+    stranger = subprocess.Popen(["sleep", "30"])  # ...and its PID now belongs to someone else
+    try:
+        (folder / "identity").write_text(json.dumps({"pid": stranger.pid, "start": spool.process_start_time(stranger.pid),
+                                                     "token": identity["token"]}))
+        engine = await restarted(data_dir)
+        try:
+            run = await engine.runs.wait(await newest_run(engine), timeout=20)
+        finally:
+            await engine.stop(grace_seconds=1)
+        assert (run.status, run.error) == ("FAILURE", INTERRUPTED)
+        assert stranger.poll() is None  # never signalled
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_crash_probe_twenty_kills_lose_and_repeat_nothing(cli: Cli, tmp_path: Path, data_dir: Path) -> None:
+    """A 1-second schedule writes start/end lines around a short sleep; `headless` is SIGKILLed at
+    20 seeded random moments and restarted each time, then stopped cleanly."""
+    trace = tmp_path / "trace.txt"
+    import_events(cli, tmp_path, {
+        "name": "Tick", "type": "BASH", "trigger": "SCHEDULE", "status": "ACTIVE",
+        "schedule": {"every": 1, "unit": "SECONDS"}, "timezone": "UTC",
+        "content": (f'id=$(basename "$PWD" | cut -d- -f2)\necho "start $id" >> {trace}\nsleep 0.3\n'
+                    f'echo "end $id" >> {trace}'),
+    })
+    rng = random.Random(2026)
+    for _ in range(20):
+        app = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"], env=cli.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 4.0))
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+    app = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"], env=cli.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert app.stdout is not None
+    while "scheduler running" not in app.stdout.readline():
+        assert app.poll() is None, "headless did not start"
+    time.sleep(4)
+    app.send_signal(signal.SIGTERM)
+    assert app.wait(timeout=60) == 0
+    with sqlite3.connect(data_dir / "cronium.db") as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        statuses = dict(connection.execute("SELECT id, status FROM executions"))
+        errors = dict(connection.execute("SELECT id, error FROM executions"))
+    assert not [i for i, status in statuses.items() if status in ("PENDING", "RUNNING")]
+    lines = trace.read_text().split("\n") if trace.exists() else []
+    started = [line.split()[1] for line in lines if line.startswith("start")]
+    assert len(started) == len(set(started))  # no script started twice
+    ended = {line.split()[1] for line in lines if line.startswith("end")}
+    assert ended
+    failed = [i for i, status in statuses.items() if status == "FAILURE"]
+    assert not [i for i in failed if errors[i] != INTERRUPTED], {i: errors[i] for i in failed}
+    assert not [i for i in failed if str(i) in ended]  # every script that reached its end is a success
+
+
+async def test_an_app_that_stops_letting_runs_finish_records_them_at_its_next_start(data_dir: Path) -> None:
+    engine = await restarted(data_dir)
+    event_id = await engine.events.create({"name": "Nightly", "type": "BASH", "content": "echo one\nsleep 2\necho two"})
+    execution_id = await engine.runs.start(event_id)
+    await asyncio.sleep(1)
+    await engine.stop(let_runs_finish=True)
+    engine = await restarted(data_dir)
+    try:
+        run = await engine.runs.wait(execution_id, timeout=30)
+        texts = [record.text for record in await engine.runs.log(execution_id)]
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert (run.status, run.exit_code) == ("SUCCESS", 0)
+    assert [t for t in texts if t != REATTACHED] == ["one", "two"]
+
+
+async def test_a_kill_in_the_middle_of_a_big_run_loses_and_repeats_no_line(cli: Cli, tmp_path: Path,
+                                                                         data_dir: Path) -> None:
+    import_events(cli, tmp_path, {"name": "Dump", "type": "BASH",
+                                  "content": "seq 1 200000\necho marker\nsleep 1\nseq 200001 300000"})
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Dump", "marker")
+    engine = await restarted(data_dir)
+    try:
+        execution_id = await newest_run(engine)
+        run = await engine.runs.wait(execution_id, timeout=60)
+        texts = [record.text for record in await engine.runs.log(execution_id) if record.stream == "stdout"]
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert run.status == "SUCCESS"
+    assert texts == [*map(str, range(1, 200001)), "marker", *map(str, range(200001, 300001))]
