@@ -74,10 +74,18 @@ def shown(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S %Z") -> str
 def parse_json_option(text: str | None, option: str) -> Any:
     if text is None:
         return None
+    from cronium_desktop.engine.validation import MAX_JSON_DEPTH, json_depth_exceeds
+
+    too_deep = UsageError(f"{option} nests lists or objects more than {MAX_JSON_DEPTH} levels deep; flatten the data.")
     try:
-        return json.loads(text)
+        value = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
     except ValueError as error:
         raise UsageError(f"{option} is not valid JSON: {error}") from error
+    if json_depth_exceeds(value):
+        raise too_deep
+    return value
 
 
 def print_table(rows: list[list[str]], headers: list[str]) -> None:
