@@ -295,11 +295,12 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
             print(json.dumps([
                 {"execution_id": r.execution_id, "event": r.event, "status": r.status, "attempt": r.attempt,
                  "trigger": r.trigger, "started_at": iso(r.started_at), "finished_at": iso(r.finished_at),
-                 "exit_code": r.exit_code, "error": r.error, "workflow_execution_id": r.workflow_execution_id}
+                 "exit_code": r.exit_code, "error": r.error, "workflow_execution_id": r.workflow_execution_id,
+                 **({"skipped_count": r.skipped_count, "skipped_until": iso(r.skipped_until)} if r.status == "SKIPPED" else {})}
                 for r in runs
             ], indent=2))
         else:
-            print_table([[str(r.execution_id), r.event, r.status, str(r.attempt), r.trigger, shown(r.started_at) or "-",
+            print_table([[str(r.execution_id), r.event, r.status_text, str(r.attempt), r.trigger, shown(r.started_at) or "-",
                           "-" if r.exit_code is None else str(r.exit_code)] for r in runs],
                         ["ID", "EVENT", "STATUS", "ATTEMPT", "TRIGGER", "STARTED", "EXIT"])
     elif args.what == "variables":

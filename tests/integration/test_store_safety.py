@@ -185,3 +185,22 @@ def test_an_existing_open_folder_is_tightened_at_start_and_said_once(cli: Cli, t
     for path in data.rglob("*"):
         assert mode(path) == (0o700 if path.is_dir() else 0o600), path
     assert "private" not in cli("list", "events").stderr
+
+
+def test_an_older_store_is_backed_up_before_it_is_migrated(cli: Cli) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from cronium_desktop.engine.store.db import _MIGRATIONS, Database
+
+    old = Database(cli.data_dir)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection_engine"] = old.engine
+    command.upgrade(config, "0001")
+    old.close()
+    assert cli("list", "events").code == 0
+    [kept] = list((cli.data_dir / "backups").glob("*-before-migration.db"))
+    with sqlite3.connect(kept) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    connection.close()
