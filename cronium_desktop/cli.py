@@ -497,6 +497,11 @@ def _damaged_store(data_dir: Path, error: Exception) -> Exception:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("CRONIUM_DESKTOP_RENDER_TEMPLATE"):  # a bundled app started as a template renderer
+        from cronium_desktop.engine.template_process import serve_one
+
+        serve_one()
+        return 0
     args = build_parser().parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     try:

@@ -24,8 +24,11 @@ from typing import Any
 from cronium_desktop.engine.messages import TemplateError
 
 RENDER_SECONDS = 2.0
+STARTUP_SECONDS = 60.0
+_READY = b"ready\n"
 MEMORY_LIMIT_BYTES = 256 * 1024 * 1024  # a child's whole address space, interpreter included
 CPU_LIMIT_SECONDS = 3  # the OS stops the child even if this process is gone
+WORKER_ENV = "CRONIUM_DESKTOP_RENDER_TEMPLATE"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _MEMORY_PROBLEM = f"needed more than {MEMORY_LIMIT_BYTES // 2**20} MB of memory and was stopped."
 
@@ -35,20 +38,35 @@ async def render_bounded(template: str, scope: Mapping[str, Any], template_name:
     if not template:
         return ""
     request = json.dumps({"template": template, "scope": scope, "name": template_name}, default=str).encode()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CRONIUM_")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CRONIUM_")}  # no passphrase
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+    env[WORKER_ENV] = "1"
+    # A bundled app has no `-m`: its entry point (cli.main) sees WORKER_ENV and renders instead.
+    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", __name__]
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", __name__,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        *command,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env,
     )
+    assert child.stdin is not None and child.stdout is not None
+    ready = b""
     try:
-        answer, _ = await asyncio.wait_for(child.communicate(request), RENDER_SECONDS)
+        # Starting Python is not the template's time: on a busy computer it alone can take seconds.
+        ready = await asyncio.wait_for(child.stdout.readline(), STARTUP_SECONDS)
+        if ready != _READY:
+            raise TemplateError(template_name, "could not be rendered: the template renderer did not start.")
+        async with asyncio.timeout(RENDER_SECONDS):
+            child.stdin.write(request)
+            await child.stdin.drain()
+            child.stdin.close()
+            answer = await child.stdout.read()
     except TimeoutError:
+        if ready != _READY:
+            raise TemplateError(template_name, "could not be rendered: the template renderer did not start.") from None
         raise TemplateError(template_name, f"took longer than {RENDER_SECONDS:g} s to render and was stopped.") from None
     finally:
         if child.returncode is None:  # past the deadline, or the action was cancelled (shutdown)
             child.kill()
-            await child.wait()
+        await child.wait()
     try:
         result = json.loads(answer)
     except ValueError:
@@ -65,12 +83,21 @@ def _limit_resources() -> None:
     except ImportError:  # pragma: no cover - Windows: the deadline still holds
         return
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT_SECONDS, CPU_LIMIT_SECONDS))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(usage.ru_utime + usage.ru_stime) + 1  # the limit counts the start-up's CPU time too
+    resource.setrlimit(resource.RLIMIT_CPU, (spent + CPU_LIMIT_SECONDS, spent + CPU_LIMIT_SECONDS))
+
+
+def serve_one() -> None:
+    """Render the one template on stdin (the child's whole life)."""
+    _main()
 
 
 def _main() -> None:
     from cronium_desktop.engine.messages import render
 
+    sys.stdout.buffer.write(_READY)
+    sys.stdout.flush()
     request = json.loads(sys.stdin.buffer.read())
     _limit_resources()  # after the imports and the request: only the template is bounded
     try:

@@ -69,6 +69,9 @@ def _header_problem(path: Path) -> str | None:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     header_current = header[24:28] == header[92:96]
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        return None  # a checkpoint may be writing page 1 before the pages that extend the file
     if header_current and pages and path.stat().st_size < pages * page_size:
         return f"it is cut short ({path.stat().st_size} of {pages * page_size} bytes)"
     return None
