@@ -52,7 +52,7 @@ def prepare_data_dir(data_dir: Path) -> None:
     if data_dir.exists() and not data_dir.is_dir():
         raise UsageError(f"the data folder {str(data_dir)!r} is a file; give a folder with --data-dir or CRONIUM_DATA_DIR.")
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the data folder {str(data_dir)!r}: {error.strerror or error}. "
                          "Give another with --data-dir or CRONIUM_DATA_DIR.") from error
@@ -74,10 +74,18 @@ def shown(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S %Z") -> str
 def parse_json_option(text: str | None, option: str) -> Any:
     if text is None:
         return None
+    from cronium_desktop.engine.validation import MAX_JSON_DEPTH, json_depth_exceeds
+
+    too_deep = UsageError(f"{option} nests lists or objects more than {MAX_JSON_DEPTH} levels deep; flatten the data.")
     try:
-        return json.loads(text)
+        value = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
     except ValueError as error:
         raise UsageError(f"{option} is not valid JSON: {error}") from error
+    if json_depth_exceeds(value):
+        raise too_deep
+    return value
 
 
 def print_table(rows: list[list[str]], headers: list[str]) -> None:
@@ -176,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--type", required=True, choices=["slack", "discord", "teams", "webhook", "email"])
     q.add_argument("--config", required=True, metavar="JSON",
                    help='settings, e.g. {"url": "https://hooks.slack.com/..."}; stored as a secret')
+
+    p = sub.add_parser("backup", parents=[common], help="back up the store (default: into the data folder's backups)")
+    p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
+    p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
+    p.add_argument("file", metavar="FILE", help="the backup to restore")
     return parser
 
 
@@ -283,11 +296,12 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
             print(json.dumps([
                 {"execution_id": r.execution_id, "event": r.event, "status": r.status, "attempt": r.attempt,
                  "trigger": r.trigger, "started_at": iso(r.started_at), "finished_at": iso(r.finished_at),
-                 "exit_code": r.exit_code, "error": r.error, "workflow_execution_id": r.workflow_execution_id}
+                 "exit_code": r.exit_code, "error": r.error, "workflow_execution_id": r.workflow_execution_id,
+                 **({"skipped_count": r.skipped_count, "skipped_until": iso(r.skipped_until)} if r.status == "SKIPPED" else {})}
                 for r in runs
             ], indent=2))
         else:
-            print_table([[str(r.execution_id), r.event, r.status, str(r.attempt), r.trigger, shown(r.started_at) or "-",
+            print_table([[str(r.execution_id), r.event, r.status_text, str(r.attempt), r.trigger, shown(r.started_at) or "-",
                           "-" if r.exit_code is None else str(r.exit_code)] for r in runs],
                         ["ID", "EVENT", "STATUS", "ATTEMPT", "TRIGGER", "STARTED", "EXIT"])
     elif args.what == "variables":
@@ -395,10 +409,53 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def cmd_backup(data_dir: Path, args: argparse.Namespace) -> int:
+    from cronium_desktop.engine.store.backups import copy_store, rolling_backup
+    from cronium_desktop.engine.store.db import DB_FILENAME, StoreDamaged, store_problem
+
+    store = data_dir / DB_FILENAME
+    if not store.exists():
+        raise UsageError(f"there is no store in {str(data_dir)!r} to back up.")
+    problem = store_problem(store)
+    if problem:
+        raise StoreDamaged(store, problem)
+    if args.file:
+        target = Path(args.file).expanduser()
+        if target.exists():
+            raise UsageError(f"{str(target)!r} already exists; give a new file name.")
+        copy_store(store, target)
+    else:
+        target = rolling_backup(store, "manual")
+    print(f"Backed up the store to {target}.")
+    return 0
+
+
+def cmd_restore(data_dir: Path, args: argparse.Namespace) -> int:
+    from cronium_desktop.engine.lock import FolderLock, FolderLocked
+    from cronium_desktop.engine.store.backups import restore
+    from cronium_desktop.engine.store.db import DB_FILENAME, store_problem
+
+    source = Path(args.file).expanduser()
+    lock = FolderLock(data_dir)
+    try:
+        lock.acquire()  # held while the store is swapped: no scheduler can start on it meanwhile
+    except FolderLocked as error:
+        raise UsageError(f"{error}; stop it (quit the window or the headless scheduler), then restore.") from None
+    try:
+        store = data_dir / DB_FILENAME
+        kept = restore(store, source, store_readable=store_problem(store) is None)
+    finally:
+        lock.release()
+    print(f"Restored the store from {source}." + (f" The store it replaced was kept as {kept}." if kept else ""))
+    return 0
+
+
 async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
     from cronium_desktop.engine.engine import Engine
 
     engine = Engine(data_dir)
+    if engine.folder_notice:
+        print(f"note: {engine.folder_notice}", file=sys.stderr)
     await engine.start()
     try:
         return await COMMANDS[args.command](engine, args)
@@ -406,7 +463,26 @@ async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
         await engine.stop(grace_seconds=0)
 
 
+def _damaged_store(data_dir: Path, error: Exception) -> Exception:
+    """A store damaged past its first pages fails deep inside a query: say that, not the SQL."""
+    import sqlite3
+
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.DatabaseError) and any(
+        words in str(original) for words in ("malformed", "not a database", "disk I/O error")
+    ):
+        from cronium_desktop.engine.store.db import DB_FILENAME, StoreDamaged
+
+        return StoreDamaged(data_dir / DB_FILENAME, f"it is damaged (SQLite: {original})")
+    return error
+
+
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("CRONIUM_DESKTOP_RENDER_TEMPLATE"):  # a bundled app started as a template renderer
+        from cronium_desktop.engine.template_process import serve_one
+
+        serve_one()
+        return 0
     args = build_parser().parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     try:
@@ -419,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
             from cronium_desktop.headless import run_headless
 
             return run_headless(data_dir)
+        if args.command in ("backup", "restore"):
+            return (cmd_backup if args.command == "backup" else cmd_restore)(data_dir, args)
         return asyncio.run(run_command(data_dir, args))
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -434,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.debug:
             traceback.print_exc()
+        error = _damaged_store(data_dir, error)
         message = str(error) or type(error).__name__
         print(f"error: {message}", file=sys.stderr)
         return 2 if isinstance(error, UsageError | CroniumError | SecretsError | ValueError) else 1

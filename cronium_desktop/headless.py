@@ -16,6 +16,8 @@ async def _serve(data_dir: Path, passphrase: str | None) -> int:
     from cronium_desktop.engine.notices import Message, Notice, RunFinished
 
     engine = Engine(data_dir, passphrase=passphrase)
+    if engine.folder_notice:
+        print(engine.folder_notice, flush=True)
     try:
         await engine.start(scheduler=True)
     except FolderLocked as error:

@@ -39,7 +39,7 @@ def _no_keychain_unless_asked(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
-    path.mkdir()
+    path.mkdir(mode=0o700)  # as the app creates it: private (SPEC §7)
     return path
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from cronium_desktop.engine.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
 from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.settings import Settings
+from cronium_desktop.engine.store.backups import daily_backup_due, rolling_backup
 from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.variables import VariableService
@@ -42,6 +44,7 @@ from cronium_desktop.engine.workflows import WorkflowService
 log = logging.getLogger(__name__)
 
 RECOVERY_RETRY_SECONDS = 2.0
+BACKUP_CHECK_SECONDS = 3600.0
 
 
 class Engine:
@@ -57,6 +60,9 @@ class Engine:
             settings=Settings(db),
         )
         self.data_dir = data_dir
+        # Said once, by whoever opened the folder: the next start finds nothing to tighten.
+        self.folder_notice = (f"Made the data folder {data_dir} private to you (0700, files 0600): "
+                              "other users could read it.") if db.tightened else None
         self.bus = self.ctx.bus
         self.settings = self.ctx.settings
         self.secrets = self.ctx.secrets
@@ -124,6 +130,7 @@ class Engine:
             marks = await asyncio.to_thread(lambda: (self.runs.last_execution_id(), workflows.last_run_id()))
             if not await self._recover(marks):
                 self._in_background(self._recover_later(marks))
+            self._in_background(self._daily_backups())
             await self.servers.start()
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
             await self.scheduler.start()
@@ -165,6 +172,16 @@ class Engine:
         log.info("Runs of another process are going on: recovering stopped runs once it is done.")
         while not await self._recover(marks):
             await asyncio.sleep(RECOVERY_RETRY_SECONDS)
+
+    async def _daily_backups(self) -> None:
+        """While this process owns the data folder, keep a backup of the store at most a day old."""
+        while True:
+            try:
+                if await asyncio.to_thread(daily_backup_due, self.data_dir):
+                    await asyncio.to_thread(rolling_backup, self.ctx.db.path, "daily")
+            except (OSError, sqlite3.Error) as error:
+                self.bus.publish(Message("error", f"The daily backup of the store failed: {error}."))
+            await asyncio.sleep(BACKUP_CHECK_SECONDS)
 
     async def _after_recovered(self, execution_ids: list[int]) -> None:
         """Runs that ended as interrupted get their conditional actions, as any run that ends."""

@@ -6,6 +6,7 @@ and target events that must exist, secret env values sealed by `secrets`.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -94,7 +95,8 @@ class EventService:
         if isinstance(id_or_name, int):
             event = session.get(Event, id_or_name)
         else:
-            event = session.scalar(select(Event).where(func.lower(Event.name) == str(id_or_name).lower()))
+            wanted = unicodedata.normalize("NFC", str(id_or_name)).lower()  # names are stored NFC
+            event = session.scalar(select(Event).where(func.lower(Event.name) == wanted))
         if event is None:
             raise NotFound(f"No event named {id_or_name!r}." if isinstance(id_or_name, str) else f"No event with id {id_or_name}.")
         return event

@@ -26,7 +26,13 @@ from cronium_desktop.engine.notices import EventsChanged, ToolsChanged, Workflow
 from cronium_desktop.engine.store.models import Event, Tool, Workflow
 from cronium_desktop.engine.tools.registry import TOOL_TYPES, tool_kind
 from cronium_desktop.engine.tools.service import MAX_NAME_LENGTH, config_owner
-from cronium_desktop.engine.validation import FILE_EVENT_KEYS, normalize_event
+from cronium_desktop.engine.validation import (
+    FILE_EVENT_KEYS,
+    MAX_JSON_DEPTH,
+    clean_name,
+    json_depth_exceeds,
+    normalize_event,
+)
 
 FORMAT = "cronium-desktop"
 VERSION = 1
@@ -140,14 +146,21 @@ class FileService:
             raise ValidationError("file", f"cannot read {str(path)!r}: {error.strerror or error}.") from error
         except UnicodeDecodeError as error:
             raise ValidationError("file", f"{str(path)!r} is not UTF-8 text ({error.reason}).") from error
+        too_deep = ValidationError(
+            "file", f"{str(path)!r} nests lists or objects more than {MAX_JSON_DEPTH} levels deep; no Cronium file does.")
         try:
-            return json.loads(text, object_pairs_hook=_read_object)
+            data = json.loads(text, object_pairs_hook=_read_object)
+        except RecursionError:
+            raise too_deep from None
         except _DuplicateKey as error:
             raise ValidationError(
                 "file", f"{str(path)!r} has the key {error.args[0]!r} twice in one object; keep only one."
             ) from error
         except ValueError as error:
             raise ValidationError("file", f"{str(path)!r} is not valid JSON ({error}).") from error
+        if json_depth_exceeds(data):
+            raise too_deep
+        return data
 
     @in_thread
     def import_file(self, path: Path, replace: bool = False) -> ImportReport:
@@ -292,8 +305,7 @@ class FileService:
                 raise ValidationError(f"{place}.{unknown[0]}", unknown_key(unknown[0], TOOL_KEYS))
             if not isinstance(name, str) or not name.strip():
                 raise ValidationError(f"{place}.name", "is required: the name the events use for this tool credential.")
-            if len(name.strip()) > MAX_NAME_LENGTH:
-                raise ValidationError(f"{place}.name", f"must be at most {MAX_NAME_LENGTH} characters.")
+            name = clean_name(name, f"{place}.name", MAX_NAME_LENGTH)
             if not isinstance(item.get("type"), str):
                 raise ValidationError(f"{place}.type", f"is required: one of {', '.join(TOOL_TYPES)}.")
             kind = tool_kind(item["type"], f"{place}.type")

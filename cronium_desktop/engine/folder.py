@@ -1,11 +1,53 @@
-"""A data folder's name outside itself: its keychain entry, its run folders, its window's instance."""
+"""The data folder: its name outside itself (keychain entry, run folders, window instance), and
+keeping it private to its user (SPEC §7: folder 0700, files 0600)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import sys
 from pathlib import Path
+
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 
 
 def folder_digest(data_dir: Path) -> str:
     """A short stable id of a data folder: its resolved path, hashed (the same folder, the same id)."""
     return hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+
+
+def make_private(path: Path) -> None:
+    """Give a file (or folder) this process just created to its user alone."""
+    if sys.platform == "win32":  # pragma: no cover - Windows folders follow the user profile's ACL
+        return
+    try:
+        os.chmod(path, PRIVATE_FOLDER if path.is_dir() else PRIVATE_FILE)
+    except OSError:
+        pass  # gone already (a lock file removed by its owner): nothing left to protect
+
+
+def secure_data_folder(data_dir: Path) -> bool:
+    """Create the data folder private to its user, or make an existing one so.
+
+    The store holds event scripts, run logs and encrypted secrets; other users of the computer have
+    no business reading them. Returns True if an existing folder or file was open to others and was
+    tightened, so the caller can say so once (the next start finds nothing to tighten).
+    """
+    data_dir.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    if sys.platform == "win32":  # pragma: no cover
+        return False
+    tightened = False
+    for folder, subfolders, files in os.walk(data_dir):
+        for name, wanted in [(folder, PRIVATE_FOLDER)] + [(os.path.join(folder, f), PRIVATE_FILE) for f in files]:
+            try:
+                mode = os.lstat(name).st_mode
+                if stat.S_ISLNK(mode) or not mode & 0o077:
+                    continue
+                os.chmod(name, stat.S_IMODE(mode) & ~0o077 | (wanted & 0o700))
+                tightened = True
+            except OSError:
+                continue
+        subfolders[:] = [s for s in subfolders if not os.path.islink(os.path.join(folder, s))]
+    return tightened

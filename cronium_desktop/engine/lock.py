@@ -18,6 +18,11 @@ from typing import IO, TypeVar
 from cronium_desktop.engine.errors import CroniumError
 
 LOCK_FILENAME = "scheduler.lock"
+
+
+def _private(path: str, flags: int) -> int:
+    """Lock files are created private to the user, like everything in the data folder (SPEC §7)."""
+    return os.open(path, flags, 0o600)
 T = TypeVar("T")
 
 
@@ -42,8 +47,8 @@ class FolderLock:
         return int(text) if text.isdigit() else None
 
     def acquire(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open(self.path, "a+", opener=_private)  # noqa: SIM115 - held open for the lock's lifetime
         try:
             _lock(handle)
         except OSError:
@@ -116,8 +121,8 @@ class RunnerPresence:
     def _open_gate(self, wait_seconds: float) -> IO[str] | None:
         import time
 
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self._gate_path, "a+")  # noqa: SIM115 - closed by the caller
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open(self._gate_path, "a+", opener=_private)  # noqa: SIM115 - closed by the caller
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -143,7 +148,7 @@ class RunnerPresence:
         gate = self._open_gate(wait_seconds=60)
         try:
             path = self.folder / f"{os.getpid()}-{os.urandom(4).hex()}.lock"
-            handle = open(path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+            handle = open(path, "a+", opener=_private)  # noqa: SIM115 - held open for the lock's lifetime
             _lock(handle)
             self._handle, self._path = handle, path
         finally:

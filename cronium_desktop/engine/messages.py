@@ -10,7 +10,6 @@ values. Autoescaping is off: messages are plain text or the service's own Markdo
 
 from __future__ import annotations
 
-import asyncio
 import operator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -81,6 +80,8 @@ def render(template: str, scope: Mapping[str, Any], template_name: str = "body")
         ) from error
     except jinja2.TemplateError as error:
         raise TemplateError(template_name, f"failed: {error.message or error}.") from error
+    except MemoryError:
+        raise  # the rendering process reports its memory bound itself
     except Exception as error:  # e.g. {{ 1 / 0 }}, {{ output.x + 1 }} on text
         raise TemplateError(template_name, f"failed: {type(error).__name__}: {error}.") from error
     if len(text) > MAX_RENDERED_CHARS:
@@ -97,11 +98,14 @@ async def send_conditional_message(
 ) -> None:
     """Render the subject and body, then send them through the tool's `send_message` action.
 
-    Rendering happens in a worker thread: a template is user code and must not stall the loop.
+    Rendering happens in a child process with time and memory limits: a template is user code and
+    must not stall the loop, a worker thread or shutdown (see `template_process`).
     Errors (TemplateError, ToolError, NotFound) propagate; the caller logs them on the run.
     """
-    subject = await asyncio.to_thread(render, subject_template or "", scope, "subject")
-    body = await asyncio.to_thread(render, body_template or "", scope, "body")
+    from cronium_desktop.engine.template_process import render_bounded
+
+    subject = await render_bounded(subject_template or "", scope, "subject")
+    body = await render_bounded(body_template or "", scope, "body")
     if not body.strip():
         raise TemplateError("body", "rendered to an empty message; nothing was sent.")
     await tool_service.send_message(tool_id, subject.strip(), body)

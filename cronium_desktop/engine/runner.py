@@ -28,6 +28,7 @@ from cronium_desktop.engine.executors.base import (
     ServerRef,
 )
 from cronium_desktop.engine.logsink import LogSink
+from cronium_desktop.engine.masking import MASKED_NOTE, mask_copies
 from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted, Segment
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
@@ -149,6 +150,8 @@ class Runner:
         cancelled = result.status == CANCELLED
         if result.error:
             result.error = prepared.masker.mask(result.error)
+        if mask_copies(result, prepared.masker):  # output, variables, server results: stored masked
+            sink.line("system", MASKED_NOTE)
         await sink.close()
 
         retry = (

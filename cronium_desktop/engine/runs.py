@@ -55,6 +55,15 @@ class RunSummary:
     error: str | None
     workflow_execution_id: int | None
     output: Any = None
+    skipped_count: int = 0  # a SKIPPED run: how many fires were skipped in its burst, until when
+    skipped_until: datetime | None = None
+
+    @property
+    def status_text(self) -> str:
+        """The status as people read it: a burst of skipped fires says how many it stands for."""
+        if self.status == "SKIPPED" and self.skipped_count > 1:
+            return f"{self.status} ×{self.skipped_count}"
+        return self.status
 
 
 @dataclass
@@ -126,6 +135,8 @@ def _summary(row: Execution) -> RunSummary:
         error=row.error,
         workflow_execution_id=row.workflow_execution_id,
         output=row.output,
+        skipped_count=row.skipped_count,
+        skipped_until=row.skipped_until,
     )
 
 
@@ -244,13 +255,22 @@ class RunService:
         changes: dict[int, dict[str, Any]] = {}
         rows: builtins.list[dict[str, Any]] = []
         staged: builtins.list[tuple[RunRequest, Any, bool, builtins.list[Notice]]] = []
-        for request, event_busy in zip(requests, busy, strict=True):
+        folded: dict[int, tuple[int, Any]] = {}  # request index → (burst's execution id, event)
+        for index, (request, event_busy) in enumerate(zip(requests, busy, strict=True)):
             event = events.get(request.event_id)
             if event is None:
                 raise NotFound(f"No event with id {request.event_id}.")
             state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
                                                   "status": event.status, "last_fire_at": event.last_fire_at})
             skip = event_busy and event.overlap == "SKIP" and request.trigger != "WORKFLOW"
+            burst = self._skip_burst(session, event.id, request.trigger) if skip else None
+            if burst is not None:
+                # One record per burst: a 1-second schedule on a long script is not a row a second.
+                session.execute(update(Execution).where(Execution.id == burst).values(
+                    skipped_count=Execution.skipped_count + 1, skipped_until=now, finished_at=now))
+                self._count(event, state, request, skip)
+                folded[index] = (burst, event)
+                continue
             rows.append({
                 "event_id": event.id, "event_name": event.name, "trigger": request.trigger,
                 "status": "SKIPPED" if skip else "PENDING", "priority": PRIORITY_RANK[event.priority],
@@ -261,21 +281,39 @@ class RunService:
                 "scheduled_for": request.scheduled_for, "created_at": now,
                 "error": SKIPPED_ERROR if skip else None, "started_at": now if skip else None,
                 "finished_at": now if skip else None, "duration_ms": 0 if skip else None,
+                "skipped_count": 1 if skip else 0, "skipped_until": now if skip else None,
             })
             staged.append((request, event, skip, self._count(event, state, request, skip)))
         ids = session.scalars(
             insert(Execution).returning(Execution.id, sort_by_parameter_order=True), rows
-        ).all()
+        ).all() if rows else []
         session.execute(update(Event), builtins.list(changes.values()))
         notices: builtins.list[Notice] = []
-        created: builtins.list[RunService._Created] = []
+        inserted: builtins.list[RunService._Created] = []
         for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
             notices.append(RunQueued(execution_id, event.id, event.name, request.trigger))
             notices += more
             if skip:
                 notices.append(RunFinished(execution_id, event.id, event.name, "SKIPPED", None, SKIPPED_ERROR))
-            created.append(RunService._Created(execution_id, row["status"], row["priority"], event.overlap == "QUEUE"))
+            inserted.append(RunService._Created(execution_id, row["status"], row["priority"], event.overlap == "QUEUE"))
+        for burst, event in folded.values():
+            notices.append(RunFinished(burst, event.id, event.name, "SKIPPED", None, SKIPPED_ERROR))
+        rest = iter(inserted)
+        created = [RunService._Created(folded[i][0], "SKIPPED", 0, False) if i in folded else next(rest)
+                   for i in range(len(requests))]
         return created, notices
+
+    @staticmethod
+    def _skip_burst(session: Any, event_id: int, trigger: str) -> int | None:
+        """The SKIPPED run a new skipped fire adds to: the event's newest run, if it is one of the
+        same trigger (nothing else was recorded since, so the same run is still going)."""
+        newest = session.execute(
+            select(Execution.id, Execution.status, Execution.trigger)
+            .where(Execution.event_id == event_id).order_by(Execution.id.desc()).limit(1)
+        ).first()
+        if newest is not None and newest.status == "SKIPPED" and newest.trigger == trigger:
+            return int(newest.id)
+        return None
 
     @staticmethod
     def _count(event: Any, state: dict[str, Any], request: RunRequest, skip: bool) -> builtins.list[Notice]:

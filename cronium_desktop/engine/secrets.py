@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -34,10 +33,10 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from cronium_desktop.engine.folder import folder_digest
+from cronium_desktop.engine.masking import MASK, Masker  # noqa: F401 - their home before masking.py
 from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.store.models import Secret, Setting
 
-MASK = "••••••"
 KEYRING_SERVICE = "cronium-desktop"
 PASSPHRASE_ENV = "CRONIUM_PASSPHRASE"
 MIN_PASSPHRASE_LENGTH = 8
@@ -507,86 +506,3 @@ class SecretStore:
             session.commit()
             self._unlocked = None
             return int(discarded)
-
-
-class Masker:
-    """Replaces every secret value handed to a run by ``••••••`` in each line of text it is given.
-
-    The rule (never leak a secret, keep logs readable):
-
-    - A value is hidden line by line: each of its lines, stripped of surrounding whitespace, is a
-      piece of its own, since a log line never spans two lines (a private key is hidden line by line).
-    - A piece of two or more characters is hidden wherever it occurs, inside words too (``pin42``
-      with the secret ``42`` shows ``pin••••••``). Overlapping and adjacent occurrences become one
-      mask, so no fragment of a value is left showing, and the mask never tells a value's length.
-    - A one-character piece is hidden only where it stands alone (touching no letter, digit or
-      underscore): hiding every ``a`` would leave the log unreadable, and a one-character secret is
-      guessed in a hundred tries whatever the log shows.
-    - Empty and whitespace-only values hide nothing.
-
-    One regular expression finds whether a line holds any piece at all (the usual answer is no), so a
-    long log costs one scan per line. `add` may run while other threads call `mask`.
-    """
-
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        self._lock = threading.Lock()
-        self._pieces: frozenset[str] = frozenset()
-        self._matcher: _Matcher | None = None
-        self.add(values)
-
-    def add(self, values: Iterable[str]) -> None:
-        new = {piece.strip() for value in values if value for piece in value.splitlines()} - {""}
-        with self._lock:
-            if not new <= self._pieces:
-                self._pieces |= new
-                self._matcher = _Matcher(self._pieces)
-
-    @property
-    def active(self) -> bool:
-        """Whether there is anything to hide (a reader skips decoding output when not)."""
-        return self._matcher is not None
-
-    def mask(self, text: str) -> str:
-        matcher = self._matcher
-        if matcher is None or not text:
-            return text
-        return matcher.mask(text)
-
-
-class _Matcher:
-    def __init__(self, pieces: Iterable[str]) -> None:
-        self._long = sorted((piece for piece in pieces if len(piece) > 1), key=len, reverse=True)
-        singles = "".join(sorted(piece for piece in pieces if len(piece) == 1))
-        self._singles = re.compile(rf"(?<!\w)[{re.escape(singles)}](?!\w)") if singles else None
-        # Alternatives grouped by first character: at each position the engine tries one group, not
-        # every value, which keeps a scan fast with hundreds of secrets.
-        by_first: dict[str, list[str]] = {}
-        for piece in self._long:
-            by_first.setdefault(piece[0], []).append(re.escape(piece[1:]))
-        alternatives = [f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in by_first.items()]
-        if self._singles is not None:
-            alternatives.append(self._singles.pattern)
-        self._any = re.compile("|".join(alternatives))
-
-    def mask(self, text: str) -> str:
-        first = self._any.search(text)
-        if first is None:
-            return text
-        start = first.start()
-        spans: list[tuple[int, int]] = []
-        for piece in self._long:
-            found = text.find(piece, start)
-            while found != -1:
-                spans.append((found, found + len(piece)))
-                found = text.find(piece, found + 1)
-        if self._singles is not None:
-            spans.extend(match.span() for match in self._singles.finditer(text, start))
-        spans.sort()
-        parts, done, (begin, end) = [], 0, spans[0]
-        for span_begin, span_end in spans[1:]:
-            if span_begin > end:
-                parts += [text[done:begin], MASK]
-                done, begin = end, span_begin
-            end = max(end, span_end)
-        parts += [text[done:begin], MASK, text[end:]]
-        return "".join(parts)

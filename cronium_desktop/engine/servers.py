@@ -29,6 +29,7 @@ from cronium_desktop.engine.ssh.errors import CredentialError, SshError
 from cronium_desktop.engine.ssh.hostkeys import KNOWN_HOSTS_FILENAME, HostKeyStore, fingerprint
 from cronium_desktop.engine.ssh.pool import ConnectionPool
 from cronium_desktop.engine.store.models import EventServer, Server
+from cronium_desktop.engine.validation import clean_name
 
 __all__ = ["CheckResult", "ConnectionPool", "HostKeyStore", "ServerInfo", "ServerService", "ServerSpec"]
 
@@ -102,11 +103,7 @@ def _text(field: str, value: Any, pattern: re.Pattern[str], rule: str) -> str:
 
 def validate_spec(spec: ServerSpec) -> ServerSpec:
     """A clean copy of `spec`, or ValidationError naming the first bad field; the key is test-opened."""
-    name = spec.name.strip() if isinstance(spec.name, str) else ""
-    if not name:
-        raise ValidationError("name", "is required.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError("name", f"must be at most {MAX_NAME_LENGTH} characters, not {len(name)}.")
+    name = clean_name(spec.name, "name", MAX_NAME_LENGTH)
     host = _text("host", spec.host, _HOST, "use a host name or an IP address, without spaces or user@.")
     if isinstance(spec.port, bool) or not isinstance(spec.port, int) or not 1 <= spec.port <= 65535:
         raise ValidationError("port", f"must be a whole number from 1 to 65535, not {spec.port!r}.")

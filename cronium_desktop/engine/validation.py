@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,9 @@ MAX_TIMEOUT_SECONDS = 7 * 86400
 MAX_EXECUTIONS = 1_000_000_000
 # Control characters (newlines, tabs, NUL...) in a name break lists, logs and the command line.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# JSON from files, options and webhooks deeper than this is refused: real data is a few levels deep,
+# and storing or sending a value nested thousands deep exhausts Python's recursion limit.
+MAX_JSON_DEPTH = 100
 
 # Keys of an event in a `.cronium.json` file (SPEC §8); anything else is an error.
 FILE_EVENT_KEYS = frozenset(
@@ -71,6 +75,43 @@ DEFAULTS: dict[str, Any] = {
     "container": None,
     "conditional_actions": [],
 }
+
+
+def clean_name(value: Any, field: str, max_length: int = 200) -> str:
+    """A name as stored: stripped and NFC-normalised, or ValidationError naming `field`.
+
+    Invisible format characters (zero-width spaces, direction overrides: Unicode category Cf) would
+    let two names look identical in every list, and a lone surrogate cannot be stored at all.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "is required.")
+    for character in value:
+        category = unicodedata.category(character)
+        if category == "Cs":
+            raise ValidationError(field, f"holds an invalid character (a lone surrogate, U+{ord(character):04X}).")
+        if category == "Cf":
+            raise ValidationError(
+                field, f"holds the invisible character U+{ord(character):04X} ({unicodedata.name(character, 'format character')});"
+                " names may not hold invisible or text-direction characters.")
+    name = unicodedata.normalize("NFC", value.strip())
+    if CONTROL_CHARACTERS.search(name):
+        raise ValidationError(field, "must be one line of text: no newlines, tabs or other control characters.")
+    if len(name) > max_length:
+        raise ValidationError(field, f"must be at most {max_length} characters (it has {len(name)}).")
+    return name
+
+
+def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if `value` nests lists/objects deeper than `limit` (checked without recursion)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _enum(data: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
@@ -190,15 +231,7 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KE
         if event.get(key) is None:
             event[key] = DEFAULTS[key]
 
-    name = event.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError("name", "is required.")
-    name = name.strip()
-    if len(name) > 200:
-        raise ValidationError("name", f"must be at most 200 characters (it has {len(name)}).")
-    if CONTROL_CHARACTERS.search(name):
-        raise ValidationError("name", "must be one line of text: no newlines, tabs or other control characters.")
-    event["name"] = name
+    event["name"] = clean_name(event.get("name"), "name")
     if data.get("type") is None:
         raise ValidationError("type", f"is required: one of {', '.join(EVENT_TYPES)}.")
     _enum(event, "type", EVENT_TYPES)

@@ -1,7 +1,8 @@
 """The local webhook listener: `POST /webhooks/<token>` starts a WEBHOOK workflow (SPEC §5).
 
 It binds to 127.0.0.1 only. The JSON body (an object or a list; empty means `{}`) becomes the
-workflow's input. Unknown tokens get 404, bodies over 1 MB 413, bodies that are not JSON 400.
+workflow's input. Unknown tokens get 404, bodies over 1 MB 413, bodies that are not JSON (or
+nest deeper than real data does) 400.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from cronium_desktop.engine.validation import MAX_JSON_DEPTH, json_depth_exceeds
 from cronium_desktop.engine.workflows import WorkflowService
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -57,10 +59,15 @@ class WebhookListener:
             return web.json_response({"error": "The body is over the 1 MB limit."}, status=413)
         payload: Any = {}
         if raw.strip():
+            too_deep = f"The body nests lists or objects more than {MAX_JSON_DEPTH} levels deep."
             try:
                 payload = json.loads(raw)
+            except RecursionError:
+                return web.json_response({"error": too_deep}, status=400)
             except ValueError as error:
                 return web.json_response({"error": f"The body is not valid JSON: {error}."}, status=400)
+            if json_depth_exceeds(payload):
+                return web.json_response({"error": too_deep}, status=400)
             if not isinstance(payload, dict | list):
                 return web.json_response({"error": "The body must be a JSON object or list."}, status=400)
         execution_id = await self._workflows.run(workflow_id, input=payload, trigger="WEBHOOK")

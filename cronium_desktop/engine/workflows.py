@@ -32,6 +32,7 @@ from cronium_desktop.engine.store.models import (
     WorkflowNode,
     WorkflowNodeRun,
 )
+from cronium_desktop.engine.validation import clean_name
 from cronium_desktop.engine.workflow_graph import FAILED, Graph, edge_satisfied, parse_graph
 
 log = logging.getLogger(__name__)
@@ -147,9 +148,7 @@ class WorkflowService:
         if unknown:
             raise ValidationError(f"{field_prefix}.{sorted(unknown)[0]}", "unknown key.")
         name = data.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
-            raise ValidationError(f"{field_prefix}.name", "is required (1–200 characters).")
-        name = name.strip()
+        name = clean_name(name, f"{field_prefix}.name")
         trigger = data.get("trigger") or "MANUAL"
         if trigger not in TRIGGERS:
             raise ValidationError(f"{field_prefix}.trigger", f"must be one of {', '.join(TRIGGERS)}, not {trigger!r}.")

@@ -151,6 +151,9 @@ class Execution(Base):
         ForeignKey("executions.id", ondelete="SET NULL"), nullable=True
     )
     chain_depth: Mapped[int] = mapped_column(Integer, default=0)
+    # A SKIPPED run stands for a burst of skipped fires: how many, and when the last one was.
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="execution", cascade="all, delete-orphan", order_by="Attempt.number"

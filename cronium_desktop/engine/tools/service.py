@@ -21,6 +21,7 @@ from cronium_desktop.engine.notices import ToolsChanged
 from cronium_desktop.engine.store.models import Event, Tool
 from cronium_desktop.engine.tools.base import Action, Log, ToolError, ToolKind, validate_params
 from cronium_desktop.engine.tools.registry import TOOL_KINDS, find_action, tool_kind
+from cronium_desktop.engine.validation import clean_name
 
 MAX_NAME_LENGTH = 200
 
@@ -55,12 +56,7 @@ def _info(tool: Tool) -> ToolInfo:
 
 
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError("name", "is required.")
-    name = name.strip()
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError("name", f"must be at most {MAX_NAME_LENGTH} characters, not {len(name)}.")
-    return name
+    return clean_name(name, "name", MAX_NAME_LENGTH)
 
 
 class ToolService:

@@ -57,7 +57,7 @@ class RunsModel(QAbstractTableModel):
             return None
         run = self.runs[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (f"#{run.execution_id}", run.event, run.status.title(), run.trigger.title(), str(run.attempt),
+            return (f"#{run.execution_id}", run.event, run.status_text.title(), run.trigger.title(), str(run.attempt),
                     local_time(run.started_at or run.created_at, True), duration_text(run.duration_ms))[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
             return QColor(colour(run.status))
@@ -196,7 +196,7 @@ class RunsPage(QWidget):
             return
         attempts = f" · attempt {detail.attempt}" if detail.attempt > 1 else ""
         error = f" · {detail.error}" if detail.error and detail.status not in ("SUCCESS", "RUNNING") else ""
-        self.title.setText(f"Run #{detail.execution_id} of {detail.event} · {detail.status.title()}{attempts}{error}")
+        self.title.setText(f"Run #{detail.execution_id} of {detail.event} · {detail.status_text.title()}{attempts}{error}")
         self.title.setStyleSheet(f"color: {colour(detail.status)}; font-weight: 600;")
         self.cancel.setEnabled(detail.status in ("PENDING", "RUNNING"))
         records = await self.engine.runs.log(execution_id, after_id=self._last_log_id)
@@ -232,7 +232,7 @@ class RunsPage(QWidget):
         detail = await self.engine.runs.get(execution_id)
         if self.current != execution_id:
             return
-        self.title.setText(f"Run #{detail.execution_id} of {detail.event} · {detail.status.title()}"
+        self.title.setText(f"Run #{detail.execution_id} of {detail.event} · {detail.status_text.title()}"
                            + (f" · {detail.error}" if detail.error and detail.status != "SUCCESS" else ""))
         self.title.setStyleSheet(f"color: {colour(detail.status)}; font-weight: 600;")
         self.cancel.setEnabled(detail.status in ("PENDING", "RUNNING"))
