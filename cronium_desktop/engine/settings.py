@@ -14,6 +14,10 @@ DEFAULTS: dict[str, Any] = {
     "webhook_port": 8787,
     "theme": "system",  # system, light, dark
     "log_retention_days": 90,
+    # Container runs: the image per event type when an event names none, and the Docker endpoint
+    # ("" = DOCKER_HOST, else the platform's default socket).
+    "container_images": {"BASH": "bash:5", "PYTHON": "python:3.12-slim", "NODEJS": "node:22-slim"},
+    "docker_endpoint": "",
 }
 
 
