@@ -169,7 +169,7 @@ async def test_timeout_stops_the_container_with_sigterm_first_and_removes_it(
 
 
 async def test_cancel_stops_and_removes_the_container(engine: Engine, dockerd: DockerDaemon, data_dir: Path) -> None:  # noqa: F811
-    event_id = await engine.events.create(container_event(dockerd, "Cancel me", "BASH", "sleep 60 & wait"))
+    event_id = await engine.events.create(container_event(dockerd, "Cancel me", "BASH", "trap 'exit 143' TERM; sleep 60 & wait"))
     execution_id = await engine.runs.start(event_id)
     await wait_for_container(dockerd, data_dir)
     await engine.runs.cancel(execution_id)
@@ -182,7 +182,7 @@ async def test_secret_env_value_reaches_the_script_but_not_docker_inspect(
         engine: Engine, dockerd: DockerDaemon, data_dir: Path) -> None:  # noqa: F811
     secret = "s3cret-token-4-container"
     script = 'echo "plain=$MODE"\n[ "$TOKEN" = "s3cret-token-4-container" ] && echo token-ok\n' \
-             '[ -e .cronium-env ] || echo env-file-gone\necho "$TOKEN"\nsleep 3'
+             '[ -e .cronium-env ] || echo env-file-gone\necho "$TOKEN"\nsleep 1.5'
     event_id = await engine.events.create(container_event(
         dockerd, "Secret", "BASH", script, env={"MODE": "fast", "TOKEN": secret}, secret_env=["TOKEN"]))
     execution_id = await engine.runs.start(event_id)
@@ -253,3 +253,15 @@ async def test_container_of_a_killed_app_is_removed_and_its_run_interrupted_at_r
         assert containers_of(dockerd, data_dir) == []
     finally:
         await restarted.stop(grace_seconds=1)
+
+
+async def test_container_nodes_pass_data_in_a_workflow_like_any_other(engine: Engine, dockerd: DockerDaemon) -> None:  # noqa: F811
+    await engine.events.create(container_event(dockerd, "Double", "PYTHON",
+                                               "import cronium\ncronium.output({'n': cronium.input()['n'] * 2})"))
+    await engine.events.create({"name": "Add", "type": "PYTHON", "content":
+                                "import cronium\ncronium.output({'n': cronium.input()['n'] + 1})"})
+    await engine.workflows.save({"name": "Mixed", "nodes": [{"id": "a", "event": "Double", "label": "Double"},
+                                                            {"id": "b", "event": "Add", "label": "Add"}],
+                                 "edges": [{"from": "a", "to": "b", "type": "ON_SUCCESS"}]})
+    result = await engine.workflows.wait(await engine.workflows.run("Mixed", input={"n": 4}), timeout=60)
+    assert (result.nodes["Double"].output, result.nodes["Add"].output) == ({"n": 8}, {"n": 9})
