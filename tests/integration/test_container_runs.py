@@ -265,3 +265,18 @@ async def test_container_nodes_pass_data_in_a_workflow_like_any_other(engine: En
                                  "edges": [{"from": "a", "to": "b", "type": "ON_SUCCESS"}]})
     result = await engine.workflows.wait(await engine.workflows.run("Mixed", input={"n": 4}), timeout=60)
     assert (result.nodes["Double"].output, result.nodes["Add"].output) == ({"n": 8}, {"n": 9})
+
+
+async def test_docker_host_is_honoured_when_no_endpoint_is_set(
+        data_dir: Path, dockerd: DockerDaemon, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("DOCKER_HOST", dockerd.endpoint)
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start()
+    try:
+        status = await asyncio.to_thread(engine.docker.status)
+        assert (status.running, status.endpoint) == (True, dockerd.endpoint)
+        event_id = await engine.events.create(container_event(dockerd, "Via env", "BASH", "echo via env"))
+        run = await engine.runs.wait(await engine.runs.start(event_id))
+        assert run.status == "SUCCESS" and await log_texts(engine, run.execution_id) == ["via env"]
+    finally:
+        await engine.stop(grace_seconds=1)

@@ -232,8 +232,14 @@ class ContainerExecutor:
         def progress(line: str) -> None:
             loop.call_soon_threadsafe(sink.line, "system", line)
 
+        creating = asyncio.ensure_future(asyncio.to_thread(self._create, folder, job, settings, progress))
         try:
-            container = await asyncio.to_thread(self._create, folder, job, settings, progress)
+            container = await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            # The create (or a pull) goes on in its thread: remove what it makes, or it outlives the run.
+            sink.line("system", "Cancelled before the container started.")
+            await asyncio.shield(self._remove_when_created(creating))
+            raise
         except (PullFailed, NetworkUnavailable) as error:
             sink.line("system", str(error))
             return ExecResult(status=FAILURE, error=str(error))
@@ -245,6 +251,13 @@ class ContainerExecutor:
             problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
             if problem:
                 sink.line("system", problem)
+
+    async def _remove_when_created(self, creating: asyncio.Future[Any]) -> None:
+        try:
+            container = await creating
+        except Exception:
+            return  # nothing was created
+        await asyncio.to_thread(self._remove, container)
 
     def _refused(self, error: Exception, settings: dict[str, Any], sink: Sink) -> ExecResult:
         explanation = str(getattr(error, "explanation", None) or error)

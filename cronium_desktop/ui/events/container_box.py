@@ -37,6 +37,8 @@ from cronium_desktop.ui.common import spawn
 if TYPE_CHECKING:
     from cronium_desktop.engine.engine import Engine
 
+# Local images whose name says they suit the type come first in the image list.
+TYPE_WORDS = {"BASH": ("bash", "busybox", "alpine", "debian", "ubuntu"), "PYTHON": ("python",), "NODEJS": ("node",)}
 NETWORK_TITLES = {"none": "None (no network)", "bridge": "Bridge (Docker's default)", "host": "Host's network"}
 
 
@@ -113,6 +115,8 @@ class ContainerSettings(QWidget):
             except DockerUnavailable as error:
                 self.status.setText(str(error))
                 return
+            words = TYPE_WORDS.get(self.event_type, ())
+            images = sorted(images, key=lambda name: not any(word in name.rsplit("/", 1)[-1] for word in words))
             typed = self.image.currentText()
             self.image.blockSignals(True)
             self.image.clear()
