@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.fixtures.dockerd import DockerDaemon
 from tests.fixtures.dockerd import dockerd_fixture as dockerd  # noqa: F401 - session-scoped fixture
 from tests.ui.conftest import run, wait_until
 from tests.ui.test_window import open_editor
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def keep_screenshot(widget: Any, name: str) -> None:
+    """Kept beside the other screenshots, to be looked at (offscreen here, under Xvfb by ./dev screenshots)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(SCREENSHOTS / name))
 
 
 def test_editor_shows_container_fields_lists_local_images_and_saves_them(
@@ -28,6 +37,8 @@ def test_editor_shows_container_fields_lists_local_images_and_saves_them(
     editor.container.memory.setValue(128)
     editor.container.network.setCurrentIndex(editor.container.network.findData("none"))
     assert editor.check()
+    editor.tabs.setCurrentIndex(2)
+    keep_screenshot(editor, "editor-container.png")
     editor.save()
     wait_until(loop, lambda: editor.saved_id is not None)
     saved = run(loop, application.engine.events.get("Boxed"))
@@ -54,6 +65,7 @@ def test_settings_show_dockers_state_and_the_reason_when_it_is_not_running(
     settings.refresh()
     wait_until(loop, lambda: settings.docker.state.text().startswith("Running: Docker 20.10"))
     assert settings.docker.images["PYTHON"].placeholderText() == "python:3.12-slim"
+    keep_screenshot(application.window, "settings-docker.png")
     settings.docker.endpoint.setText(f"unix://{tmp_path}/nothing.sock")
     settings.save()
     wait_until(loop, lambda: settings.docker.state.text().startswith("Not available: Docker is not running"))
