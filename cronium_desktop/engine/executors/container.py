@@ -32,6 +32,7 @@ from cronium_desktop.engine.docker_engine import (
     DockerEngine,
     DockerUnavailable,
     PullFailed,
+    unavailable_message,
 )
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.executors.container_config import effective_container
@@ -226,6 +227,7 @@ class ContainerExecutor:
 
     async def _run(self, folder: Path, job: Job, settings: dict[str, Any], sink: Sink) -> ExecResult:
         import docker
+        import requests
 
         loop = asyncio.get_running_loop()
 
@@ -247,6 +249,12 @@ class ContainerExecutor:
             return self._refused(error, settings, sink)
         try:
             return await self._follow(container, folder, job, settings, sink)
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+            # The engine went away mid-run (stopped, restarted): say so instead of a traceback.
+            self.docker.forget()
+            message = f"Lost the container: {unavailable_message(error, self.docker.endpoint())}"
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
         finally:
             problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
             if problem:
