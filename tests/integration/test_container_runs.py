@@ -17,6 +17,7 @@ import pytest
 
 from cronium_desktop.engine.docker_engine import LABEL_DATA_FOLDER, LABEL_EXECUTION
 from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runs import INTERRUPTED
 from cronium_desktop.engine.secrets import MASK
 from tests.conftest import TEST_PASSPHRASE, Cli
@@ -72,7 +73,7 @@ def containers_of(dockerd: DockerDaemon, data_dir: Path) -> list[str]:  # noqa: 
     return dockerd.containers(f"{LABEL_DATA_FOLDER}={data_dir}")
 
 
-async def wait_for_container(dockerd: DockerDaemon, data_dir: Path, timeout: float = 20) -> str:  # noqa: F811
+async def wait_for_container(dockerd: DockerDaemon, data_dir: Path, timeout: float = 60) -> str:  # noqa: F811
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = await asyncio.to_thread(containers_of, dockerd, data_dir)
@@ -181,8 +182,10 @@ async def test_cancel_stops_and_removes_the_container(engine: Engine, dockerd: D
 async def test_secret_env_value_reaches_the_script_but_not_docker_inspect(
         engine: Engine, dockerd: DockerDaemon, data_dir: Path) -> None:  # noqa: F811
     secret = "s3cret-token-4-container"
-    script = 'echo "plain=$MODE"\n[ "$TOKEN" = "s3cret-token-4-container" ] && echo token-ok\n' \
-             '[ -e .cronium-env ] || echo env-file-gone\necho "$TOKEN"\nsleep 1.5'
+    # It waits (up to 20 s) for the test to have looked at the container before it ends.
+    script = ('echo "plain=$MODE"\n[ "$TOKEN" = "s3cret-token-4-container" ] && echo token-ok\n'
+              '[ -e .cronium-env ] || echo env-file-gone\necho "$TOKEN"\n'
+              'for i in $(seq 200); do [ -e inspected ] && break; sleep 0.1; done')
     event_id = await engine.events.create(container_event(
         dockerd, "Secret", "BASH", script, env={"MODE": "fast", "TOKEN": secret}, secret_env=["TOKEN"]))
     execution_id = await engine.runs.start(event_id)
@@ -192,11 +195,13 @@ async def test_secret_env_value_reaches_the_script_but_not_docker_inspect(
         inspected = json.dumps(client.api.inspect_container(container_id))
     finally:
         client.close()
+    for folder in run_folders_root(data_dir).glob(f"run-{execution_id}-*"):
+        (folder / "inspected").touch()
     assert secret not in inspected
     assert json.loads(inspected)["Config"]["Labels"][LABEL_EXECUTION] == str(execution_id)
     run = await engine.runs.wait(execution_id)
     lines = await log_texts(engine, run.execution_id)
-    assert lines[:3] == ["plain=fast", "token-ok", "env-file-gone"]
+    assert run.status == "SUCCESS" and lines[:3] == ["plain=fast", "token-ok", "env-file-gone"], (run, lines)
     assert lines[3] == MASK
 
 
@@ -238,7 +243,7 @@ async def test_container_of_a_killed_app_is_removed_and_its_run_interrupted_at_r
     process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        await wait_for_container(dockerd, data_dir, timeout=30)
+        await wait_for_container(dockerd, data_dir)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
