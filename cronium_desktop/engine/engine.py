@@ -18,8 +18,10 @@ from typing import Any
 
 from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.context import EngineContext
+from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
+from cronium_desktop.engine.executors.container import ContainerExecutor
 from cronium_desktop.engine.executors.http import HttpExecutor
 from cronium_desktop.engine.executors.local import LocalExecutor, run_folders_root
 from cronium_desktop.engine.executors.ssh import SshExecutor
@@ -75,6 +77,10 @@ class Engine:
         self.register_executor("TOOL_ACTION", ToolExecutor(self.tools))
         self.servers = ServerService(self.ctx)
         self.register_executor("REMOTE", SshExecutor(self.servers))
+        self.docker = DockerEngine(self.settings)
+        self._containers = ContainerExecutor(data_dir, self.docker, run_folders_root(data_dir),
+                                             lambda: dict(self.settings.get("container_images") or {}))
+        self.register_executor("CONTAINER", self._containers)
         self.workflows: WorkflowService | None = None
         self.webhooks: WebhookListener | None = None
         self.scheduler: Scheduler | None = None
@@ -155,6 +161,7 @@ class Engine:
             recovery = self.runs.recover_left_behind(marks[0], self._local.attachable)
             workflows.recover_left_behind(marks[1])
             self._local.remove_left_behind(recovery.interrupted)
+            self._remove_left_behind_containers(recovery.interrupted)
             return recovery
 
         alone, recovery = await asyncio.to_thread(self._presence.run_alone, recover)
@@ -167,6 +174,18 @@ class Engine:
         if recovery.finished:
             self._in_background(self._after_recovered(recovery.finished))
         return True
+
+    def _remove_left_behind_containers(self, execution_ids: list[int]) -> None:
+        """Containers of interrupted runs are still running (Docker owns them): remove them."""
+        if not execution_ids:
+            return  # the usual start: no need to reach Docker at all
+        try:
+            removed = self._containers.remove_left_behind(execution_ids)
+        except DockerUnavailable as error:
+            log.warning("Containers of interrupted runs could not be removed: %s", error)
+            return
+        if removed:
+            log.info("Removed %d container(s) of runs interrupted by the last stop.", removed)
 
     async def _recover_later(self, marks: tuple[int, int]) -> None:
         log.info("Runs of another process are going on: recovering stopped runs once it is done.")

@@ -44,8 +44,9 @@ EXPORT_KEYS = (
     "key", "name", "description", "type", "content", "status", "trigger", "schedule", "timezone",
     "start_time", "end_time", "max_executions", "run_location", "servers", "timeout_seconds", "retries",
     "retry_backoff_seconds", "overlap", "misfire", "priority", "env", "secret_env", "tags", "http",
-    "tool_action", "conditional_actions",
+    "tool_action", "container", "conditional_actions",
 )  # fmt: skip
+OPTIONAL_EXPORT_KEYS = ("container",)  # written only when the event has one: older files stay as they were
 
 
 @dataclass
@@ -368,7 +369,7 @@ class FileService:
                 target = next((a for a in event.actions if a.target_event and a.target_event.name == action["event"]), None)
                 if target is not None and target.target_event_id in keys_by_id:
                     action["event"] = keys_by_id[target.target_event_id]
-        return {name: data[name] for name in EXPORT_KEYS}
+        return {name: data[name] for name in EXPORT_KEYS if data[name] is not None or name not in OPTIONAL_EXPORT_KEYS}
 
     @staticmethod
     def _with_action_targets(events: list[Event]) -> list[Event]:

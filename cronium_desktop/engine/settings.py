@@ -16,8 +16,12 @@ DEFAULTS: dict[str, Any] = {
     "webhook_port": 8787,
     "theme": "system",  # system, light, dark
     "log_retention_days": 90,
-    "log_cap_mb": 100,
-    "on_stop": "stop",  # what a stopping app does with local runs going on: "stop" them or "let_finish"  # what one run's log keeps: the first and the last half of it
+    "log_cap_mb": 100,  # what one run's log keeps: the first and the last half of it
+    "on_stop": "stop",  # what a stopping app does with local runs going on: "stop" them or "let_finish"
+    # Container runs: the image per event type when an event names none, and the Docker endpoint
+    # ("" = DOCKER_HOST, else the platform's default socket).
+    "container_images": {"BASH": "bash:5", "PYTHON": "python:3.12-slim", "NODEJS": "node:22-slim"},
+    "docker_endpoint": "",
 }
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.executors.container_config import normalize_container
 from cronium_desktop.engine.scheduling import validate_schedule, zone
 
 EVENT_TYPES = ("BASH", "PYTHON", "NODEJS", "HTTP_REQUEST", "TOOL_ACTION")
@@ -42,11 +43,11 @@ FILE_EVENT_KEYS = frozenset(
         "key", "name", "type", "content", "trigger", "schedule", "timezone", "run_location", "servers",
         "timeout_seconds", "retries", "env", "tags", "conditional_actions", "description", "status",
         "start_time", "end_time", "max_executions", "retry_backoff_seconds", "overlap", "misfire",
-        "priority", "secret_env", "http", "tool_action",
+        "priority", "secret_env", "http", "tool_action", "container",
     }
 )  # fmt: skip
 # The facade and the editor may also say these.
-FACADE_EVENT_KEYS = FILE_EVENT_KEYS | {"id", "reset_counter_on_activate", "container"}
+FACADE_EVENT_KEYS = FILE_EVENT_KEYS | {"id", "reset_counter_on_activate"}
 
 DEFAULTS: dict[str, Any] = {
     "description": "",
@@ -264,6 +265,7 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KE
     if not isinstance(event["reset_counter_on_activate"], bool):
         raise ValidationError("reset_counter_on_activate", "must be true or false.")
     _enum(event, "run_location", RUN_LOCATIONS)
+    event["container"] = normalize_container(event["container"])
     event["servers"] = _string_list(event, "servers", 200)
     if event["type"] in SCRIPT_TYPES and event["run_location"] == "REMOTE" and not event["servers"]:
         raise ValidationError("servers", "a REMOTE event needs at least one server.")

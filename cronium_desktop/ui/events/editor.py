@@ -44,6 +44,7 @@ from cronium_desktop.ui import theme
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.editor.code_editor import TEMPLATES, CodeEditor
 from cronium_desktop.ui.editor.schedule_builder import ScheduleBuilder
+from cronium_desktop.ui.events.container_box import ContainerSettings
 
 TIME_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600}
 TYPE_TITLES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js", "HTTP_REQUEST": "HTTP request",
@@ -220,6 +221,15 @@ class EventEditor(QDialog):
         self.reset_counter = QCheckBox("Reset the run counter when activated", checked=True)
         form.addRow("Run on", self.run_location)
         form.addRow("Servers", self.servers)
+        self.container = ContainerSettings(self.engine)
+        self._loaded_container: dict[str, Any] | None = None
+        form.addRow(self.container)
+        self.run_location.currentIndexChanged.connect(self._location_changed)
+        self.type.currentIndexChanged.connect(self._location_changed)
+        for box in (self.container.memory, self.container.cpus, self.container.pids):
+            box.valueChanged.connect(self._schedule_check)
+        self.container.network.currentIndexChanged.connect(self._schedule_check)
+        self.container.image.editTextChanged.connect(self._schedule_check)
         form.addRow("Timeout", timeout)
         form.addRow("Retries", self.retries)
         form.addRow("First retry after", self.backoff)
@@ -230,8 +240,17 @@ class EventEditor(QDialog):
         form.addRow("", self.reset_counter)
         self._fields.update(run_location=self.run_location, servers=self.servers, timeout_seconds=self.timeout_value,
                             retries=self.retries, retry_backoff_seconds=self.backoff, overlap=self.overlap,
-                            misfire=self.misfire, priority=self.priority, max_executions=self.max_executions)
+                            misfire=self.misfire, priority=self.priority, max_executions=self.max_executions,
+                            container=self.container)
+        self.container.hide()
         return page
+
+    def _location_changed(self) -> None:
+        in_container = self.run_location.currentData() == "CONTAINER"
+        self.container.setVisible(in_container)
+        if in_container:
+            self.container.set_type(self.type.currentData())
+            self.container.refresh_images()
 
     def _env_tab(self) -> QWidget:
         page = QWidget()
@@ -344,6 +363,8 @@ class EventEditor(QDialog):
         self.tool_params.setPlainText(json.dumps(tool.get("params", {}), indent=2) if tool else "")
         _set_combo(self.run_location, event.get("run_location", "LOCAL"))
         self.servers.setText(", ".join(event.get("servers", [])))
+        self._loaded_container = event.get("container")
+        self.container.load(self._loaded_container, event.get("type", "BASH"))
         seconds = float(event.get("timeout_seconds", 3600))
         unit = "hours" if seconds % 3600 == 0 else "minutes" if seconds % 60 == 0 else "seconds"
         self.timeout_unit.setCurrentText(unit)
@@ -392,6 +413,9 @@ class EventEditor(QDialog):
             "priority": self.priority.currentData(),
             "max_executions": self.max_executions.value(),
             "reset_counter_on_activate": self.reset_counter.isChecked(),
+            # Settings of another location are kept as they were, not replaced by the hidden form's.
+            "container": self.container.value() if self.run_location.currentData() == "CONTAINER"
+            else self._loaded_container,
         }
         if data["timezone"] == "This computer's zone":
             data["timezone"] = None

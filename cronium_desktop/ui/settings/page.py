@@ -1,4 +1,4 @@
-"""Settings: concurrency, interpreters, data folder, secrets status and passphrase, theme."""
+"""Settings: concurrency, interpreters, Docker, data folder, secrets status and passphrase, theme."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.engine.secrets import PASSPHRASE_ENV, SecretsLocked, WrongPassphrase
 from cronium_desktop.ui.common import header, show_error, spawn
+from cronium_desktop.ui.settings.docker_box import DockerSettings
 from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
 
 
@@ -79,6 +80,8 @@ class SettingsPage(QWidget):
         layout.addLayout(header("Settings", save))
         layout.addWidget(running)
         layout.addWidget(interpreters)
+        self.docker = DockerSettings(engine)
+        layout.addWidget(self.docker)
         layout.addWidget(about)
         layout.addStretch(1)
 
@@ -91,6 +94,7 @@ class SettingsPage(QWidget):
             edit.setText(settings["interpreters"].get(kind, ""))
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings["theme"])))
         self.show_secrets_status()
+        self.docker.refresh()
 
     def show_secrets_status(self) -> None:
         status, mode = self._secrets_state()
@@ -148,6 +152,7 @@ class SettingsPage(QWidget):
             self.engine.settings.set("webhook_port", self.webhook_port.value())
             self.engine.settings.set("interpreters", {k: e.text().strip() for k, e in self.interpreters.items() if e.text().strip()})
             self.engine.settings.set("theme", self.theme.currentData())
+            self.docker.save()
         except Exception as error:  # the store refused: tell the user, keep the form
             show_error(self, "Settings were not saved", str(error))
             return

@@ -1,0 +1,361 @@
+"""Runs BASH, PYTHON and NODEJS events in a fresh Docker container, one per attempt (SPEC §1, §3).
+
+The run folder of `runtime.build_files` is made on this computer (as for local runs) and
+bind-mounted at /cronium/run; a small wrapper sourced by the image's /bin/sh loads the event's env
+from a 0600 file it then deletes (so no env value, secret or not, is in the container's
+configuration that `docker inspect` shows), exports what lets the helpers be found, and execs the
+language's interpreter. Output streams live through an attach made before the start; output,
+variables and condition are read back from the folder. Limits: memory (no swap beyond it), CPUs,
+PIDs, network mode. A timeout or a cancel stops the container (SIGTERM, SIGKILL after the grace);
+it is removed whatever happens. Every container carries labels naming the data folder and the run,
+so recovery can remove those a crashed process left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from cronium_desktop.engine import runtime
+from cronium_desktop.engine.docker_engine import (
+    LABEL_ATTEMPT,
+    LABEL_DATA_FOLDER,
+    LABEL_EVENT,
+    LABEL_EXECUTION,
+    DockerEngine,
+    DockerUnavailable,
+    PullFailed,
+    unavailable_message,
+)
+from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
+from cronium_desktop.engine.executors.container_config import effective_container
+from cronium_desktop.engine.executors.local import (
+    KILL_GRACE_SECONDS,
+    MAX_LINE_BYTES,
+    SEARCH_PATHS,
+    TYPE_NAMES,
+    collect_folder,
+    write_folder,
+)
+from cronium_desktop.engine.executors.ssh import ENV_FILE, env_file
+
+MOUNT = "/cronium/run"
+WRAPPER = ".cronium-run.sh"
+OOM_EXIT_CODE = 137  # SIGKILL: what the kernel's OOM killer sends
+
+
+class NetworkUnavailable(Exception):
+    """The event's network mode does not exist on the engine; the message names the fix."""
+
+
+def wrapper_script(event_type: str, image: str) -> str:
+    """The container's entry point, run by /bin/sh in the mounted folder."""
+    interpreter = runtime.DEFAULT_INTERPRETERS[event_type]
+    exports = "\n".join(
+        f'export {name}={shlex.quote(value)}"${{{name}:+:${name}}}"' if name in SEARCH_PATHS
+        else f"export {name}={shlex.quote(value)}"
+        for name, value in runtime.folder_env(MOUNT).items()
+    )
+    missing = (f"cronium: the {TYPE_NAMES[event_type]} interpreter {interpreter!r} was not found in image {image!r}; "
+               "choose an image that has it in the event's container settings.")
+    return f"""# Cronium Desktop: one container run. Removed with its folder when the run ends.
+if [ -f {ENV_FILE} ]; then . ./{ENV_FILE}; rm -f {ENV_FILE}; fi
+{exports}
+PATH="{MOUNT}:$PATH"
+export PATH
+command -v {interpreter} >/dev/null 2>&1 || {{ echo {shlex.quote(missing)} >&2; exit 127; }}
+exec {interpreter} {MOUNT}/{runtime.SCRIPT_NAMES[event_type]} </dev/null
+"""
+
+
+class Lines:
+    """Bytes in, whole lines out to the sink on the event loop; very long lines are cut, never lost."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sink: Sink, stream: str) -> None:
+        self._loop, self._sink, self._stream = loop, sink, stream
+        self._pending = b""
+
+    def _emit(self, raw: bytes) -> None:
+        self._loop.call_soon_threadsafe(self._sink.line, self._stream, raw.rstrip(b"\r").decode("utf-8", "replace"))
+
+    def feed(self, chunk: bytes) -> None:
+        self._pending += chunk
+        *lines, self._pending = self._pending.split(b"\n")
+        for line in lines:
+            self._emit(line)
+        while len(self._pending) > MAX_LINE_BYTES:
+            self._emit(self._pending[:MAX_LINE_BYTES])
+            self._pending = self._pending[MAX_LINE_BYTES:]
+
+    def close(self) -> None:
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = b""
+
+
+def in_own_thread(work: Callable[[], Any]) -> asyncio.Future[Any]:
+    """Run long blocking work (a whole run's output) in a thread of its own, not the shared pool:
+    eight runs at once would otherwise hold every worker the short Docker calls need."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def target() -> None:
+        try:
+            result = work()
+        except BaseException as error:  # handed to the loop, which re-raises it where it is awaited
+            loop.call_soon_threadsafe(settle, None, error)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=target, name="container-output", daemon=True).start()
+    return future
+
+
+def pump(frames: Iterable[tuple[bytes | None, bytes | None]], out: Lines, err: Lines) -> None:
+    try:
+        for stdout, stderr in frames:
+            if stdout:
+                out.feed(stdout)
+            if stderr:
+                err.feed(stderr)
+    finally:
+        out.close()
+        err.close()
+
+
+def container_labels(data_dir: Path, job: Job) -> dict[str, str]:
+    return {LABEL_DATA_FOLDER: str(data_dir), LABEL_EXECUTION: str(job.execution_id),
+            LABEL_ATTEMPT: str(job.attempt), LABEL_EVENT: job.event_name}
+
+
+class ContainerExecutor:
+    """Implements `Executor` for run_location CONTAINER."""
+
+    def __init__(self, data_dir: Path, docker: DockerEngine, root: Path, images: Callable[[], dict[str, str]]) -> None:
+        self.data_dir = data_dir
+        self.docker = docker
+        self.root = root  # `run_folders_root` of the data folder: recovery removes what a crash left there
+        self._images = images  # the default image per event type, from Settings
+
+    def remove_left_behind(self, execution_ids: list[int]) -> int:
+        """Blocking: remove the containers of runs a stopped process left (see `DockerEngine`)."""
+        return self.docker.remove_left_behind(self.data_dir, execution_ids)
+
+    async def run(self, job: Job, sink: Sink) -> ExecResult:
+        def fail(message: str) -> ExecResult:
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
+
+        if job.event_type not in runtime.SCRIPT_NAMES:
+            return fail(f"{job.event_type} events cannot run in a container; only Bash, Python and Node.js scripts can.")
+        settings = effective_container(job.container, job.event_type, await asyncio.to_thread(self._images))
+        try:
+            await asyncio.to_thread(self.docker.client)
+        except DockerUnavailable as error:
+            return fail(str(error))
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, f"-{job.attempt}", f"run-{job.execution_id}-", self.root))
+        try:
+            await asyncio.to_thread(self._write_folder, folder, job, settings["image"], sink)
+            return await self._run(folder, job, settings, sink)
+        except DockerUnavailable as error:
+            return fail(str(error))
+        finally:
+            await asyncio.shield(asyncio.to_thread(shutil.rmtree, folder, True))
+
+    def _write_folder(self, folder: Path, job: Job, image: str, sink: Sink) -> None:
+        write_folder(folder, runtime.build_files(job))
+        (folder / WRAPPER).write_text(wrapper_script(job.event_type, image), encoding="utf-8")
+        if job.env:
+            content, skipped = env_file(job.env)
+            descriptor = os.open(folder / ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content)
+            if skipped:
+                sink.line("system", f"Env names that are not shell variable names were left out: {', '.join(skipped)}.")
+
+    def _create(self, folder: Path, job: Job, settings: dict[str, Any], progress: Callable[[str], None]) -> Any:
+        """Create the container (pulling its image first if it is missing); blocking."""
+        import docker
+
+        options: dict[str, Any] = dict(
+            image=settings["image"],
+            command=["/bin/sh", f"{MOUNT}/{WRAPPER}"],
+            working_dir=MOUNT,
+            volumes={str(folder): {"bind": MOUNT, "mode": "rw"}},
+            labels=container_labels(self.data_dir, job),
+            mem_limit=f"{settings['memory_mb']}m",
+            memswap_limit=f"{settings['memory_mb']}m",  # no swap beyond the limit: past it is an OOM kill
+            nano_cpus=int(settings["cpus"] * 1e9),
+            pids_limit=settings["pids"],
+            network_mode=settings["network"],
+            stdin_open=False,
+            tty=False,
+        )
+        if os.getuid() != 0:  # the run folder is private to this user: run as them, not as the image's root
+            options["user"] = f"{os.getuid()}:{os.getgid()}"
+
+        def create(client: docker.DockerClient) -> Any:
+            return client.containers.create(**options)
+
+        if settings["network"] == "bridge" and not self.docker.has_network("bridge"):
+            # Such an engine would start the container with no network at all, without a word.
+            raise NetworkUnavailable(
+                "The container could not start: network 'bridge' is not available on this Docker engine (it runs "
+                "without its default bridge). Choose network none or host in the event's container settings, "
+                "or enable Docker's bridge network.")
+        try:
+            return self.docker.call(create)
+        except docker.errors.ImageNotFound:
+            self.docker.pull(settings["image"], progress)
+            return self.docker.call(create)
+
+    async def _run(self, folder: Path, job: Job, settings: dict[str, Any], sink: Sink) -> ExecResult:
+        import docker
+        import requests
+
+        loop = asyncio.get_running_loop()
+
+        def progress(line: str) -> None:
+            loop.call_soon_threadsafe(sink.line, "system", line)
+
+        creating = asyncio.ensure_future(asyncio.to_thread(self._create, folder, job, settings, progress))
+        try:
+            container = await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            # The create (or a pull) goes on in its thread: remove what it makes, or it outlives the run.
+            sink.line("system", "Cancelled before the container started.")
+            await asyncio.shield(self._remove_when_created(creating))
+            raise
+        except (PullFailed, NetworkUnavailable) as error:
+            sink.line("system", str(error))
+            return ExecResult(status=FAILURE, error=str(error))
+        except docker.errors.APIError as error:
+            return self._refused(error, settings, sink)
+        try:
+            return await self._follow(container, folder, job, settings, sink)
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+            # The engine went away mid-run (stopped, restarted): say so instead of a traceback.
+            self.docker.forget()
+            message = f"Lost the container: {unavailable_message(error, self.docker.endpoint())}"
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
+        finally:
+            problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
+            if problem:
+                sink.line("system", problem)
+
+    async def _remove_when_created(self, creating: asyncio.Future[Any]) -> None:
+        try:
+            container = await creating
+        except Exception:
+            return  # nothing was created
+        await asyncio.to_thread(self._remove, container)
+
+    def _refused(self, error: Exception, settings: dict[str, Any], sink: Sink) -> ExecResult:
+        explanation = str(getattr(error, "explanation", None) or error)
+        if "network" in explanation and settings["network"] in explanation:
+            message = (f"The container could not start: network {settings['network']!r} is not available on this "
+                       f"Docker engine ({explanation}). Choose another network in the event's container settings.")
+        else:
+            message = f"The container could not start: {explanation}."
+        sink.line("system", message)
+        return ExecResult(status=FAILURE, error=message)
+
+    @staticmethod
+    def _attach_and_start(container: Any) -> Any:
+        # Attached before the start, as `docker run` does, so not a byte of output is missed.
+        frames = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
+        container.start()
+        return frames
+
+    async def _follow(self, container: Any, folder: Path, job: Job, settings: dict[str, Any], sink: Sink) -> ExecResult:
+        import docker
+
+        loop = asyncio.get_running_loop()
+        try:
+            frames = await asyncio.to_thread(self._attach_and_start, container)
+        except docker.errors.APIError as error:
+            return self._refused(error, settings, sink)
+        output = in_own_thread(lambda: pump(frames, Lines(loop, sink, "stdout"), Lines(loop, sink, "stderr")))
+        timed_out = False
+        try:
+            await asyncio.wait_for(asyncio.shield(output), job.timeout_seconds)
+        except TimeoutError:
+            timed_out = True
+            sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the container.")
+            await asyncio.to_thread(self._stop, container)
+        except asyncio.CancelledError:
+            sink.line("system", "Cancelled: stopping the container.")
+            await asyncio.shield(asyncio.to_thread(self._stop, container))
+            raise
+        await output
+        state = await asyncio.to_thread(self._exit_state, container)
+        exit_code: int | None = state.get("ExitCode")
+        collected = await asyncio.to_thread(collect_folder, folder)
+        for collect_error in collected.errors:
+            sink.line("system", collect_error)
+        if timed_out:
+            return ExecResult(status=TIMEOUT, exit_code=exit_code, error=f"Timed out after {job.timeout_seconds:g} s.",
+                              output=collected.output, condition=collected.condition, variables=collected.variables)
+        problem = None
+        if state.get("OOMKilled"):
+            problem = (f"Out of memory: the container was stopped at its memory limit of {settings['memory_mb']} MB; "
+                       "raise memory_mb in the event's container settings or make the script use less.")
+            sink.line("system", problem)
+        elif exit_code != 0:
+            problem = f"Exited with code {exit_code}."
+        elif collected.errors:
+            problem = collected.errors[0]
+        status = SUCCESS if problem is None else FAILURE
+        return ExecResult(status=status, exit_code=exit_code, error=problem, output=collected.output,
+                          condition=collected.condition, variables=collected.variables)
+
+    def _exit_state(self, container: Any) -> dict[str, Any]:
+        """Exit code, and whether the OOM killer ended it (asked only when SIGKILL could mean that)."""
+        code = container.wait().get("StatusCode")
+        if code != OOM_EXIT_CODE:
+            return {"ExitCode": code}
+        container.reload()
+        return {"ExitCode": code, "OOMKilled": bool(container.attrs.get("State", {}).get("OOMKilled"))}
+
+    @staticmethod
+    def _stop(container: Any) -> None:
+        """SIGTERM, then SIGKILL after the grace period (Docker's own stop does both)."""
+        import docker
+        import requests
+
+        try:
+            container.stop(timeout=int(KILL_GRACE_SECONDS))
+        except (docker.errors.APIError, requests.exceptions.ConnectionError):
+            pass  # already gone, or the engine is: removal reports what is left
+
+    @staticmethod
+    def _remove(container: Any) -> str | None:
+        """Remove the container (killing what is left of it); returns a problem to log, if any."""
+        import docker
+        import requests
+
+        try:
+            container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except (docker.errors.APIError, requests.exceptions.ConnectionError) as error:
+            return (f"The container {container.short_id} could not be removed ({error}); "
+                    "remove it with `docker rm -f`.")
+        return None
