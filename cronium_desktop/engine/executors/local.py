@@ -8,6 +8,7 @@ stops the whole tree: SIGTERM, then SIGKILL after 5 s.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ from typing import Any
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.folder import folder_digest
+from cronium_desktop.engine.runtime_requests import serve_requests
 
 KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = 1024 * 1024
@@ -28,6 +30,7 @@ TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
 # How long output may stay open after the script exited, before its leftovers are stopped.
 DRAIN_SECONDS = 2.0
 SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
+OPTION_LISTS = ("NODE_OPTIONS",)  # ours first, the event's own options after them
 
 
 def _temp_root() -> Path:
@@ -191,6 +194,8 @@ def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
     for name, value in runtime.folder_env(str(folder)).items():
         if name in SEARCH_PATHS and env.get(name):
             value = f"{value}{os.pathsep}{env[name]}"
+        elif name in OPTION_LISTS and env.get(name):
+            value = f"{value} {env[name]}"
         env[name] = value
     env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -221,7 +226,10 @@ class LocalExecutor:
         folder = await asyncio.to_thread(self._new_folder, job)
         try:
             await asyncio.to_thread(write_folder, folder, runtime.build_files(job))
-            return await self._run_in(folder, interpreter, job, sink)
+            async with serve_requests(folder, job, sink) as request_env:
+                if request_env:
+                    job = dataclasses.replace(job, env={**job.env, **request_env})
+                return await self._run_in(folder, interpreter, job, sink)
         finally:
             await asyncio.to_thread(shutil.rmtree, folder, True)
 

@@ -47,6 +47,7 @@ from cronium_desktop.engine.executors.base import (
 from cronium_desktop.engine.executors.local import (
     KILL_GRACE_SECONDS,
     MAX_LINE_BYTES,
+    OPTION_LISTS,
     SEARCH_PATHS,
     TYPE_NAMES,
 )
@@ -58,7 +59,11 @@ from cronium_desktop.engine.ssh.pool import ConnectionPool
 TAR = "tar"  # unpacks the run folder and packs up its results on the server
 WRAPPER = ".cronium-run.sh"
 ENV_FILE = ".cronium-env"
-HELPER_OF = {"BASH": "cronium.sh", "PYTHON": "cronium.py", "NODEJS": "node_modules/cronium/index.js"}
+HELPER_OF = {
+    "BASH": ("cronium.sh",),
+    "PYTHON": ("cronium.py", "sitecustomize.py"),
+    "NODEJS": ("node_modules/cronium/index.js", "node_modules/cronium/global.js"),
+}
 DRAIN_SECONDS = 2.0  # output still open this long after the script exited belongs to leftovers
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # How the bootstrap says why it stopped before the script could start (it prints no folder then).
@@ -158,6 +163,7 @@ def wrapper_script(event_type: str) -> str:
     exports = "\n".join(
         # The helper's folder goes first on a search path; the event's own entries stay behind it.
         f'export {name}={word(value)}"${{{name}:+:${name}}}"' if name in SEARCH_PATHS
+        else f'export {name}={word(value)}"${{{name}:+ ${name}}}"' if name in OPTION_LISTS
         else f"export {name}={word(value)}"
         for name, value in runtime.folder_env(FOLDER).items()
     )
@@ -197,7 +203,7 @@ def run_folder_archive(files: dict[str, bytes]) -> bytes:
 
 def run_folder_files(job: Job, server: str) -> dict[str, bytes]:
     """`runtime.build_files` with only the helper of the script's language: less to send."""
-    unused = {path for path in runtime.HELPER_PATHS if path != HELPER_OF[job.event_type]}
+    unused = {path for path in runtime.HELPER_PATHS if path not in HELPER_OF[job.event_type]}
     return {path: content for path, content in runtime.build_files(job, server=server).items() if path not in unused}
 
 
