@@ -80,6 +80,9 @@ class WorkflowsPage(QWidget):
         self.table.itemSelectionChanged.connect(self._selected)
         new = QPushButton("New", self)
         new.clicked.connect(self.new_workflow)
+        self.example_button = QPushButton("New from example…", self)
+        self.example_button.setToolTip("New from example…: import one of the examples gallery's workflows or events")
+        self.example_button.clicked.connect(self.new_from_example)
         delete = QPushButton("Delete", self)
         delete.clicked.connect(self.delete)
         left = QSplitter(Qt.Orientation.Vertical, self)
@@ -89,6 +92,7 @@ class WorkflowsPage(QWidget):
         title = QHBoxLayout()
         title.addWidget(QLabel("Workflows", objectName="pageTitle"))
         title.addStretch(1)
+        title.addWidget(self.example_button)
         title.addWidget(new)
         title.addWidget(delete)
         workflows_layout.addLayout(title)
@@ -427,6 +431,14 @@ class WorkflowsPage(QWidget):
             path = path.with_name(path.name + ".cronium.json")
         await self.source.export_workflow(self.model.name, path)
         self.status.setText(f"Exported to {path}")
+
+    def new_from_example(self) -> None:
+        from cronium_desktop.ui.examples_dialog import ExamplesDialog
+
+        dialog = ExamplesDialog(self)
+        dialog.accepted.connect(lambda: dialog.chosen and spawn(self._import(dialog.chosen), self, "Importing"))
+        dialog.open()
+        self.examples_dialog = dialog  # for tests, and so it is not collected while open
 
     def import_file(self) -> None:
         path = self.ask_open_path()
