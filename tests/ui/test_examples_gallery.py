@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.ui.conftest import run, wait_until
+from tests.ui.conftest import SCREENSHOTS, run, wait_until
 
 
 def close_message_boxes() -> None:
@@ -20,6 +20,8 @@ def test_events_page_imports_an_example_into_the_open_folder(application: Any, l
     application.window.open_page("Events")
     page.example_button.click()
     dialog = page.examples_dialog
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SCREENSHOTS / "new-from-example.png"))
     texts = [dialog.list.item(row).text() for row in range(dialog.list.count())]
     assert any(text.startswith("Nightly backup with rotation\n") for text in texts)
     assert all(len(text.split("\n")) == 2 for text in texts)  # a title and a one-line description each
@@ -44,6 +46,7 @@ def test_workflows_page_imports_the_publishing_workflow_and_opens_it(application
     wait_until(loop, lambda: page.model.name == "Content publishing")
     assert len(page.model.nodes) == 5
     close_message_boxes()
+    assert application.window.grab().save(str(SCREENSHOTS / "workflow-from-example.png"))
 
 
 def test_editor_carries_a_set_variable_action(application: Any, loop: Any) -> None:
