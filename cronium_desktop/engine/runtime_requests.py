@@ -15,9 +15,10 @@ arrive within 10 s of connecting, and its work (a tool action) ends within 60 s.
 Contract for executors: `serve_requests(folder, job, sink)` around the script's run gives the
 environment to add. Local runs use it as it is. A container run bind-mounts the run folder: the
 socket inside it is reachable from the container (same kernel), so the executor passes the
-environment on and adds its location to `ON_DEMAND_LOCATIONS`. Runs on servers over SSH have no
-socket: their variables are written into the folder (`runtime.build_files`) and tool actions are
-refused with a clear error by the helpers.
+environment on and adds its location to `ON_DEMAND_LOCATIONS`. Runs on servers over SSH reach the
+app through a port forward on their connection (`ssh/app_channel.py`: the same requests over TCP
+on the server's 127.0.0.1, `CRONIUM_APP_PORT`); a server that allows no forwarding gets every
+variable written into the folder, and the helpers refuse tool actions there with a clear error.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import hmac
 import json
 import secrets
 import sys
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from cronium_desktop.engine.tools.service import ToolService
 SOCKET_NAME = ".cronium.sock"
 TOKEN_ENV = "CRONIUM_RUN_TOKEN"
 # Where variables are read on demand instead of being written into the run folder.
-ON_DEMAND_LOCATIONS = frozenset({"LOCAL"})
+ON_DEMAND_LOCATIONS = frozenset({"LOCAL", "REMOTE"})
 MAX_REQUEST_BYTES = 1024 * 1024
 REQUEST_ARRIVAL_SECONDS = 10.0
 REQUEST_WORK_SECONDS = 60.0
@@ -170,13 +171,51 @@ def helper_python() -> dict[str, str]:
     return {} if getattr(sys, "frozen", False) else {"CRONIUM_PYTHON": sys.executable}
 
 
+Lookup = Callable[[str], "tuple[RunRequests, Sink] | None"]
+
+
+async def reply_to(line: bytes, lookup: Lookup) -> dict[str, Any]:
+    """The reply to one request line: the run its token names answers it, within the time bound."""
+    try:
+        request = json.loads(line.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {"ok": False, "error": "the request is not a JSON line."}
+    token = request.get("token") if isinstance(request, dict) else None
+    run = lookup(token) if isinstance(token, str) else None
+    if run is None:
+        return {"ok": False, "error": "the request does not carry this run's token."}
+    requests, sink = run
+    try:
+        work: Awaitable[Any] = requests.answer(request.get("op"), request.get("args", {}), sink)
+        result = await asyncio.wait_for(work, REQUEST_WORK_SECONDS)
+    except TimeoutError:
+        return {"ok": False, "error": f"not done within {REQUEST_WORK_SECONDS:g} s."}
+    except CroniumError as error:
+        return {"ok": False, "error": str(error)}
+    except Exception as error:  # a tool's unexpected failure is the request's, not the run's
+        return {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    return {"ok": True, "result": result}
+
+
+def encode_reply(reply: dict[str, Any]) -> bytes:
+    return json.dumps(reply, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+TOO_LARGE = {"ok": False, "error": f"the request is larger than {MAX_REQUEST_BYTES // 1024} KiB."}
+TOO_LATE = {"ok": False, "error": f"no request arrived within {REQUEST_ARRIVAL_SECONDS:g} s."}
+
+
 class _Connections:
     """Serves one run's socket: token check, size and time bounds, a few requests at a time."""
 
     def __init__(self, requests: RunRequests, token: str, sink: Sink) -> None:
-        self._requests, self._token, self._sink = requests, token, sink
+        self._run = (requests, sink)
+        self._token = token
         self._slots = asyncio.Semaphore(CONCURRENT_REQUESTS)
         self.tasks: set[asyncio.Task[Any]] = set()
+
+    def _lookup(self, token: str) -> tuple[RunRequests, Sink] | None:
+        return self._run if hmac.compare_digest(token.encode(), self._token.encode()) else None
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -185,7 +224,7 @@ class _Connections:
         try:
             async with self._slots:
                 reply = await self._reply(reader)
-            writer.write(json.dumps(reply, ensure_ascii=False).encode("utf-8") + b"\n")
+            writer.write(encode_reply(reply))
             await writer.drain()
         except (ConnectionError, OSError):
             pass  # the script went away; nothing to answer
@@ -198,26 +237,10 @@ class _Connections:
         try:
             line = await asyncio.wait_for(reader.readline(), REQUEST_ARRIVAL_SECONDS)
         except TimeoutError:
-            return {"ok": False, "error": f"no request arrived within {REQUEST_ARRIVAL_SECONDS:g} s."}
+            return TOO_LATE
         except (ValueError, asyncio.LimitOverrunError):
-            return {"ok": False, "error": f"the request is larger than {MAX_REQUEST_BYTES // 1024} KiB."}
-        try:
-            request = json.loads(line.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return {"ok": False, "error": "the request is not a JSON line."}
-        token = request.get("token") if isinstance(request, dict) else None
-        if not isinstance(token, str) or not hmac.compare_digest(token.encode(), self._token.encode()):
-            return {"ok": False, "error": "the request does not carry this run's token."}
-        try:
-            work: Awaitable[Any] = self._requests.answer(request.get("op"), request.get("args", {}), self._sink)
-            result = await asyncio.wait_for(work, REQUEST_WORK_SECONDS)
-        except TimeoutError:
-            return {"ok": False, "error": f"not done within {REQUEST_WORK_SECONDS:g} s."}
-        except CroniumError as error:
-            return {"ok": False, "error": str(error)}
-        except Exception as error:  # a tool's unexpected failure is the request's, not the run's
-            return {"ok": False, "error": f"{type(error).__name__}: {error}"}
-        return {"ok": True, "result": result}
+            return TOO_LARGE
+        return await reply_to(line, self._lookup)
 
 
 @asynccontextmanager

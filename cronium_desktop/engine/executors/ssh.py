@@ -19,6 +19,7 @@ of an SFTP request per file, per listing and per removal.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import re
 import shlex
@@ -52,6 +53,7 @@ from cronium_desktop.engine.executors.local import (
     TYPE_NAMES,
 )
 from cronium_desktop.engine.servers import ServerService
+from cronium_desktop.engine.ssh.app_channel import AppChannel
 from cronium_desktop.engine.ssh.connect import ServerSpec
 from cronium_desktop.engine.ssh.errors import SshError
 from cronium_desktop.engine.ssh.pool import ConnectionPool
@@ -60,7 +62,7 @@ TAR = "tar"  # unpacks the run folder and packs up its results on the server
 WRAPPER = ".cronium-run.sh"
 ENV_FILE = ".cronium-env"
 HELPER_OF = {
-    "BASH": ("cronium.sh",),
+    "BASH": ("cronium.sh", "cronium.py"),  # cronium.py: Bash's client for requests to the app
     "PYTHON": ("cronium.py", "sitecustomize.py"),
     "NODEJS": ("node_modules/cronium/index.js", "node_modules/cronium/global.js"),
 }
@@ -395,6 +397,7 @@ class SshExecutor:
     def __init__(self, servers: ServerService) -> None:
         self._servers = servers
         self._pool = servers.pool
+        self._app: AppChannel | None = None  # made on first use: it needs the running loop
 
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         if job.event_type not in runtime.SCRIPT_NAMES:
@@ -424,8 +427,10 @@ class SshExecutor:
             return finish(FAILURE, error=f"Server {ref.name!r} no longer exists; choose another server for this event.",
                           announce=True)
         remote = RemoteRun(self._pool, spec)
+        token: str | None = None
         try:
-            return await self._run_remote(remote, job, sink, finish)
+            job, app_env, token = await self._link_to_app(remote, job, sink)
+            return await self._run_remote(remote, job, sink, finish, app_env)
         except SshError as error:
             return finish(FAILURE, error=str(error), announce=True)
         except asyncio.CancelledError:
@@ -433,16 +438,36 @@ class SshExecutor:
             await asyncio.shield(self._stop(remote))
             raise
         finally:
+            if token is not None and self._app is not None:
+                self._app.unregister(token)
             await asyncio.shield(self._cleanup(remote, sink))
 
-    async def _run_remote(self, remote: RemoteRun, job: Job, sink: Sink, finish: Callable[..., ServerRun]) -> ServerRun:
+    async def _link_to_app(self, remote: RemoteRun, job: Job, sink: Sink) -> tuple[Job, dict[str, str], str | None]:
+        """The env that lets the script reach the app (runtime_requests) over this connection.
+
+        Where the server allows no port forward, the run gets every variable in its folder instead.
+        """
+        requests = job.requests
+        if requests is None:
+            return job, {}, None
+        app = self._app = self._app or AppChannel(asyncio.get_running_loop())
+        port = await self._pool.run(lambda: app.port_for(self._pool.transport(remote.spec)))
+        if port is None:
+            if not job.variables:
+                job = dataclasses.replace(job, variables=await requests.all_variables())
+            return job, {}, None
+        token = app.register(requests, sink)
+        return job, app.env(token, port), token
+
+    async def _run_remote(self, remote: RemoteRun, job: Job, sink: Sink, finish: Callable[..., ServerRun],
+                          app_env: dict[str, str] | None = None) -> ServerRun:
         spec, pool = remote.spec, self._pool
         files = run_folder_files(job, spec.name)
-        env_bytes, skipped = env_file(job.env)
+        env_bytes, skipped = env_file({**job.env, **(app_env or {})})
         if skipped:
             sink.line("system", f"Env names that are not shell variable names were left out: {', '.join(skipped)}.",
                       server=spec.name)
-        if job.env:
+        if job.env or app_env:
             files[ENV_FILE] = env_bytes
         files[WRAPPER] = wrapper_script(job.event_type).encode("utf-8")
         channel = await pool.run(remote.start, files)

@@ -2,8 +2,9 @@
 
 Talks to the run folder prepared by Cronium Desktop (CRONIUM_RUN_DIR): input.json and event.json
 are read, output.json, vars.out/<KEY> and condition are written. Variables, tool actions and
-messages are asked of the app through the run's socket (.cronium.sock, with CRONIUM_RUN_TOKEN);
-where a run has no socket (servers over SSH) variables are read from vars/<KEY>.
+messages are asked of the app through the run's socket (.cronium.sock, with CRONIUM_RUN_TOKEN) or,
+on servers over SSH, a forwarded port (CRONIUM_APP_PORT); where a run has neither, variables are
+read from vars/<KEY>.
 
 Bash scripts use this file as their client: `python3 cronium.py request OP ARGS_JSON`.
 """
@@ -52,7 +53,10 @@ def _json(data, what):
 
 
 def _has_app():
-    return bool(os.environ.get("CRONIUM_RUN_TOKEN")) and os.path.exists(_SOCKET)
+    """A socket in the run folder (this computer, containers) or a forwarded port (servers over SSH)."""
+    if not os.environ.get("CRONIUM_RUN_TOKEN"):
+        return False
+    return bool(os.environ.get("CRONIUM_APP_PORT")) or os.path.exists(_SOCKET)
 
 
 class CroniumError(RuntimeError):
@@ -63,15 +67,17 @@ def _request(op, args):
     """One request to the app over the run's socket: a JSON line out, a JSON reply back."""
     if not _has_app():
         raise CroniumError(
-            f"cronium.{op}: this run cannot reach Cronium Desktop (runs on servers over SSH have no "
-            "connection back to the app); run the event on this computer or in a container."
+            f"cronium.{op}: this run cannot reach Cronium Desktop (the server does not allow SSH port "
+            "forwarding, AllowTcpForwarding); run the event on this computer or allow forwarding."
         )
     import socket
 
     payload = json.dumps({"token": os.environ["CRONIUM_RUN_TOKEN"], "op": op, "args": args}) + "\n"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+    port = os.environ.get("CRONIUM_APP_PORT")
+    family = socket.AF_INET if port else socket.AF_UNIX
+    with socket.socket(family, socket.SOCK_STREAM) as connection:
         connection.settimeout(REQUEST_TIMEOUT_SECONDS)
-        connection.connect(_SOCKET)
+        connection.connect(("127.0.0.1", int(port)) if port else _SOCKET)
         connection.sendall(payload.encode("utf-8"))
         chunks = []
         while chunk := connection.recv(65536):

@@ -1,8 +1,8 @@
 # Cronium runtime helper for Bash scripts: source cronium.sh
 # Talks to the run folder prepared by Cronium Desktop (CRONIUM_RUN_DIR). Variables, tool actions and
-# messages are asked of the app through the run's socket, with cronium.py as the client (the app's
-# own Python where it gives one in CRONIUM_PYTHON, else python3); runs on servers over SSH read
-# variables from vars/<KEY>.
+# messages are asked of the app through the run's socket (or, on servers over SSH, a forwarded port),
+# with cronium.py as the client (the app's own Python where it gives one in CRONIUM_PYTHON, else
+# python3); a run with neither reads variables from vars/<KEY>.
 
 : "${CRONIUM_RUN_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 CRONIUM_MAX_OUTPUT_BYTES=$((10 * 1024 * 1024))
@@ -35,13 +35,13 @@ cronium_output() {
 }
 
 _cronium_has_app() {
-  [ -n "${CRONIUM_RUN_TOKEN:-}" ] && [ -S "$CRONIUM_RUN_DIR/.cronium.sock" ]
+  [ -n "${CRONIUM_RUN_TOKEN:-}" ] && { [ -n "${CRONIUM_APP_PORT:-}" ] || [ -S "$CRONIUM_RUN_DIR/.cronium.sock" ]; }
 }
 
 # _cronium_request OP ARGS_JSON: prints the app's result (JSON, or the text of a string).
 _cronium_request() {
   if ! _cronium_has_app; then
-    echo "cronium: $1: this run cannot reach Cronium Desktop (runs on servers over SSH have no connection back to the app); run the event on this computer or in a container." >&2
+    echo "cronium: $1: this run cannot reach Cronium Desktop (the server does not allow SSH port forwarding, AllowTcpForwarding); run the event on this computer or allow forwarding." >&2
     return 1
   fi
   "${CRONIUM_PYTHON:-python3}" "$CRONIUM_RUN_DIR/cronium.py" request "$1" "$2"
