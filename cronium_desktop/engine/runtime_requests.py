@@ -15,7 +15,9 @@ arrive within 10 s of connecting, and its work (a tool action) ends within 60 s.
 Contract for executors: `serve_requests(folder, job, sink)` around the script's run gives the
 environment to add. Local runs use it as it is. A container run bind-mounts the run folder: the
 socket inside it is reachable from the container (same kernel), so the executor passes the
-environment on and adds its location to `ON_DEMAND_LOCATIONS`. Runs on servers over SSH reach the
+environment on and adds its location to `ON_DEMAND_LOCATIONS`. The script in the container must
+run as the app's user (or root): the run folder is 0700 and connecting to a socket needs write
+permission on it. Runs on servers over SSH reach the
 app through a port forward on their connection (`ssh/app_channel.py`: the same requests over TCP
 on the server's 127.0.0.1, `CRONIUM_APP_PORT`); a server that allows no forwarding gets every
 variable written into the folder, and the helpers refuse tool actions there with a clear error.

@@ -223,3 +223,17 @@ async def test_the_socket_is_gone_after_the_run(engine: Engine, data_dir: Path) 
     with pytest.raises(OSError), socket.socket(socket.AF_UNIX) as probe:
         probe.connect(str(folder / ".cronium.sock"))
     assert json.dumps(summary.output) == "null"
+
+
+async def test_a_run_folder_too_deep_for_a_socket_gets_its_variables_written(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cronium_desktop.engine import runtime_requests
+
+    monkeypatch.setattr(runtime_requests, "MAX_SOCKET_PATH", 10)
+    await engine.variables.set("region", "eu-west")
+    summary, lines = await run(engine, {"name": "Deep", "type": "PYTHON", "content": (
+        "import os\nprint(os.path.exists('.cronium.sock'), cronium.getVariable('region'))\n"
+    )})
+    assert summary.status == "SUCCESS", lines
+    assert "stdout: False eu-west" in lines
