@@ -37,7 +37,7 @@ def test_events_page_imports_an_example_into_the_open_folder(application: Any, l
 def test_workflows_page_imports_the_publishing_workflow_and_opens_it(application: Any, loop: Any) -> None:
     page = application.window.pages["Workflows"]
     application.window.open_page("Workflows")
-    page.example_button.click()
+    page.actions_by_name["New from example…"].trigger()
     dialog = page.examples_dialog
     row = next(row for row in range(dialog.list.count())
                if dialog.list.item(row).text().startswith("Content publishing workflow"))
