@@ -1,7 +1,8 @@
 """Conditional actions (SPEC §4): what happens after a run ends.
 
 RUN_EVENT starts another event with this run's output as its input; SEND_MESSAGE renders the
-subject and body templates and sends them through a tool credential. A failing action is logged on
+subject and body templates and sends them through a tool credential; SET_VARIABLE renders its value
+template (the same sandbox) and sets the variable, keeping a secret variable secret. A failing action is logged on
 the run it follows and never changes that run's state.
 """
 
@@ -92,6 +93,8 @@ class ConditionalActions:
             try:
                 if action["action"] == "RUN_EVENT":
                     await self._run_event(execution, action)
+                elif action["action"] == "SET_VARIABLE":
+                    await self._set_variable(execution, action, scope)
                 else:
                     await self._send_message(execution, action, scope)
             except Exception as error:  # an action's failure is the action's, not the run's
@@ -130,7 +133,7 @@ class ConditionalActions:
                 "chain_depth": execution.chain_depth,
             }
             scope: dict[str, Any] = {}
-            if any(a["action"] == "SEND_MESSAGE" for a in actions):
+            if any(a["action"] in ("SEND_MESSAGE", "SET_VARIABLE") for a in actions):
                 tail = logstore.tail(session.connection(), execution.id, 20)
                 scope = {
                     "event": {"id": event.id, "name": event.name, "type": event.type},
@@ -177,6 +180,14 @@ class ConditionalActions:
             raise RuntimeError("its tool credential was deleted")
         await self.messages.send_conditional_message(action["tool_id"], action["subject"], action["body"], scope)
         await self.note(execution["id"], execution["attempt"], f"Conditional action {action['on']}: message sent.")
+
+    async def _set_variable(self, execution: dict[str, Any], action: dict[str, Any], scope: dict[str, Any]) -> None:
+        from cronium_desktop.engine.messages import render
+
+        key = action["subject"]
+        value = await asyncio.to_thread(render, action["body"] or "", scope, "value")
+        await self._variables.set(key, value, secret=None)
+        await self.note(execution["id"], execution["attempt"], f"Conditional action {action['on']}: variable {key!r} set.")
 
     async def note(self, execution_id: int, attempt: int, text: str) -> None:
         """Append a system line to a finished run's log."""

@@ -110,6 +110,8 @@ class EventService:
             if action.action == "RUN_EVENT":
                 target = action.target_event.name if action.target_event else ""
                 actions.append({"on": action.on, "action": "RUN_EVENT", "event": target})
+            elif action.action == "SET_VARIABLE":  # the key is kept in `subject`, the value template in `body`
+                actions.append({"on": action.on, "action": "SET_VARIABLE", "key": action.subject, "value": action.body})
             else:
                 tool = action.tool.name if action.tool else ""
                 actions.append(
@@ -238,6 +240,8 @@ class EventService:
                         raise ValidationError(f"{field}.event", f"no event named {item['event']!r}.")
                     target_id = target.id
                 action.target_event_id = target_id
+            elif item["action"] == "SET_VARIABLE":
+                action.subject, action.body = item["key"], item["value"]
             else:
                 tool = session.scalar(select(Tool).where(func.lower(Tool.name) == item["tool"].lower()))
                 if tool is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cronium_desktop.engine import logstore
+from cronium_desktop.engine import logstore, runtime
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import secret_env_owner, utcnow
 from cronium_desktop.engine.executors.base import (
@@ -30,6 +30,7 @@ from cronium_desktop.engine.executors.base import (
 from cronium_desktop.engine.logsink import LogSink
 from cronium_desktop.engine.masking import MASKED_NOTE, mask_copies
 from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted, Segment
+from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
@@ -132,7 +133,7 @@ class Runner:
         if execution_id in self._cancel_requested:
             sink.line("system", "Cancelled before the script started.")
         else:
-            work = asyncio.get_running_loop().create_task(self._run_executor(job, sink))
+            work = asyncio.get_running_loop().create_task(self._run_executor(job, sink, prepared.masker))
             self._working[execution_id] = work
             try:
                 result = await work
@@ -212,13 +213,18 @@ class Runner:
         if result.status != CANCELLED:
             await self._after_run(execution_id)
 
-    async def _run_executor(self, job: Job, sink: LogSink) -> ExecResult:
+    async def _run_executor(self, job: Job, sink: LogSink, masker: Masker) -> ExecResult:
         executor = self._select_executor(job)
         if isinstance(executor, str):
             sink.line("system", executor)
             return ExecResult(status=FAILURE, error=executor)
         try:
-            return await asyncio.wait_for(executor.run(job, sink), job.timeout_seconds + TIMEOUT_SAFETY_SECONDS)
+            if job.event_type not in runtime.SCRIPT_NAMES:
+                return await asyncio.wait_for(executor.run(job, sink), job.timeout_seconds + TIMEOUT_SAFETY_SECONDS)
+            tail = runtime.StdoutTail(sink)
+            result = await asyncio.wait_for(executor.run(job, tail), job.timeout_seconds + TIMEOUT_SAFETY_SECONDS)
+            runtime.output_from_stdout(result, tail, masker.mask, sink)
+            return result
         except TimeoutError:
             message = f"Timed out after {job.timeout_seconds:g} s and did not stop in time."
             sink.line("system", message)
@@ -256,10 +262,13 @@ class Runner:
             env[name] = value
             secret_values.append(value)
         variables: dict[str, str] = {}
-        for key, (value, secret) in self._variables.read_all(session).items():
-            variables[key] = value
-            if secret:
-                secret_values.append(value)
+        # Where the script can ask for variables, none is read now: start-up stays the same
+        # however many there are (secret ones join the masker as they are handed out).
+        if event.run_location not in ON_DEMAND_LOCATIONS:
+            for key, (value, secret) in self._variables.read_all(session).items():
+                variables[key] = value
+                if secret:
+                    secret_values.append(value)
         job = Job(
             execution_id=execution.id,
             attempt=execution.attempt,
@@ -278,9 +287,12 @@ class Runner:
             container=event.container,
             interpreters=dict(self._ctx.settings.get("interpreters") or {}),
         )
+        masker = Masker(secret_values)
+        if event.type in runtime.SCRIPT_NAMES:
+            job.requests = RunRequests(self._ctx, masker)
         return Prepared(
             job=job,
-            masker=Masker(secret_values),
+            masker=masker,
             max_attempts=execution.max_attempts,
             retry_backoff_seconds=event.retry_backoff_seconds,
             priority=execution.priority,

@@ -4,11 +4,18 @@ A run folder holds the script, the helper for its language and the run's data:
 
     script.sh | script.py | script.js      the event's content
     cronium.sh, cronium.py                  helpers (Bash: `source cronium.sh`; Python: `import cronium`)
+    sitecustomize.py                        puts `cronium` in Python's builtins (no import needed)
     node_modules/cronium/index.js           Node.js helper (`require("cronium")`, via NODE_PATH)
+    node_modules/cronium/global.js          preloaded (NODE_OPTIONS): `cronium` without require()
     input.json  event.json                  what the script reads
-    vars/<KEY>                              every variable's value, one file each
+    vars/<KEY>                              every variable's value, one file each, only where the
+                                            run cannot ask the app (SSH; see runtime_requests)
+    .cronium.sock                           the run's line to the app (runtime_requests)
   written by the script:
     output.json  vars.out/<KEY>  condition
+
+A script that writes no output.json but whose last non-empty stdout line is a JSON object or
+array gets that as its output (`StdoutTail`), as in the original Cronium.
 
 The same layout works in a local temporary folder, in a container and in a remote `mktemp -d`
 folder over SSH: executors only place `build_files()` and read back with `collect()`.
@@ -24,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cronium_desktop.engine.executors.base import Job
+from cronium_desktop.engine.executors.base import ExecResult, Job, Sink
 
 MAX_OUTPUT_BYTES = 10 * 1024 * 1024
 VARIABLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
@@ -39,7 +46,11 @@ INTERPRETER_HINTS = {
 
 
 HELPERS_DIR = Path(__file__).resolve().parent.parent / "resources" / "runtime"
-HELPER_PATHS = ("cronium.sh", "cronium.py", "node_modules/cronium/index.js")
+HELPER_PATHS = (
+    "cronium.sh", "cronium.py", "sitecustomize.py", "node_modules/cronium/index.js", "node_modules/cronium/global.js"
+)
+# Preloads the Node.js helper as `cronium`; found through NODE_PATH, so the value names no folder.
+NODE_PRELOAD = "--require cronium/global"
 
 
 @functools.cache
@@ -78,6 +89,7 @@ def folder_env(folder: str, separator: str = "/") -> dict[str, str]:
         "CRONIUM_RUN_DIR": folder,
         "PYTHONPATH": folder,
         "NODE_PATH": f"{folder}{separator}node_modules",
+        "NODE_OPTIONS": NODE_PRELOAD,
     }
 
 
@@ -127,3 +139,70 @@ def collect(
         if value is not None:
             result.variables[key] = value.decode("utf-8", errors="replace")
     return result
+
+
+class StdoutTail:
+    """A sink in front of the run's sink that remembers each location's last non-empty stdout line."""
+
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
+        self.last: dict[str | None, str] = {}
+
+    def line(self, stream: str, text: str, server: str | None = None) -> None:
+        if stream == "stdout" and text.strip():
+            self.last[server] = text
+        self._sink.line(stream, text, server)
+
+    def segment(self, segment: Any, offsets: Any = None) -> None:
+        """Many lines read at once (the local executor's spool reader): only the last one counts."""
+        if segment.stream == "stdout":
+            data: bytes = segment.data
+            end = len(data)
+            while end > 0:  # from the end, without splitting a million-line segment
+                start = data.rfind(b"\n", 0, end) + 1 if segment.count > 1 else 0
+                if data[start:end].strip():
+                    self.last[segment.server] = data[start:end].decode("utf-8", errors="replace")
+                    break
+                end = start - 1
+        self._sink.segment(segment, offsets)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the run's sink (its masker, its tail)
+        return getattr(self._sink, name)
+
+
+def json_line(text: str | None) -> Any:
+    """The JSON object or array a line holds, or None."""
+    text = (text or "").strip()
+    if not text or text[0] not in "[{":
+        return None
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict | list) else None
+
+
+STDOUT_OUTPUT_NOTE = "No cronium output call: the last stdout line is JSON, taken as the run's output."
+
+
+def output_from_stdout(result: ExecResult, tail: StdoutTail, mask: Callable[[str], str], sink: Sink) -> None:
+    """SPEC §3: where a script set no output, its last stdout line, if JSON, becomes the output."""
+    if len(result.servers) > 1:  # a multi-server run: each server's own output, then the aggregate
+        for outcome in result.servers:
+            data = json_line(mask(tail.last.get(outcome.server_name, ""))) if outcome.output is None else None
+            if data is not None:
+                outcome.output = data
+                sink.line("system", STDOUT_OUTPUT_NOTE, outcome.server_name)
+                if isinstance(result.output, dict):
+                    result.output[outcome.server_name] = data
+        return
+    if result.output is not None:
+        return
+    server = result.servers[0].server_name if result.servers else None
+    data = json_line(mask(tail.last.get(server, "")))
+    if data is None:
+        return
+    result.output = data
+    if result.servers:
+        result.servers[0].output = data
+    sink.line("system", STDOUT_OUTPUT_NOTE, server)

@@ -15,6 +15,7 @@ from typing import Any
 
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors.container_config import normalize_container
+from cronium_desktop.engine.runtime import VARIABLE_KEY
 from cronium_desktop.engine.scheduling import validate_schedule, zone
 
 EVENT_TYPES = ("BASH", "PYTHON", "NODEJS", "HTTP_REQUEST", "TOOL_ACTION")
@@ -26,7 +27,7 @@ OVERLAPS = ("SKIP", "QUEUE", "ALLOW")
 MISFIRES = ("RUN_ONCE", "SKIP")
 PRIORITIES = ("LOW", "NORMAL", "HIGH", "CRITICAL")
 ACTION_TRIGGERS = ("ON_SUCCESS", "ON_FAILURE", "ALWAYS", "ON_CONDITION")
-ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE")
+ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE", "SET_VARIABLE")
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TIMEOUT_SECONDS = 7 * 86400
@@ -212,8 +213,18 @@ def normalize_conditional_action(item: Any, field: str) -> dict[str, Any]:
         for key in ("subject", "body"):
             if not isinstance(item.get(key, ""), str):
                 raise ValidationError(f"{field}.{key}", "must be a template string.")
+    elif kind == "SET_VARIABLE":
+        allowed = {"on", "action", "key", "value"}
+        variable_key = item.get("key")
+        if not isinstance(variable_key, str) or not VARIABLE_KEY.match(variable_key):
+            raise ValidationError(
+                f"{field}.key", f"{variable_key!r} is not a variable name: start with a letter or '_', then letters, digits, "
+                "'_', '.', '-' (at most 200)."
+            )
+        if not isinstance(item.get("value"), str):
+            raise ValidationError(f"{field}.value", "is required: a template string for the variable's new value.")
     else:
-        raise ValidationError(f"{field}.action", f"must be RUN_EVENT or SEND_MESSAGE, not {kind!r}.")
+        raise ValidationError(f"{field}.action", f"must be RUN_EVENT, SEND_MESSAGE or SET_VARIABLE, not {kind!r}.")
     unknown = set(item) - allowed
     if unknown:
         raise ValidationError(f"{field}.{sorted(unknown)[0]}", f"unknown key for a {kind} action.")

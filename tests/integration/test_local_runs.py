@@ -89,10 +89,10 @@ async def test_helpers_pass_input_output_variables_condition_and_event(engine: E
 
 async def test_input_is_an_empty_object_when_nothing_is_passed(engine: Engine) -> None:
     event_id = await engine.events.create(
-        {"name": "No input", "type": "PYTHON", "content": "import cronium\nprint(repr(cronium.input()))"}
+        {"name": "No input", "type": "PYTHON", "content": "import cronium\nprint('input', repr(cronium.input()))"}
     )
     run = await engine.runs.wait(await engine.runs.start(event_id))
-    assert await log_texts(engine, run.execution_id) == ["{}"]
+    assert await log_texts(engine, run.execution_id) == ["input {}"]
 
 
 async def test_stdout_and_stderr_are_told_apart_in_order(engine: Engine) -> None:

@@ -56,7 +56,7 @@ async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, 
 
 
 async def test_the_run_folder_a_crash_left_is_removed_at_next_start(data_dir: Path, cli: Cli) -> None:
-    """The run folder holds every variable in clear (secret ones too): it must not outlive a crash."""
+    """The run folder holds the run's script, input and results: it must not outlive a crash."""
     observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await observer.start()
     await observer.variables.set("DB_PASSWORD", "hunter2-in-the-run-folder", secret=True)
@@ -67,12 +67,16 @@ async def test_the_run_folder_a_crash_left_is_removed_at_next_start(data_dir: Pa
     script_pid = None
     try:
         await wait_for_status(observer, "RUNNING")
-        [folder] = [path for path in root.glob("run-*") if path.is_dir()]
         deadline = time.monotonic() + 10
+        while not (folders := [path for path in root.glob("run-*") if path.is_dir()]) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # RUNNING is recorded just before the folder is made
+        [folder] = folders
         while not (folder / "script.pid").exists() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         script_pid = int((folder / "script.pid").read_text())
-        assert any(b"hunter2-in-the-run-folder" in path.read_bytes() for path in folder.rglob("*") if path.is_file())
+        assert (folder / "script.sh").is_file()
+        # Variables are read on demand (runtime_requests), never written into the folder.
+        assert not any(b"hunter2-in-the-run-folder" in path.read_bytes() for path in folder.rglob("*") if path.is_file())
         process.send_signal(signal.SIGKILL)
         process.wait()
         os.killpg(script_pid, signal.SIGKILL)  # what the killed process would have stopped

@@ -9,7 +9,10 @@ and re-raises.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.runtime_requests import RunRequests
 
 SUCCESS = "SUCCESS"
 FAILURE = "FAILURE"
@@ -44,6 +47,7 @@ class Job:
     tool_action: dict[str, Any] | None = None
     container: dict[str, Any] | None = None
     interpreters: dict[str, str] = field(default_factory=dict)  # "BASH" -> "/bin/bash" overrides
+    requests: RunRequests | None = None  # answers the script's requests to the app (runtime_requests)
 
 
 class Sink(Protocol):

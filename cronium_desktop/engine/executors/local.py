@@ -9,6 +9,7 @@ then SIGKILL after 5 s.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ from cronium_desktop.engine import runtime
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.folder import folder_digest
+from cronium_desktop.engine.runtime_requests import serve_requests
 
 KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = spool.MAX_LINE_BYTES
@@ -30,6 +32,7 @@ TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
 DRAIN_SECONDS = 2.0
 REATTACH_POLL_SECONDS = 0.1  # a re-attached wrapper is not our child: how often to look whether it ended
 SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
+OPTION_LISTS = ("NODE_OPTIONS",)  # ours first, the event's own options after them
 
 
 def utcnow() -> datetime:
@@ -157,6 +160,8 @@ def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
     for name, value in runtime.folder_env(str(folder)).items():
         if name in SEARCH_PATHS and env.get(name):
             value = f"{value}{os.pathsep}{env[name]}"
+        elif name in OPTION_LISTS and env.get(name):
+            value = f"{value} {env[name]}"
         env[name] = value
     env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -243,13 +248,16 @@ class LocalExecutor:
         folder = await asyncio.to_thread(prepare_folder, self.root, job)
         detached = False
         try:
-            process = await self._start(folder, interpreter, job)
-            exited = asyncio.ensure_future(process.wait())
-            try:
-                return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds)
-            except asyncio.CancelledError:
-                detached = self.keep_running and not exited.done()
-                raise
+            async with serve_requests(folder, job, sink) as request_env:
+                if request_env:
+                    job = dataclasses.replace(job, env={**job.env, **request_env})
+                process = await self._start(folder, interpreter, job)
+                exited = asyncio.ensure_future(process.wait())
+                try:
+                    return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds)
+                except asyncio.CancelledError:
+                    detached = self.keep_running and not exited.done()
+                    raise
         finally:
             if not detached:
                 await asyncio.to_thread(shutil.rmtree, folder, True)

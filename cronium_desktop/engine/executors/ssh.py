@@ -19,6 +19,7 @@ of an SFTP request per file, per listing and per removal.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import re
 import shlex
@@ -47,10 +48,12 @@ from cronium_desktop.engine.executors.base import (
 from cronium_desktop.engine.executors.local import (
     KILL_GRACE_SECONDS,
     MAX_LINE_BYTES,
+    OPTION_LISTS,
     SEARCH_PATHS,
     TYPE_NAMES,
 )
 from cronium_desktop.engine.servers import ServerService
+from cronium_desktop.engine.ssh.app_channel import AppChannel
 from cronium_desktop.engine.ssh.connect import ServerSpec
 from cronium_desktop.engine.ssh.errors import SshError
 from cronium_desktop.engine.ssh.pool import ConnectionPool
@@ -58,7 +61,11 @@ from cronium_desktop.engine.ssh.pool import ConnectionPool
 TAR = "tar"  # unpacks the run folder and packs up its results on the server
 WRAPPER = ".cronium-run.sh"
 ENV_FILE = ".cronium-env"
-HELPER_OF = {"BASH": "cronium.sh", "PYTHON": "cronium.py", "NODEJS": "node_modules/cronium/index.js"}
+HELPER_OF = {
+    "BASH": ("cronium.sh", "cronium.py"),  # cronium.py: Bash's client for requests to the app
+    "PYTHON": ("cronium.py", "sitecustomize.py"),
+    "NODEJS": ("node_modules/cronium/index.js", "node_modules/cronium/global.js"),
+}
 DRAIN_SECONDS = 2.0  # output still open this long after the script exited belongs to leftovers
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # How the bootstrap says why it stopped before the script could start (it prints no folder then).
@@ -158,6 +165,7 @@ def wrapper_script(event_type: str) -> str:
     exports = "\n".join(
         # The helper's folder goes first on a search path; the event's own entries stay behind it.
         f'export {name}={word(value)}"${{{name}:+:${name}}}"' if name in SEARCH_PATHS
+        else f'export {name}={word(value)}"${{{name}:+ ${name}}}"' if name in OPTION_LISTS
         else f"export {name}={word(value)}"
         for name, value in runtime.folder_env(FOLDER).items()
     )
@@ -197,7 +205,7 @@ def run_folder_archive(files: dict[str, bytes]) -> bytes:
 
 def run_folder_files(job: Job, server: str) -> dict[str, bytes]:
     """`runtime.build_files` with only the helper of the script's language: less to send."""
-    unused = {path for path in runtime.HELPER_PATHS if path != HELPER_OF[job.event_type]}
+    unused = {path for path in runtime.HELPER_PATHS if path not in HELPER_OF[job.event_type]}
     return {path: content for path, content in runtime.build_files(job, server=server).items() if path not in unused}
 
 
@@ -389,6 +397,7 @@ class SshExecutor:
     def __init__(self, servers: ServerService) -> None:
         self._servers = servers
         self._pool = servers.pool
+        self._app: AppChannel | None = None  # made on first use: it needs the running loop
 
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         if job.event_type not in runtime.SCRIPT_NAMES:
@@ -418,8 +427,10 @@ class SshExecutor:
             return finish(FAILURE, error=f"Server {ref.name!r} no longer exists; choose another server for this event.",
                           announce=True)
         remote = RemoteRun(self._pool, spec)
+        token: str | None = None
         try:
-            return await self._run_remote(remote, job, sink, finish)
+            job, app_env, token = await self._link_to_app(remote, job, sink)
+            return await self._run_remote(remote, job, sink, finish, app_env)
         except SshError as error:
             return finish(FAILURE, error=str(error), announce=True)
         except asyncio.CancelledError:
@@ -427,16 +438,36 @@ class SshExecutor:
             await asyncio.shield(self._stop(remote))
             raise
         finally:
+            if token is not None and self._app is not None:
+                self._app.unregister(token)
             await asyncio.shield(self._cleanup(remote, sink))
 
-    async def _run_remote(self, remote: RemoteRun, job: Job, sink: Sink, finish: Callable[..., ServerRun]) -> ServerRun:
+    async def _link_to_app(self, remote: RemoteRun, job: Job, sink: Sink) -> tuple[Job, dict[str, str], str | None]:
+        """The env that lets the script reach the app (runtime_requests) over this connection.
+
+        Where the server allows no port forward, the run gets every variable in its folder instead.
+        """
+        requests = job.requests
+        if requests is None:
+            return job, {}, None
+        app = self._app = self._app or AppChannel(asyncio.get_running_loop())
+        port = await self._pool.run(lambda: app.port_for(self._pool.transport(remote.spec)))
+        if port is None:
+            if not job.variables:
+                job = dataclasses.replace(job, variables=await requests.all_variables())
+            return job, {}, None
+        token = app.register(requests, sink)
+        return job, app.env(token, port), token
+
+    async def _run_remote(self, remote: RemoteRun, job: Job, sink: Sink, finish: Callable[..., ServerRun],
+                          app_env: dict[str, str] | None = None) -> ServerRun:
         spec, pool = remote.spec, self._pool
         files = run_folder_files(job, spec.name)
-        env_bytes, skipped = env_file(job.env)
+        env_bytes, skipped = env_file({**job.env, **(app_env or {})})
         if skipped:
             sink.line("system", f"Env names that are not shell variable names were left out: {', '.join(skipped)}.",
                       server=spec.name)
-        if job.env:
+        if job.env or app_env:
             files[ENV_FILE] = env_bytes
         files[WRAPPER] = wrapper_script(job.event_type).encode("utf-8")
         channel = await pool.run(remote.start, files)

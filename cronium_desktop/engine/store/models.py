@@ -105,11 +105,12 @@ class ConditionalAction(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     on: Mapped[str] = mapped_column(String(20))  # ON_SUCCESS, ON_FAILURE, ALWAYS, ON_CONDITION
-    action: Mapped[str] = mapped_column(String(20))  # RUN_EVENT, SEND_MESSAGE
+    action: Mapped[str] = mapped_column(String(20))  # RUN_EVENT, SEND_MESSAGE, SET_VARIABLE
     target_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), nullable=True
     )
     tool_id: Mapped[int | None] = mapped_column(ForeignKey("tools.id", ondelete="SET NULL"), nullable=True)
+    # SEND_MESSAGE: the templates; SET_VARIABLE: the variable's key (subject) and value template (body).
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
 

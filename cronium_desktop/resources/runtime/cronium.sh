@@ -1,5 +1,8 @@
 # Cronium runtime helper for Bash scripts: source cronium.sh
-# Talks to the run folder prepared by Cronium Desktop (CRONIUM_RUN_DIR).
+# Talks to the run folder prepared by Cronium Desktop (CRONIUM_RUN_DIR). Variables, tool actions and
+# messages are asked of the app through the run's socket (or, on servers over SSH, a forwarded port),
+# with cronium.py as the client (the app's own Python where it gives one in CRONIUM_PYTHON, else
+# python3); a run with neither reads variables from vars/<KEY>.
 
 : "${CRONIUM_RUN_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 CRONIUM_MAX_OUTPUT_BYTES=$((10 * 1024 * 1024))
@@ -31,12 +34,54 @@ cronium_output() {
   fi
 }
 
+_cronium_has_app() {
+  [ -n "${CRONIUM_RUN_TOKEN:-}" ] && { [ -n "${CRONIUM_APP_PORT:-}" ] || [ -S "$CRONIUM_RUN_DIR/.cronium.sock" ]; }
+}
+
+# _cronium_request OP ARGS_JSON: prints the app's result (JSON, or the text of a string).
+_cronium_request() {
+  if ! _cronium_has_app; then
+    echo "cronium: $1: this run cannot reach Cronium Desktop (the server does not allow SSH port forwarding, AllowTcpForwarding); run the event on this computer or allow forwarding." >&2
+    return 1
+  fi
+  "${CRONIUM_PYTHON:-python3}" "$CRONIUM_RUN_DIR/cronium.py" request "$1" "$2"
+}
+
+# JSON string of "$1" (for building requests without jq).
+_cronium_json_string() {
+  local s=$1
+  s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\r'/\\r}; s=${s//$'\t'/\\t}
+  printf '"%s"' "$s"
+}
+
 # cronium_getVariable KEY: prints the value; exit status 1 if not set.
 cronium_getVariable() {
   _cronium_check_key "$1" || return 2
   if [ -f "$CRONIUM_RUN_DIR/vars.out/$1" ]; then cat "$CRONIUM_RUN_DIR/vars.out/$1"; return 0; fi
+  if _cronium_has_app; then _cronium_request getVariable "{\"key\": \"$1\"}"; return; fi
   if [ -f "$CRONIUM_RUN_DIR/vars/$1" ]; then cat "$CRONIUM_RUN_DIR/vars/$1"; return 0; fi
   return 1
+}
+
+# cronium_executeToolAction TOOL ACTION [PARAMS_JSON]: runs a configured tool's action, prints its result.
+cronium_executeToolAction() {
+  local params=${3:-'{}'}
+  _cronium_request executeToolAction "{\"tool\": $(_cronium_json_string "$1"), \"action\": $(_cronium_json_string "$2"), \"params\": $params}"
+}
+
+# cronium_sendEmail TO SUBJECT MESSAGE [TOOL]
+cronium_sendEmail() {
+  _cronium_request send "{\"kind\": \"email\", \"options\": {\"to\": $(_cronium_json_string "$1"), \"subject\": $(_cronium_json_string "$2"), \"message\": $(_cronium_json_string "$3")${4:+, \"tool\": $(_cronium_json_string "$4")}}}"
+}
+
+# cronium_sendSlack MESSAGE [TOOL]
+cronium_sendSlack() {
+  _cronium_request send "{\"kind\": \"slack\", \"options\": {\"message\": $(_cronium_json_string "$1")${2:+, \"tool\": $(_cronium_json_string "$2")}}}"
+}
+
+# cronium_sendDiscord MESSAGE [TOOL]
+cronium_sendDiscord() {
+  _cronium_request send "{\"kind\": \"discord\", \"options\": {\"message\": $(_cronium_json_string "$1")${2:+, \"tool\": $(_cronium_json_string "$2")}}}"
 }
 
 # cronium_setVariable KEY VALUE

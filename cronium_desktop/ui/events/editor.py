@@ -293,7 +293,7 @@ class EventEditor(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.actions = QTableWidget(0, 5)
-        self.actions.setHorizontalHeaderLabels(["When", "Action", "Event or tool", "Subject", "Body"])
+        self.actions.setHorizontalHeaderLabels(["When", "Action", "Event, tool or variable", "Subject", "Body or value"])
         self.actions.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         for column, width in enumerate((140, 140, 170, 200)):  # room for the choices and the header titles
             self.actions.setColumnWidth(column, width)
@@ -302,7 +302,8 @@ class EventEditor(QDialog):
         remove = QPushButton("Remove")
         remove.clicked.connect(lambda: self.actions.removeRow(self.actions.currentRow()))
         hint = QLabel("RUN_EVENT starts another event with this run's output as input. SEND_MESSAGE sends the subject "
-                      "and body (Jinja2 templates with event, execution, output and variables) through a tool.",
+                      "and body (Jinja2 templates with event, execution, output and variables) through a tool. "
+                      "SET_VARIABLE sets the named variable to the value template.",
                       wordWrap=True)
         hint.setObjectName("muted")
         row = QHBoxLayout()
@@ -320,14 +321,15 @@ class EventEditor(QDialog):
         self.actions.insertRow(row)
         on = _combo(ACTION_TRIGGERS)
         _set_combo(on, action.get("on"))
-        kind = _combo(("RUN_EVENT", "SEND_MESSAGE"))
+        kind = _combo(("RUN_EVENT", "SEND_MESSAGE", "SET_VARIABLE"))
         _set_combo(kind, action.get("action"))
         self.actions.setCellWidget(row, 0, on)
         self.actions.setCellWidget(row, 1, kind)
-        target = action.get("event") if action.get("action") == "RUN_EVENT" else action.get("tool")
+        target = {"RUN_EVENT": action.get("event"), "SET_VARIABLE": action.get("key")}.get(
+            action.get("action", ""), action.get("tool"))
         self.actions.setItem(row, 2, QTableWidgetItem(target or ""))
         self.actions.setItem(row, 3, QTableWidgetItem(action.get("subject", "")))
-        self.actions.setItem(row, 4, QTableWidgetItem(action.get("body", "")))
+        self.actions.setItem(row, 4, QTableWidgetItem(action.get("value", action.get("body", ""))))
         on.currentIndexChanged.connect(self._schedule_check)
         kind.currentIndexChanged.connect(self._schedule_check)
 
@@ -436,6 +438,9 @@ class EventEditor(QDialog):
             target = (self.actions.item(row, 2) or QTableWidgetItem()).text().strip()
             if kind_box.currentData() == "RUN_EVENT":
                 actions.append({"on": on.currentData(), "action": "RUN_EVENT", "event": target})
+            elif kind_box.currentData() == "SET_VARIABLE":
+                actions.append({"on": on.currentData(), "action": "SET_VARIABLE", "key": target,
+                                "value": (self.actions.item(row, 4) or QTableWidgetItem()).text()})
             else:
                 actions.append({"on": on.currentData(), "action": "SEND_MESSAGE", "tool": target,
                                 "subject": (self.actions.item(row, 3) or QTableWidgetItem()).text(),

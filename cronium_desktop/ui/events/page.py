@@ -64,6 +64,8 @@ class EventsPage(QWidget):
 
         self.new_button = QPushButton("New event", self, objectName="primary")
         self.new_button.clicked.connect(self.new)
+        self.example_button = QPushButton("New from example…", self)
+        self.example_button.clicked.connect(self.new_from_example)
         self.buttons: dict[str, QPushButton] = {}
         actions = (("Run now", self.run_now), ("Edit", self.edit), ("Clone", self.clone),
                    ("Activate", self.toggle), ("Delete", self.delete))
@@ -81,7 +83,7 @@ class EventsPage(QWidget):
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
-        layout.addLayout(header("Events", self.new_button))
+        layout.addLayout(header("Events", self.example_button, self.new_button))
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
@@ -122,6 +124,29 @@ class EventsPage(QWidget):
         editor = EventEditor(self.engine, None, self)
         editor.accepted.connect(lambda: self._after_save(editor))
         editor.open()
+
+    def new_from_example(self) -> None:
+        from cronium_desktop.ui.examples_dialog import ExamplesDialog
+
+        dialog = ExamplesDialog(self)
+        dialog.accepted.connect(lambda: dialog.chosen and spawn(self._import_example(dialog.chosen), self, "Importing"))
+        dialog.open()
+        self.examples_dialog = dialog  # for tests, and so it is not collected while open
+
+    async def _import_example(self, path: Any) -> None:
+        from cronium_desktop.ui.examples_dialog import import_example
+
+        report = await import_example(self, path, lambda p, replace: self.engine.files.import_file(p, replace=replace))
+        if report is None:
+            return
+        await self._refresh()
+        created = report.created + report.replaced
+        if created:
+            for row in range(self.proxy.rowCount()):
+                if self.proxy.event_at(row).name == created[0]:
+                    self.table.selectRow(row)
+        QMessageBox(QMessageBox.Icon.Information, "Imported", "\n".join(report.lines()),
+                    QMessageBox.StandardButton.Ok, self).open()
 
     def edit(self) -> None:
         event = self.selected()

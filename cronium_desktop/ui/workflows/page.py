@@ -134,6 +134,8 @@ class WorkflowsPage(QWidget):
         self.toolbar.addSeparator()
         self._action("Export…", self.export_file)
         self._action("Import…", self.import_file)
+        # In the toolbar, whose overflow menu keeps the canvas wide however narrow the window.
+        self._action("New from example…", self.new_from_example)
         self.actions_by_name.update(self.view.edit_actions)
         centre = QWidget(self)
         centre_layout = QVBoxLayout(centre)
@@ -427,6 +429,14 @@ class WorkflowsPage(QWidget):
             path = path.with_name(path.name + ".cronium.json")
         await self.source.export_workflow(self.model.name, path)
         self.status.setText(f"Exported to {path}")
+
+    def new_from_example(self) -> None:
+        from cronium_desktop.ui.examples_dialog import ExamplesDialog
+
+        dialog = ExamplesDialog(self)
+        dialog.accepted.connect(lambda: dialog.chosen and spawn(self._import(dialog.chosen), self, "Importing"))
+        dialog.open()
+        self.examples_dialog = dialog  # for tests, and so it is not collected while open
 
     def import_file(self) -> None:
         path = self.ask_open_path()

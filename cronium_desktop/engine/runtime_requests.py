@@ -1,0 +1,275 @@
+"""What a running script asks of the app (SPEC §3): variables on demand, tool actions, messages.
+
+A script reaches the app through a Unix socket, `.cronium.sock`, in its private run folder, and
+proves which run it is with a random token in its environment (`CRONIUM_RUN_TOKEN`). So variables
+need not be written into every run folder (start-up does not grow with their number), and tool
+credentials stay in the app: the script names a tool, the app runs its action and hands back the
+result.
+
+Protocol: the helper connects, sends one JSON line `{"token", "op", "args"}` of at most 1 MiB and
+reads one JSON reply, `{"ok": true, "result": ...}` or `{"ok": false, "error": "..."}`; the app then
+closes the connection. Ops: `getVariable {key}`, `executeToolAction {tool, action, params}`,
+`send {kind: email|slack|discord, options: {message|body, subject, to, tool}}`. A request must
+arrive within 10 s of connecting, and its work (a tool action) ends within 60 s.
+
+Contract for executors: `serve_requests(folder, job, sink)` around the script's run gives the
+environment to add. Local runs use it as it is. A container run bind-mounts the run folder: the
+socket inside it is reachable from the container (same kernel), so the executor passes the
+environment on and adds its location to `ON_DEMAND_LOCATIONS`. The script in the container must
+run as the app's user (or root): the run folder is 0700 and connecting to a socket needs write
+permission on it. Runs on servers over SSH reach the
+app through a port forward on their connection (`ssh/app_channel.py`: the same requests over TCP
+on the server's 127.0.0.1, `CRONIUM_APP_PORT`); a server that allows no forwarding gets every
+variable written into the folder, and the helpers refuse tool actions there with a clear error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import secrets
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from cronium_desktop.engine.context import EngineContext
+from cronium_desktop.engine.errors import CroniumError
+from cronium_desktop.engine.executors.base import Job, Sink
+from cronium_desktop.engine.runtime import VARIABLE_KEY
+from cronium_desktop.engine.secrets import Masker
+from cronium_desktop.engine.store.models import Variable
+from cronium_desktop.engine.tools.service import ToolService
+
+SOCKET_NAME = ".cronium.sock"
+TOKEN_ENV = "CRONIUM_RUN_TOKEN"
+# Where variables are read on demand instead of being written into the run folder.
+ON_DEMAND_LOCATIONS = frozenset({"LOCAL", "REMOTE"})
+MAX_REQUEST_BYTES = 1024 * 1024
+REQUEST_ARRIVAL_SECONDS = 10.0
+REQUEST_WORK_SECONDS = 60.0
+CONCURRENT_REQUESTS = 4
+# sockaddr_un holds 108 bytes on Linux, 104 on macOS; longer folders fall back to written variables.
+MAX_SOCKET_PATH = 100
+MESSAGE_KINDS = ("email", "slack", "discord")
+
+
+class RequestRefused(CroniumError):
+    """A script's request the app will not or cannot do; the message goes back to the script."""
+
+
+class RunRequests:
+    """Answers one run's requests. Secret variables handed out join the run's masker first."""
+
+    def __init__(self, ctx: EngineContext, masker: Masker) -> None:
+        self._ctx = ctx
+        self._masker = masker
+        self._tools = ToolService(ctx)
+
+    # -- variables -----------------------------------------------------------------------------------
+
+    def _read_variable(self, key: str) -> tuple[str, bool] | None:
+        from cronium_desktop.engine.variables import variable_owner
+
+        with self._ctx.db.read() as session:
+            row = session.get(Variable, key)
+            if row is None:
+                return None
+            if row.secret:
+                return self._ctx.secrets.get(session, variable_owner(key)) or "", True
+            return row.value or "", False
+
+    async def get_variable(self, key: Any) -> str | None:
+        if not isinstance(key, str) or not VARIABLE_KEY.match(key):
+            raise RequestRefused(f"invalid variable name {key!r}.")
+        found = await asyncio.to_thread(self._read_variable, key)
+        if found is None:
+            return None
+        value, secret = found
+        if secret:
+            self._masker.add([value])  # before the script can print it
+        return value
+
+    def _read_all(self) -> dict[str, str]:
+        from cronium_desktop.engine.variables import VariableService
+
+        with self._ctx.db.read() as session:
+            every = VariableService(self._ctx).read_all(session)
+        self._masker.add(value for value, secret in every.values() if secret)
+        return {key: value for key, (value, _secret) in every.items()}
+
+    async def all_variables(self) -> dict[str, str]:
+        """Every variable, for a run folder that cannot have a socket."""
+        return await asyncio.to_thread(self._read_all)
+
+    # -- tools ----------------------------------------------------------------------------------------
+
+    async def execute_tool_action(self, tool: Any, action: Any, params: Any, sink: Sink) -> Any:
+        if not isinstance(tool, str) or not tool.strip():
+            raise RequestRefused("the first argument names the tool credential to use (as in Tools).")
+        if not isinstance(action, str) or not action.strip():
+            raise RequestRefused("the second argument names the tool's action, e.g. 'send_message'.")
+        loaded = await self._tools.load(tool)
+        tool_masker = Masker(loaded.secret_values)
+        sink.line("system", f"The script runs tool action {loaded.info.name!r} → {action}.")
+        return await self._tools.run_loaded(
+            loaded, action, params if params is not None else {},
+            lambda text: sink.line("system", self._masker.mask(tool_masker.mask(text))),
+        )
+
+    async def _only_tool_of(self, kind: str) -> str:
+        names = [info.name for info in await self._tools.list() if info.type == kind]
+        if len(names) == 1:
+            return names[0]
+        if not names:
+            raise RequestRefused(f"no {kind} tool is configured; add one in Tools.")
+        raise RequestRefused(f"there are {len(names)} {kind} tools ({', '.join(names)}); name one with \"tool\".")
+
+    async def send(self, kind: Any, options: Any, sink: Sink) -> Any:
+        if kind not in MESSAGE_KINDS:
+            raise RequestRefused(f"unknown message kind {kind!r}.")
+        if isinstance(options, str):
+            options = {"message": options}
+        if not isinstance(options, dict):
+            raise RequestRefused("the argument is an object such as {\"message\": \"...\"}.")
+        unknown = set(options) - {"message", "body", "subject", "to", "tool"}
+        if unknown:
+            raise RequestRefused(f"unknown option {sorted(unknown)[0]!r}: use message, subject, to, tool.")
+        body = options.get("message", options.get("body"))
+        if not isinstance(body, str) or not body.strip():
+            raise RequestRefused('"message" (the text to send) is required.')
+        params: dict[str, Any] = {"body": body}
+        if options.get("subject"):
+            params["subject"] = options["subject"]
+        if options.get("to") and kind == "email":
+            params["to"] = options["to"]
+        tool = options.get("tool") or await self._only_tool_of(kind)
+        return await self.execute_tool_action(tool, "send_message", params, sink)
+
+    async def answer(self, op: Any, args: Any, sink: Sink) -> Any:
+        if not isinstance(args, dict):
+            raise RequestRefused("the request's args must be an object.")
+        if op == "getVariable":
+            return await self.get_variable(args.get("key"))
+        if op == "executeToolAction":
+            return await self.execute_tool_action(args.get("tool"), args.get("action"), args.get("params"), sink)
+        if op == "send":
+            return await self.send(args.get("kind"), args.get("options"), sink)
+        raise RequestRefused(f"unknown request {op!r}.")
+
+
+def _write_variables(folder: Path, variables: dict[str, str]) -> None:
+    for key, value in variables.items():
+        if VARIABLE_KEY.match(key):
+            path = folder / "vars" / key
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            path.write_text(value, encoding="utf-8")
+
+
+def helper_python() -> dict[str, str]:
+    """The app's own Python for Bash's helper client, when it is a plain interpreter (not a bundle)."""
+    return {} if getattr(sys, "frozen", False) else {"CRONIUM_PYTHON": sys.executable}
+
+
+Lookup = Callable[[str], "tuple[RunRequests, Sink] | None"]
+
+
+async def reply_to(line: bytes, lookup: Lookup) -> dict[str, Any]:
+    """The reply to one request line: the run its token names answers it, within the time bound."""
+    try:
+        request = json.loads(line.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {"ok": False, "error": "the request is not a JSON line."}
+    token = request.get("token") if isinstance(request, dict) else None
+    run = lookup(token) if isinstance(token, str) else None
+    if run is None:
+        return {"ok": False, "error": "the request does not carry this run's token."}
+    requests, sink = run
+    try:
+        work: Awaitable[Any] = requests.answer(request.get("op"), request.get("args", {}), sink)
+        result = await asyncio.wait_for(work, REQUEST_WORK_SECONDS)
+    except TimeoutError:
+        return {"ok": False, "error": f"not done within {REQUEST_WORK_SECONDS:g} s."}
+    except CroniumError as error:
+        return {"ok": False, "error": str(error)}
+    except Exception as error:  # a tool's unexpected failure is the request's, not the run's
+        return {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    return {"ok": True, "result": result}
+
+
+def encode_reply(reply: dict[str, Any]) -> bytes:
+    return json.dumps(reply, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+TOO_LARGE = {"ok": False, "error": f"the request is larger than {MAX_REQUEST_BYTES // 1024} KiB."}
+TOO_LATE = {"ok": False, "error": f"no request arrived within {REQUEST_ARRIVAL_SECONDS:g} s."}
+
+
+class _Connections:
+    """Serves one run's socket: token check, size and time bounds, a few requests at a time."""
+
+    def __init__(self, requests: RunRequests, token: str, sink: Sink) -> None:
+        self._run = (requests, sink)
+        self._token = token
+        self._slots = asyncio.Semaphore(CONCURRENT_REQUESTS)
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def _lookup(self, token: str) -> tuple[RunRequests, Sink] | None:
+        return self._run if hmac.compare_digest(token.encode(), self._token.encode()) else None
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.tasks.add(task)
+        try:
+            async with self._slots:
+                reply = await self._reply(reader)
+            writer.write(encode_reply(reply))
+            await writer.drain()
+        except (ConnectionError, OSError):
+            pass  # the script went away; nothing to answer
+        finally:
+            writer.close()
+            if task is not None:
+                self.tasks.discard(task)
+
+    async def _reply(self, reader: asyncio.StreamReader) -> dict[str, Any]:
+        try:
+            line = await asyncio.wait_for(reader.readline(), REQUEST_ARRIVAL_SECONDS)
+        except TimeoutError:
+            return TOO_LATE
+        except (ValueError, asyncio.LimitOverrunError):
+            return TOO_LARGE
+        return await reply_to(line, self._lookup)
+
+
+@asynccontextmanager
+async def serve_requests(folder: Path, job: Job, sink: Sink) -> AsyncIterator[dict[str, str]]:
+    """Serve the run's socket while the block runs; yields the environment the script needs.
+
+    A run without a request handler gets nothing. A folder too deep for a socket path gets its
+    variables written into `vars/` instead (the helpers read them there).
+    """
+    requests: RunRequests | None = job.requests
+    if requests is None:
+        yield {}
+        return
+    path = folder / SOCKET_NAME
+    if len(str(path).encode()) > MAX_SOCKET_PATH:
+        await asyncio.to_thread(_write_variables, folder, await requests.all_variables())
+        yield {}
+        return
+    token = secrets.token_urlsafe(32)
+    connections = _Connections(requests, token, sink)
+    server = await asyncio.start_unix_server(connections.handle, path=str(path), limit=MAX_REQUEST_BYTES)
+    try:
+        yield {TOKEN_ENV: token, **helper_python()}
+    finally:
+        server.close()
+        for task in list(connections.tasks):
+            task.cancel()
+        await server.wait_closed()
+        path.unlink(missing_ok=True)
+
