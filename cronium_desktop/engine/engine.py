@@ -17,6 +17,7 @@ from typing import Any
 
 from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.context import EngineContext
+from cronium_desktop.engine.drafts import DraftRuns
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
 from cronium_desktop.engine.executors.http import HttpExecutor
@@ -80,6 +81,7 @@ class Engine:
         self._queue: RunQueue | None = None
         self.runs: RunService  # set in start(): it needs the running loop
         self.actions: ConditionalActions
+        self.drafts: DraftRuns  # runs of unsaved editor text, set in start()
 
     async def start(self, scheduler: bool = False) -> None:
         """Bind to the running loop and start the run queue.
@@ -110,8 +112,10 @@ class Engine:
         def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
             queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
 
+        self.drafts = drafts = DraftRuns(self.runs.start)
         runner_holder["runner"] = Runner(
-            self.ctx, self.variables, self._select_executor, resubmit, queue.release, self.actions.after_run
+            self.ctx, self.variables, drafts.wrap_selector(self._select_executor), resubmit, queue.release,
+            drafts.wrap_after_run(self.actions.after_run),
         )
         if scheduler:
             self._lock.acquire()  # raises FolderLocked naming the running scheduler's PID

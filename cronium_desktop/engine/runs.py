@@ -212,11 +212,13 @@ class RunService:
                     raise NotFound(f"No event with id {request.event_id}.")
                 state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
                                                       "status": event.status, "last_fire_at": event.last_fire_at})
-                skip = event_busy and event.overlap == "SKIP" and request.trigger != "WORKFLOW"
+                # Workflow nodes and editor drafts run whatever else is going on.
+                skip = event_busy and event.overlap == "SKIP" and request.trigger not in ("WORKFLOW", "DRAFT")
                 rows.append({
                     "event_id": event.id, "event_name": event.name, "trigger": request.trigger,
                     "status": "SKIPPED" if skip else "PENDING", "priority": PRIORITY_RANK[event.priority],
-                    "attempt": 1, "max_attempts": event.retries + 1, "input": request.input,
+                    "attempt": 1,
+                    "max_attempts": 1 if request.trigger == "DRAFT" else event.retries + 1, "input": request.input,
                     "workflow_execution_id": request.workflow_execution_id,
                     "workflow_node_key": request.workflow_node_key,
                     "parent_execution_id": request.parent_execution_id, "chain_depth": request.chain_depth,
