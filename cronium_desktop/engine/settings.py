@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "webhook_port": 8787,
     "theme": "system",  # system, light, dark
     "log_retention_days": 90,
+    # The script editor: font family and size (empty/0 = the system's fixed font), zoom steps, palette.
+    "editor": {"font": "", "size": 0, "zoom": 0, "high_contrast": False},
 }
 
 
