@@ -44,6 +44,7 @@ _SETTINGS_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="editor-
 class CodeEditor(QWidget):
     textChanged = Signal()
     problemsChanged = Signal(list)
+    runDraftRequested = Signal()  # F5: whoever holds a draft pane runs the text
 
     def __init__(self, parent: QWidget | None = None, theme: str = "light", settings: Any = None) -> None:
         super().__init__(parent)
@@ -204,6 +205,7 @@ class CodeEditor(QWidget):
             ("zoom_in", "Zoom in", "Ctrl++", lambda: self.set_zoom(editor.zoom() + 1)),
             ("zoom_out", "Zoom out", "Ctrl+-", lambda: self.set_zoom(editor.zoom() - 1)),
             ("zoom_reset", "Reset zoom", "Ctrl+0", lambda: self.set_zoom(0)),
+            ("run_draft", "Run draft", "F5", self.runDraftRequested.emit),
         ]
         for name, title, keys, slot in table:
             action = QAction(title, self)
@@ -223,7 +225,7 @@ class CodeEditor(QWidget):
             action = menu.addAction(name.title(), getattr(self.editor, name))
             action.setShortcut(QKeySequence.StandardKey.Undo if name == "undo" else QKeySequence.StandardKey.Redo)
         menu.addSeparator()
-        for names in (("complete",), ("find", "replace", "goto"),
+        for names in (("run_draft", "complete"), ("find", "replace", "goto"),
                       ("comment", "duplicate", "move_up", "move_down", "next_occurrence"),
                       ("zoom_in", "zoom_out", "zoom_reset", "high_contrast")):
             for name in names:
