@@ -32,45 +32,44 @@ def check(language: str, text: str, node: str | None = None, bash: str | None = 
     return []
 
 
-class _Collector:
-    """pyflakes' reporter interface, keeping what it says."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def unexpectedError(self, filename: str, message: str) -> None:  # noqa: N802 - pyflakes' names
-        self.problems.append(Problem(0, 0, message))
-
-    def syntaxError(self, filename: str, message: str, line: int, column: int, source: str | None) -> None:  # noqa: N802
-        self.problems.append(Problem(max(0, (line or 1) - 1), max(0, (column or 1) - 1), f"SyntaxError: {message}"))
-
-    def flake(self, message: object) -> None:
-        text = message.message % message.message_args  # type: ignore[attr-defined]
-        severity = "error" if "undefined name" in text else "warning"
-        line, column = message.lineno, getattr(message, "col", 0)  # type: ignore[attr-defined]
-        self.problems.append(Problem(max(0, line - 1), max(0, column), text, severity))
-
-
 # `cronium` is there without an import (SPEC §3): not an undefined name.
 PYTHON_BUILTINS = ("cronium",)
+# pyflakes runs in a process of its own: in a thread it would hold the GIL for hundreds of
+# milliseconds on a long script, and every keystroke would wait for it.
+PYFLAKES = """
+import json, sys
+from pyflakes import api
+class Collector:
+    problems = []
+    def unexpectedError(self, filename, message):
+        self.problems.append([1, 1, str(message), "error"])
+    def syntaxError(self, filename, message, line, column, source):
+        self.problems.append([line or 1, column or 1, "SyntaxError: " + message, "error"])
+    def flake(self, message):
+        text = message.message % message.message_args
+        self.problems.append([message.lineno, getattr(message, "col", 0) + 1, text,
+                              "error" if "undefined name" in text else "warning"])
+collector = Collector()
+api.check(sys.stdin.read(), "script.py", collector)
+print(json.dumps(collector.problems))
+"""
 
 
 def _python(text: str) -> list[Problem]:
+    import json
     import os
+    import sys
 
-    from pyflakes import api
-
-    previous = os.environ.get("PYFLAKES_BUILTINS")
-    collector = _Collector()
+    env = {**os.environ, "PYFLAKES_BUILTINS": ",".join(PYTHON_BUILTINS), "PYTHONIOENCODING": "utf-8"}
     try:
-        os.environ["PYFLAKES_BUILTINS"] = ",".join(PYTHON_BUILTINS)
-        api.check(text, "script.py", collector)  # type: ignore[arg-type]
-    finally:
-        if previous is None:
-            os.environ.pop("PYFLAKES_BUILTINS", None)
-        else:
-            os.environ["PYFLAKES_BUILTINS"] = previous
-    return sorted(collector.problems, key=lambda p: (p.line, p.column))
+        done = subprocess.run([sys.executable, "-c", PYFLAKES], input=text.encode(), capture_output=True,
+                              timeout=CHECK_TIMEOUT_SECONDS, env=env)
+        found = json.loads(done.stdout or b"[]")
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return []
+    problems = [Problem(max(0, line - 1), max(0, column - 1), message, severity)
+                for line, column, message, severity in found]
+    return sorted(problems, key=lambda p: (p.line, p.column))
 
 
 BASH_ERROR = re.compile(r"^/dev/stdin: line (\d+): (.*)$")
