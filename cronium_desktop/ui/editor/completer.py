@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, QTimer
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
+from PySide6.QtWidgets import QLabel
 
 from cronium_desktop.ui.editor.background import LatestOnly
 from cronium_desktop.ui.editor.completion import Context, Request, Result, complete
@@ -16,6 +16,23 @@ if TYPE_CHECKING:
 
 TYPING_PAUSE_MS = 120
 TRIGGERS = set("._$\"'{ ")  # besides letters and digits
+TIP_WIDTH = 90  # characters per line of a signature tip
+
+
+def wrap_signature(signature: str) -> str:
+    """Long signatures (json.dumps has eleven parameters) broken after commas, not off screen."""
+    lines: list[str] = []
+    for raw in signature.split("\n"):
+        line = ""
+        for part in raw.split(", "):
+            candidate = f"{line}, {part}" if line else part
+            if len(candidate) > TIP_WIDTH and line:
+                lines.append(line + ",")
+                line = "    " + part
+            else:
+                line = candidate
+        lines.append(line)
+    return "\n".join(lines)
 
 
 class Completer(QObject):
@@ -37,6 +54,14 @@ class Completer(QObject):
         editor.autoCSetMaxHeight(10)
         editor.autoCSetSeparator(ord("\n"))
         editor.charAdded.connect(self._typed)
+        # Scintilla shows its call tip or its list, not both: beside the list the tip is a label.
+        self._tip = QLabel(owner, Qt.WindowType.ToolTip)
+        self._tip.setObjectName("signatureTip")
+        self._tip.setMargin(4)
+        self._tip.setStyleSheet("border: 1px solid palette(mid);")
+        editor.autoCompleteCancelled.connect(self.hide_tip)
+        editor.autoCompleteSelection.connect(lambda *args: self.hide_tip())
+        editor.focusChanged.connect(lambda focused: focused or self.hide_tip())
 
     def _typed(self, character: int) -> None:
         text = chr(character) if 0 < character < 0x110000 else ""
@@ -63,6 +88,8 @@ class Completer(QObject):
     def invalidate(self) -> None:
         """The text moved on: a result for the old text must not show."""
         self.worker.invalidate()
+        if self._tip.isVisible() and not self.editor.autoCActive():
+            self.hide_tip()
 
     def _show(self, generation: int, result: Result) -> None:
         editor = self.editor
@@ -86,14 +113,22 @@ class Completer(QObject):
         if not signature:
             if editor.callTipActive():
                 editor.callTipCancel()
-            QToolTip.hideText()
+            self.hide_tip()
             return
         if not beside_popup:
             editor.callTipShow(self._asked_at, signature)
             return
+        tip = self._tip
+        tip.setText(wrap_signature(signature))
+        tip.adjustSize()
         x = editor.pointXFromPosition(self._asked_at)
-        y = editor.pointYFromPosition(self._asked_at) - editor.textHeight(0) - 8
-        QToolTip.showText(editor.mapToGlobal(QPoint(x, y)), signature, editor)
+        y = editor.pointYFromPosition(self._asked_at) - tip.height() - 2  # above the line, the list is below
+        x = max(0, min(x - 40, editor.width() - tip.width() - 4))  # kept over the editor
+        tip.move(editor.mapToGlobal(QPoint(x, max(0, y))))
+        tip.show()
+
+    def hide_tip(self) -> None:
+        self._tip.hide()
 
     def _before(self, count: int) -> str:
         position = self.editor.currentPos()

@@ -21,7 +21,7 @@ def script_area(code: CodeEditor, draft: DraftPane) -> QSplitter:
     split.addWidget(draft)
     split.setStretchFactor(0, 3)
     split.setStretchFactor(1, 1)
-    split.setSizes([460, 160])
+    split.setSizes([420, 240])
     return split
 
 
