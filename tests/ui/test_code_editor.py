@@ -206,3 +206,51 @@ def test_enter_after_a_colon_indents(code: CodeEditor, qtbot: Any) -> None:
     qtbot.keyClick(code.editor, Qt.Key.Key_Return)
     qtbot.keyClicks(code.editor, "print(row)")
     assert code.text() == "for row in rows:\n    print(row)"
+
+
+def test_zoom_is_kept_in_settings_for_the_next_editor(qtbot: Any, loop: Any, tmp_path: Any) -> None:
+    from cronium_desktop.engine.settings import Settings
+    from cronium_desktop.engine.store.db import Database
+
+    database = Database(tmp_path)
+    database.migrate()
+    settings = Settings(database)
+    first = CodeEditor(settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    QWidget.setFocus(first.editor)
+    first.actions_by_name["zoom_in"].trigger()
+    first.actions_by_name["zoom_in"].trigger()
+    wait_until(loop, lambda: settings.get("editor").get("zoom") == 2)
+    second = CodeEditor(settings=settings)
+    qtbot.addWidget(second)
+    assert second.editor.zoom() == 2
+    second.actions_by_name["zoom_reset"].trigger()
+    wait_until(loop, lambda: settings.get("editor").get("zoom") == 0)
+
+
+def test_the_editor_follows_the_app_theme_and_offers_high_contrast(code: CodeEditor, qapp: Any) -> None:
+    from cronium_desktop.ui import theme
+
+    try:
+        theme.apply(qapp, "dark")
+        assert code.theme() == "dark"
+        code.actions_by_name["high_contrast"].setChecked(True)
+        assert code.theme() == "high-contrast"
+        assert code.editor.styleBack(32) == 0x000000
+    finally:
+        code.actions_by_name["high_contrast"].setChecked(False)
+        theme.apply(qapp, "light")
+    assert code.theme() == "light"
+
+
+def test_ctrl_d_adds_a_cursor_at_the_next_occurrence_and_typing_edits_both(code: CodeEditor, qtbot: Any) -> None:
+    code.set_language("BASH")
+    code.set_text("name=1\necho $name\n")
+    code.editor.gotoPos(1)
+    QWidget.setFocus(code.editor)
+    qtbot.keyClick(code.editor, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # selects the word
+    qtbot.keyClick(code.editor, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # and its next occurrence
+    assert code.editor.selections() == 2
+    qtbot.keyClicks(code.editor, "user")
+    assert code.text() == "user=1\necho $user\n"
