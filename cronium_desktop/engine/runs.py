@@ -29,6 +29,7 @@ _RECORDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronium-record
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
+DRAFT_INTERRUPTED = "Cancelled: the application stopped before this draft ran; run the draft again."
 
 
 @dataclass
@@ -432,6 +433,9 @@ class RunService:
                     continue
                 if execution.workflow_execution_id is not None:
                     finish(execution, "CANCELLED", WORKFLOW_INTERRUPTED)
+                    continue
+                if execution.trigger == "DRAFT":  # its text lived in the stopped process only
+                    finish(execution, "CANCELLED", DRAFT_INTERRUPTED)
                     continue
                 event = session.get(Event, execution.event_id) if execution.event_id else None
                 delay = max(0.0, (execution.not_before - now).total_seconds()) if execution.not_before else 0.0

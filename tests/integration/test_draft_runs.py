@@ -4,9 +4,13 @@ counting toward no max runs and firing no conditional actions — through the re
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from cronium_desktop.engine.engine import Engine
-from cronium_desktop.engine.store.models import Event
+from cronium_desktop.engine.events import utcnow
+from cronium_desktop.engine.runs import DRAFT_INTERRUPTED
+from cronium_desktop.engine.store.models import Event, Execution
+from tests.conftest import TEST_PASSPHRASE
 
 
 def stored_count_and_status(engine: Engine, event_id: int) -> tuple[int, str]:
@@ -53,3 +57,24 @@ async def test_a_draft_leaves_max_runs_and_conditional_actions_alone(engine: Eng
     assert summary.status == "FAILURE" and summary.attempt == 1  # never retried
     assert await asyncio.to_thread(stored_count_and_status, engine, event_id) == (0, "ACTIVE")
     assert await engine.runs.list(event="Follow-up") == []
+
+
+async def test_a_draft_left_pending_by_a_stop_is_cancelled_not_run_with_the_saved_text(data_dir: Path) -> None:
+    first = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await first.start()
+    event_id = await first.events.create({"name": "Pending draft", "type": "BASH", "content": "echo saved",
+                                          "conditional_actions": [{"on": "ALWAYS", "action": "RUN_EVENT", "event": "Pending draft"}]})
+    with first.ctx.db.write() as session:  # as a draft recorded just before the app stopped
+        session.add(Execution(event_id=event_id, event_name="Pending draft", trigger="DRAFT", status="PENDING",
+                              priority=1, attempt=1, max_attempts=1, created_at=utcnow()))
+    await first.stop(grace_seconds=1)
+    restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await restarted.start(scheduler=True)
+    try:
+        await asyncio.sleep(0.5)
+        await restarted.runs.idle()
+        [run] = await restarted.runs.list()
+        assert (run.status, run.error) == ("CANCELLED", DRAFT_INTERRUPTED)
+        assert await restarted.runs.log(run.execution_id) == []
+    finally:
+        await restarted.stop(grace_seconds=1)
