@@ -78,3 +78,18 @@ def test_clicking_a_traceback_line_opens_the_editor_at_that_line(application: An
     assert dialog.tabs.currentIndex() == 1
     assert code.lineFromPosition(code.currentPos()) == 3  # line 4, where the IndexError was raised
     assert code.markerGet(3) & (1 << 3)
+
+
+def test_saving_a_script_with_problems_works_and_says_how_many_remain(application: Any, loop: Any, qtbot: Any) -> None:
+    engine, window = application.engine, application.window
+    event_id = run(loop, engine.events.create({"name": "Typo", "type": "PYTHON", "content": "print('ok')"}))
+    dialog = EventEditor(engine, run(loop, engine.events.get(event_id)), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(1)
+    dialog.code.set_text("print(totl)\nprint(cont)\n")
+    wait_until(loop, lambda: dialog.code.problem_count() == 2, timeout=15)
+    dialog.save()
+    wait_until(loop, lambda: dialog.saved_id == event_id)
+    assert run(loop, engine.events.get(event_id))["content"] == "print(totl)\nprint(cont)\n"
+    wait_until(loop, lambda: "2 problems left" in window.statusBar().currentMessage())

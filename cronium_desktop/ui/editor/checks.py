@@ -6,10 +6,14 @@ script from stdin, so nothing is written to disk; a checker that is missing repo
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
 
 CHECK_TIMEOUT_SECONDS = 5.0
 
@@ -34,42 +38,55 @@ def check(language: str, text: str, node: str | None = None, bash: str | None = 
 
 # `cronium` is there without an import (SPEC §3): not an undefined name.
 PYTHON_BUILTINS = ("cronium",)
-# pyflakes runs in a process of its own: in a thread it would hold the GIL for hundreds of
-# milliseconds on a long script, and every keystroke would wait for it.
-PYFLAKES = """
-import json, sys
-from pyflakes import api
-class Collector:
-    problems = []
-    def unexpectedError(self, filename, message):
-        self.problems.append([1, 1, str(message), "error"])
-    def syntaxError(self, filename, message, line, column, source):
-        self.problems.append([line or 1, column or 1, "SyntaxError: " + message, "error"])
-    def flake(self, message):
+
+
+class _Collector:
+    """pyflakes' reporter interface, keeping what it says."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def unexpectedError(self, filename: str, message: str) -> None:  # noqa: N802 - pyflakes' names
+        self.problems.append(Problem(0, 0, str(message)))
+
+    def syntaxError(self, filename: str, message: str, line: int, column: int, source: str | None) -> None:  # noqa: N802
+        self.problems.append(Problem(max(0, (line or 1) - 1), max(0, (column or 1) - 1), f"SyntaxError: {message}"))
+
+    def flake(self, message: Any) -> None:
         text = message.message % message.message_args
-        self.problems.append([message.lineno, getattr(message, "col", 0) + 1, text,
-                              "error" if "undefined name" in text else "warning"])
-collector = Collector()
-api.check(sys.stdin.read(), "script.py", collector)
-print(json.dumps(collector.problems))
-"""
+        severity = "error" if "undefined name" in text else "warning"
+        self.problems.append(Problem(max(0, message.lineno - 1), max(0, getattr(message, "col", 0)), text, severity))
+
+
+def pyflakes_problems(text: str) -> list[Problem]:
+    """pyflakes in this process; PYFLAKES_BUILTINS must name `cronium` (see `_python`)."""
+    from pyflakes import api
+
+    collector = _Collector()
+    api.check(text, "script.py", collector)  # type: ignore[arg-type]
+    return sorted(collector.problems, key=lambda p: (p.line, p.column))
+
+
+def _pyflakes_main() -> None:
+    """`python -c` entry: the script on stdin, its problems as JSON on stdout."""
+    print(json.dumps([asdict(problem) for problem in pyflakes_problems(sys.stdin.read())]))
 
 
 def _python(text: str) -> list[Problem]:
-    import json
-    import os
-    import sys
-
+    """pyflakes in a process of its own: in a thread it would hold the GIL for hundreds of
+    milliseconds on a long script, and every keystroke would wait for it. A frozen build has no
+    interpreter to start, so there it runs here."""
     env = {**os.environ, "PYFLAKES_BUILTINS": ",".join(PYTHON_BUILTINS), "PYTHONIOENCODING": "utf-8"}
+    if getattr(sys, "frozen", False):
+        os.environ["PYFLAKES_BUILTINS"] = env["PYFLAKES_BUILTINS"]
+        return pyflakes_problems(text)
+    command = [sys.executable, "-c", "from cronium_desktop.ui.editor.checks import _pyflakes_main; _pyflakes_main()"]
     try:
-        done = subprocess.run([sys.executable, "-c", PYFLAKES], input=text.encode(), capture_output=True,
-                              timeout=CHECK_TIMEOUT_SECONDS, env=env)
+        done = subprocess.run(command, input=text.encode(), capture_output=True, timeout=CHECK_TIMEOUT_SECONDS, env=env)
         found = json.loads(done.stdout or b"[]")
     except (OSError, subprocess.TimeoutExpired, ValueError):
         return []
-    problems = [Problem(max(0, line - 1), max(0, column - 1), message, severity)
-                for line, column, message, severity in found]
-    return sorted(problems, key=lambda p: (p.line, p.column))
+    return [Problem(**item) for item in found]
 
 
 BASH_ERROR = re.compile(r"^/dev/stdin: line (\d+): (.*)$")
