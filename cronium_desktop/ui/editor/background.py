@@ -15,6 +15,7 @@ class LatestOnly(QObject):
 
     done = Signal(int, object)
     failed = Signal(int, str)
+    _arrived = Signal(int, object, str)  # from the worker thread; queued to the GUI thread
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -23,8 +24,8 @@ class LatestOnly(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"editor-{name}")
         self.generation = 0
         self._arrived.connect(self._deliver)
-
-    _arrived = Signal(int, object, str)
+        pool = self._pool  # not self: the thread pool must go even as this object is destroyed
+        self.destroyed.connect(lambda *args: pool.shutdown(wait=False, cancel_futures=True))
 
     def invalidate(self) -> int:
         """Make every job in flight stale (the text changed under it)."""
@@ -38,11 +39,13 @@ class LatestOnly(QObject):
             if generation != self.generation:  # a newer job came in while this one waited
                 return
             try:
-                result = work()
-            except Exception as error:  # a checker or jedi bug must not take the editor down
-                self._arrived.emit(generation, None, f"{type(error).__name__}: {error}")
-                return
-            self._arrived.emit(generation, result, "")
+                result, error = work(), ""
+            except Exception as failure:  # a checker or jedi bug must not take the editor down
+                result, error = None, f"{type(failure).__name__}: {failure}"
+            try:
+                self._arrived.emit(generation, result, error)
+            except RuntimeError:  # the editor was closed while this ran
+                pass
 
         self._pool.submit(run)
         return generation

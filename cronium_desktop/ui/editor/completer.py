@@ -46,6 +46,7 @@ class Completer(QObject):
         self._timer = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._timer.timeout.connect(lambda: self.request(explicit=False))
         self._asked_at = -1  # caret position of the request in flight
+        self._explicit = self._tip_only = False  # how the request in flight was asked for
         self.last: Result | None = None  # what the popup shows (for tests and benchmarks)
         self.signature_shown: str | None = None
         editor = self.editor
