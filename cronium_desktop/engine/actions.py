@@ -103,7 +103,8 @@ class ConditionalActions:
     def _plan(self, execution_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]] | None:
         with self._ctx.db.read() as session:
             execution = session.get(Execution, execution_id)
-            if execution is None or execution.event_id is None:
+            # A draft run from the editor fires no conditional actions (SPEC §2), after a restart too.
+            if execution is None or execution.event_id is None or execution.trigger == "DRAFT":
                 return None
             event = session.get(Event, execution.event_id)
             if event is None:

@@ -19,6 +19,7 @@ from typing import Any
 from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
+from cronium_desktop.engine.drafts import DraftRuns
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
 from cronium_desktop.engine.executors.container import ContainerExecutor
@@ -93,6 +94,7 @@ class Engine:
         self.runs: RunService  # set in start(): it needs the running loop
         self.actions: ConditionalActions
         self._runner: Runner
+        self.drafts: DraftRuns  # runs of unsaved editor text, set in start()
 
     async def start(self, scheduler: bool = False) -> None:
         """Bind to the running loop and start the run queue.
@@ -123,8 +125,10 @@ class Engine:
         def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
             queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
 
+        self.drafts = drafts = DraftRuns(self.runs.start)
         runner_holder["runner"] = self._runner = Runner(
-            self.ctx, self.variables, self._select_executor, resubmit, queue.release, self.actions.after_run
+            self.ctx, self.variables, drafts.wrap_selector(self._select_executor), resubmit, queue.release,
+            drafts.wrap_after_run(self.actions.after_run),
         )
         self._runner.local = self._local
         if scheduler:

@@ -37,6 +37,7 @@ COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
+DRAFT_INTERRUPTED = "Cancelled: the application stopped before this draft ran; run the draft again."
 
 
 @dataclass
@@ -262,7 +263,8 @@ class RunService:
                 raise NotFound(f"No event with id {request.event_id}.")
             state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
                                                   "status": event.status, "last_fire_at": event.last_fire_at})
-            skip = event_busy and event.overlap == "SKIP" and request.trigger != "WORKFLOW"
+            # Workflow nodes and editor drafts run whatever else is going on.
+            skip = event_busy and event.overlap == "SKIP" and request.trigger not in ("WORKFLOW", "DRAFT")
             burst = self._skip_burst(session, event.id, request.trigger) if skip else None
             if burst is not None:
                 # One record per burst: a 1-second schedule on a long script is not a row a second.
@@ -274,7 +276,8 @@ class RunService:
             rows.append({
                 "event_id": event.id, "event_name": event.name, "trigger": request.trigger,
                 "status": "SKIPPED" if skip else "PENDING", "priority": PRIORITY_RANK[event.priority],
-                "attempt": 1, "max_attempts": event.retries + 1, "input": request.input,
+                "attempt": 1,
+                "max_attempts": 1 if request.trigger == "DRAFT" else event.retries + 1, "input": request.input,
                 "workflow_execution_id": request.workflow_execution_id,
                 "workflow_node_key": request.workflow_node_key,
                 "parent_execution_id": request.parent_execution_id, "chain_depth": request.chain_depth,
@@ -516,6 +519,9 @@ class RunService:
                     continue
                 if execution.workflow_execution_id is not None:
                     finish(execution, "CANCELLED", WORKFLOW_INTERRUPTED)
+                    continue
+                if execution.trigger == "DRAFT":  # its text lived in the stopped process only
+                    finish(execution, "CANCELLED", DRAFT_INTERRUPTED)
                     continue
                 event = session.get(Event, execution.event_id) if execution.event_id else None
                 delay = max(0.0, (execution.not_before - now).total_seconds()) if execution.not_before else 0.0

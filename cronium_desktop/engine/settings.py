@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     # ("" = DOCKER_HOST, else the platform's default socket).
     "container_images": {"BASH": "bash:5", "PYTHON": "python:3.12-slim", "NODEJS": "node:22-slim"},
     "docker_endpoint": "",
+    # The script editor: font family and size (empty/0 = the system's fixed font), zoom steps, palette.
+    "editor": {"font": "", "size": 0, "zoom": 0, "high_contrast": False},
 }
 
 

@@ -42,6 +42,7 @@ from cronium_desktop.engine.validation import (
 )
 from cronium_desktop.ui import theme
 from cronium_desktop.ui.common import spawn
+from cronium_desktop.ui.editor import event_wiring
 from cronium_desktop.ui.editor.code_editor import TEMPLATES, CodeEditor
 from cronium_desktop.ui.editor.schedule_builder import ScheduleBuilder
 from cronium_desktop.ui.events.container_box import ContainerSettings
@@ -104,6 +105,7 @@ class EventEditor(QDialog):
         self._check_timer.timeout.connect(self.check)
         self.load(self.original)
         self._connect_changes()
+        event_wiring.wire(self, self.engine, self.code, self.draft, self.env)
 
     # -- tabs -------------------------------------------------------------------------------------------
 
@@ -163,7 +165,8 @@ class EventEditor(QDialog):
         self.content_hint.setObjectName("muted")
         top.addWidget(self.content_hint, 1)
         top.addWidget(self.templates)
-        self.code = CodeEditor(theme=theme.current())
+        self.code = CodeEditor(theme=theme.current(), settings=self.engine.settings)
+        self.draft = event_wiring.draft_pane(self.engine, lambda: (self.event_id, self.code.text(), self.type.currentData()))
         self.http_method = _combo(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
         self.http_url = QLineEdit(placeholderText="https://example.com/api")
         self.http_headers = QPlainTextEdit(placeholderText='{"Authorization": "Bearer …"}')
@@ -185,7 +188,7 @@ class EventEditor(QDialog):
         tool_form.addRow("Action", self.tool_action)
         tool_form.addRow("Parameters (JSON)", self.tool_params)
         layout.addLayout(top)
-        layout.addWidget(self.code, 1)
+        layout.addWidget(event_wiring.script_area(self.code, self.draft), 1)
         layout.addWidget(self.http_box, 1)
         layout.addWidget(self.tool_box, 1)
         self._fields.update(content=self.code, http=self.http_url, tool_action=self.tool_params)
@@ -515,6 +518,7 @@ class EventEditor(QDialog):
         kind = self.type.currentData()
         script = kind in ("BASH", "PYTHON", "NODEJS")
         self.code.setVisible(script)
+        self.draft.setVisible(script)
         self.templates.setVisible(script)
         self.http_box.setVisible(kind == "HTTP_REQUEST")
         self.tool_box.setVisible(kind == "TOOL_ACTION")
@@ -574,7 +578,13 @@ class EventEditor(QDialog):
         except ValidationError as error:
             self.show_error(error)
             return
+        event_wiring.say_problems_left(self.engine, data["name"], self.code)
         self.accept()
+
+    def show_script_line(self, line: int) -> None:
+        """Open on the script at `line` (1 = first), marked: where a traceback pointed."""
+        self.tabs.setCurrentIndex(1)
+        self.code.go_to_line(line, mark=True)
 
     @staticmethod
     def parse_local(text: str) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cronium_desktop.ui.runs import trace_links
 from cronium_desktop.ui.runs.log_model import LogModel
 
 # Lines added per frame during a flood: a few ms of model and view work, well under a stall.
@@ -29,6 +30,8 @@ FRAME_MS = 16
 
 class LogView(QWidget):
     """A log of any size: the model holds the lines, the view paints only what is on screen."""
+
+    scriptLineClicked = Signal(int)  # a traceback line naming a line of the script (1 = first)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +59,7 @@ class LogView(QWidget):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(QFontMetrics(font).height() + 4)
         self.list.setColumnWidth(0, QFontMetrics(font).horizontalAdvance("00:00:00.000") + 16)
+        trace_links.install(self.list, self.scriptLineClicked.emit)
 
         self.search = QLineEdit(self, placeholderText="Search the log…")
         self.search.returnPressed.connect(lambda: self.find_next(True))

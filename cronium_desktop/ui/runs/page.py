@@ -27,6 +27,7 @@ from cronium_desktop.engine.runs import RunSummary
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.runs.log_view import LogView
+from cronium_desktop.ui.runs.trace_links import open_event_at_line
 from cronium_desktop.ui.theme import colour
 
 COLUMNS = ("Run", "Event", "Status", "Trigger", "Attempt", "Started", "Duration")
@@ -103,6 +104,7 @@ class RunsPage(QWidget):
         self.cancel.clicked.connect(self._cancel)
         self.cancel.setEnabled(False)
         self.log = LogView(self)
+        self.log.scriptLineClicked.connect(lambda line: open_event_at_line(self.engine, self.current, line, self))
         self.output = QTreeWidget(self)
         self.output.setHeaderLabels(["Key", "Value"])
         self.output.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
