@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--type", required=True, choices=["slack", "discord", "teams", "webhook", "email"])
     q.add_argument("--config", required=True, metavar="JSON",
                    help='settings, e.g. {"url": "https://hooks.slack.com/..."}; stored as a secret')
+
+    from cronium_desktop import cli_imports
+
+    cli_imports.add_parsers(sub, common)
     return parser
 
 
@@ -401,7 +405,17 @@ async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
     return await _maybe_await(cli_workflows.run_workflow(engine, args))
 
 
+async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_imports
+
+    return await cli_imports.import_schedules(engine, args)
+
+
 COMMANDS: dict[str, Command] = {
+    "import-cron": cmd_import_schedules,
+    "import-systemd": cmd_import_schedules,
+    "import-launchd": cmd_import_schedules,
+    "import-schtasks": cmd_import_schedules,
     "import": cmd_import,
     "export": cmd_export,
     "run": cmd_run,
