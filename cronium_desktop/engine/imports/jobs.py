@@ -96,3 +96,9 @@ def interval_of(seconds: int) -> dict[str, Any]:
         if seconds % size == 0:
             return {"every": seconds // size, "unit": unit}
     return {"every": seconds, "unit": "SECONDS"}
+
+
+def number_names(jobs: list[ParsedJob], base: str) -> None:
+    """Several jobs from one entry are `base (1)`, `base (2)`…; a single one is just `base`."""
+    for index, job in enumerate(jobs, start=1):
+        job.name = base if len(jobs) == 1 else f"{base} ({index})"

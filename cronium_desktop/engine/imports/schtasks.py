@@ -25,6 +25,7 @@ from cronium_desktop.engine.imports.jobs import (
     Unconverted,
     clean_name,
     interval_of,
+    number_names,
     working_directory_prefix,
 )
 from cronium_desktop.engine.validation import MAX_TIMEOUT_SECONDS
@@ -140,6 +141,7 @@ def parse_task(path: Path) -> ParsedSource:
         except NoExactSchedule:
             timeout = None
     triggers = list(_child(root, "Triggers") or [])
+    first_job = len(parsed.jobs)
     for index, trigger in enumerate(triggers, start=1):
         kind = trigger.tag.replace(NS, "")
         place = f"{path.name} ({kind} {index})"
@@ -163,6 +165,7 @@ def parse_task(path: Path) -> ParsedSource:
                                      schedule, script, None, {}, status="ACTIVE" if enabled else "PAUSED",
                                      misfire=misfire, start_time=start, end_time=end, timeout_seconds=timeout,
                                      tags=[name[:50]], notes=notes))
+    number_names(parsed.jobs[first_job:], name)
     if not triggers:
         parsed.unconverted.append(Unconverted(path.name, name, "has no trigger: nothing to schedule."))
     return parsed

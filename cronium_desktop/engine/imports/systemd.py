@@ -19,6 +19,7 @@ from cronium_desktop.engine.imports.jobs import (
     Unconverted,
     clean_name,
     interval_of,
+    number_names,
     working_directory_prefix,
 )
 from cronium_desktop.engine.scheduling import validate_schedule, zone
@@ -169,7 +170,9 @@ def _script(service: list[tuple[str, str]], unit: str) -> str:
         lines.append(command)
     if not lines:
         raise ValidationError(unit, "the service has no ExecStart= line.")
-    return working_directory_prefix(dict(service).get("WorkingDirectory", "").lstrip("-") or None) + "\n".join(lines) + "\n"
+    directory = dict(service).get("WorkingDirectory", "").lstrip("-")
+    directory = "~" + directory[2:] if directory.startswith("%h") else directory
+    return working_directory_prefix(directory or None) + "\n".join(lines) + "\n"
 
 
 def parse_timers(paths: list[Path]) -> ParsedSource:
@@ -202,7 +205,8 @@ def parse_timers(paths: list[Path]) -> ParsedSource:
                  if dict(timer).get(key) or dict(service).get(key)]
         base = clean_name(dict(read_unit(service_path).get("Unit", [])).get("Description") or path.stem)
         calendars = values(timer, "OnCalendar")
-        for index, calendar in enumerate(calendars, start=1):
+        first_job = len(parsed.jobs)
+        for calendar in calendars:
             place = f"{path.name} (OnCalendar={calendar})"
             try:
                 cron, timezone = calendar_to_cron(calendar)
@@ -214,9 +218,12 @@ def parse_timers(paths: list[Path]) -> ParsedSource:
                 parsed.unconverted.append(Unconverted(place, f"OnCalendar={calendar}", error.message))
                 continue
             assert schedule is not None
-            name = base if len(calendars) == 1 else f"{base} ({index})"
-            parsed.jobs.append(ParsedJob(place, f"OnCalendar={calendar}", name, schedule, script, timezone, dict(env),
-                                         misfire="RUN_ONCE" if persistent else "SKIP", tags=[path.stem], notes=list(notes)))
+            fields = cron.split()[-5:]
+            dst = ["on the day clocks go back it runs through the repeated hour, as cron does (systemd skips "
+                   "that hour)"] if fields[0].startswith("*") or fields[1].startswith("*") else []
+            parsed.jobs.append(ParsedJob(place, f"OnCalendar={calendar}", base, schedule, script, timezone, dict(env),
+                                         misfire="RUN_ONCE" if persistent else "SKIP", tags=[path.stem],
+                                         notes=notes + dst))
         active = values(timer, "OnUnitActiveSec")
         if active:
             place = f"{path.name} (OnUnitActiveSec={active[-1]})"
@@ -237,6 +244,7 @@ def parse_timers(paths: list[Path]) -> ParsedSource:
         elif values(timer, "OnBootSec") or values(timer, "OnStartupSec"):
             parsed.unconverted.append(Unconverted(path.name, "OnBootSec/OnStartupSec", "runs once after boot or "
                                                   "login: needs a login trigger, which this version does not have yet."))
+        number_names(parsed.jobs[first_job:], base)
         for key in ("OnActiveSec", "OnUnitInactiveSec"):
             for value in values(timer, key):
                 parsed.unconverted.append(Unconverted(path.name, f"{key}={value}", "has no schedule equivalent here."))
