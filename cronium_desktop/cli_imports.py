@@ -7,12 +7,9 @@ transaction; `--dry-run` stops after showing. The sources themselves are never c
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-
-from cronium_desktop.engine.errors import ValidationError
 
 HELP = {
     "import-cron": "import a crontab (default: your own, from 'crontab -l'; '-' reads standard input)",
@@ -37,53 +34,16 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         p.add_argument("--tag", action="append", default=[], metavar="T", help="add this tag to every event (repeatable)")
 
 
-def user_crontab() -> str:
-    """The user's own crontab, as `crontab -l` prints it; empty when there is none."""
-    try:
-        done = subprocess.run(["crontab", "-l"], capture_output=True, text=True, timeout=30, check=False)
-    except FileNotFoundError as error:
-        raise ValidationError("crontab", "the 'crontab' command is not installed here; give the crontab file "
-                                         "as FILE instead.") from error
-    if done.returncode != 0:
-        if "no crontab" in done.stderr.lower():
-            return ""
-        raise ValidationError("crontab", f"'crontab -l' failed: {done.stderr.strip() or done.returncode}.")
-    return done.stdout
-
-
 def read_sources(command: str, files: Any) -> Any:
     """The parsed jobs of the command's files (or its default source)."""
-    from cronium_desktop.engine.imports import cron, launchd, schtasks, systemd
-    from cronium_desktop.engine.imports.jobs import ParsedSource
+    from cronium_desktop.engine.imports import sources
 
-    if command == "import-cron":
-        if files in (None, ""):
-            parsed = cron.parse_crontab(user_crontab(), "crontab")
-            source = "crontab"
-        elif files == "-":
-            parsed, source = cron.parse_crontab(sys.stdin.read(), "standard input"), "standard input"
-        else:
-            parsed, source = cron.parse_crontab(_read_text(Path(files)), files), files
-        lines = sorted({int(job.source.rsplit(" ", 1)[-1]) for job in parsed.jobs})
-        if lines and source != "standard input":
-            parsed.advice.append(cron.comment_out_advice(source, lines))
-        return parsed
-    if command == "import-systemd":
-        return systemd.parse_timers([Path(f) for f in files] or systemd.user_timers())
-    merged = ParsedSource("launchd" if command == "import-launchd" else "schtasks")
-    for name in files:
-        path = Path(name)
-        merged.extend(launchd.parse_plist(path) if command == "import-launchd" else schtasks.parse_task(path))
-    return merged
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise ValidationError("file", f"cannot read {str(path)!r}: {error.strerror or error}.") from error
-    except UnicodeDecodeError as error:
-        raise ValidationError("file", f"{str(path)!r} is not UTF-8 text ({error.reason}).") from error
+    kind = command.removeprefix("import-")
+    if kind == "cron" and files == "-":
+        return sources.parse_cron_text(sys.stdin.read(), "standard input")
+    if kind == "cron":
+        files = [files] if files else []
+    return sources.read_sources(kind, [Path(f) for f in files])
 
 
 def _when(moment: Any) -> str:

@@ -22,7 +22,7 @@ from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.imports.jobs import ParsedJob, ParsedSource, Unconverted
 from cronium_desktop.engine.notices import EventsChanged
-from cronium_desktop.engine.scheduling import next_runs
+from cronium_desktop.engine.scheduling import ALIASES, next_runs
 from cronium_desktop.engine.store.models import Event, Tool
 from cronium_desktop.engine.validation import MAX_TIMEOUT_SECONDS, normalize_event
 
@@ -43,7 +43,8 @@ def describe_schedule(schedule: dict[str, Any]) -> str:
         try:
             from cron_descriptor import ExpressionDescriptor
 
-            return str(ExpressionDescriptor(schedule["cron"], use_24hour_time_format=True))
+            expression = ALIASES.get(schedule["cron"].lower(), schedule["cron"])
+            return str(ExpressionDescriptor(expression, use_24hour_time_format=True))
         except Exception:  # a valid expression cron-descriptor cannot word (e.g. steps past a range)
             return schedule["cron"]
     unit = schedule["unit"].lower()
