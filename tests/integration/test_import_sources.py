@@ -19,6 +19,7 @@ from cronium_desktop.engine.imports.launchd import parse_plist
 from cronium_desktop.engine.imports.schtasks import parse_task
 from cronium_desktop.engine.imports.systemd import parse_timers
 from cronium_desktop.engine.scheduling import next_runs
+from tests.conftest import Cli
 
 DATA = Path(__file__).parent.parent / "data" / "imports"
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
@@ -124,3 +125,17 @@ async def test_only_the_chosen_jobs_are_imported_and_a_second_import_recognises_
     assert [e.existing for e in again.events] == [None, "Second"]
     outcome = await engine.imports.apply(again)
     assert outcome.created == ["First"] and outcome.already == ["Second"]
+
+
+def test_the_import_commands_for_timers_plists_and_tasks_create_the_events_and_list_the_rest(cli: Cli) -> None:
+    result = cli("import-launchd", str(DATA / "com.example.backup.plist"), str(DATA / "com.example.watch.plist"))
+    assert result.code == 0, result.stderr
+    assert "Created event 'com.example.backup (1)'." in result.stdout
+    assert "Not carried over: com.example.watch.plist (WatchPaths)" in result.stdout
+    result = cli("import-schtasks", str(DATA / "weekly-task.xml"), "--dry-run", "--tag", "windows")
+    assert result.code == 0, result.stderr
+    assert "Weekly Notepad" in result.stdout and "Dry run: nothing was changed." in result.stdout
+    result = cli("import-systemd", str(DATA / "backup.timer"))
+    assert result.code == 0, result.stderr
+    assert "Created event 'Back up the documents (2)'." in result.stdout
+    assert len(cli("list", "events", "--json").json()) == 6  # type: ignore[arg-type]
