@@ -83,6 +83,8 @@ def trigger_schedule(trigger: Any) -> tuple[dict[str, Any], str | None, str | No
         return interval_of(duration_seconds(repeat)), boundary, end
     if kind == "TimeTrigger":
         once = start.replace(microsecond=0)
+        if once < datetime.now(once.tzinfo):
+            raise NoExactSchedule(f"it runs once, at {boundary}, which has passed")
         return {"cron": f"{start.second} {start.minute} {start.hour} {start.day} {start.month} *"}, boundary, \
             end or (once + timedelta(seconds=1)).isoformat()
     by_day, by_week, by_month = (_child(trigger, name) for name in ("ScheduleByDay", "ScheduleByWeek", "ScheduleByMonth"))
