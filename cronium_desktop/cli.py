@@ -189,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
     p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
     p.add_argument("file", metavar="FILE", help="the backup to restore")
+    from cronium_desktop import cli_imports
+
+    cli_imports.add_parsers(sub, common)
     return parser
 
 
@@ -396,7 +399,17 @@ async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
     return await _maybe_await(cli_workflows.run_workflow(engine, args))
 
 
+async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_imports
+
+    return await cli_imports.import_schedules(engine, args)
+
+
 COMMANDS: dict[str, Command] = {
+    "import-cron": cmd_import_schedules,
+    "import-systemd": cmd_import_schedules,
+    "import-launchd": cmd_import_schedules,
+    "import-schtasks": cmd_import_schedules,
     "import": cmd_import,
     "export": cmd_export,
     "run": cmd_run,

@@ -28,6 +28,7 @@ from cronium_desktop.engine.executors.local import LocalExecutor, run_folders_ro
 from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
+from cronium_desktop.engine.imports.service import ScheduleImports
 from cronium_desktop.engine.lock import FolderLock, RunnerPresence
 from cronium_desktop.engine.notices import Message, NoticeBus
 from cronium_desktop.engine.queue import RunQueue
@@ -88,6 +89,7 @@ class Engine:
         self._lock = FolderLock(data_dir)
         self._presence = RunnerPresence(data_dir)
         self.files = FileService(self.ctx, self.events)
+        self.imports = ScheduleImports(self.ctx, self.events)  # crontab, timers, agents, tasks
         self._started = False
         self._background: set[asyncio.Future[None]] = set()  # recovery work after start()
         self._queue: RunQueue | None = None

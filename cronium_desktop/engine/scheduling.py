@@ -18,6 +18,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from cronium_desktop.engine.cron_fields import expand_steps
 from cronium_desktop.engine.errors import ValidationError
 
 UNITS = ("SECONDS", "MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS")
@@ -76,8 +77,8 @@ def _translate_day_of_week(field_text: str, expression: str) -> str:
         return "*"
     days: set[int] = set()
     for item in field_text.split(","):
-        step = 1
-        if "/" in item:
+        step, stepped = 1, "/" in item
+        if stepped:
             item, step_text = item.split("/", 1)
             if not step_text.isdigit() or int(step_text) == 0:
                 raise ValidationError(
@@ -91,13 +92,15 @@ def _translate_day_of_week(field_text: str, expression: str) -> str:
             start, end = _cron_day(first, expression), _cron_day(last, expression)
             if last.strip() == "7":
                 end = 7
+                if first.strip() == "7":
+                    start = 7  # "7-7" is Sunday alone, not 0-7
             if end < start:
                 raise ValidationError(
                     "schedule.cron", f"{expression!r}: day-of-week range {item!r} runs backwards."
                 )
         else:
-            start = end = _cron_day(item, expression)
-            if step != 1:
+            start = end = 7 if item.strip() == "7" else _cron_day(item, expression)
+            if stepped and start != 7:  # "1/2" is "1-6/2", as in cronie and croniter ("1/1" too: every day from Monday)
                 end = 6
         days.update(d % 7 for d in range(start, end + 1, step))
     return ",".join(_DAY_NAMES[d] for d in sorted(days))
@@ -109,14 +112,19 @@ class WallClockCronTrigger(BaseTrigger):
     APScheduler 3's CronTrigger with zoneinfo zones fires a fixed time twice on the day clocks go
     back and can step backwards in the repeated hour. Here the cron fields are matched against
     naive wall-clock times (as if the zone had no DST) and each match is then placed in the zone:
-    a time that does not exist (spring forward) runs once, shifted past the gap (02:30 → 03:30), a
-    time that exists twice (fall back) runs once, at its first occurrence. Fire times only move forward.
+    a time that does not exist (spring forward) runs once, shifted past the gap (02:30 → 03:30).
+    For the hour that happens twice (fall back) this follows cronie: a fixed-time job (minute and
+    hour fields without `*`) runs once, at the first pass; a wildcard job (`*` or `*/N` in the
+    minute or hour field) keeps its rhythm through both passes. Fire times only move forward.
     """
 
     def __init__(self, expression: str, timezone: tzinfo) -> None:
         self.expression = expression
         self.timezone = timezone
         self._wall = cron_trigger(expression, UTC)  # UTC has no DST: a plain wall-clock calendar
+        fields = ALIASES.get(" ".join(expression.split()).lower(), expression).split()
+        minute, hour = fields[-5], fields[-4]
+        self.wildcard = minute.startswith("*") or hour.startswith("*")  # Vixie cron's MIN_STAR | HR_STAR
 
     def _wall_time(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone).replace(tzinfo=UTC)
@@ -125,6 +133,16 @@ class WallClockCronTrigger(BaseTrigger):
         search = self._wall_time(now)
         if previous_fire_time is not None:
             search = max(search, self._wall_time(previous_fire_time) + timedelta(microseconds=1))
+        threshold = now.astimezone(UTC)
+        if previous_fire_time is not None:
+            threshold = max(threshold, previous_fire_time.astimezone(UTC) + timedelta(microseconds=1))
+        first = self._first_pass_fire(search, threshold)
+        if not self.wildcard:
+            return first
+        second = self._second_pass_fire(threshold, first)
+        return second if second is not None and (first is None or second < first) else first
+
+    def _first_pass_fire(self, search: datetime, threshold: datetime) -> datetime | None:
         for _ in range(1000):
             wall = self._wall.get_next_fire_time(None, search)
             if wall is None:
@@ -132,11 +150,25 @@ class WallClockCronTrigger(BaseTrigger):
             naive = wall.replace(tzinfo=None)
             for fold in (0, 1):
                 fire = naive.replace(tzinfo=self.timezone, fold=fold)
-                if fire.astimezone(UTC) >= now.astimezone(UTC) and (
-                    previous_fire_time is None or fire.astimezone(UTC) > previous_fire_time.astimezone(UTC)
-                ):
+                if fire.astimezone(UTC) >= threshold:
                     return fire
             search = wall + timedelta(microseconds=1)
+        return None
+
+    def _second_pass_fire(self, threshold: datetime, before: datetime | None) -> datetime | None:
+        """The earliest fire at or after `threshold` in the second pass of a repeated hour, if any comes first."""
+        from cronium_desktop.engine.clock_changes import fall_backs
+
+        end = before if before is not None else threshold + timedelta(days=366)
+        for moment, repeated in fall_backs(self.timezone, threshold - timedelta(hours=3), end):
+            start_wall = moment.astimezone(self.timezone).replace(tzinfo=UTC)
+            search = max(start_wall, self._wall_time(threshold)) if threshold >= moment else start_wall
+            wall = self._wall.get_next_fire_time(None, search)
+            if wall is None or wall >= start_wall + repeated:
+                continue
+            fire = (moment + (wall - start_wall)).astimezone(self.timezone)
+            if fire.astimezone(UTC) >= threshold:
+                return fire
         return None
 
     def __str__(self) -> str:
@@ -181,6 +213,11 @@ def cron_trigger(expression: str, timezone: tzinfo) -> BaseTrigger:
             "6 with leading seconds, or @hourly/@daily/@weekly/@monthly/@yearly.",
         )
     day_of_week = _translate_day_of_week(dow, expression)
+    # As in Vixie cron and cronie, a day field starting with "*" (also "*/2") is unrestricted for the OR rule.
+    both_days_restricted = not day.startswith(("*", "?")) and not dow.startswith(("*", "?"))
+    second, minute, hour = (expand_steps(f, name, expression) for f, name in
+                            ((second, "second"), (minute, "minute"), (hour, "hour")))
+    day, month = expand_steps(day, "day", expression), expand_steps(month, "month", expression)
 
     def trigger(day: str, day_of_week: str) -> CronTrigger:
         return CronTrigger(
@@ -188,7 +225,7 @@ def cron_trigger(expression: str, timezone: tzinfo) -> BaseTrigger:
         )
 
     try:
-        if not day.startswith(("*", "?")) and not dow.startswith(("*", "?")):
+        if both_days_restricted:
             # As in crontab: with both day fields restricted, a day that matches either one runs
             # ("0 9 1 * 1" is 09:00 on the 1st and on every Monday, not on Mondays that are the 1st).
             return OrTrigger([trigger(day, "*"), trigger("*", day_of_week)])

@@ -66,6 +66,9 @@ class EventsPage(QWidget):
         self.new_button.clicked.connect(self.new)
         self.example_button = QPushButton("New from example…", self)
         self.example_button.clicked.connect(self.new_from_example)
+        self.import_button = QPushButton("Import schedules…", self)
+        self.import_button.setToolTip("Bring jobs in from a crontab, systemd timers, launchd agents or Task Scheduler")
+        self.import_button.clicked.connect(self.import_schedules)
         self.buttons: dict[str, QPushButton] = {}
         actions = (("Run now", self.run_now), ("Edit", self.edit), ("Clone", self.clone),
                    ("Activate", self.toggle), ("Delete", self.delete))
@@ -83,7 +86,7 @@ class EventsPage(QWidget):
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
-        layout.addLayout(header("Events", self.example_button, self.new_button))
+        layout.addLayout(header("Events", self.import_button, self.example_button, self.new_button))
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
@@ -91,6 +94,11 @@ class EventsPage(QWidget):
         bridge.eventsChanged.connect(self.refresh)
         bridge.runFinished.connect(lambda *args: self.refresh())
         self._selection_changed()
+
+    def import_schedules(self) -> None:
+        from cronium_desktop.ui.imports import open_import_schedules_dialog
+
+        open_import_schedules_dialog(self, self.engine)
 
     def refresh(self) -> None:
         spawn(self._refresh(), self, "Loading events")
