@@ -10,7 +10,7 @@ watchdog is set a little later than the timeout.
 
 `identity` records what the app needs to find the run again after a restart: the wrapper's PID, its
 start time (from /proc) and a per-run token that is also in the wrapper's environment
-(`CRONIUM_RUN_TOKEN`): a PID alone can be reused by a stranger.
+(`CRONIUM_RUN_IDENTITY`): a PID alone can be reused by a stranger.
 
 `SpoolReader` follows the spool files in a thread of its own: large reads, lines split over reads,
 secrets masked on whole lines (a secret split across two reads is still one line), handed to the
@@ -35,7 +35,7 @@ from cronium_desktop.engine.secrets import Masker
 READ_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 WATCHDOG_SLACK_SECONDS = 2.0
-TOKEN_ENV = "CRONIUM_RUN_TOKEN"
+TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
 STREAMS = ("stdout", "stderr")
 
 # $1: the run's folder; the rest: the command. CRONIUM_WATCHDOG: seconds before the watchdog acts.
