@@ -34,9 +34,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def default_data_dir() -> Path:
-    from platformdirs import user_data_dir
+    from cronium_desktop.engine import platform
 
-    return Path(user_data_dir(APP_NAME, appauthor=False))
+    return platform.current().data_dir()
 
 
 def resolve_data_dir(value: str | None) -> Path:
