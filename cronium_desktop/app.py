@@ -46,9 +46,10 @@ def freeze_startup_heap() -> None:
 class Application:
     """Everything the window needs, built in order and torn down in reverse."""
 
-    def __init__(self, data_dir: Path, passphrase: str | None = None) -> None:
+    def __init__(self, data_dir: Path, passphrase: str | None = None, start_hidden: bool = False) -> None:
         self.data_dir = data_dir
         self.passphrase = passphrase
+        self.start_hidden = start_hidden  # `--tray`: only the tray icon until the user opens the window
         self.engine = None
         self.window = None
         self.tray = None
@@ -83,7 +84,7 @@ class Application:
         theme.apply(app, engine.settings.get("theme"))
         self.bridge = EngineBridge(engine.bus)
         self.window = window = MainWindow(engine, self.bridge)
-        self.tray = tray = Tray(engine, self.bridge, self.show_window, self.request_quit)
+        self.tray = tray = Tray(engine, self.bridge, self.show_window, self.request_quit, open_run=self.open_run)
         tray.show()
         window.closedToTray.connect(tray.window_closed)
         window.keep_running_in_tray = engine.scheduler is not None and tray.isSystemTrayAvailable()
@@ -91,7 +92,9 @@ class Application:
         QLocalServer.removeServer(instance_name(self.data_dir))
         server.listen(instance_name(self.data_dir))
         server.newConnection.connect(self._activation_request)
-        window.show()
+        # With no tray to open it from, a hidden window could never be reached: show it anyway.
+        if not (self.start_hidden and tray.isSystemTrayAvailable()):
+            window.show()
         window.pages["Settings"].unlock_at_start()
         freeze_startup_heap()
 
@@ -109,6 +112,11 @@ class Application:
             self.window.setWindowState(self.window.windowState() & ~self.window.windowState().WindowMinimized)
             self.window.raise_()
             self.window.activateWindow()
+
+    def open_run(self, execution_id: int) -> None:
+        self.show_window()
+        if self.window is not None:
+            self.window.show_run(execution_id)
 
     def request_quit(self) -> None:
         if self.quit_event is not None:
@@ -132,7 +140,7 @@ class Application:
             await self.engine.stop()
 
 
-def run_gui(data_dir: Path) -> int:
+def run_gui(data_dir: Path, tray: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop
 
@@ -145,12 +153,20 @@ def run_gui(data_dir: Path) -> int:
         return 0
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
-    application = Application(data_dir)
+    application = Application(data_dir, start_hidden=tray)
 
     async def main() -> None:
         await application.start()
         assert application.quit_event is not None
         app.aboutToQuit.connect(application.request_quit)
+        # A logout or `kill` ends the app like Quit does: runs told, the store closed, no traceback.
+        import signal
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(signum, application.request_quit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # Windows has no loop signal handlers; a console Ctrl+C stops the app there
         await application.quit_event.wait()
         await application.stop()
 

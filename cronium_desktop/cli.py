@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[top],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--tray", action="store_true",
+                        help="start with the window hidden: the tray icon and the scheduler only (start at login uses it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
@@ -433,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in (None, "gui"):
             from cronium_desktop.app import run_gui
 
-            return run_gui(data_dir)
+            return run_gui(data_dir, tray=args.tray)
         if args.command == "headless":
             from cronium_desktop.headless import run_headless
 

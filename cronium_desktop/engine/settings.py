@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "webhook_port": 8787,
     "theme": "system",  # system, light, dark
     "log_retention_days": 90,
+    "notifications": True,  # a desktop notification when a run fails, times out or is partial
 }
 
 
