@@ -63,3 +63,19 @@ def test_turning_notifications_off_keeps_failed_runs_quiet(application: Any, loo
 def test_tray_option_starts_the_window_hidden() -> None:
     assert build_parser().parse_args(["--tray"]).tray is True
     assert build_parser().parse_args([]).tray is False
+
+
+def test_tray_start_hides_the_window_only_where_a_tray_can_open_it(loop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from cronium_desktop.app import Application
+    from tests.conftest import TEST_PASSPHRASE
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    application = Application(tmp_path / "data", passphrase=TEST_PASSPHRASE, start_hidden=True)
+    application.engine_settings = {"webhook_port": 0}
+    run(loop, application.start())
+    try:
+        assert application.engine.scheduler is not None  # the scheduler runs either way
+        # Offscreen there is no tray: the window shows, or nothing could ever open it.
+        assert application.window.isVisible() is not application.tray.isSystemTrayAvailable()
+    finally:
+        run(loop, application.stop())
