@@ -19,9 +19,14 @@ rm -rf "$BUNDLE"
 "$PY" -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
   packaging/cronium-desktop.spec
 cp packaging/README.md "$BUNDLE/README.md"
+# Debug symbols out (~25 MB). Not from libraries a wheel's auditwheel/patchelf rewrote (numpy and
+# its OpenBLAS, the Scintilla/Lexilla wheels): strip breaks their program headers ("ELF load command
+# address/offset not page-aligned"), which is why PyInstaller's own strip option stays off.
+find "$BUNDLE/_internal" -type f -name '*.so*' ! -path '*/numpy*' ! -path '*.libs/*' \
+  ! -path '*/pyside6_scintilla/*' ! -path '*/lexilla/*' -print0 | xargs -0 strip -S
 
 log "archive: dist/cronium-desktop-$VERSION-linux-$ARCH.tar.gz"
-tar -C dist -czf "dist/cronium-desktop-$VERSION-linux-$ARCH.tar.gz" cronium-desktop
+tar -C dist -I "gzip -3" -cf "dist/cronium-desktop-$VERSION-linux-$ARCH.tar.gz" cronium-desktop
 
 log "package: dist/cronium-desktop_${VERSION}_$ARCH.deb"
 ROOT=build/deb-root
@@ -41,7 +46,7 @@ for size in 16 24 32 48 64 128 256 512; do
 done
 SIZE=$(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE@/$SIZE/" packaging/linux/deb/control > "$ROOT/DEBIAN/control"
-# Files owned by root whoever builds; gzip keeps the build quick (xz would take a minute more).
-dpkg-deb --root-owner-group -Zgzip --build "$ROOT" "dist/cronium-desktop_${VERSION}_$ARCH.deb" >/dev/null
+# Files owned by root whoever builds; gzip -3 keeps the build quick (xz or -9 would take minutes more).
+dpkg-deb --root-owner-group -Zgzip -z3 --build "$ROOT" "dist/cronium-desktop_${VERSION}_$ARCH.deb" >/dev/null
 rm -rf "$ROOT"
 du -sh "$BUNDLE" dist/*.tar.gz dist/*.deb >&2
