@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+STARTUP_PROBE = "CRONIUM_STARTUP_PROBE"  # a file to write the moment the window is shown (bench, tests)
 
 
 def instance_name(data_dir: Path) -> str:
@@ -46,9 +49,10 @@ def freeze_startup_heap() -> None:
 class Application:
     """Everything the window needs, built in order and torn down in reverse."""
 
-    def __init__(self, data_dir: Path, passphrase: str | None = None) -> None:
+    def __init__(self, data_dir: Path, passphrase: str | None = None, start_hidden: bool = False) -> None:
         self.data_dir = data_dir
         self.passphrase = passphrase
+        self.start_hidden = start_hidden  # `--tray`: only the tray icon until the user opens the window
         self.engine = None
         self.window = None
         self.tray = None
@@ -58,6 +62,7 @@ class Application:
         self.engine_settings: dict[str, object] = {}
 
     async def start(self) -> None:
+        from PySide6.QtCore import QTimer
         from PySide6.QtNetwork import QLocalServer
         from PySide6.QtWidgets import QApplication
 
@@ -83,7 +88,7 @@ class Application:
         theme.apply(app, engine.settings.get("theme"))
         self.bridge = EngineBridge(engine.bus)
         self.window = window = MainWindow(engine, self.bridge)
-        self.tray = tray = Tray(engine, self.bridge, self.show_window, self.request_quit)
+        self.tray = tray = Tray(engine, self.bridge, self.show_window, self.request_quit, open_run=self.open_run)
         tray.show()
         window.closedToTray.connect(tray.window_closed)
         window.keep_running_in_tray = engine.scheduler is not None and tray.isSystemTrayAvailable()
@@ -91,9 +96,18 @@ class Application:
         QLocalServer.removeServer(instance_name(self.data_dir))
         server.listen(instance_name(self.data_dir))
         server.newConnection.connect(self._activation_request)
-        window.show()
+        # With no tray to open it from, a hidden window could never be reached: show it anyway.
+        if not (self.start_hidden and tray.isSystemTrayAvailable()):
+            window.show()
         window.pages["Settings"].unlock_at_start()
         freeze_startup_heap()
+        if os.environ.get(STARTUP_PROBE):
+            QTimer.singleShot(0, self._report_shown)
+
+    def _report_shown(self) -> None:
+        """bench/startup.py and the bundle's tests: write when the shown window got its first turn of
+        the event loop (they stop the app with SIGTERM)."""
+        Path(os.environ[STARTUP_PROBE]).write_text(f"{time.time():.6f}\n")
 
     def _activation_request(self) -> None:
         assert self.server is not None
@@ -109,6 +123,11 @@ class Application:
             self.window.setWindowState(self.window.windowState() & ~self.window.windowState().WindowMinimized)
             self.window.raise_()
             self.window.activateWindow()
+
+    def open_run(self, execution_id: int) -> None:
+        self.show_window()
+        if self.window is not None:
+            self.window.show_run(execution_id)
 
     def request_quit(self) -> None:
         if self.quit_event is not None:
@@ -137,7 +156,7 @@ class Application:
             await self.engine.stop(let_runs_finish=let_finish)
 
 
-def run_gui(data_dir: Path) -> int:
+def run_gui(data_dir: Path, tray: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop
 
@@ -150,12 +169,20 @@ def run_gui(data_dir: Path) -> int:
         return 0
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
-    application = Application(data_dir)
+    application = Application(data_dir, start_hidden=tray)
 
     async def main() -> None:
         await application.start()
         assert application.quit_event is not None
         app.aboutToQuit.connect(application.request_quit)
+        # A logout or `kill` ends the app like Quit does: runs told, the store closed, no traceback.
+        import signal
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(signum, application.request_quit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # Windows has no loop signal handlers; a console Ctrl+C stops the app there
         await application.quit_event.wait()
         await application.stop()
 

@@ -34,9 +34,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def default_data_dir() -> Path:
-    from platformdirs import user_data_dir
+    from cronium_desktop.engine import platform
 
-    return Path(user_data_dir(APP_NAME, appauthor=False))
+    return platform.current().data_dir()
 
 
 def resolve_data_dir(value: str | None) -> Path:
@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[top],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--tray", action="store_true",
+                        help="start with the window hidden: the tray icon and the scheduler only (start at login uses it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
@@ -503,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in (None, "gui"):
             from cronium_desktop.app import run_gui
 
-            return run_gui(data_dir)
+            return run_gui(data_dir, tray=args.tray)
         if args.command == "headless":
             from cronium_desktop.headless import run_headless
 

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "docker_endpoint": "",
     # The script editor: font family and size (empty/0 = the system's fixed font), zoom steps, palette.
     "editor": {"font": "", "size": 0, "zoom": 0, "high_contrast": False},
+    "notifications": True,  # a desktop notification when a run fails, times out or is partial
 }
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.engine.secrets import PASSPHRASE_ENV, SecretsLocked, WrongPassphrase
 from cronium_desktop.ui.common import header, show_error, spawn
+from cronium_desktop.ui.settings.desktop import DesktopSettings
 from cronium_desktop.ui.settings.docker_box import DockerSettings
 from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
 
@@ -83,6 +84,8 @@ class SettingsPage(QWidget):
         self.docker = DockerSettings(engine)
         layout.addWidget(self.docker)
         layout.addWidget(about)
+        self.desktop = DesktopSettings(engine)  # takes effect on each click, not with "Save"
+        layout.addWidget(self.desktop)
         layout.addStretch(1)
 
     def refresh(self) -> None:
@@ -93,6 +96,7 @@ class SettingsPage(QWidget):
         for kind, edit in self.interpreters.items():
             edit.setText(settings["interpreters"].get(kind, ""))
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings["theme"])))
+        self.desktop.refresh()
         self.show_secrets_status()
         self.docker.refresh()
 

@@ -1,0 +1,20 @@
+"""The bundle's program: the same `cronium-desktop` command as an installed checkout.
+
+Before anything else starts a process, the environment children inherit loses the bundle's
+private library path (see engine/platform/linux.py), so a script's `python3` or `bash` loads the
+system's libraries, not the ones shipped for the app.
+"""
+
+import os
+import sys
+
+from cronium_desktop.engine import platform
+
+if __name__ == "__main__":
+    clean = platform.current().child_environment()
+    for name in [name for name in os.environ if name not in clean]:
+        del os.environ[name]
+    os.environ.update(clean)
+    from cronium_desktop.cli import main
+
+    sys.exit(main())
