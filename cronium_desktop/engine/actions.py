@@ -183,10 +183,10 @@ class ConditionalActions:
         await self.note(execution["id"], execution["attempt"], f"Conditional action {action['on']}: message sent.")
 
     async def _set_variable(self, execution: dict[str, Any], action: dict[str, Any], scope: dict[str, Any]) -> None:
-        from cronium_desktop.engine.messages import render
+        from cronium_desktop.engine.template_process import render_bounded
 
         key = action["subject"]
-        value = await asyncio.to_thread(render, action["body"] or "", scope, "value")
+        value = await render_bounded(action["body"] or "", scope, "value")  # bounded as SEND_MESSAGE's (SPEC §4)
         await self._variables.set(key, value, secret=None)
         await self.note(execution["id"], execution["attempt"], f"Conditional action {action['on']}: variable {key!r} set.")
 
