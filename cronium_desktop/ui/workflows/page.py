@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -104,23 +106,33 @@ class WorkflowsPage(QWidget):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setStyleSheet(
             f"QToolBar {{ border: none; spacing: 2px; }}"
-            f"QToolButton {{ padding: 4px 7px; border: 1px solid transparent; border-radius: 5px; }}"
+            f"QToolButton {{ padding: 3px 6px; border: 1px solid transparent; border-radius: 5px; }}"
             f"QToolButton:hover {{ border-color: {colour('border')}; background: {colour('panel')}; }}"
             f"QToolButton:disabled {{ color: {colour('muted')}; }}"
             f"QToolButton#runButton {{ background: {colour('accent')}; color: {colour('accent_text')}; }}"
             f"QToolButton#runButton:disabled {{ background: {colour('border')}; color: {colour('muted')}; }}"
             # the » button that holds the actions a narrow canvas has no room for
-            f"QToolButton#qt_toolbar_ext_button {{ padding: 0; min-width: 16px; }}")
+            f"QToolButton#qt_toolbar_ext_button {{ padding: 0; min-width: 16px; }}"
+            f"QToolButton#moreButton::menu-indicator {{ image: none; }}")
         self.actions_by_name: dict[str, QAction] = {}
         self._action("Save", self.save, QKeySequence.StandardKey.Save)
-        run_action = self._action("Run", self.run, QKeySequence("Ctrl+R"))
+        run_action = self._action("Run", self.run)  # F5 / Ctrl+R come from the window's Run menu
+        run_action.setToolTip("Run the workflow (F5)")
         self.toolbar.widgetForAction(run_action).setObjectName("runButton")
-        self._action("Cancel run", self.cancel)
+        self._action("Cancel run", self.cancel, short="Stop")
         self.toolbar.addSeparator()
-        undo = self.stack.createUndoAction(self, "Undo")
+        # Undo and Redo keep short fixed labels (the toolbar does not grow with the command's name);
+        # what they would undo is in their tooltip.
+        undo = QAction("Undo", self, enabled=False)
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.stack.createRedoAction(self, "Redo")
+        undo.triggered.connect(self.stack.undo)
+        self.stack.canUndoChanged.connect(undo.setEnabled)
+        self.stack.undoTextChanged.connect(lambda text: undo.setToolTip(f"Undo {text} (Ctrl+Z)" if text else "Undo (Ctrl+Z)"))
+        redo = QAction("Redo", self, enabled=False)
         redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.triggered.connect(self.stack.redo)
+        self.stack.canRedoChanged.connect(redo.setEnabled)
+        self.stack.redoTextChanged.connect(lambda text: redo.setToolTip(f"Redo {text} (Ctrl+Shift+Z)" if text else "Redo (Ctrl+Shift+Z)"))
         for action in (undo, redo):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
@@ -132,8 +144,17 @@ class WorkflowsPage(QWidget):
         self._action("Zoom in", lambda: self.view.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn, "+")
         self._action("Zoom out", lambda: self.view.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut, "−")
         self.toolbar.addSeparator()
-        self._action("Export…", self.export_file)
-        self._action("Import…", self.import_file)
+        # Files are less frequent: one "⋯" button keeps the toolbar short enough for a small window.
+        more = QMenu(self)
+        for name, handler in (("Export…", self.export_file), ("Import…", self.import_file)):
+            action = more.addAction(name)
+            action.triggered.connect(lambda _checked=False, handler=handler: handler())
+            self.actions_by_name[name] = action
+        more_button = QToolButton(self, text="⋯", toolTip="Export or import a workflow file")
+        more_button.setObjectName("moreButton")
+        more_button.setMenu(more)
+        more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.toolbar.addWidget(more_button)
         self.actions_by_name.update(self.view.edit_actions)
         centre = QWidget(self)
         centre_layout = QVBoxLayout(centre)
