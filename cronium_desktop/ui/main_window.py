@@ -94,9 +94,7 @@ class MainWindow(QMainWindow):
         assert isinstance(events, EventsPage)
         events.runStarted.connect(self.show_run)
         for page in self.pages.values():
-            message = getattr(page, "message", None)
-            if message is not None:
-                message.connect(self.say)
+            self._connect_page(page)
         self.shortcuts_dialog: ShortcutsDialog | None = None
         build_menu_bar(self)
         bridge.message.connect(lambda level, text: self.say(text))
@@ -113,9 +111,26 @@ class MainWindow(QMainWindow):
         self.stack.insertWidget(index, widget)
         self.stack.removeWidget(old)
         self.pages[name] = widget
-        message = getattr(widget, "message", None)
+        self._connect_page(widget)
+
+    def _connect_page(self, page: QWidget) -> None:
+        """A page may say what it did (`message`) and ask for another page (`openPage`)."""
+        message = getattr(page, "message", None)
         if message is not None:
             message.connect(self.say)
+        open_page = getattr(page, "openPage", None)
+        if open_page is not None:
+            open_page.connect(self.open_page)
+        if isinstance(page, DashboardPage):
+            page.showRun.connect(self.show_run)
+            page.showEventRuns.connect(self.show_event_runs)
+            page.newEventRequested.connect(self.new_event)
+
+    def show_event_runs(self, event_id: int | None, day: object = None) -> None:
+        runs = self.pages["Runs"]
+        assert isinstance(runs, RunsPage)
+        self.open_page("Runs")
+        runs.show_event_runs(event_id, day)
 
     def open_page(self, name: str) -> None:
         self.sidebar.setCurrentRow(PAGES.index(name))

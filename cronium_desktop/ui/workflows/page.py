@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -102,6 +103,7 @@ class WorkflowsPage(QWidget):
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.status = QLabel(self, objectName="muted")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long notes never push the toolbar
         self.toolbar = QToolBar(self)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setStyleSheet(
@@ -159,12 +161,13 @@ class WorkflowsPage(QWidget):
         centre = QWidget(self)
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(self.view, 1)
+        # The title and the toolbar span the page, above the panels: the toolbar has the page's width,
+        # not the canvas's, so it fits a small window without hiding actions behind "»".
         heading = QHBoxLayout()
         heading.addWidget(self.title)
         heading.addWidget(self.status, 1)
-        centre_layout.addLayout(heading)
-        centre_layout.addWidget(self.toolbar)
-        centre_layout.addWidget(self.view, 1)
+        heading.addWidget(self.toolbar)
 
         self.run_panel = RunPanel(self)
         properties_holder = QWidget(self)
@@ -183,7 +186,8 @@ class WorkflowsPage(QWidget):
         split.setSizes([220, 900, 260])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(split)
+        layout.addLayout(heading)
+        layout.addWidget(split, 1)
 
         self.library.newEventRequested.connect(self.new_event)
         self.library.eventActivated.connect(self._add_at_centre)
