@@ -294,7 +294,8 @@ class WorkflowsPage(QWidget):
         data = self.model.to_dict()
         if self.workflow_id is not None:
             data["id"] = self.workflow_id
-        elif any(entry.name.lower() == self.model.name.strip().lower() for entry in self.workflows):
+        elif any(entry.name.lower() == self.model.name.strip().lower()
+                 for entry in await self.source.list_workflows()):  # the store's list, not a possibly stale copy
             show_error(self, "The workflow was not saved",
                        f"A workflow named '{self.model.name.strip()}' already exists. Choose another name in Properties.")
             return False
