@@ -19,10 +19,12 @@ class EmptyState(QWidget):
         self.button.clicked.connect(lambda _checked=False: on_action())
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for widget in (self.title, self.text, self.button):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.title, 0, Qt.AlignmentFlag.AlignHCenter)
+        # no alignment flag for the wrapped text: a layout gives an aligned label only its one-line height
+        layout.addWidget(self.text)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
-        self.text.setMaximumWidth(420)
+        layout.setContentsMargins(60, 0, 60, 0)
 
 
 class EmptyOr(QStackedWidget):

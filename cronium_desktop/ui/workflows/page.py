@@ -183,7 +183,9 @@ class WorkflowsPage(QWidget):
         split.addWidget(centre)
         split.addWidget(self.side)
         split.setStretchFactor(1, 1)
-        split.setSizes([220, 900, 260])
+        # the canvas takes what the lists and the properties leave: in a small window it is still the widest part
+        split.setSizes([200, 10_000, 220])
+        self.side.setMinimumWidth(200)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(heading)
