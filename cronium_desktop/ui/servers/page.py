@@ -211,3 +211,4 @@ class ServersPage(QWidget):
     async def _delete(self, server_id: int) -> None:
         await self.engine.servers.delete(server_id)
         await self._refresh()
+        self.message.emit("Server deleted.")

@@ -41,6 +41,8 @@ class VariablesPage(QWidget):
         self.key = QLineEdit(self, placeholderText="KEY")
         self.value = QLineEdit(self, placeholderText="value")
         self.secret = QCheckBox("Secret", self)
+        self.secret.toggled.connect(  # a secret value is masked while it is typed
+            lambda secret: self.value.setEchoMode(QLineEdit.EchoMode.Password if secret else QLineEdit.EchoMode.Normal))
         save = QPushButton("Set", self, objectName="primary")
         save.clicked.connect(self.set_variable)
         reveal = QPushButton("Reveal", self)

@@ -9,15 +9,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QKeySequence, QUndoStack
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMenu,
     QMessageBox,
     QPushButton,
     QSizePolicy,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTabWidget,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,12 +41,15 @@ from cronium_desktop.ui.workflows.properties import PropertiesPanel
 from cronium_desktop.ui.workflows.run_panel import RunPanel
 from cronium_desktop.ui.workflows.scene import WorkflowScene
 from cronium_desktop.ui.workflows.source import EngineSource, WorkflowEntry
+from cronium_desktop.ui.workflows.toolbar import build_toolbar
 from cronium_desktop.ui.workflows.view import WorkflowView
 
 FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
 class WorkflowsPage(QWidget):
+    message = Signal(str)  # what an action did, for the window's status bar
+
     def __init__(self, engine: Any, bridge: EngineBridge | None = None, parent: QWidget | None = None,
                  source: Any = None) -> None:
         super().__init__(parent)
@@ -104,59 +105,9 @@ class WorkflowsPage(QWidget):
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.status = QLabel(self, objectName="muted")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long notes never push the toolbar
-        self.toolbar = QToolBar(self)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.toolbar.setStyleSheet(
-            f"QToolBar {{ border: none; spacing: 2px; }}"
-            f"QToolButton {{ padding: 3px 6px; border: 1px solid transparent; border-radius: 5px; }}"
-            f"QToolButton:hover {{ border-color: {colour('border')}; background: {colour('panel')}; }}"
-            f"QToolButton:disabled {{ color: {colour('muted')}; }}"
-            f"QToolButton#runButton {{ background: {colour('accent')}; color: {colour('accent_text')}; }}"
-            f"QToolButton#runButton:disabled {{ background: {colour('border')}; color: {colour('muted')}; }}"
-            # the » button that holds the actions a narrow canvas has no room for
-            f"QToolButton#qt_toolbar_ext_button {{ padding: 0; min-width: 16px; }}"
-            f"QToolButton#moreButton::menu-indicator {{ image: none; }}")
+        self.toolbar: QToolBar
         self.actions_by_name: dict[str, QAction] = {}
-        self._action("Save", self.save, QKeySequence.StandardKey.Save)
-        run_action = self._action("Run", self.run)  # F5 / Ctrl+R come from the window's Run menu
-        run_action.setToolTip("Run the workflow (F5)")
-        self.toolbar.widgetForAction(run_action).setObjectName("runButton")
-        self._action("Cancel run", self.cancel, short="Stop")
-        self.toolbar.addSeparator()
-        # Undo and Redo keep short fixed labels (the toolbar does not grow with the command's name);
-        # what they would undo is in their tooltip.
-        undo = QAction("Undo", self, enabled=False)
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        undo.triggered.connect(self.stack.undo)
-        self.stack.canUndoChanged.connect(undo.setEnabled)
-        self.stack.undoTextChanged.connect(lambda text: undo.setToolTip(f"Undo {text} (Ctrl+Z)" if text else "Undo (Ctrl+Z)"))
-        redo = QAction("Redo", self, enabled=False)
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        redo.triggered.connect(self.stack.redo)
-        self.stack.canRedoChanged.connect(redo.setEnabled)
-        self.stack.redoTextChanged.connect(lambda text: redo.setToolTip(f"Redo {text} (Ctrl+Shift+Z)" if text else "Redo (Ctrl+Shift+Z)"))
-        for action in (undo, redo):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-            self.toolbar.addAction(action)
-        self.actions_by_name.update(Undo=undo, Redo=redo)
-        self.toolbar.addSeparator()
-        self._action("Tidy layout", self.tidy_layout, QKeySequence("Ctrl+L"), "Layout")
-        self._action("Fit", self.view.fit_to_view, QKeySequence("Ctrl+0"))
-        self._action("Zoom in", lambda: self.view.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn, "+")
-        self._action("Zoom out", lambda: self.view.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut, "−")
-        self.toolbar.addSeparator()
-        # Files are less frequent: one "⋯" button keeps the toolbar short enough for a small window.
-        more = QMenu(self)
-        for name, handler in (("Export…", self.export_file), ("Import…", self.import_file)):
-            action = more.addAction(name)
-            action.triggered.connect(lambda _checked=False, handler=handler: handler())
-            self.actions_by_name[name] = action
-        more_button = QToolButton(self, text="⋯", toolTip="Export or import a workflow file")
-        more_button.setObjectName("moreButton")
-        more_button.setMenu(more)
-        more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.toolbar.addWidget(more_button)
+        build_toolbar(self)
         self.actions_by_name.update(self.view.edit_actions)
         centre = QWidget(self)
         centre_layout = QVBoxLayout(centre)
@@ -205,18 +156,6 @@ class WorkflowsPage(QWidget):
         self.bridge.runFinished.connect(lambda *_: self._events_timer.start())
         self.new_workflow()
         self._update_run_actions()
-
-    def _action(self, name: str, handler: Any, keys: Any = None, short: str | None = None) -> QAction:
-        action = QAction(short or name, self)
-        action.setToolTip(name if keys is None else f"{name} ({QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)})")
-        if keys is not None:
-            action.setShortcut(keys)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-        action.triggered.connect(lambda _checked=False: handler())
-        self.toolbar.addAction(action)
-        self.actions_by_name[name] = action
-        return action
 
     # -- lists ------------------------------------------------------------------------------------------
 
@@ -308,6 +247,7 @@ class WorkflowsPage(QWidget):
             return False
         self.stack.setClean()
         self._update_title()
+        self.message.emit(f"Workflow '{self.model.name}' saved.")
         saved = await self.source.load(self.workflow_id)
         self.properties.set_webhook(self.source.webhook_base(), saved.get("webhook_token"))
         await self._refresh_workflows()
@@ -321,7 +261,9 @@ class WorkflowsPage(QWidget):
             spawn(self._delete(self.workflow_id), self, "Deleting the workflow")
 
     async def _delete(self, workflow_id: int) -> None:
+        name = self.model.name
         await self.source.delete(workflow_id)
+        self.message.emit(f"Workflow '{name}' deleted.")
         self.new_workflow()
         await self._refresh_workflows()
 
@@ -373,6 +315,7 @@ class WorkflowsPage(QWidget):
             self.on_node_state(self.current_run, node_key, status, execution_id)
         self._early_notices.clear()
         self.run_panel.say("Running… click a node to see its log and output.")
+        self.message.emit(f"Workflow '{self.model.name}' started.")
         self._update_run_actions()
         return self.current_run
 
@@ -396,6 +339,7 @@ class WorkflowsPage(QWidget):
             return
         self.run_status = status
         self.run_panel.say(f"The run finished: {status.title()}. Click a node to see its log and output.")
+        self.message.emit(f"Workflow '{self.model.name}' finished: {status.title()}.")
         self._update_run_actions()
         self.refresh_workflows()
 
@@ -455,6 +399,7 @@ class WorkflowsPage(QWidget):
             path = path.with_name(path.name + ".cronium.json")
         await self.source.export_workflow(self.model.name, path)
         self.status.setText(f"Exported to {path}")
+        self.message.emit(f"Workflow '{self.model.name}' exported to {path}.")
 
     def import_file(self) -> None:
         path = self.ask_open_path()
