@@ -32,6 +32,7 @@ class ActionsTab(QWidget):
         for column, width in enumerate((140, 140, 170, 200)):  # room for the choices and the header titles
             self.actions.setColumnWidth(column, width)
         self.actions.itemChanged.connect(self.changed)
+        self.actions.verticalHeader().hide()
         add = QPushButton("Add action")
         add.clicked.connect(self.add_new)
         remove = QPushButton("Remove")
