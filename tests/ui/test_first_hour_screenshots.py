@@ -38,10 +38,7 @@ def shown_app(request: Any, loop: Any, tmp_path: Path, monkeypatch: pytest.Monke
     app.window.resize(width, height)
     try:
         yield app, f"{width}x{height}-{choice}"
-    finally:
-        from cronium_desktop.ui import theme
-
-        theme.apply(QApplication.instance(), "light")  # type: ignore[arg-type]
+    finally:  # the next window applies its own theme when it starts
         run(loop, app.stop())
 
 
