@@ -91,6 +91,7 @@ class Application:
         self.tray = tray = Tray(engine, self.bridge, self.show_window, self.request_quit, open_run=self.open_run)
         tray.show()
         window.closedToTray.connect(tray.window_closed)
+        window.quitRequested.connect(self.request_quit)
         window.keep_running_in_tray = engine.scheduler is not None and tray.isSystemTrayAvailable()
         self.server = server = QLocalServer()
         QLocalServer.removeServer(instance_name(self.data_dir))

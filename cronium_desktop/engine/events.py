@@ -309,25 +309,34 @@ class EventService:
             self.apply(session, self.find(session, event_id), spec)
         self._changed(event_id)
 
+    @staticmethod
+    def _delete_blocker(session: Session, event: Event) -> str | None:
+        node = session.scalar(select(WorkflowNode).where(WorkflowNode.event_id == event.id))
+        if node is not None:
+            return f"{event.name!r} is used by workflow {node.workflow.name!r}; remove its node there first."
+        caller = session.scalar(
+            select(ConditionalAction).where(
+                ConditionalAction.target_event_id == event.id, ConditionalAction.event_id != event.id
+            )
+        )
+        if caller is not None:
+            return (f"{event.name!r} is run by a conditional action of event {caller.event.name!r}; "
+                    "remove that action first.")
+        return None
+
+    @in_thread
+    def delete_blocker(self, event_id: int) -> str | None:
+        """Why the event cannot be deleted now, or None: asked before a window offers to delete it."""
+        with self._ctx.db.read() as session:
+            return self._delete_blocker(session, self.find(session, event_id))
+
     @in_thread
     def delete(self, event_id: int) -> None:
         with self._ctx.db.write() as session:
             event = self.find(session, event_id)
-            node = session.scalar(select(WorkflowNode).where(WorkflowNode.event_id == event.id))
-            if node is not None:
-                raise ValidationError(
-                    "event", f"{event.name!r} is used by workflow {node.workflow.name!r}; remove its node there first."
-                )
-            caller = session.scalar(
-                select(ConditionalAction).where(
-                    ConditionalAction.target_event_id == event.id, ConditionalAction.event_id != event.id
-                )
-            )
-            if caller is not None:
-                raise ValidationError(
-                    "event", f"{event.name!r} is run by a conditional action of event {caller.event.name!r}; "
-                             "remove that action first."
-                )
+            blocker = self._delete_blocker(session, event)
+            if blocker is not None:
+                raise ValidationError("event", blocker)
             self._ctx.secrets.delete_prefix(session, f"event:{event.id}:")
             session.delete(event)
         self._changed(event_id)

@@ -1,17 +1,19 @@
-"""The main window: a sidebar of views over one engine (SPEC §10)."""
+"""The main window: a sidebar of views over one engine (SPEC §10), a menu bar holding every command
+with its shortcut, and a status bar where each action says what it did."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -21,9 +23,11 @@ from cronium_desktop.ui import theme
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.dashboard.page import DashboardPage
 from cronium_desktop.ui.events.page import EventsPage
+from cronium_desktop.ui.menus import build_menu_bar, shortcut_rows
 from cronium_desktop.ui.runs.page import RunsPage
 from cronium_desktop.ui.servers.page import ServersPage
 from cronium_desktop.ui.settings.page import SettingsPage
+from cronium_desktop.ui.shortcuts import ShortcutsDialog
 from cronium_desktop.ui.terminal.page import TerminalPage
 from cronium_desktop.ui.tools.page import ToolsPage
 from cronium_desktop.ui.tray import app_icon
@@ -35,6 +39,7 @@ PAGES = ("Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables",
 
 class MainWindow(QMainWindow):
     closedToTray = Signal()
+    quitRequested = Signal()  # File → Quit: the application stops the engine and exits
 
     def __init__(self, engine: Any, bridge: EngineBridge) -> None:
         super().__init__()
@@ -43,7 +48,7 @@ class MainWindow(QMainWindow):
         self.keep_running_in_tray = True
         self.quitting = False
         self.setWindowTitle(f"Cronium Desktop — {engine.data_dir}")
-        self.setMinimumSize(960, 620)
+        self.setMinimumSize(900, 600)
         self.sidebar = QListWidget(self, objectName="sidebar")
         self.sidebar.setFixedWidth(190)
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -88,11 +93,16 @@ class MainWindow(QMainWindow):
         events = self.pages["Events"]
         assert isinstance(events, EventsPage)
         events.runStarted.connect(self.show_run)
-        QShortcut(QKeySequence.StandardKey.New, self, lambda: (self.open_page("Events"), events.new()))
-        QShortcut(QKeySequence("Ctrl+R"), self, lambda: (self.open_page("Events"), events.run_now()))
-        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
-        bridge.message.connect(lambda level, text: self.statusBar().showMessage(text, 8000))
+        for page in self.pages.values():
+            self._connect_page(page)
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        build_menu_bar(self)
+        bridge.message.connect(lambda level, text: self.say(text))
         self._restore()
+
+    def say(self, text: str) -> None:
+        """A short note in the status bar about what just happened."""
+        self.statusBar().showMessage(text, 8000)
 
     def set_page(self, name: str, widget: QWidget) -> None:
         """Replace a view (e.g. a richer Workflows canvas or a Terminal)."""
@@ -101,6 +111,26 @@ class MainWindow(QMainWindow):
         self.stack.insertWidget(index, widget)
         self.stack.removeWidget(old)
         self.pages[name] = widget
+        self._connect_page(widget)
+
+    def _connect_page(self, page: QWidget) -> None:
+        """A page may say what it did (`message`) and ask for another page (`openPage`)."""
+        message = getattr(page, "message", None)
+        if message is not None:
+            message.connect(self.say)
+        open_page = getattr(page, "openPage", None)
+        if open_page is not None:
+            open_page.connect(self.open_page)
+        if isinstance(page, DashboardPage):
+            page.showRun.connect(self.show_run)
+            page.showEventRuns.connect(self.show_event_runs)
+            page.newEventRequested.connect(self.new_event)
+
+    def show_event_runs(self, event_id: int | None, day: object = None) -> None:
+        runs = self.pages["Runs"]
+        assert isinstance(runs, RunsPage)
+        self.open_page("Runs")
+        runs.show_event_runs(event_id, day)
 
     def open_page(self, name: str) -> None:
         self.sidebar.setCurrentRow(PAGES.index(name))
@@ -112,11 +142,60 @@ class MainWindow(QMainWindow):
         if callable(refresh):
             refresh()
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
         search = getattr(self.stack.currentWidget(), "search", None)
         if search is not None:
             search.setFocus()
             search.selectAll()
+        else:
+            self.say("This view has no search field.")
+
+    _focus_search = focus_search
+
+    def _events(self) -> EventsPage:
+        events = self.pages["Events"]
+        assert isinstance(events, EventsPage)
+        return events
+
+    def new_event(self) -> None:
+        self.open_page("Events")
+        self._events().new()
+
+    def edit_event(self) -> None:
+        self.open_page("Events")
+        self._events().edit()
+
+    def delete_event(self) -> None:
+        self.open_page("Events")
+        self._events().delete()
+
+    def run_now(self) -> None:
+        """F5: run what the current view shows: its workflow on the canvas, else the selected event."""
+        page = self.stack.currentWidget()
+        if PAGES[self.stack.currentIndex()] == "Workflows" and hasattr(page, "run"):
+            page.run()
+            return
+        self.open_page("Events")
+        self._events().run_now()
+
+    def quit_app(self) -> None:
+        self.quitRequested.emit()
+
+    def show_shortcuts(self) -> None:
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(shortcut_rows(self.menuBar()), self)
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+
+    def show_about(self) -> None:
+        from cronium_desktop import __version__
+
+        box = QMessageBox(QMessageBox.Icon.Information, "About Cronium Desktop",
+                          f"<b>Cronium Desktop</b> {__version__}<br>Schedules and runs scripts, HTTP requests and "
+                          f"messages on this computer, in containers and over SSH.<br><br>Data folder: "
+                          f"{self.engine.data_dir}", QMessageBox.StandardButton.Ok, self)
+        box.setIconPixmap(app_icon().pixmap(48, 48))
+        box.open()  # not exec(): the engine's loop keeps running while it shows
 
     def show_run(self, execution_id: int) -> None:
         runs = self.pages["Runs"]

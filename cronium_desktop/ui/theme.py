@@ -66,6 +66,8 @@ def apply(app: QApplication, choice: str = "system") -> str:
         #pageTitle {{ font-size: 15pt; font-weight: 600; }}
         #muted {{ color: {c['muted']}; }}
         #error {{ color: {c['FAILURE']}; }}
+        #emptyTitle {{ font-size: 13pt; font-weight: 600; }}
+        QPushButton:disabled {{ color: {c['muted']}; background: {c['window']}; border-color: {c['window']}; }}
         #card {{ background: {c['panel']}; border: 1px solid {c['border']}; border-radius: 8px; }}
         #cardValue {{ font-size: 18pt; font-weight: 600; }}
         QTableView, QTreeView, QListView {{ background: {c['panel']}; border: 1px solid {c['border']}; border-radius: 6px;

@@ -334,6 +334,9 @@ async def test_an_event_run_by_another_events_action_cannot_be_deleted(engine: E
         {"name": "Backup", "type": "BASH", "content": "false",
          "conditional_actions": [{"on": "ON_FAILURE", "action": "RUN_EVENT", "event": "Cleanup"}]}
     )
+    blocker = await engine.events.delete_blocker(cleanup)  # what a window says before offering to delete
+    assert blocker is not None and "conditional action of event 'Backup'" in blocker
+    assert await engine.events.delete_blocker(backup) is None
     with pytest.raises(ValidationError) as refused:
         await engine.events.delete(cleanup)
     assert refused.value.field == "event"

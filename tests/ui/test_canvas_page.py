@@ -297,9 +297,14 @@ def test_the_main_window_shows_the_canvas_with_a_webhook_url_and_token_to_copy(a
 
 
 def test_actions_the_toolbar_has_no_room_for_stay_reachable(page: Any, loop: Any) -> None:
-    page.resize(900, 700)
+    page.resize(900, 700)  # the page in a 1024 px window: every action fits
     run(loop, asyncio.sleep(0.05))
     toolbar = page.toolbar
+    hidden = [action for action in toolbar.actions()
+              if not action.isSeparator() and not toolbar.widgetForAction(action).isVisible()]
+    assert not hidden
+    page.resize(520, 700)
+    run(loop, asyncio.sleep(0.05))
     hidden = [action for action in toolbar.actions()
               if not action.isSeparator() and not toolbar.widgetForAction(action).isVisible()]
     assert hidden  # this width cannot show them all

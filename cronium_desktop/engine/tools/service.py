@@ -220,6 +220,17 @@ class ToolService:
             params["subject"] = subject
         return await self.run_action(id_or_name, "send_message", params, log)
 
+    async def test_config(self, tool_type: str, config: Any, name: str = "test") -> Any:
+        """Send one test message with a config not yet saved (the Tools form's Test button).
+
+        Raises ValidationError naming the config field, or ToolError when delivery fails.
+        """
+        kind = tool_kind(tool_type)
+        clean = kind.validate_config(config)
+        info = ToolInfo(0, name or "test", kind.id, datetime.now())
+        params = {"subject": "Cronium Desktop test", "body": f"A test message from the tool credential {name!r}."}
+        return await self.run_loaded(LoadedTool(info, kind, clean), "send_message", params)
+
     async def send_conditional_message(
         self, tool_id: int, subject_template: str, body_template: str, scope: Mapping[str, Any]
     ) -> None:

@@ -1,17 +1,35 @@
-"""The Dashboard: runs per day and success rate over 30 days, recent durations, next runs, failing events."""
+"""The Dashboard: runs per day and success rate over 30 days, recent durations, next runs, failing events.
+
+It is a door as well as a picture: a bar's tooltip says what it counts, and a click on a bar, a
+failing event or a next run opens the runs (or the run and its log) behind it. With no run yet it
+shows one next step instead of empty charts.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGridLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QStackedWidget,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cronium_desktop.ui.bridge import EngineBridge
-from cronium_desktop.ui.common import header, local_time, spawn
+from cronium_desktop.ui.common import duration_text, header, local_time, spawn
+from cronium_desktop.ui.empty_state import EmptyState
 from cronium_desktop.ui.theme import colour
+
+EventRole = Qt.ItemDataRole.UserRole + 1
 
 
 def _card(title: str) -> tuple[QWidget, QLabel]:
@@ -25,9 +43,17 @@ def _card(title: str) -> tuple[QWidget, QLabel]:
 
 
 class DashboardPage(QWidget):
+    showRun = Signal(int)  # execution id: open that run and its log
+    showEventRuns = Signal(object, object)  # event id (None: all events), day (None: any): open those runs
+    newEventRequested = Signal()  # the empty Dashboard's one next step
+
     def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.days: list[date] = []
+        self.per_day: Counter[date] = Counter()
+        self.ok_per_day: Counter[date] = Counter()
+        self.recent: list[Any] = []
         pg.setConfigOptions(antialias=True)
         self.runs_plot = pg.PlotWidget(title="Runs per day (30 days)")
         self.rate_plot = pg.PlotWidget(title="Success rate per day (%)")
@@ -43,6 +69,14 @@ class DashboardPage(QWidget):
             cards.addWidget(card, 0, column)
         self.upcoming = QListWidget()
         self.failing = QListWidget()
+        for listing in (self.upcoming, self.failing):
+            listing.itemActivated.connect(self._open_event_runs)
+            listing.itemClicked.connect(self._open_event_runs)
+        self.runs_plot.setToolTip("Click a bar to see that day's runs.")
+        self.duration_plot.setToolTip("Click a bar to open that run and its log.")
+        for plot, handler in ((self.runs_plot, self._runs_clicked), (self.duration_plot, self._duration_clicked)):
+            plot.scene().sigMouseClicked.connect(lambda event, plot=plot, handler=handler: handler(self._bar_at(plot, event.scenePos())))
+            plot.scene().sigMouseMoved.connect(lambda pos, plot=plot: self._hover(plot, pos))
         lists = QGridLayout()
         lists.addWidget(QLabel("Next runs", objectName="muted"), 0, 0)
         lists.addWidget(QLabel("Failing events", objectName="muted"), 0, 1)
@@ -52,12 +86,22 @@ class DashboardPage(QWidget):
         charts.addWidget(self.runs_plot, 0, 0)
         charts.addWidget(self.rate_plot, 0, 1)
         charts.addWidget(self.duration_plot, 1, 0, 1, 2)
+        filled = QWidget(self)
+        filled_layout = QVBoxLayout(filled)
+        filled_layout.setContentsMargins(0, 0, 0, 0)
+        filled_layout.addLayout(charts, 3)
+        filled_layout.addLayout(lists, 2)
+        self.empty = EmptyState("No runs yet", "Charts of runs, success rate and durations fill in here as events run. "
+                                "Create an event, then press Run now (F5).", "Create your first event",
+                                self.newEventRequested.emit)
+        self.body = QStackedWidget(self)
+        self.body.addWidget(filled)
+        self.body.addWidget(self.empty)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(header("Dashboard"))
         layout.addLayout(cards)
-        layout.addLayout(charts, 3)
-        layout.addLayout(lists, 2)
+        layout.addWidget(self.body, 1)
         bridge.runFinished.connect(lambda *args: self.refresh())
         bridge.eventsChanged.connect(self.refresh)
 
@@ -84,10 +128,16 @@ class DashboardPage(QWidget):
                 plot.getAxis(axis).setPen(colour("border"))
         self.runs_plot.getAxis("bottom").setTicks(axis_labels)
         self.rate_plot.getAxis("bottom").setTicks(axis_labels)
+        self.days, self.per_day, self.ok_per_day = days, per_day, ok_per_day
+        self.body.setCurrentWidget(self.empty if not runs and not events else self.body.widget(0))
         busy = [(i, per_day[d]) for i, d in enumerate(days) if per_day[d]]
         if busy:
             self.runs_plot.addItem(pg.BarGraphItem(x=[i for i, _ in busy], height=[c for _, c in busy], width=0.7,
                                                    brush=colour("accent")))
+        # whole runs on the count axis, from zero: no made-up fractions when there are few or none
+        top = max([c for _, c in busy], default=0)
+        self.runs_plot.setYRange(0, max(4, top + 1), padding=0)
+        self.runs_plot.getAxis("left").setTickSpacing(major=max(1, (top + 4) // 4), minor=max(1, (top + 4) // 4))
         for plot in (self.runs_plot, self.rate_plot):
             plot.setXRange(-0.5, 29.5, padding=0)
         rates = [(100 * ok_per_day[d] / done_per_day[d]) if done_per_day[d] else None for d in days]
@@ -98,6 +148,10 @@ class DashboardPage(QWidget):
         self.rate_plot.setYRange(0, 105)
         self.duration_plot.getAxis("bottom").setTicks([[]])
         recent = [r for r in finished if r.duration_ms is not None][:50][::-1]
+        self.recent = recent
+        self.duration_plot.setXRange(-0.5, max(9.5, len(recent) - 0.5), padding=0)
+        longest = max((r.duration_ms / 1000 for r in recent), default=0)
+        self.duration_plot.setYRange(0, max(1.0, longest * 1.1), padding=0)
         if recent:
             brushes = [pg.mkBrush(colour(r.status)) for r in recent]
             self.duration_plot.addItem(pg.BarGraphItem(x=list(range(len(recent))), height=[r.duration_ms / 1000 for r in recent],
@@ -106,15 +160,69 @@ class DashboardPage(QWidget):
         self.values["Events"].setText(str(len(events)))
         self.values["Active schedules"].setText(str(sum(1 for e in events if e.status == "ACTIVE" and e.trigger == "SCHEDULE")))
         self.values["Runs today"].setText(str(per_day[today.date()]))
-        self.values["Success rate (30 days)"].setText(f"{100 * sum(ok_per_day.values()) / total_done:.0f} %" if total_done else "—")
+        self.values["Success rate (30 days)"].setText(f"{100 * sum(ok_per_day.values()) / total_done:.0f} %" if total_done else "no runs")
         self.upcoming.clear()
         for event in sorted((e for e in events if e.next_run), key=lambda e: e.next_run)[:10]:
-            self.upcoming.addItem(f"{local_time(event.next_run)}   {event.name}")
+            self._add_event_item(self.upcoming, f"{local_time(event.next_run)}   {event.name}", event,
+                                 f"Next run of '{event.name}'. Click to see its past runs.")
         if self.upcoming.count() == 0:
             self.upcoming.addItem("No scheduled runs.")
         self.failing.clear()
         for event in events:
             if event.last_status in ("FAILURE", "TIMEOUT", "PARTIAL"):
-                self.failing.addItem(f"{event.name}   ({event.last_status.title()} {local_time(event.last_run_at)})")
+                self._add_event_item(self.failing, f"{event.name}   ({event.last_status.title()} {local_time(event.last_run_at)})",
+                                     event, f"Click to open the last runs of '{event.name}' and their logs.")
         if self.failing.count() == 0:
             self.failing.addItem("Nothing is failing.")
+
+    @staticmethod
+    def _add_event_item(listing: QListWidget, text: str, event: Any, tip: str) -> None:
+        item = QListWidgetItem(text)
+        item.setData(EventRole, event.id)
+        item.setToolTip(tip)
+        listing.addItem(item)
+
+    # -- the door: tooltips and clicks ---------------------------------------------------------------------
+
+    def _open_event_runs(self, item: QListWidgetItem) -> None:
+        event_id = item.data(EventRole)
+        if event_id is not None:
+            self.showEventRuns.emit(event_id, None)
+
+    @staticmethod
+    def _bar_at(plot: pg.PlotWidget, scene_pos: QPointF) -> int | None:
+        """The index of the bar under a point of the plot's scene, or None between bars."""
+        view = plot.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = view.mapSceneToView(scene_pos)
+        index = round(point.x())
+        return index if abs(point.x() - index) <= 0.4 and point.y() >= 0 else None
+
+    def bar_text(self, plot: pg.PlotWidget, index: int | None) -> str:
+        if index is None:
+            return ""
+        if plot is self.runs_plot and 0 <= index < len(self.days) and self.per_day[self.days[index]]:
+            day = self.days[index]
+            count, ok = self.per_day[day], self.ok_per_day[day]
+            return f"{day.strftime('%a %d %b')}: {count} run{'s' if count != 1 else ''}, {ok} succeeded. Click to see them."
+        if plot is self.duration_plot and 0 <= index < len(self.recent):
+            run = self.recent[index]
+            return (f"Run #{run.execution_id} of {run.event}: {run.status.title()} in {duration_text(run.duration_ms)}. "
+                    "Click to open its log.")
+        return ""
+
+    def _hover(self, plot: pg.PlotWidget, scene_pos: QPointF) -> None:
+        text = self.bar_text(plot, self._bar_at(plot, scene_pos))
+        if text:
+            QToolTip.showText(plot.mapToGlobal(plot.mapFromScene(scene_pos)), text, plot)
+        else:
+            QToolTip.hideText()
+
+    def _runs_clicked(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self.days) and self.per_day[self.days[index]]:
+            self.showEventRuns.emit(None, self.days[index])
+
+    def _duration_clicked(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self.recent):
+            self.showRun.emit(self.recent[index].execution_id)

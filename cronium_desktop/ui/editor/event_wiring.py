@@ -4,10 +4,11 @@ interpreter Settings name for the language). Kept here so the dialog only calls 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTableWidget, QWidget
+from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from cronium_desktop.engine.notices import Message
 from cronium_desktop.ui.common import spawn
@@ -29,17 +30,16 @@ def draft_pane(engine: Any, source: DraftSource) -> DraftPane:
     return DraftPane(engine, source)
 
 
-def wire(dialog: QWidget, engine: Any, code: CodeEditor, draft: DraftPane, env: QTableWidget) -> None:
+def wire(dialog: QWidget, engine: Any, code: CodeEditor, draft: DraftPane, env_names: Callable[[], list[str]],
+         env_changed: SignalInstance) -> None:
     code.runDraftRequested.connect(draft.run)
     draft.scriptLineClicked.connect(lambda line: code.go_to_line(line, mark=True))
 
-    def env_names() -> None:
-        names = [(env.item(row, 0).text() if env.item(row, 0) else "").strip() for row in range(env.rowCount())]
-        code.set_context(env_names=sorted({name for name in names if name}))
+    def names_changed() -> None:
+        code.set_context(env_names=sorted({name for name in env_names() if name}))
 
-    env.itemChanged.connect(lambda *args: env_names())
-    env.model().rowsRemoved.connect(lambda *args: env_names())
-    env_names()
+    env_changed.connect(names_changed)
+    names_changed()
 
     async def load() -> None:
         variables = await engine.variables.list()

@@ -1,10 +1,15 @@
-"""The Events view: a sortable, filterable list with new, edit, clone, delete, pause and run now."""
+"""The Events view: a sortable, filterable list with new, edit, clone, delete, pause and run now.
+
+Enter edits the selected event, Delete deletes it, F5 runs it (the window's Run menu); every action
+leaves the row it acted on selected and says what happened in the status bar (`message`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,13 +25,30 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.engine.validation import EVENT_TYPES, STATUSES
 from cronium_desktop.ui.bridge import EngineBridge
-from cronium_desktop.ui.common import header, spawn
+from cronium_desktop.ui.common import header, show_error, spawn
+from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 from cronium_desktop.ui.events.editor import TYPE_TITLES, EventEditor
 from cronium_desktop.ui.events.model import EventsFilter, EventsModel
 
 
+class EventsTable(QTableView):
+    """Enter edits the selected row and Delete deletes it, as in a file manager's list."""
+
+    editRequested = Signal()
+    deleteRequested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.editRequested.emit()
+        elif event.key() == Qt.Key.Key_Delete:
+            self.deleteRequested.emit()
+        else:
+            super().keyPressEvent(event)
+
+
 class EventsPage(QWidget):
     runStarted = Signal(int)  # execution id, so the window can show its live log
+    message = Signal(str)  # what an action did, for the status bar
 
     def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,7 +56,9 @@ class EventsPage(QWidget):
         self.model = EventsModel()
         self.proxy = EventsFilter()
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView(self)
+        self.table = EventsTable(self)
+        self.table.editRequested.connect(self.edit)
+        self.table.deleteRequested.connect(self.delete)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -72,8 +96,11 @@ class EventsPage(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         actions = (("Run now", self.run_now), ("Edit", self.edit), ("Clone", self.clone),
                    ("Activate", self.toggle), ("Delete", self.delete))
+        tips = {"Run now": "Run the selected event now (F5)", "Edit": "Edit the selected event (Enter)",
+                "Clone": "Copy the selected event", "Delete": "Delete the selected event (Delete)"}
         for title, slot in actions:
             button = QPushButton(title, self)
+            button.setToolTip(tips.get(title, "Activate or pause the selected event's schedule"))
             button.clicked.connect(slot)
             self.buttons[title] = button
         filters = QHBoxLayout()
@@ -88,8 +115,14 @@ class EventsPage(QWidget):
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(header("Events", self.import_button, self.example_button, self.new_button))
         layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
+        self.empty = EmptyState("No events yet",
+                                "An event is one script, HTTP request or message, run by hand or on a schedule.",
+                                "Create your first event", self.new)
+        self.body = EmptyOr(self.table, self.empty, self)
+        layout.addWidget(self.body, 1)
         layout.addLayout(row)
+        # the event last selected or made by an action: kept selected across reloads (a reload resets the model)
+        self.current_id: int | None = None
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         bridge.eventsChanged.connect(self.refresh)
         bridge.runFinished.connect(lambda *args: self.refresh())
@@ -104,17 +137,18 @@ class EventsPage(QWidget):
         spawn(self._refresh(), self, "Loading events")
 
     async def _refresh(self) -> None:
-        selected = self.selected()
         events = await self.engine.events.list()
         self.model.set_events(events)
-        if selected is not None:
-            self.select(selected.id)
+        self.body.set_empty(not events)
+        if self.current_id is not None:
+            self.select(self.current_id)
         self._selection_changed()
 
     def select(self, event_id: int) -> None:
         for row in range(self.proxy.rowCount()):
             if self.proxy.event_at(row).id == event_id:
                 self.table.selectRow(row)
+                self.table.scrollTo(self.proxy.index(row, 0))
                 return
 
     def selected(self) -> Any:
@@ -123,10 +157,18 @@ class EventsPage(QWidget):
 
     def _selection_changed(self, *args: Any) -> None:
         event = self.selected()
+        if event is not None:
+            self.current_id = event.id
         for button in self.buttons.values():
             button.setEnabled(event is not None)
         if event is not None:
             self.buttons["Activate"].setText("Pause" if event.status == "ACTIVE" else "Activate")
+
+    def _need_selection(self, what: str) -> Any:
+        event = self.selected()
+        if event is None:
+            self.message.emit(f"Select an event to {what} first.")
+        return event
 
     def new(self) -> None:
         editor = EventEditor(self.engine, None, self)
@@ -157,7 +199,7 @@ class EventsPage(QWidget):
                     QMessageBox.StandardButton.Ok, self).open()
 
     def edit(self) -> None:
-        event = self.selected()
+        event = self._need_selection("edit")
         if event is not None:
             spawn(self._edit(event.id), self, "Opening the event")
 
@@ -168,40 +210,73 @@ class EventsPage(QWidget):
         editor.open()
 
     def _after_save(self, editor: EventEditor) -> None:
+        created = editor.event_id is None
         spawn(self._refresh_and_select(editor.saved_id), self, "Loading events")
+        self.message.emit(f"Event '{editor.name.text().strip()}' {'created' if created else 'saved'}.")
 
     async def _refresh_and_select(self, event_id: int | None) -> None:
-        await self._refresh()
         if event_id is not None:
-            self.select(event_id)
+            self.current_id = event_id
+        await self._refresh()
+        self.table.setFocus()
 
     def clone(self) -> None:
-        event = self.selected()
+        event = self._need_selection("clone")
         if event is not None:
             spawn(self._clone(event.id), self, "Cloning the event")
 
     async def _clone(self, event_id: int) -> None:
-        await self._refresh_and_select(await self.engine.events.clone(event_id))
+        clone_id = await self.engine.events.clone(event_id)
+        await self._refresh_and_select(clone_id)
+        clone = self.selected()
+        self.message.emit(f"Cloned as '{clone.name}' (a draft)." if clone is not None else "Event cloned.")
 
     def toggle(self) -> None:
-        event = self.selected()
+        event = self._need_selection("activate or pause")
         if event is not None:
-            status = "PAUSED" if event.status == "ACTIVE" else "ACTIVE"
-            spawn(self.engine.events.set_status(event.id, status), self, "Changing the status")
+            spawn(self._toggle(event), self, "Changing the status")
+
+    async def _toggle(self, event: Any) -> None:
+        status = "PAUSED" if event.status == "ACTIVE" else "ACTIVE"
+        await self.engine.events.set_status(event.id, status)
+        await self._refresh_and_select(event.id)
+        self.message.emit(f"'{event.name}' is now {status.lower()}.")
 
     def delete(self) -> None:
-        event = self.selected()
-        if event is None:
+        event = self._need_selection("delete")
+        if event is not None:
+            spawn(self._delete(event), self, "Deleting the event")
+
+    async def _delete(self, event: Any) -> None:
+        """Say why an event cannot go before asking whether it should."""
+        blocker = await self.engine.events.delete_blocker(event.id)
+        if blocker is not None:
+            show_error(self, "This event cannot be deleted", f"Event {blocker}")
+            self.message.emit(f"'{event.name}' was not deleted.")
             return
-        answer = QMessageBox.question(self, "Delete event", f"Delete the event '{event.name}'? Its run history is kept.")
-        if answer == QMessageBox.StandardButton.Yes:
-            spawn(self.engine.events.delete(event.id), self, "Deleting the event")
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete event",
+                          f"Delete the event '{event.name}'? Its run history is kept.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(lambda result: result == QMessageBox.StandardButton.Yes
+                             and spawn(self._delete_now(event), self, "Deleting the event"))
+        box.open()
+
+    async def _delete_now(self, event: Any) -> None:
+        row = self.table.currentIndex().row()
+        await self.engine.events.delete(event.id)
+        self.current_id = None
+        await self._refresh()
+        if self.proxy.rowCount():
+            self.table.selectRow(min(max(row, 0), self.proxy.rowCount() - 1))
+        self.message.emit(f"Event '{event.name}' deleted.")
 
     def run_now(self) -> None:
-        event = self.selected()
+        event = self._need_selection("run")
         if event is not None:
             spawn(self._run(event.id), self, "Starting the run")
 
     async def _run(self, event_id: int) -> None:
         execution_id = await self.engine.runs.start(event_id)
         self.runStarted.emit(execution_id)
+        self.message.emit(f"Run #{execution_id} started.")

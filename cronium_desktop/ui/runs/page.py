@@ -58,7 +58,7 @@ class RunsModel(QAbstractTableModel):
             return None
         run = self.runs[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (f"#{run.execution_id}", run.event, run.status_text.title(), run.trigger.title(), str(run.attempt),
+            return (f"Run #{run.execution_id}", run.event, run.status_text.title(), run.trigger.title(), str(run.attempt),
                     local_time(run.started_at or run.created_at, True), duration_text(run.duration_ms))[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
             return QColor(colour(run.status))
@@ -82,7 +82,7 @@ class RunsPage(QWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 64), (2, 90), (3, 90), (4, 74), (5, 160), (6, 90)):
+        for column, width in ((0, 80), (2, 90), (3, 90), (4, 74), (5, 160), (6, 90)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selected)
 
@@ -115,7 +115,14 @@ class RunsPage(QWidget):
         self.servers.horizontalHeader().setStretchLastSection(True)
         self.details = QTabWidget(self)
         self.details.addTab(self.log, "Log")
-        self.details.addTab(self.output, "Output")
+        # An empty Output tab says why it is empty instead of showing a blank tree.
+        self.output_note = QLabel(self, objectName="muted", wordWrap=True)
+        output_page = QWidget(self)
+        output_layout = QVBoxLayout(output_page)
+        output_layout.setContentsMargins(8, 8, 8, 8)
+        output_layout.addWidget(self.output_note)
+        output_layout.addWidget(self.output, 1)
+        self.details.addTab(output_page, "Output")
         self.details.addTab(self.servers, "Servers")
 
         detail = QWidget(self)
@@ -211,10 +218,28 @@ class RunsPage(QWidget):
         newest = records[-1].ts if records else None
         self.log.append([line for line in self._buffer if newest is None or line[0] > newest])
         self._loading, self._buffer = False, []
-        self._show_output(detail.output)
+        self._show_output(detail.output, detail)
         self.servers_model.set_results(detail.servers)
         self.details.setTabVisible(2, bool(detail.servers))
         await self._refresh()
+
+    def show_event_runs(self, event_id: int | None, day: Any = None) -> None:
+        """The runs of one event (or all), newest first, the newest shown: the Dashboard's click-through."""
+        self.state_filter.setCurrentIndex(0)
+        self.period.setCurrentIndex(self.period.findData(30) if day is not None else 0)
+        self.event_filter.setCurrentIndex(max(0, self.event_filter.findData(event_id)))
+        spawn(self._show_newest(event_id, day), self, "Loading runs")
+
+    async def _show_newest(self, event_id: int | None, day: Any) -> None:
+        await self._events()
+        self.event_filter.blockSignals(True)
+        self.event_filter.setCurrentIndex(max(0, self.event_filter.findData(event_id)))
+        self.event_filter.blockSignals(False)
+        await self._refresh()
+        for row, run in enumerate(self.model.runs):
+            if day is None or (run.created_at is not None and run.created_at.date() == day):
+                self.table.selectRow(row)
+                return
 
     def _log_lines(self, execution_id: int, lines: list[Any]) -> None:
         if execution_id != self.current:
@@ -238,14 +263,28 @@ class RunsPage(QWidget):
                            + (f" · {detail.error}" if detail.error and detail.status != "SUCCESS" else ""))
         self.title.setStyleSheet(f"color: {colour(detail.status)}; font-weight: 600;")
         self.cancel.setEnabled(detail.status in ("PENDING", "RUNNING"))
-        self._show_output(detail.output)
+        self._show_output(detail.output, detail)
         self.servers_model.set_results(detail.servers)
         self.details.setTabVisible(2, bool(detail.servers))
         await self._refresh()
 
-    def _show_output(self, output: Any) -> None:
+    def _show_output(self, output: Any, detail: Any = None) -> None:
         self.output.clear()
+        self.output.setVisible(output is not None)
+        self.output_note.setVisible(output is None)
         if output is None:
+            status = getattr(detail, "status", "")
+            if status in ("PENDING", "RUNNING"):
+                note = "The output data appears here when the run ends."
+            elif status in ("SUCCESS", "SKIPPED", "CANCELLED"):
+                note = ("This run passed no output data on. A script sets it with cronium.output(…) "
+                        "(Bash: cronium_output '{…}'), or by printing a JSON object as its last line.")
+            else:
+                exit_code = getattr(detail, "exit_code", None)
+                code = f" (exit code {exit_code})" if exit_code is not None else ""
+                note = (f"No output data: the run ended {status.title() or 'without output'}{code} before passing "
+                        "any on. The Log tab shows what it printed and why it stopped.")
+            self.output_note.setText(note)
             return
 
         def add(parent: QTreeWidget | QTreeWidgetItem, key: str, value: Any) -> None:

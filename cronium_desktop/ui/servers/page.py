@@ -1,9 +1,14 @@
-"""The Servers view: SSH servers, their status, and trust-on-first-use of host keys (SPEC §6)."""
+"""The Servers view: SSH servers, their status, and trust-on-first-use of host keys (SPEC §6).
+
+The form below the list adds a server, or edits the selected one (Edit or a double-click): stored
+passwords and passphrases are not shown; left empty they are kept.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,14 +30,18 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import header, local_time, spawn
+from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 from cronium_desktop.ui.theme import colour
 
 
 class ServersPage(QWidget):
+    message = Signal(str)  # for the status bar
+
     def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.servers: list[Any] = []
+        self.editing: int | None = None  # the id of the server the form edits; None: a new one
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(["Name", "Address", "Login", "Status", "Last checked"])
         columns = self.table.horizontalHeader()
@@ -45,6 +54,9 @@ class ServersPage(QWidget):
         check.clicked.connect(self.check)
         delete = QPushButton("Delete", self)
         delete.clicked.connect(self.delete)
+        edit = QPushButton("Edit", self)
+        edit.clicked.connect(self.edit)
+        self.table.doubleClicked.connect(lambda _index: self.edit())
 
         self.name = QLineEdit(placeholderText="db1")
         self.host = QLineEdit(placeholderText="db1.example.com")
@@ -63,9 +75,16 @@ class ServersPage(QWidget):
         key_layout.addWidget(self.key_path, 1)
         key_layout.addWidget(browse)
         self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="password or key passphrase (stored encrypted)")
-        add = QPushButton("Add server", objectName="primary")
+        self.add_button = add = QPushButton("Add server", objectName="primary")
         add.clicked.connect(self.add)
-        form_box = QGroupBox("Add a server")
+        self.new_button = QPushButton("New")
+        self.new_button.clicked.connect(self.start_new)
+        self.new_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        self.form_box = form_box = QGroupBox("Add a server")
         form = QFormLayout(form_box)
         form.addRow("Name", self.name)
         form.addRow("Host", self.host)
@@ -74,12 +93,15 @@ class ServersPage(QWidget):
         form.addRow("Login with", self.auth)
         form.addRow("Key file", key_row)
         form.addRow("Secret", self.secret)
-        form.addRow("", add)
+        form.addRow("", buttons)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
-        layout.addLayout(header("Servers", check, delete))
-        layout.addWidget(self.table, 1)
+        layout.addLayout(header("Servers", check, edit, delete))
+        self.empty = EmptyState("No servers yet", "Add an SSH server to run events on it and to open a shell in "
+                                "Terminal.", "Add your first server", lambda: self.name.setFocus())
+        self.body = EmptyOr(self.table, self.empty, self)
+        layout.addWidget(self.body, 1)
         layout.addWidget(form_box)
         bridge.serverStatusChanged.connect(lambda *args: self.refresh())
 
@@ -88,6 +110,7 @@ class ServersPage(QWidget):
 
     async def _refresh(self) -> None:
         self.servers = await self.engine.servers.list()
+        self.body.set_empty(not self.servers)
         self.table.setRowCount(len(self.servers))
         for row, server in enumerate(self.servers):
             status = QTableWidgetItem(server.status.title())
@@ -110,15 +133,49 @@ class ServersPage(QWidget):
     async def _add(self) -> None:
         method = self.auth.currentData()
         secret = self.secret.text() or None
-        await self.engine.servers.add(
-            self.name.text().strip(), host=self.host.text().strip(), username=self.user.text().strip(),
-            auth_method=method, port=self.port.value(),
-            key_path=self.key_path.text().strip() or None if method == "KEY" else None,
-            passphrase=secret if method == "KEY" else None, password=secret if method == "PASSWORD" else None,
-        )
+        name = self.name.text().strip()
+        fields: dict[str, Any] = dict(host=self.host.text().strip(), username=self.user.text().strip(),
+                                      auth_method=method, port=self.port.value(),
+                                      key_path=self.key_path.text().strip() or None if method == "KEY" else None)
+        if self.editing is None:
+            await self.engine.servers.add(name, **fields, passphrase=secret if method == "KEY" else None,
+                                          password=secret if method == "PASSWORD" else None)
+        else:
+            if secret:  # empty: the stored one is kept
+                fields["passphrase" if method == "KEY" else "password"] = secret
+            await self.engine.servers.update(self.editing, name=name, **fields)
+        self.message.emit(f"Server '{name}' {'added' if self.editing is None else 'saved'}.")
+        self.start_new()
+        await self._refresh()
+
+    def start_new(self) -> None:
+        self.editing = None
         for field in (self.name, self.host, self.user, self.key_path, self.secret):
             field.clear()
-        await self._refresh()
+        self.port.setValue(22)
+        self.secret.setPlaceholderText("password or key passphrase (stored encrypted)")
+        self.form_box.setTitle("Add a server")
+        self.add_button.setText("Add server")
+        self.new_button.hide()
+
+    def edit(self) -> None:
+        server = self._selected()
+        if server is None:
+            self.message.emit("Select a server to edit first.")
+            return
+        self.editing = server.id
+        self.name.setText(server.name)
+        self.host.setText(server.host)
+        self.port.setValue(int(server.port))
+        self.user.setText(server.username)
+        self.auth.setCurrentIndex(max(0, self.auth.findData(server.auth_method)))
+        self.key_path.setText(getattr(server, "key_path", None) or "")
+        self.secret.clear()
+        self.secret.setPlaceholderText("stored — type to replace")
+        self.form_box.setTitle(f"Edit '{server.name}'")
+        self.add_button.setText("Save changes")
+        self.new_button.show()
+        self.name.setFocus()
 
     def _selected(self) -> Any:
         row = self.table.currentRow()
@@ -154,3 +211,4 @@ class ServersPage(QWidget):
     async def _delete(self, server_id: int) -> None:
         await self.engine.servers.delete(server_id)
         await self._refresh()
+        self.message.emit("Server deleted.")

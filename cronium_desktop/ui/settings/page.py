@@ -1,10 +1,15 @@
-"""Settings: concurrency, interpreters, Docker, data folder, secrets status and passphrase, theme."""
+"""Settings: concurrency, interpreters, Docker, data folder, desktop, secrets status and passphrase, theme.
+
+Changes apply as they are made, as in a platform preferences window: the theme at once, the rest a
+moment after the last keystroke, each followed by "Saved" beside the title (or the store's refusal).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -33,10 +38,14 @@ def passphrase_action(status: str, mode: str | None) -> str | None:
 
 
 class SettingsPage(QWidget):
+    message = Signal(str)  # for the status bar
+
     def __init__(self, engine: Any, apply_theme: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self._apply_theme = apply_theme
+        self._loading = False
+        self._applied_theme: str | None = None
         self.concurrency = QSpinBox(minimum=1, maximum=256)
         self.health = QSpinBox(minimum=10, maximum=3600, suffix=" s")
         self.webhook_port = QSpinBox(minimum=0, maximum=65535)
@@ -59,8 +68,9 @@ class SettingsPage(QWidget):
         secrets_row.setContentsMargins(0, 0, 0, 0)
         secrets_row.addWidget(self.secrets, 1)
         secrets_row.addWidget(self.passphrase_button)
-        save = QPushButton("Save settings", objectName="primary")
-        save.clicked.connect(self.save)
+        self.saved = QLabel("", objectName="muted")
+        self._save_timer = QTimer(self, singleShot=True, interval=400)
+        self._save_timer.timeout.connect(self.save)
 
         running = QGroupBox("Running")
         form = QFormLayout(running)
@@ -78,7 +88,7 @@ class SettingsPage(QWidget):
         about_form.addRow("Theme", self.theme)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
-        layout.addLayout(header("Settings", save))
+        layout.addLayout(header("Settings", self.saved))
         layout.addWidget(running)
         layout.addWidget(interpreters)
         self.docker = DockerSettings(engine)
@@ -87,8 +97,32 @@ class SettingsPage(QWidget):
         self.desktop = DesktopSettings(engine)  # takes effect on each click, not with "Save"
         layout.addWidget(self.desktop)
         layout.addStretch(1)
+        for spin in (self.concurrency, self.health, self.webhook_port):
+            spin.valueChanged.connect(self._changed)
+        for edit in (*self.interpreters.values(), self.docker.endpoint, *self.docker.images.values()):
+            edit.textChanged.connect(self._changed)
+        self.theme.currentIndexChanged.connect(self._theme_changed)
+
+    def _changed(self, *args: Any) -> None:
+        if not self._loading:
+            self.saved.setText("Saving…")
+            self._save_timer.start()
+
+    def _theme_changed(self) -> None:
+        """The theme is previewed at once; it is stored with the rest."""
+        if self._loading:
+            return
+        self._save_timer.stop()
+        self.save()
 
     def refresh(self) -> None:
+        self._loading = True
+        try:
+            self._load()
+        finally:
+            self._loading = False
+
+    def _load(self) -> None:
         settings = self.engine.settings.all()
         self.concurrency.setValue(int(settings["concurrency"]))
         self.health.setValue(int(settings["health_check_seconds"]))
@@ -97,6 +131,7 @@ class SettingsPage(QWidget):
             edit.setText(settings["interpreters"].get(kind, ""))
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings["theme"])))
         self.desktop.refresh()
+        self._applied_theme = settings["theme"]
         self.show_secrets_status()
         self.docker.refresh()
 
@@ -158,6 +193,11 @@ class SettingsPage(QWidget):
             self.engine.settings.set("theme", self.theme.currentData())
             self.docker.save()
         except Exception as error:  # the store refused: tell the user, keep the form
+            self.saved.setText("Not saved")
             show_error(self, "Settings were not saved", str(error))
             return
-        self._apply_theme(self.theme.currentData())
+        if self.theme.currentData() != self._applied_theme:
+            self._applied_theme = self.theme.currentData()
+            self._apply_theme(self.theme.currentData())
+        self.saved.setText("✓ Saved")
+        self.message.emit("Settings saved.")

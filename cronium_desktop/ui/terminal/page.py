@@ -115,6 +115,8 @@ class TerminalTab(QWidget):
 class TerminalPage(QWidget):
     """Tabs of shells; `engine.servers` provides the servers and opens the shells."""
 
+    openPage = Signal(str)  # "Servers" when there is none to open a shell on
+
     def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
@@ -136,8 +138,18 @@ class TerminalPage(QWidget):
         self.confirm_close: QMessageBox | None = None
         self.empty = QLabel(self, objectName="muted", wordWrap=True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # with no server, the one next step: add one (the window opens Servers)
+        self.add_server_button = QPushButton("Add a server", self, objectName="primary")
+        self.add_server_button.clicked.connect(lambda: self.openPage.emit("Servers"))
+        empty_page = QWidget(self)
+        empty_layout = QVBoxLayout(empty_page)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty)
+        empty_layout.addWidget(self.add_server_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(2)
+        self.empty_page = empty_page
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty)
+        self.stack.addWidget(empty_page)
         self.stack.addWidget(self.tabs)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -295,7 +307,8 @@ class TerminalPage(QWidget):
                                "Several tabs can run at once, on the same server or on different ones.")
         else:
             self.empty.setText("No servers yet. Add one in Servers, then open a shell on it here.")
-        self.stack.setCurrentWidget(self.empty)
+        self.add_server_button.setVisible(not self.servers.count())
+        self.stack.setCurrentWidget(self.empty_page)
 
 
 def theme_colour(name: str) -> QColor:

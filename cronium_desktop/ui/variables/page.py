@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,9 +21,12 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import header, local_time, spawn
+from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 
 
 class VariablesPage(QWidget):
+    message = Signal(str)  # for the status bar
+
     def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
@@ -37,6 +41,8 @@ class VariablesPage(QWidget):
         self.key = QLineEdit(self, placeholderText="KEY")
         self.value = QLineEdit(self, placeholderText="value")
         self.secret = QCheckBox("Secret", self)
+        self.secret.toggled.connect(  # a secret value is masked while it is typed
+            lambda secret: self.value.setEchoMode(QLineEdit.EchoMode.Password if secret else QLineEdit.EchoMode.Normal))
         save = QPushButton("Set", self, objectName="primary")
         save.clicked.connect(self.set_variable)
         reveal = QPushButton("Reveal", self)
@@ -51,7 +57,11 @@ class VariablesPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(header("Variables", reveal, delete))
-        layout.addWidget(self.table, 1)
+        self.empty = EmptyState("No variables yet", "Variables are shared by every run: scripts read them with "
+                                "getVariable and set them with setVariable, or you set one below.",
+                                "Set your first variable", lambda: self.key.setFocus())
+        self.body = EmptyOr(self.table, self.empty, self)
+        layout.addWidget(self.body, 1)
         layout.addLayout(form)
         bridge.variablesChanged.connect(self.refresh)
         bridge.runFinished.connect(lambda *args: self.refresh())
@@ -61,6 +71,7 @@ class VariablesPage(QWidget):
 
     async def _refresh(self) -> None:
         variables = await self.engine.variables.list()
+        self.body.set_empty(not variables)
         self.table.setRowCount(len(variables))
         for row, variable in enumerate(variables):
             for column, text in enumerate((variable.key, variable.value, "secret" if variable.secret else "plain",
@@ -76,7 +87,9 @@ class VariablesPage(QWidget):
         spawn(self._set(), self, "Setting the variable")
 
     async def _set(self) -> None:
-        await self.engine.variables.set(self.key.text().strip(), self.value.text(), secret=self.secret.isChecked())
+        key = self.key.text().strip()
+        await self.engine.variables.set(key, self.value.text(), secret=self.secret.isChecked())
+        self.message.emit(f"Variable '{key}' set.")
         self.key.clear()
         self.value.clear()
         await self._refresh()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cronium_desktop.ui.workflows.scene import WorkflowScene
 
 W, H, R = style.NODE_WIDTH, style.NODE_HEIGHT, style.PORT_RADIUS
+HIT = style.PORT_HIT_RADIUS
 STATE_TEXT = {"PENDING": "Pending", "RUNNING": "Running", "SUCCESS": "Success", "FAILURE": "Failed",
               "TIMEOUT": "Timed out", "CANCELLED": "Cancelled", "PARTIAL": "Partial", "SKIPPED": "Skipped"}
 
@@ -51,6 +52,7 @@ class NodeItem(QGraphicsItem):
         self.node_id = node_id
         self.run_state: str | None = None
         self.highlighted = False  # a connection being dragged would end here
+        self.hovered_port: str | None = None  # the port under the mouse: drawn larger, with the connect cursor
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -58,13 +60,16 @@ class NodeItem(QGraphicsItem):
         self.setZValue(1)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-R - 4, -6, W + 2 * R + 8, H + 12)
+        return QRectF(-HIT - 2, -6, W + 2 * HIT + 4, H + 12)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
+        # Winding fill: where a port's circle overlaps the card it still counts as inside (the default
+        # odd-even rule made the inner half of each port a hole, so presses there missed the port).
+        path.setFillRule(Qt.FillRule.WindingFill)
         path.addRoundedRect(QRectF(0, 0, W, H), 10, 10)
-        path.addEllipse(self.input_port(), R + 4, R + 4)
-        path.addEllipse(self.output_port(), R + 4, R + 4)
+        path.addEllipse(self.input_port(), HIT, HIT)
+        path.addEllipse(self.output_port(), HIT, HIT)
         return path
 
     @staticmethod
@@ -77,9 +82,29 @@ class NodeItem(QGraphicsItem):
 
     def port_at(self, local: QPointF) -> str | None:
         for name, point in (("out", self.output_port()), ("in", self.input_port())):
-            if math.hypot(local.x() - point.x(), local.y() - point.y()) <= R + 5:
+            if math.hypot(local.x() - point.x(), local.y() - point.y()) <= HIT:
                 return name
         return None
+
+    def hoverMoveEvent(self, event: Any) -> None:
+        port = self.port_at(event.pos())
+        if port != self.hovered_port:
+            self.hovered_port = port
+            if port == "out":
+                self.setCursor(Qt.CursorShape.CrossCursor)
+                self.setToolTip("Drag from here to another node to connect them")
+            else:
+                self.unsetCursor()
+                self.setToolTip("")
+            self.update()
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event: Any) -> None:
+        if self.hovered_port is not None:
+            self.hovered_port = None
+            self.unsetCursor()
+            self.update()
+        super().hoverLeaveEvent(event)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
@@ -162,10 +187,18 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(text_left, 33, sub_width, 16), Qt.AlignmentFlag.AlignVCenter,
                              small_metrics.elidedText(subtitle, Qt.TextElideMode.ElideRight, int(sub_width)))
 
-        for point in (self.input_port(), self.output_port()):
+        for name, point in (("in", self.input_port()), ("out", self.output_port())):
+            lit = self.hovered_port == name or (self.highlighted and name == "in")
+            if lit:  # a soft halo the size of the hit area says "press here"
+                halo = QColor(colours["accent"])
+                halo.setAlphaF(0.22)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(halo)
+                painter.drawEllipse(point, HIT - 3, HIT - 3)
             painter.setPen(QPen(colours["card"], 2))
-            painter.setBrush(colours["accent"] if self.highlighted and point == self.input_port() else colours["port"])
-            painter.drawEllipse(point, R, R)
+            painter.setBrush(colours["accent"] if lit else colours["port"])
+            radius = R + 2 if lit else R
+            painter.drawEllipse(point, radius, radius)
 
 
 class EdgeItem(QGraphicsItem):

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -98,6 +99,8 @@ class EventLibrary(QWidget):
         self.list.setUniformItemSizes(True)
         self.list.setSpacing(1)
         self.list.doubleClicked.connect(lambda index: self.eventActivated.emit(index.data()))
+        for keys in ("Return", "Enter"):  # the keyboard's double-click: add the current event to the canvas
+            QShortcut(QKeySequence(keys), self.list, self._add_current, context=Qt.ShortcutContext.WidgetShortcut)
         self.empty = QLabel("No events yet. Create one, then drag it onto the canvas.", self, objectName="muted", wordWrap=True)
         self.empty.hide()
         new = QPushButton("New event…", self)
@@ -118,6 +121,11 @@ class EventLibrary(QWidget):
         hint = QLabel("Drag an event onto the canvas. Drag from a node's right port to another node to connect.",
                       self, objectName="muted", wordWrap=True)
         layout.addWidget(hint)
+
+    def _add_current(self) -> None:
+        index = self.list.currentIndex()
+        if index.isValid():
+            self.eventActivated.emit(index.data())
 
     def set_events(self, events: Sequence[EventInfo]) -> None:
         self.model.set_events(events)

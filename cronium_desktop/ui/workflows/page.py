@@ -9,8 +9,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QKeySequence, QUndoStack
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -40,12 +41,15 @@ from cronium_desktop.ui.workflows.properties import PropertiesPanel
 from cronium_desktop.ui.workflows.run_panel import RunPanel
 from cronium_desktop.ui.workflows.scene import WorkflowScene
 from cronium_desktop.ui.workflows.source import EngineSource, WorkflowEntry
+from cronium_desktop.ui.workflows.toolbar import build_toolbar
 from cronium_desktop.ui.workflows.view import WorkflowView
 
 FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
 class WorkflowsPage(QWidget):
+    message = Signal(str)  # what an action did, for the window's status bar
+
     def __init__(self, engine: Any, bridge: EngineBridge | None = None, parent: QWidget | None = None,
                  source: Any = None) -> None:
         super().__init__(parent)
@@ -100,52 +104,21 @@ class WorkflowsPage(QWidget):
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.status = QLabel(self, objectName="muted")
-        self.toolbar = QToolBar(self)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.toolbar.setStyleSheet(
-            f"QToolBar {{ border: none; spacing: 2px; }}"
-            f"QToolButton {{ padding: 4px 7px; border: 1px solid transparent; border-radius: 5px; }}"
-            f"QToolButton:hover {{ border-color: {colour('border')}; background: {colour('panel')}; }}"
-            f"QToolButton:disabled {{ color: {colour('muted')}; }}"
-            f"QToolButton#runButton {{ background: {colour('accent')}; color: {colour('accent_text')}; }}"
-            f"QToolButton#runButton:disabled {{ background: {colour('border')}; color: {colour('muted')}; }}"
-            # the » button that holds the actions a narrow canvas has no room for
-            f"QToolButton#qt_toolbar_ext_button {{ padding: 0; min-width: 16px; }}")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long notes never push the toolbar
+        self.toolbar: QToolBar
         self.actions_by_name: dict[str, QAction] = {}
-        self._action("Save", self.save, QKeySequence.StandardKey.Save)
-        run_action = self._action("Run", self.run, QKeySequence("Ctrl+R"))
-        self.toolbar.widgetForAction(run_action).setObjectName("runButton")
-        self._action("Cancel run", self.cancel)
-        self.toolbar.addSeparator()
-        undo = self.stack.createUndoAction(self, "Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.stack.createRedoAction(self, "Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        for action in (undo, redo):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-            self.toolbar.addAction(action)
-        self.actions_by_name.update(Undo=undo, Redo=redo)
-        self.toolbar.addSeparator()
-        self._action("Tidy layout", self.tidy_layout, QKeySequence("Ctrl+L"), "Layout")
-        self._action("Fit", self.view.fit_to_view, QKeySequence("Ctrl+0"))
-        self._action("Zoom in", lambda: self.view.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn, "+")
-        self._action("Zoom out", lambda: self.view.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut, "−")
-        self.toolbar.addSeparator()
-        self._action("Export…", self.export_file)
-        self._action("Import…", self.import_file)
-        # In the toolbar, whose overflow menu keeps the canvas wide however narrow the window.
-        self._action("New from example…", self.new_from_example)
+        build_toolbar(self)
         self.actions_by_name.update(self.view.edit_actions)
         centre = QWidget(self)
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(self.view, 1)
+        # The title and the toolbar span the page, above the panels: the toolbar has the page's width,
+        # not the canvas's, so it fits a small window without hiding actions behind "»".
         heading = QHBoxLayout()
         heading.addWidget(self.title)
         heading.addWidget(self.status, 1)
-        centre_layout.addLayout(heading)
-        centre_layout.addWidget(self.toolbar)
-        centre_layout.addWidget(self.view, 1)
+        heading.addWidget(self.toolbar)
 
         self.run_panel = RunPanel(self)
         properties_holder = QWidget(self)
@@ -161,10 +134,13 @@ class WorkflowsPage(QWidget):
         split.addWidget(centre)
         split.addWidget(self.side)
         split.setStretchFactor(1, 1)
-        split.setSizes([220, 900, 260])
+        # the canvas takes what the lists and the properties leave: in a small window it is still the widest part
+        split.setSizes([200, 10_000, 220])
+        self.side.setMinimumWidth(200)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(split)
+        layout.addLayout(heading)
+        layout.addWidget(split, 1)
 
         self.library.newEventRequested.connect(self.new_event)
         self.library.eventActivated.connect(self._add_at_centre)
@@ -180,18 +156,6 @@ class WorkflowsPage(QWidget):
         self.bridge.runFinished.connect(lambda *_: self._events_timer.start())
         self.new_workflow()
         self._update_run_actions()
-
-    def _action(self, name: str, handler: Any, keys: Any = None, short: str | None = None) -> QAction:
-        action = QAction(short or name, self)
-        action.setToolTip(name if keys is None else f"{name} ({QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)})")
-        if keys is not None:
-            action.setShortcut(keys)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-        action.triggered.connect(lambda _checked=False: handler())
-        self.toolbar.addAction(action)
-        self.actions_by_name[name] = action
-        return action
 
     # -- lists ------------------------------------------------------------------------------------------
 
@@ -271,7 +235,8 @@ class WorkflowsPage(QWidget):
         data = self.model.to_dict()
         if self.workflow_id is not None:
             data["id"] = self.workflow_id
-        elif any(entry.name.lower() == self.model.name.strip().lower() for entry in self.workflows):
+        elif any(entry.name.lower() == self.model.name.strip().lower()
+                 for entry in await self.source.list_workflows()):  # the store's list, not a possibly stale copy
             show_error(self, "The workflow was not saved",
                        f"A workflow named '{self.model.name.strip()}' already exists. Choose another name in Properties.")
             return False
@@ -282,6 +247,7 @@ class WorkflowsPage(QWidget):
             return False
         self.stack.setClean()
         self._update_title()
+        self.message.emit(f"Workflow '{self.model.name}' saved.")
         saved = await self.source.load(self.workflow_id)
         self.properties.set_webhook(self.source.webhook_base(), saved.get("webhook_token"))
         await self._refresh_workflows()
@@ -295,7 +261,9 @@ class WorkflowsPage(QWidget):
             spawn(self._delete(self.workflow_id), self, "Deleting the workflow")
 
     async def _delete(self, workflow_id: int) -> None:
+        name = self.model.name
         await self.source.delete(workflow_id)
+        self.message.emit(f"Workflow '{name}' deleted.")
         self.new_workflow()
         await self._refresh_workflows()
 
@@ -347,6 +315,7 @@ class WorkflowsPage(QWidget):
             self.on_node_state(self.current_run, node_key, status, execution_id)
         self._early_notices.clear()
         self.run_panel.say("Running… click a node to see its log and output.")
+        self.message.emit(f"Workflow '{self.model.name}' started.")
         self._update_run_actions()
         return self.current_run
 
@@ -370,6 +339,7 @@ class WorkflowsPage(QWidget):
             return
         self.run_status = status
         self.run_panel.say(f"The run finished: {status.title()}. Click a node to see its log and output.")
+        self.message.emit(f"Workflow '{self.model.name}' finished: {status.title()}.")
         self._update_run_actions()
         self.refresh_workflows()
 
@@ -429,6 +399,7 @@ class WorkflowsPage(QWidget):
             path = path.with_name(path.name + ".cronium.json")
         await self.source.export_workflow(self.model.name, path)
         self.status.setText(f"Exported to {path}")
+        self.message.emit(f"Workflow '{self.model.name}' exported to {path}.")
 
     def new_from_example(self) -> None:
         from cronium_desktop.ui.examples_dialog import ExamplesDialog

@@ -37,6 +37,6 @@ class RunPanel(QWidget):
 
     def show_node_run(self, label: str, execution_id: int, run: NodeRun) -> None:
         error = f" — {run.error}" if run.error else ""
-        self.title.setText(f"{label}: {run.status.title()} (execution {execution_id}){error}")
+        self.title.setText(f"{label}: {run.status.title()} (Run #{execution_id}){error}")
         self.log.setPlainText("\n".join(("! " if stream == "stderr" else "") + text for stream, text in run.log))
         self.output.setPlainText("" if run.output is None else json.dumps(run.output, indent=2, ensure_ascii=False))

@@ -11,7 +11,8 @@ from cronium_desktop.ui import theme
 
 NODE_WIDTH = 210.0
 NODE_HEIGHT = 64.0
-PORT_RADIUS = 6.0
+PORT_RADIUS = 7.0
+PORT_HIT_RADIUS = 16.0  # a press this close to a port's centre starts a connection, not a move
 GRID = 20
 
 EDGE_COLOURS = {"ALWAYS": "#8c959f", "ON_SUCCESS": "#2da44e", "ON_FAILURE": "#cf222e", "ON_CONDITION": "#d4a017"}

@@ -1,0 +1,118 @@
+"""The event editor's General tab: name, type, status, and when it runs (trigger, schedule, zone, window).
+
+Schedule, timezone and the time window apply only to the "On a schedule" trigger; with "Manual" they
+are hidden and one line says how the event runs instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from cronium_desktop.engine.validation import EVENT_TYPES, STATUSES
+from cronium_desktop.ui.editor.schedule_builder import ScheduleBuilder
+from cronium_desktop.ui.events.fields import TYPE_TITLES, FieldForm, combo, set_combo
+
+LOCAL_ZONE = "This computer's zone"
+
+
+class OptionalTime(QWidget):
+    """A date and time that applies only when its box is ticked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.enabled = QCheckBox("set", self)
+        self.edit = QDateTimeEdit(QDateTime.currentDateTime(), self, calendarPopup=True)
+        self.edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.edit.setEnabled(False)
+        self.enabled.toggled.connect(self.edit.setEnabled)
+        row.addWidget(self.enabled)
+        row.addWidget(self.edit, 1)
+
+    def load(self, value: str | None) -> None:
+        self.enabled.setChecked(bool(value))
+        if value:
+            self.edit.setDateTime(QDateTime.fromString(value[:19], Qt.DateFormat.ISODate))
+
+    def value(self) -> str | None:
+        return self.edit.dateTime().toPython().isoformat() if self.enabled.isChecked() else None
+
+
+class GeneralTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = form = FieldForm(self)
+        self.name = QLineEdit(placeholderText="e.g. Nightly backup")
+        self.type = combo(EVENT_TYPES, TYPE_TITLES)
+        self.description = QLineEdit(placeholderText="What this event is for")
+        self.tags = QLineEdit(placeholderText="comma-separated, e.g. backup, nightly")
+        self.status = combo(STATUSES)
+        self.trigger = combo(("MANUAL", "SCHEDULE"), {"MANUAL": "Manual (Run now)", "SCHEDULE": "On a schedule"})
+        self.manual_note = QLabel("Runs only when you start it: Run now (F5), a workflow or another event.",
+                                  objectName="muted", wordWrap=True)
+        self.schedule = ScheduleBuilder()
+        self.timezone = QComboBox(editable=True)
+        self.timezone.addItem(LOCAL_ZONE, None)
+        for name in sorted(available_timezones()):
+            self.timezone.addItem(name, name)
+        self.start_time = OptionalTime()
+        self.end_time = OptionalTime()
+        form.add("name", "Name", self.name)
+        form.add("type", "Type", self.type)
+        form.add("description", "Description", self.description)
+        form.add("tags", "Tags", self.tags)
+        form.add("status", "Status", self.status)
+        form.add("trigger", "Trigger", self.trigger)
+        form.addRow("", self.manual_note)
+        form.add("schedule", "Schedule", self.schedule)
+        form.add("timezone", "Timezone", self.timezone)
+        form.add("start_time", "Not before", self.start_time)
+        form.add("end_time", "Not after", self.end_time)
+        self.trigger.currentIndexChanged.connect(self.show_trigger_fields)
+        self.timezone.currentIndexChanged.connect(self._timezone_changed)
+
+    def show_trigger_fields(self) -> None:
+        scheduled = self.trigger.currentData() == "SCHEDULE"
+        for widget in (self.schedule, self.timezone, self.start_time, self.end_time):
+            self.form.setRowVisible(widget, scheduled)
+            widget.setEnabled(scheduled)
+        self.form.setRowVisible(self.manual_note, not scheduled)
+
+    def _timezone_changed(self) -> None:
+        zone_name = self.timezone.currentData() if self.timezone.currentIndex() > 0 else None
+        self.schedule.set_context(zone_name)
+
+    def load(self, event: dict[str, Any]) -> None:
+        self.name.setText(event.get("name", ""))
+        set_combo(self.type, event.get("type", "BASH"))
+        self.description.setText(event.get("description", ""))
+        self.tags.setText(", ".join(event.get("tags", [])))
+        set_combo(self.status, event.get("status", "DRAFT"))
+        set_combo(self.trigger, event.get("trigger", "MANUAL"))
+        self.schedule.set_schedule(event.get("schedule"))
+        if event.get("timezone"):
+            self.timezone.setCurrentText(event["timezone"])
+        self.start_time.load(event.get("start_time"))
+        self.end_time.load(event.get("end_time"))
+        self.show_trigger_fields()
+
+    def fill(self, data: dict[str, Any]) -> None:
+        scheduled = self.trigger.currentData() == "SCHEDULE"
+        zone = self.timezone.currentData() if self.timezone.currentIndex() > 0 else (self.timezone.currentText() or None)
+        data.update(
+            name=self.name.text(),
+            type=self.type.currentData(),
+            description=self.description.text(),
+            tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
+            status=self.status.currentData(),
+            trigger=self.trigger.currentData(),
+            schedule=self.schedule.schedule() if scheduled else None,
+            timezone=None if zone == LOCAL_ZONE else zone,
+            start_time=self.start_time.value(),
+            end_time=self.end_time.value(),
+        )

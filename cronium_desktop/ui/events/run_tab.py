@@ -1,0 +1,112 @@
+"""The event editor's Run tab: where and how the event runs (location, servers, timeout, retries, policies).
+
+Rows that belong to one run location sit in `location_rows`, shown only for that location, so a new
+location's settings (e.g. a container's) are one more entry there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
+
+from cronium_desktop.engine.validation import MISFIRES, OVERLAPS, PRIORITIES, RUN_LOCATIONS
+from cronium_desktop.ui.events.container_box import ContainerSettings
+from cronium_desktop.ui.events.fields import TIME_UNITS, FieldForm, combo, set_combo
+
+
+class RunTab(QWidget):
+    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._kind = "BASH"
+        self.form = form = FieldForm(self)
+        self.run_location = combo(RUN_LOCATIONS, {"LOCAL": "This computer", "CONTAINER": "Container (Docker)",
+                                                  "REMOTE": "Remote servers (SSH)"})
+        self.servers = QLineEdit(placeholderText="server names, comma-separated")
+        self.timeout_value = QDoubleSpinBox(minimum=0.1, maximum=604800, decimals=1, value=1)
+        self.timeout_unit = QComboBox()
+        self.timeout_unit.addItems(list(TIME_UNITS))
+        self.timeout_unit.setCurrentText("hours")
+        timeout = QWidget()
+        timeout_row = QHBoxLayout(timeout)
+        timeout_row.setContentsMargins(0, 0, 0, 0)
+        timeout_row.addWidget(self.timeout_value)
+        timeout_row.addWidget(self.timeout_unit)
+        timeout_row.addStretch(1)
+        self.retries = QSpinBox(minimum=0, maximum=99)
+        self.backoff = QDoubleSpinBox(minimum=0, maximum=3600, value=5, suffix=" s")
+        self.overlap = combo(OVERLAPS, {"SKIP": "Skip (log a skipped run)", "QUEUE": "Queue (run after it)",
+                                        "ALLOW": "Allow (run in parallel)"})
+        self.misfire = combo(MISFIRES, {"RUN_ONCE": "Run once to catch up", "SKIP": "Skip missed runs"})
+        self.priority = combo(PRIORITIES)
+        set_combo(self.priority, "NORMAL")
+        self.max_executions = QSpinBox(minimum=0, maximum=10**9, specialValueText="unlimited")
+        self.reset_counter = QCheckBox("Reset the run counter when activated", checked=True)
+        form.add("run_location", "Run on", self.run_location)
+        form.add("servers", "Servers", self.servers)
+        self.container = ContainerSettings(engine)
+        self._loaded_container: dict[str, Any] | None = None
+        form.add("container", "Container", self.container)
+        self.location_rows: dict[str, list[QWidget]] = {"REMOTE": [self.servers], "CONTAINER": [self.container]}
+        form.add("timeout_seconds", "Timeout", timeout)
+        form.add("retries", "Retries", self.retries)
+        form.add("retry_backoff_seconds", "First retry after", self.backoff)
+        form.add("overlap", "While a run is going", self.overlap)
+        form.add("misfire", "Missed runs", self.misfire)
+        form.add("priority", "Priority", self.priority)
+        form.add("max_executions", "Pause after runs", self.max_executions)
+        form.addRow("", self.reset_counter)
+        self.run_location.currentIndexChanged.connect(self.show_location_rows)
+        self.show_location_rows()
+
+    def show_location_rows(self) -> None:
+        location = self.run_location.currentData()
+        for owner, widgets in self.location_rows.items():
+            for widget in widgets:
+                self.form.setRowVisible(widget, owner == location)
+        if location == "CONTAINER":
+            self.container.set_type(self._kind)
+            self.container.refresh_images()
+
+    def set_type(self, kind: str) -> None:
+        """The event's type: the container's default image and the images listed follow it."""
+        self._kind = kind
+        if self.run_location.currentData() == "CONTAINER":
+            self.container.set_type(kind)
+            self.container.refresh_images()
+
+    def load(self, event: dict[str, Any]) -> None:
+        self._kind = event.get("type", "BASH")
+        self._loaded_container = event.get("container")
+        self.container.load(self._loaded_container, self._kind)
+        set_combo(self.run_location, event.get("run_location", "LOCAL"))
+        self.servers.setText(", ".join(event.get("servers", [])))
+        seconds = float(event.get("timeout_seconds", 3600))
+        unit = "hours" if seconds % 3600 == 0 else "minutes" if seconds % 60 == 0 else "seconds"
+        self.timeout_unit.setCurrentText(unit)
+        self.timeout_value.setValue(seconds / TIME_UNITS[unit])
+        self.retries.setValue(int(event.get("retries", 0)))
+        self.backoff.setValue(float(event.get("retry_backoff_seconds", 5)))
+        set_combo(self.overlap, event.get("overlap", "SKIP"))
+        set_combo(self.misfire, event.get("misfire", "RUN_ONCE"))
+        set_combo(self.priority, event.get("priority", "NORMAL"))
+        self.max_executions.setValue(int(event.get("max_executions", 0)))
+        self.reset_counter.setChecked(bool(event.get("reset_counter_on_activate", True)))
+        self.show_location_rows()
+
+    def fill(self, data: dict[str, Any]) -> None:
+        data.update(
+            run_location=self.run_location.currentData(),
+            servers=[s.strip() for s in self.servers.text().split(",") if s.strip()],
+            timeout_seconds=self.timeout_value.value() * TIME_UNITS[self.timeout_unit.currentText()],
+            retries=self.retries.value(),
+            retry_backoff_seconds=self.backoff.value(),
+            overlap=self.overlap.currentData(),
+            misfire=self.misfire.currentData(),
+            priority=self.priority.currentData(),
+            max_executions=self.max_executions.value(),
+            reset_counter_on_activate=self.reset_counter.isChecked(),
+            # Settings of another location are kept as they were, not replaced by the hidden form's.
+            container=self.container.value() if self.run_location.currentData() == "CONTAINER"
+            else self._loaded_container,
+        )
