@@ -97,7 +97,7 @@ def ms(values: list[float]) -> str:
 
 
 async def wrapped() -> list[float]:
-    """The same bare spawn through the run wrapper (its watchdog and status file included)."""
+    """The same bare spawn through the run wrapper (its status file included)."""
     from cronium_desktop.engine.executors.spool import WRAPPER
 
     samples = []

@@ -47,6 +47,22 @@ def _write_with(ctx: EngineContext) -> BlockWriter:
     return in_thread
 
 
+def split_segment(segment: Segment, size: int, keep_end: bool = False) -> tuple[Segment | None, Segment | None]:
+    """Cut a segment at a line boundary near `size` bytes: (first lines, the rest).
+
+    With `keep_end`, the cut comes after the first `size` bytes (so the end is at most what is left)."""
+    if segment.count < 2:
+        return (None, segment) if keep_end else (segment, None)
+    data = segment.data
+    cut = data.find(b"\n", size) if keep_end else data.rfind(b"\n", 0, size)
+    if cut < 0:
+        return (None, segment) if not keep_end else (segment, None)
+    first, rest = data[:cut], data[cut + 1:]
+    lines = first.count(b"\n") + 1
+    return (Segment(segment.stream, segment.ts, first, lines, segment.server),
+            Segment(segment.stream, segment.ts, rest, segment.count - lines, segment.server))
+
+
 class LogSink:
     """Implements the executors' `Sink` (plus `segment`); safe to call from worker threads."""
 
@@ -103,21 +119,43 @@ class LogSink:
         self.count += segment.count
         if offsets is not None:
             self._offsets = offsets
-        if self._head_left > 0 or segment.stream == "system":
-            self._head_left -= len(segment.data)
-            self._store_batch.append(segment)
-            self._store_bytes += len(segment.data)
-            if self._store_bytes >= logstore.BLOCK_BYTES:
-                self._start_persist()
-            elif self._persist_handle is None:
-                self._persist_handle = self._loop.call_later(PERSIST_INTERVAL_SECONDS, self._start_persist)
+        if 0 < self._head_left < len(segment.data) and segment.stream != "system":
+            head, rest = split_segment(segment, self._head_left)
+            if head is not None:
+                self._keep_head(head)
+            self._head_left = 0
+            if rest is not None:
+                self._keep_tail(rest)
             return
+        if self._head_left > 0 or segment.stream == "system":
+            self._keep_head(segment)
+            return
+        self._keep_tail(segment)
+
+    def _keep_head(self, segment: Segment) -> None:
+        self._head_left -= len(segment.data)
+        self._store_batch.append(segment)
+        self._store_bytes += len(segment.data)
+        if self._store_bytes >= logstore.BLOCK_BYTES:
+            self._start_persist()
+        elif self._persist_handle is None:
+            self._persist_handle = self._loop.call_later(PERSIST_INTERVAL_SECONDS, self._start_persist)
+
+    def _keep_tail(self, segment: Segment) -> None:
         self._tail.append(segment)
         self._tail_bytes += len(segment.data)
-        while self._tail_bytes > self._tail_cap and len(self._tail) > 1:
-            dropped = self._tail.popleft()
-            self._tail_bytes -= len(dropped.data)
-            self._dropped += dropped.count
+        while self._tail_bytes > self._tail_cap and self._tail:
+            oldest = self._tail.popleft()
+            self._tail_bytes -= len(oldest.data)
+            over = self._tail_bytes + len(oldest.data) - self._tail_cap
+            if over < len(oldest.data):  # only part of it is too much: drop its first lines
+                dropped, kept = split_segment(oldest, over, keep_end=True)
+                if kept is not None:
+                    self._tail.appendleft(kept)
+                    self._tail_bytes += len(kept.data)
+                self._dropped += oldest.count - (kept.count if kept is not None else 0)
+                break
+            self._dropped += oldest.count
 
     def _publish(self) -> None:
         batch, self._notice_batch = self._notice_batch, []

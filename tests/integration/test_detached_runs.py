@@ -204,3 +204,22 @@ async def test_a_kill_in_the_middle_of_a_big_run_loses_and_repeats_no_line(cli: 
         await engine.stop(grace_seconds=1)
     assert run.status == "SUCCESS"
     assert texts == [*map(str, range(1, 200001)), "marker", *map(str, range(200001, 300001))]
+
+
+async def test_the_timeout_holds_while_the_app_is_down(cli: Cli, tmp_path: Path, data_dir: Path) -> None:
+    pid_file = tmp_path / "script.pid"
+    import_events(cli, tmp_path, {"name": "Stuck", "type": "BASH", "timeout_seconds": 1,
+                                  "content": f"echo $$ > {pid_file}\necho up\nsleep 120"})
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Stuck", "up")
+    script = Path(f"/proc/{int(pid_file.read_text())}")
+    for _ in range(300):  # the app is down: the guardian stops the script after its timeout (and slack)
+        if not script.exists():
+            break
+        await asyncio.sleep(0.1)
+    assert not script.exists()
+    engine = await restarted(data_dir)
+    try:
+        run = await engine.runs.wait(await newest_run(engine), timeout=30)
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert run.status == "TIMEOUT"

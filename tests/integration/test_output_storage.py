@@ -94,7 +94,7 @@ async def test_logs_text_json_and_follow_stream_the_same_lines(engine: Engine, c
     assert document[0]["log"][-1]["stream"] == "stderr"
 
     slow = await engine.events.create(
-        {"name": "Slow", "type": "BASH", "content": "echo first; sleep 1.5; echo second"}
+        {"name": "Slow", "type": "BASH", "content": "echo first; sleep 4; echo second"}
     )
     running = await engine.runs.start(slow)
     await asyncio.sleep(0.5)

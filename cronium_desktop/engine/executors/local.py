@@ -207,7 +207,7 @@ class LocalExecutor:
     def attachable(self, execution_id: int) -> Path | None:
         """The run folder of a run left RUNNING, if it can be followed again: its wrapper is still
         running (the same process: PID, start time and token agree), or it ended and left its
-        status or the watchdog's mark. None: gone without a word (a reboot), as if interrupted."""
+        status or the guardian's mark. None: gone without a word (a reboot), as if interrupted."""
         folder = self.folder_of(execution_id)
         if folder is None:
             return None
@@ -266,7 +266,6 @@ class LocalExecutor:
         token = spool.new_token()
         env = script_env(folder, job.env)
         env[spool.TOKEN_ENV] = token
-        env["CRONIUM_WATCHDOG"] = f"{job.timeout_seconds + spool.WATCHDOG_SLACK_SECONDS:g}"
         with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
             process = await asyncio.create_subprocess_exec(
                 "sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
@@ -274,7 +273,11 @@ class LocalExecutor:
                 cwd=folder, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err,
                 start_new_session=True,
             )
-        await asyncio.to_thread(spool.write_identity, folder, process.pid, token)
+        def record() -> None:
+            spool.write_identity(folder, process.pid, token, job.timeout_seconds)
+            spool.ensure_guardian(self.root)
+
+        await asyncio.to_thread(record)
         return process
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
@@ -309,7 +312,7 @@ class LocalExecutor:
             code = exited.result() if exited.done() and not exited.cancelled() else None
             exit_code = 128 - code if isinstance(code, int) and code < 0 else code
         if (folder / "timedout").exists() and not timed_out:
-            timed_out = True  # the wrapper's watchdog stopped it while the app was away
+            timed_out = True  # the guardian stopped it while the app was away
             sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopped the process tree.")
         collected = collect_folder(folder)
         for problem in collected.errors:

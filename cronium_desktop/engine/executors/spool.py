@@ -3,10 +3,8 @@
 The app starts `sh -c WRAPPER` in a session of its own with stdout and stderr going to the spool
 files `stdout` and `stderr` in the run's folder (appended to, never pipes to the app). The wrapper
 runs the script in the foreground, writes its exit status to `status` ("CODE\\n": a reader takes it
-only once the newline is there, so a half-written file is no status), and exits. A watchdog in the
-wrapper enforces the run's timeout even while the app is down: it marks `timedout`, SIGTERMs the
-process group and SIGKILLs it 5 s later. While the app is up it stops the run itself first, so the
-watchdog is set a little later than the timeout.
+only once the newline is there, so a half-written file is no status), and exits. The `GUARDIAN`
+(one process for all runs, not one per run) enforces the runs' timeouts while the app is down.
 
 `identity` records what the app needs to find the run again after a restart: the wrapper's PID, its
 start time (from /proc) and a per-run token that is also in the wrapper's environment
@@ -24,7 +22,9 @@ import errno
 import json
 import os
 import secrets
+import subprocess
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,29 +35,46 @@ from cronium_desktop.engine.secrets import Masker
 READ_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 WATCHDOG_SLACK_SECONDS = 2.0
+GUARDIAN_CHECK_SECONDS = 5.0
 TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
 STREAMS = ("stdout", "stderr")
 
-# $1: the run's folder; the rest: the command. CRONIUM_WATCHDOG: seconds before the watchdog acts.
-# The watchdog is told to go with USR1, which nothing traps before it does (TERM is the wrapper's:
-# a subshell may still run its parent's TERM trap until it sets its own), and its output goes
-# nowhere, so a straggler never holds the spool files.
+# $1: the run's folder; the rest: the command. The wrapper outlives the app and leaves the status.
 WRAPPER = r"""d=$1; shift
 trap 'stopping=1' TERM
-( trap 'kill "$s" 2>/dev/null; exit 0' USR1
-  sleep "$CRONIUM_WATCHDOG" & s=$!
-  wait "$s" || exit 0
-  trap '' TERM
-  : > "$d/timedout"
-  kill -TERM 0 2>/dev/null
-  sleep 5
-  kill -KILL 0 2>/dev/null ) >/dev/null 2>&1 &
-w=$!
 "$@" </dev/null
 code=$?
-kill -USR1 "$w" 2>/dev/null
-wait "$w"
 printf '%s\n' "$code" > "$d/status"
+"""
+
+# One per run folders root, in a session of its own, started by the app and outliving it: once a
+# second it looks at the runs' `deadline` files ("EPOCH_SECONDS PGID TOKEN") and stops a run past
+# its deadline that has no status yet (the app stops runs itself while it is up; the deadline has
+# some slack so that it acts first): it marks `timedout`, SIGTERMs the run's process group, and
+# SIGKILLs it 5 s later. The token check keeps a reused PID safe. It leaves after a minute with no run.
+GUARDIAN = r"""root=$1
+echo $$ > "$root/guardian.pid"
+idle=0
+while [ "$idle" -lt 60 ]; do
+  sleep 1
+  now=$(date +%s)
+  found=0
+  for dl in "$root"/run-*/deadline; do
+    [ -f "$dl" ] || continue
+    found=1
+    r=${dl%/deadline}
+    [ -f "$r/status" ] && continue
+    [ -f "$r/timedout" ] && continue
+    read -r when pg tok < "$dl"
+    [ "$now" -ge "$when" ] || continue
+    tr '\0' '\n' < "/proc/$pg/environ" 2>/dev/null | grep -qx "CRONIUM_RUN_IDENTITY=$tok" || continue
+    : > "$r/timedout"
+    kill -TERM -"$pg" 2>/dev/null
+    ( sleep 5; [ -f "$r/status" ] || kill -KILL -"$pg" 2>/dev/null ) &
+  done
+  if [ "$found" = 1 ]; then idle=0; else idle=$((idle + 1)); fi
+done
+rm -f "$root/guardian.pid"
 """
 
 
@@ -78,9 +95,30 @@ def process_start_time(pid: int) -> str | None:
     return stat[stat.rindex(")") + 2:].split()[19]
 
 
-def write_identity(folder: Path, pid: int, token: str) -> None:
+def write_identity(folder: Path, pid: int, token: str, timeout_seconds: float) -> None:
     (folder / "identity.tmp").write_text(json.dumps({"pid": pid, "start": process_start_time(pid), "token": token}))
     os.replace(folder / "identity.tmp", folder / "identity")
+    deadline = int(time.time() + timeout_seconds + WATCHDOG_SLACK_SECONDS) + 1
+    (folder / "deadline.tmp").write_text(f"{deadline} {pid} {token}\n")
+    os.replace(folder / "deadline.tmp", folder / "deadline")
+
+
+_guardian_checked = [0.0]
+
+
+def ensure_guardian(root: Path) -> None:
+    """Start the root's guardian unless one is running (looked at once every few seconds)."""
+    if time.monotonic() - _guardian_checked[0] < GUARDIAN_CHECK_SECONDS:
+        return
+    _guardian_checked[0] = time.monotonic()
+    try:
+        pid = int((root / "guardian.pid").read_text())
+        if b"cronium-guardian" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return
+    except (OSError, ValueError):
+        pass
+    subprocess.Popen(["sh", "-c", GUARDIAN, "cronium-guardian", str(root)], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
 
 
 def read_identity(folder: Path) -> dict[str, object] | None:
