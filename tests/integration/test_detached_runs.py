@@ -108,8 +108,20 @@ async def test_a_re_attached_run_can_be_cancelled(cli: Cli, tmp_path: Path, data
     finally:
         await engine.stop(grace_seconds=1)
     assert run.status == "CANCELLED"
-    await asyncio.sleep(0.3)
-    assert not Path(f"/proc/{int(pid_file.read_text())}").exists()
+    assert await stopped(int(pid_file.read_text()))
+
+
+async def stopped(pid: int, seconds: float = 10.0) -> bool:
+    """The process has ended: gone, or a zombie its (possibly non-reaping) new parent has not collected."""
+    for _ in range(int(seconds / 0.1)):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 async def test_a_reused_pid_is_not_taken_for_the_run(cli: Cli, tmp_path: Path, data_dir: Path) -> None:

@@ -285,7 +285,7 @@ async def test_window_started_during_a_cli_run_leaves_that_run_alone(data_dir: P
     observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await observer.start()
     await observer.events.create(
-        {"name": "Deploy", "type": "BASH", "content": "echo started; sleep 3", "retries": 1, "retry_backoff_seconds": 0}
+        {"name": "Deploy", "type": "BASH", "content": "echo started; sleep 10", "retries": 1, "retry_backoff_seconds": 0}
     )
     await observer.stop()
     process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Deploy"], env=cli.env,

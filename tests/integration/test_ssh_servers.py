@@ -64,7 +64,7 @@ async def test_password_login_runs_as_the_password_user(sshd: SshServer, servers
 async def test_a_wrong_password_is_refused_and_nothing_is_saved(sshd: SshServer, servers: ServerService) -> None:
     from cronium_desktop.engine.ssh.errors import AuthFailed
 
-    with pytest.raises(AuthFailed, match="refused the password of user 'cronium-ssh-test'"):
+    with pytest.raises(AuthFailed, match=f"refused the password of user '{sshd.password_user}'"):
         await servers.add("pw", host=sshd.host, port=sshd.port, username=sshd.password_user, auth_method="PASSWORD",
                           password="not-it", verify=True, accept_host_key=True)
     assert await servers.list() == []

@@ -59,8 +59,8 @@ def test_editor_carries_a_set_variable_action(application: Any, loop: Any) -> No
     }))
     data = run(loop, application.engine.events.get(event_id))
     editor = EventEditor(application.engine, data, application.window)
-    kind = editor.actions.cellWidget(0, 1)
+    kind = editor.conditional.actions.cellWidget(0, 1)
     assert kind.currentData() == "SET_VARIABLE"
-    assert editor.actions.item(0, 2).text() == "stamp"
+    assert editor.conditional.actions.item(0, 2).text() == "stamp"
     assert editor.data()["conditional_actions"] == data["conditional_actions"]
     editor.close()

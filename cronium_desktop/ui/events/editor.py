@@ -95,6 +95,7 @@ class EventEditor(QDialog):
         self.name, self.type, self.trigger = self.general.name, self.general.type, self.general.trigger
         self.schedule, self.timezone, self.status = self.general.schedule, self.general.timezone, self.general.status
         self.code, self.retries, self.run_location = self.script.code, self.run.retries, self.run.run_location
+        self.container = self.run.container
         self.forms: list[tuple[FieldForm, int]] = [(self.general.form, 0), (self.script.http_form, 1),
                                                     (self.script.tool_form, 1), (self.run.form, 2)]
 
