@@ -197,6 +197,7 @@ class Runner:
             if self.detaching:
                 await sink.close()
                 return
+            await asyncio.shield(self.local.stop_left_behind(folder))  # cancelled before it was followed
             result = ExecResult(status=CANCELLED, error="Cancelled.")
         finally:
             self._working.pop(execution_id, None)

@@ -236,6 +236,26 @@ class LocalExecutor:
         finally:
             exited.cancel()
 
+    async def stop_left_behind(self, folder: Path) -> None:
+        """Stop the process tree of a run an earlier app started, if it is still that run's: a cancel
+        can land before `reattach` ever ran (the run was cancelled while being picked up)."""
+        identity = spool.read_identity(folder) or {}
+        pid = identity.get("pid")
+        if not isinstance(pid, int) or not await asyncio.to_thread(spool.is_same_process, identity):
+            return
+
+        async def gone() -> None:
+            while await asyncio.to_thread(spool.is_same_process, identity):
+                await asyncio.sleep(REATTACH_POLL_SECONDS)
+
+        exited = asyncio.ensure_future(gone())
+        try:
+            await asyncio.wait_for(stop_process_group(pid, exited), KILL_GRACE_SECONDS + 5)
+        except TimeoutError:
+            pass
+        finally:
+            exited.cancel()
+
     async def forget(self, folder: Path) -> None:
         await asyncio.to_thread(shutil.rmtree, folder, True)
 
