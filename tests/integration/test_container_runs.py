@@ -285,3 +285,16 @@ async def test_docker_host_is_honoured_when_no_endpoint_is_set(
         assert run.status == "SUCCESS" and await log_texts(engine, run.execution_id) == ["via env"]
     finally:
         await engine.stop(grace_seconds=1)
+
+
+async def test_scripts_written_for_cronium_run_as_written_in_a_container(engine: Engine, dockerd: DockerDaemon) -> None:  # noqa: F811
+    """No `import cronium` in Python, and a Bash script's last JSON stdout line as its output (SPEC §3)."""
+    python = await engine.events.create(container_event(
+        dockerd, "As written", "PYTHON", 'cronium.setVariable("seen_in", "container")\ncronium.output({"ok": True})'))
+    run = await engine.runs.wait(await engine.runs.start(python))
+    assert (run.status, run.output) == ("SUCCESS", {"ok": True}), await log_texts(engine, run.execution_id)
+    assert (await engine.variables.get("seen_in")).value == "container"
+    bash = await engine.events.create(container_event(
+        dockerd, "Backup", "BASH", '# Output for next event\necho "{\\"backup_file\\": \\"/tmp/b.tar.gz\\"}"'))
+    run = await engine.runs.wait(await engine.runs.start(bash))
+    assert (run.status, run.output) == ("SUCCESS", {"backup_file": "/tmp/b.tar.gz"})
