@@ -38,13 +38,12 @@ from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, Exe
 from cronium_desktop.engine.executors.container_config import effective_container
 from cronium_desktop.engine.executors.local import (
     KILL_GRACE_SECONDS,
-    MAX_LINE_BYTES,
     SEARCH_PATHS,
     TYPE_NAMES,
     collect_folder,
     write_folder,
 )
-from cronium_desktop.engine.executors.ssh import ENV_FILE, env_file
+from cronium_desktop.engine.executors.ssh import ENV_FILE, LineSplitter, env_file
 
 MOUNT = "/cronium/run"
 WRAPPER = ".cronium-run.sh"
@@ -75,31 +74,6 @@ exec {interpreter} {MOUNT}/{runtime.SCRIPT_NAMES[event_type]} </dev/null
 """
 
 
-class Lines:
-    """Bytes in, whole lines out to the sink on the event loop; very long lines are cut, never lost."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, sink: Sink, stream: str) -> None:
-        self._loop, self._sink, self._stream = loop, sink, stream
-        self._pending = b""
-
-    def _emit(self, raw: bytes) -> None:
-        self._loop.call_soon_threadsafe(self._sink.line, self._stream, raw.rstrip(b"\r").decode("utf-8", "replace"))
-
-    def feed(self, chunk: bytes) -> None:
-        self._pending += chunk
-        *lines, self._pending = self._pending.split(b"\n")
-        for line in lines:
-            self._emit(line)
-        while len(self._pending) > MAX_LINE_BYTES:
-            self._emit(self._pending[:MAX_LINE_BYTES])
-            self._pending = self._pending[MAX_LINE_BYTES:]
-
-    def close(self) -> None:
-        if self._pending:
-            self._emit(self._pending)
-            self._pending = b""
-
-
 def in_own_thread(work: Callable[[], Any]) -> asyncio.Future[Any]:
     """Run long blocking work (a whole run's output) in a thread of its own, not the shared pool:
     eight runs at once would otherwise hold every worker the short Docker calls need."""
@@ -126,7 +100,7 @@ def in_own_thread(work: Callable[[], Any]) -> asyncio.Future[Any]:
     return future
 
 
-def pump(frames: Iterable[tuple[bytes | None, bytes | None]], out: Lines, err: Lines) -> None:
+def pump(frames: Iterable[tuple[bytes | None, bytes | None]], out: LineSplitter, err: LineSplitter) -> None:
     try:
         for stdout, stderr in frames:
             if stdout:
@@ -292,7 +266,7 @@ class ContainerExecutor:
             frames = await asyncio.to_thread(self._attach_and_start, container)
         except docker.errors.APIError as error:
             return self._refused(error, settings, sink)
-        output = in_own_thread(lambda: pump(frames, Lines(loop, sink, "stdout"), Lines(loop, sink, "stderr")))
+        output = in_own_thread(lambda: pump(frames, LineSplitter(loop, sink, "stdout"), LineSplitter(loop, sink, "stderr")))
         timed_out = False
         try:
             await asyncio.wait_for(asyncio.shield(output), job.timeout_seconds)

@@ -223,7 +223,7 @@ def env_file(env: dict[str, str]) -> tuple[bytes, list[str]]:
 class LineSplitter:
     """Bytes in, whole lines out to the sink (on the event loop); very long lines are cut, never lost."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, sink: Sink, stream: str, server: str) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, sink: Sink, stream: str, server: str | None = None) -> None:
         self._loop, self._sink, self._stream, self._server = loop, sink, stream, server
         self._pending = b""
 
