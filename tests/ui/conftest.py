@@ -105,3 +105,14 @@ def application(loop: QEventLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         yield app
     finally:
         run(loop, app.stop())
+        hide_leftover_windows()
+
+
+def hide_leftover_windows() -> None:
+    """Windows a test left open (a dialog it opened and never answered, after a failure too) would
+    stay modal over the next test's window in the same worker and swallow its mouse and keys."""
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.hide()
