@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QWidget
 
 from cronium_desktop.ui.editor.code_editor import CodeEditor
@@ -227,6 +228,26 @@ def test_zoom_is_kept_in_settings_for_the_next_editor(qtbot: Any, loop: Any, tmp
     assert second.editor.zoom() == 2
     second.actions_by_name["zoom_reset"].trigger()
     wait_until(loop, lambda: settings.get("editor").get("zoom") == 0)
+
+
+def test_the_font_chosen_is_kept_in_settings_for_the_next_editor(qtbot: Any, loop: Any, tmp_path: Any) -> None:
+    from cronium_desktop.engine.settings import Settings
+    from cronium_desktop.engine.store.db import Database
+
+    database = Database(tmp_path)
+    database.migrate()
+    settings = Settings(database)
+    first = CodeEditor(settings=settings)
+    qtbot.addWidget(first)
+    assert "Font…" in [action.text() for action in first.context_menu().actions()]
+    family = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+    first.set_font(family, 17)
+    assert first.editor.styleSize(32) == 17
+    wait_until(loop, lambda: settings.get("editor").get("size") == 17)
+    second = CodeEditor(settings=settings)
+    qtbot.addWidget(second)
+    assert second.editor.styleSize(32) == 17
+    assert second.editor.styleFont(32) == family
 
 
 def test_the_editor_follows_the_app_theme_and_offers_high_contrast(code: CodeEditor, qapp: Any) -> None:

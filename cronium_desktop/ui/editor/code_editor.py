@@ -9,8 +9,8 @@ from typing import Any
 from lexilla import Language, create_lexer
 from lexilla.pyside6_scintilla import set_lexer
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QContextMenuEvent, QFontDatabase, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import QFontDialog, QInputDialog, QLabel, QMenu, QVBoxLayout, QWidget
 from pyside6_scintilla import ScintillaEdit
 
 from cronium_desktop.ui import theme as app_theme
@@ -106,9 +106,9 @@ class CodeEditor(QWidget):
         editor, colours = self.editor, PALETTES[self._theme]
         set_lexer(editor, create_lexer(LANGUAGES[self._language]))
         editor.setKeyWords(0, KEYWORDS[self._language])
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        editor.styleSetFont(STYLE_DEFAULT, self._prefs["font"] or font.family())
-        editor.styleSetSize(STYLE_DEFAULT, int(self._prefs["size"]) or max(10, font.pointSize()))
+        family, size = self.font_choice()
+        editor.styleSetFont(STYLE_DEFAULT, family)
+        editor.styleSetSize(STYLE_DEFAULT, size)
         editor.styleSetFore(STYLE_DEFAULT, bgr(colours["text"]))
         editor.styleSetBack(STYLE_DEFAULT, bgr(colours["background"]))
         editor.styleClearAll()
@@ -205,6 +205,7 @@ class CodeEditor(QWidget):
             ("zoom_in", "Zoom in", "Ctrl++", lambda: self.set_zoom(editor.zoom() + 1)),
             ("zoom_out", "Zoom out", "Ctrl+-", lambda: self.set_zoom(editor.zoom() - 1)),
             ("zoom_reset", "Reset zoom", "Ctrl+0", lambda: self.set_zoom(0)),
+            ("font", "Font…", "", self.ask_font),
             ("run_draft", "Run draft", "F5", self.runDraftRequested.emit),
         ]
         for name, title, keys, slot in table:
@@ -227,7 +228,7 @@ class CodeEditor(QWidget):
         menu.addSeparator()
         for names in (("run_draft", "complete"), ("find", "replace", "goto"),
                       ("comment", "duplicate", "move_up", "move_down", "next_occurrence"),
-                      ("zoom_in", "zoom_out", "zoom_reset", "high_contrast")):
+                      ("zoom_in", "zoom_out", "zoom_reset", "font", "high_contrast")):
             for name in names:
                 menu.addAction(self.actions_by_name[name])
             menu.addSeparator()
@@ -255,6 +256,23 @@ class CodeEditor(QWidget):
 
     def _zoomed(self, *args: Any) -> None:
         self._save_prefs(zoom=self.editor.zoom())
+
+    def font_choice(self) -> tuple[str, int]:
+        """The family and point size the script is shown in (Settings' choice, else the system's fixed font)."""
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        return str(self._prefs["font"] or fixed.family()), int(self._prefs["size"]) or max(10, fixed.pointSize())
+
+    def ask_font(self) -> None:
+        family, size = self.font_choice()
+        chosen, accepted = QFontDialog.getFont(QFont(family, size), self, "Editor font",
+                                               QFontDialog.FontDialogOption.MonospacedFonts)
+        if accepted:
+            self.set_font(chosen.family(), chosen.pointSize())
+
+    def set_font(self, family: str, size: int) -> None:
+        """Show scripts in this font from now on, in this editor and every one opened later."""
+        self._save_prefs(font=family, size=max(6, min(72, size)))
+        self.set_language(self._language)
 
     def set_high_contrast(self, on: bool) -> None:
         self._save_prefs(high_contrast=on)
