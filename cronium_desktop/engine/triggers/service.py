@@ -65,6 +65,7 @@ class TriggerService:
         self.start_workflow = start_workflow
         self.checker = checker or ConditionChecker()
         self._recheck_seconds = recheck_seconds
+        self.seconds_per_minute = 60.0  # tests shorten the wait deadline with it
         self._health_seconds = health_seconds
         self._items: dict[tuple[str, int], TriggerItem] = {}
         self._watcher: FolderWatcher | None = None
@@ -178,7 +179,7 @@ class TriggerService:
             verdict = await self.checker.check(conditions, item.timezone if item else None)
             if not verdict.holds and conditions["when_unmet"] == "WAIT":
                 loop = asyncio.get_running_loop()
-                deadline = loop.time() + conditions["wait_minutes"] * 60
+                deadline = loop.time() + conditions["wait_minutes"] * self.seconds_per_minute
                 while not verdict.holds and loop.time() < deadline:
                     await asyncio.sleep(min(self._recheck_seconds, max(0.0, deadline - loop.time())))
                     verdict = await self.checker.check(conditions, item.timezone if item else None)
