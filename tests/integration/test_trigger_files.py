@@ -51,7 +51,7 @@ async def test_a_file_without_trigger_keys_exports_none(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(("where", "key", "value", "field"), [
-    ("events", "conditions", {"ac_power": True, "sunny": True}, "events[0].conditions.sunny"),
+    ("events", "conditions", {"ac_power": True, "sunny": True}, "events[0] ('load').conditions.sunny"),
     ("events", "file_triggers", [{"folder": "/x", "debounce_seconds": "soon"}], "file_triggers[0].debounce_seconds"),
     ("workflow", "run_at_login", 1, "workflow.run_at_login"),
     ("workflow", "misfire", "SOMETIMES", "workflow.misfire"),
