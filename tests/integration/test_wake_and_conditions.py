@@ -223,3 +223,18 @@ async def test_a_wait_past_its_deadline_is_skipped_with_the_reason(data_dir: Pat
             assert row.status == "SKIPPED" and "battery power (waited 1 min)" in (row.error or "")
     finally:
         await engine.stop()
+
+
+async def test_fires_that_come_while_one_waits_fold_into_it(data_dir: Path) -> None:
+    readings = Readings(ac=False)
+    engine = await login_engine(data_dir, {"ac_power": True, "when_unmet": "WAIT", "wait_minutes": 5}, readings)
+    try:
+        assert engine.triggers is not None
+        for _ in range(3):  # three fires while the computer is on battery
+            await engine.triggers.run_login_triggers()
+        await asyncio.sleep(0.3)
+        readings.ac = True
+        await engine.triggers.idle()
+        assert len(await engine.runs.list(event="At login")) == 1
+    finally:
+        await engine.stop()

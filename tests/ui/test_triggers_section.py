@@ -106,3 +106,40 @@ def test_workflow_settings_show_its_triggers_in_words(application: Any, loop: An
     assert page.model.to_dict()["run_at_login"] is False
     page.stack.undo()
     assert page.model.to_dict()["run_at_login"] is True
+
+
+def test_starting_with_tray_from_autostart_runs_the_login_triggers(loop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """`--tray` is how the autostart entry starts the app at login (platform.launch_command)."""
+    from sqlalchemy import select
+
+    from cronium_desktop.app import Application
+    from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.engine.store.models import Execution
+    from tests.conftest import TEST_PASSPHRASE
+    from tests.ui.conftest import hide_leftover_windows
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    data = tmp_path / "data"
+    first = Engine(data, passphrase=TEST_PASSPHRASE)
+    run(loop, first.start())
+    for name, login in (("Sync at login", True), ("Not at login", False)):
+        run(loop, first.events.create({"name": name, "type": "BASH", "content": "true", "status": "ACTIVE",
+                                       "run_at_login": login}))
+    run(loop, first.stop())
+    app = Application(data, passphrase=TEST_PASSPHRASE, start_hidden=True)
+    app.engine_settings = {"webhook_port": 0}
+    run(loop, app.start())
+    try:
+        engine = app.engine
+        assert engine is not None
+        def triggers_of_runs() -> list[tuple[str, str]]:
+            with engine.ctx.db.read() as session:
+                return [(row.event_name, row.trigger) for row in session.scalars(select(Execution))]
+
+        wait_until(loop, lambda: triggers_of_runs() != [])
+        assert triggers_of_runs() == [("Sync at login", "LOGIN")]
+        run(loop, engine.runs.idle())  # nothing going at quit: no question asked
+    finally:
+        run(loop, app.stop())
+        hide_leftover_windows()

@@ -24,7 +24,7 @@ from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.notices import EventsChanged, Message, Notice, WorkflowsChanged
 from cronium_desktop.engine.runs import RunService
 from cronium_desktop.engine.store.models import Event, Workflow
-from cronium_desktop.engine.triggers.conditions import ConditionChecker
+from cronium_desktop.engine.triggers.conditions import ConditionChecker, Verdict
 from cronium_desktop.engine.triggers.records import note_runs, record_skipped
 from cronium_desktop.engine.triggers.spec import unpack
 from cronium_desktop.engine.triggers.watch import FileChange, FolderWatcher, WatchState
@@ -72,6 +72,7 @@ class TriggerService:
         self._unsubscribe: Callable[[], None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reloading: asyncio.Task[None] | None = None
+        self._waiting: dict[tuple[str, int, str], Any] = {}  # fires waiting for their conditions
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -155,6 +156,22 @@ class TriggerService:
         item = self._items.get((kind, item_id))
         return bool(item and item.triggers["conditions"])
 
+    async def _wait(self, item: TriggerItem, conditions: dict[str, Any]) -> Verdict | None:
+        """Re-check every `recheck_seconds` until the conditions hold or the deadline passes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + conditions["wait_minutes"] * self.seconds_per_minute
+        verdict = Verdict(False)
+        while loop.time() < deadline:
+            await asyncio.sleep(min(self._recheck_seconds, max(0.0, deadline - loop.time())))
+            current = self._items.get((item.kind, item.id))
+            if current is None:
+                return None
+            conditions = current.triggers["conditions"] or {}
+            verdict = await self.checker.check(conditions, current.timezone)
+            if verdict.holds:
+                return verdict
+        return verdict
+
     def submit(self, kind: str, item_id: int, trigger: str, payload: Any = None, *,
                scheduled_for: datetime | None = None, note: str | None = None) -> None:
         """Fire without waiting for the conditions (the scheduler's fires)."""
@@ -172,19 +189,38 @@ class TriggerService:
 
     async def fire(self, kind: str, item_id: int, trigger: str, payload: Any = None, *,
                    scheduled_for: datetime | None = None, note: str | None = None) -> int | None:
-        """Start a run once the item's conditions hold (or record it SKIPPED); returns the run's id."""
+        """Start a run once the item's conditions hold (or record it SKIPPED); returns the run's id.
+
+        While one fire waits for its conditions, further fires of the same item and trigger fold into
+        it (a file trigger's changes are added to its input): a minutely schedule waiting an hour for
+        the charger is one run when it comes, not sixty."""
         item = self._items.get((kind, item_id))
         conditions = item.triggers["conditions"] if item else None
-        if conditions:
-            verdict = await self.checker.check(conditions, item.timezone if item else None)
+        if item is not None and conditions:
+            waiting_key = (kind, item_id, trigger)
+            waiting = self._waiting.get(waiting_key)
+            if waiting is not None:
+                if isinstance(waiting, dict) and isinstance(payload, dict) and "changes" in waiting:
+                    waiting["changes"].extend(payload.get("changes", []))
+                return None
+            # Registered before the first check: fires arriving during it fold in too.
+            self._waiting[waiting_key] = payload if isinstance(payload, dict) else True
+            try:
+                verdict = await self.checker.check(conditions, item.timezone)
+            except BaseException:
+                self._waiting.pop(waiting_key, None)
+                raise
+            if verdict.holds or conditions["when_unmet"] != "WAIT":
+                self._waiting.pop(waiting_key, None)
             if not verdict.holds and conditions["when_unmet"] == "WAIT":
-                loop = asyncio.get_running_loop()
-                deadline = loop.time() + conditions["wait_minutes"] * self.seconds_per_minute
-                while not verdict.holds and loop.time() < deadline:
-                    await asyncio.sleep(min(self._recheck_seconds, max(0.0, deadline - loop.time())))
-                    verdict = await self.checker.check(conditions, item.timezone if item else None)
-                if not verdict.holds:
-                    reason = f"{verdict.reason} (waited {conditions['wait_minutes']} min)"
+                try:
+                    waited = await self._wait(item, conditions)
+                finally:
+                    self._waiting.pop(waiting_key, None)
+                if waited is None:
+                    return None  # the item was paused or deleted meanwhile
+                if not waited.holds:
+                    reason = f"{waited.reason} (waited {conditions['wait_minutes']} min)"
                     return await record_skipped(self._ctx, kind, item_id, trigger, reason, scheduled_for)
             elif not verdict.holds:
                 return await record_skipped(self._ctx, kind, item_id, trigger, verdict.reason, scheduled_for)
