@@ -146,3 +146,29 @@ async def test_pausing_the_event_stops_watching(owner: Engine, tmp_path: Path) -
     assert triggers.watch_states("event", event_id) == []
     (folder / "x.txt").write_text("x")
     assert await file_runs(owner, "Paused", timeout=1.5) == []
+
+
+async def test_a_workflow_runs_when_its_folder_changes_with_the_changes_as_input(owner: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    await owner.events.create({"name": "Step", "type": "BASH", "content": "true"})
+    assert owner.workflows is not None
+    workflow_id = await owner.workflows.save({
+        "name": "On export", "trigger": "MANUAL", "status": "ACTIVE",
+        "nodes": [{"id": "n1", "event": "Step", "label": "Step", "x": 0, "y": 0}], "edges": [],
+        "file_triggers": [{"folder": str(folder), "patterns": ["*.json"], "debounce_seconds": 0.3}]})
+    await settled(owner)
+    (folder / "report.json").write_text("{}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not (runs := await owner.workflows.runs(workflow_id)) and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+    [workflow_run] = runs
+    result = await owner.workflows.wait(workflow_run.workflow_execution_id, timeout=20)
+    assert result.status == "SUCCESS"
+    from cronium_desktop.engine.store.models import WorkflowExecution
+
+    with owner.ctx.db.read() as session:
+        row = session.get(WorkflowExecution, workflow_run.workflow_execution_id)
+        assert row is not None and row.trigger == "FILE"
+        assert [Path(c["path"]).name for c in row.input["changes"]] == ["report.json"]
