@@ -85,6 +85,9 @@ class Application:
             await engine.start(scheduler=True)
         except FolderLocked:
             await engine.start(scheduler=False)  # a headless scheduler owns the folder: be its window
+        if self.start_hidden and engine.triggers is not None:
+            # `--tray` is how the autostart entry starts the app at login: run the login triggers.
+            await engine.triggers.run_login_triggers()
         theme.apply(app, engine.settings.get("theme"))
         self.bridge = EngineBridge(engine.bus)
         self.window = window = MainWindow(engine, self.bridge)

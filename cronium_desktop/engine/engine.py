@@ -41,6 +41,7 @@ from cronium_desktop.engine.settings import Settings
 from cronium_desktop.engine.store.backups import daily_backup_due, rolling_backup
 from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.tools.service import ToolService
+from cronium_desktop.engine.triggers.service import TriggerService
 from cronium_desktop.engine.variables import VariableService
 from cronium_desktop.engine.webhooks import WebhookListener
 from cronium_desktop.engine.workflows import WorkflowService
@@ -86,6 +87,7 @@ class Engine:
         self.workflows: WorkflowService | None = None
         self.webhooks: WebhookListener | None = None
         self.scheduler: Scheduler | None = None
+        self.triggers: TriggerService | None = None  # file, login and condition triggers (scheduler process)
         self._lock = FolderLock(data_dir)
         self._presence = RunnerPresence(data_dir)
         self.files = FileService(self.ctx, self.events)
@@ -144,7 +146,11 @@ class Engine:
                 self._in_background(self._recover_later(marks))
             self._in_background(self._daily_backups())
             await self.servers.start()
+            # Started before the scheduler: catch-up runs at start pass its condition gate.
+            self.triggers = TriggerService(self.ctx, self.runs, self._start_workflow_with_input)
+            await self.triggers.start()
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
+            self.scheduler.gate = self.triggers
             await self.scheduler.start()
             self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")))
             try:
@@ -237,6 +243,9 @@ class Engine:
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None
+        if self.triggers is not None:
+            await self.triggers.stop()
+            self.triggers = None
         if self._started and self.workflows is not None:
             await self.workflows.stop()
         if self._queue is not None:
@@ -260,6 +269,10 @@ class Engine:
     async def _start_workflow(self, workflow_id: int, trigger: str) -> None:
         if self.workflows is not None:
             await self.workflows.run(workflow_id, trigger=trigger)
+
+    async def _start_workflow_with_input(self, workflow_id: int, input: Any, trigger: str) -> int:
+        assert self.workflows is not None
+        return await self.workflows.run(workflow_id, input=input, trigger=trigger)
 
     def register_executor(self, key: str, executor: Executor) -> None:
         """Executors beyond local processes: "HTTP_REQUEST", "TOOL_ACTION", "REMOTE", "CONTAINER"."""

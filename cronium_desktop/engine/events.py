@@ -27,6 +27,8 @@ from cronium_desktop.engine.store.models import (
     Tool,
     WorkflowNode,
 )
+from cronium_desktop.engine.triggers.spec import pack as pack_triggers
+from cronium_desktop.engine.triggers.spec import unpack as unpack_triggers
 from cronium_desktop.engine.validation import normalize_event
 
 FINAL_STATES = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
@@ -146,6 +148,7 @@ class EventService:
             "tool_action": event.tool_action,
             "container": event.container,
             "conditional_actions": actions,
+            **unpack_triggers(event.triggers),
         }
 
     @in_thread
@@ -212,6 +215,7 @@ class EventService:
             "http", "tool_action", "container",
         ):  # fmt: skip
             setattr(event, field, spec[field])
+        event.triggers = pack_triggers(spec)
         event.secret_env = list(spec["secret_env"])
         event.env = {k: v for k, v in spec["env"].items() if k not in spec["secret_env"]}
         if event.status == "ACTIVE" and not was_active:

@@ -26,6 +26,7 @@ from cronium_desktop.engine.notices import EventsChanged, ToolsChanged, Workflow
 from cronium_desktop.engine.store.models import Event, Tool, Workflow
 from cronium_desktop.engine.tools.registry import TOOL_TYPES, tool_kind
 from cronium_desktop.engine.tools.service import MAX_NAME_LENGTH, config_owner
+from cronium_desktop.engine.triggers.spec import non_default as non_default_triggers
 from cronium_desktop.engine.validation import (
     FILE_EVENT_KEYS,
     MAX_JSON_DEPTH,
@@ -369,7 +370,8 @@ class FileService:
                 target = next((a for a in event.actions if a.target_event and a.target_event.name == action["event"]), None)
                 if target is not None and target.target_event_id in keys_by_id:
                     action["event"] = keys_by_id[target.target_event_id]
-        return {name: data[name] for name in EXPORT_KEYS if data[name] is not None or name not in OPTIONAL_EXPORT_KEYS}
+        exported = {name: data[name] for name in EXPORT_KEYS if data[name] is not None or name not in OPTIONAL_EXPORT_KEYS}
+        return {**exported, **non_default_triggers(data)}  # only what is set: older files stay as they were
 
     @staticmethod
     def _with_action_targets(events: list[Event]) -> list[Event]:

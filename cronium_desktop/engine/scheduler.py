@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobExecutionEvent, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,6 +35,12 @@ from cronium_desktop.engine.notices import (
 from cronium_desktop.engine.runs import RunRequest, RunService
 from cronium_desktop.engine.scheduling import Misfire, build_trigger, find_misfire
 from cronium_desktop.engine.store.models import Event, Workflow
+from cronium_desktop.engine.triggers.catchup import catch_up_note, catch_up_times
+from cronium_desktop.engine.triggers.records import note_runs
+from cronium_desktop.engine.triggers.spec import unpack as unpack_triggers
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.triggers.service import TriggerService
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,7 @@ class Schedulable:
     misfire: str
     last_fire_at: datetime | None  # aware
     activated_at: datetime | None  # aware
+    misfire_cap: int = 10  # RUN_ALL: at most this many catch-up runs
 
     @property
     def job_id(self) -> str:
@@ -85,7 +92,8 @@ def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     except CroniumError:
         log.warning("%s %s has a schedule that no longer parses", kind, row.id)
         return None
-    return Schedulable(kind, row.id, row.name, trigger, row.misfire, _aware(row.last_fire_at), activated)
+    return Schedulable(kind, row.id, row.name, trigger, row.misfire, _aware(row.last_fire_at), activated,
+                       unpack_triggers(row.triggers)["misfire_cap"])
 
 
 class Scheduler:
@@ -117,6 +125,8 @@ class Scheduler:
         self._pending_syncs: set[asyncio.Task[None]] = set()
         self._batch: list[RunRequest] = []
         self._recorder: asyncio.Future[None] | None = None
+        # Conditions (AC power, network, idle, hours) gate the fires of the items that have them.
+        self.gate: TriggerService | None = None
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -214,7 +224,7 @@ class Scheduler:
             replace_existing=True,
             coalesce=True,
             max_instances=1_000_000,  # overlap is RunService's business, not APScheduler's
-            misfire_grace_time=None if item.misfire == "RUN_ONCE" else SKIP_GRACE_SECONDS,
+            misfire_grace_time=None if item.misfire in ("RUN_ONCE", "RUN_ALL") else SKIP_GRACE_SECONDS,
         )
         job = self._aps.get_job(item.job_id)
         self._ctx.bus.publish(
@@ -305,9 +315,16 @@ class Scheduler:
                 Message(
                     "info",
                     f"{self._describe(kind, item_id)} fires {late:.0f} s late "
-                    "(the computer slept or was too busy); running it once now.",
+                    "(the computer slept or was too busy); catching up now.",
                 )
             )
+            await self._catch_up_after_sleep(kind, item_id, due)
+            return
+        if self.gate is not None and self.gate.has_conditions(kind, item_id):
+            if kind != "event":
+                await asyncio.to_thread(self._remember_fire, kind, item_id, due)
+            self.gate.submit(kind, item_id, "SCHEDULE", scheduled_for=_naive(due))
+            return
         if kind != "event":
             await self._start(kind, item_id, due)
             return
@@ -325,15 +342,17 @@ class Scheduler:
             batch, self._batch = self._batch, []
             await self._start_batch(batch)
 
-    async def _start_batch(self, batch: list[RunRequest]) -> None:
+    async def _start_batch(self, batch: list[RunRequest]) -> list[int]:
         try:
-            await self._runs.start_many(batch)
+            return await self._runs.start_many(batch)
         except CroniumError:
+            ids: list[int] = []
             for request in batch:  # one bad item must not stop the others
                 try:
-                    await self._runs.start_many([request])
+                    ids += await self._runs.start_many([request])
                 except CroniumError as error:
                     self._ctx.bus.publish(Message("error", f"A scheduled run did not start: {error}"))
+            return ids
 
     async def _start(self, kind: str, item_id: int, due: datetime) -> None:
         try:
@@ -374,26 +393,60 @@ class Scheduler:
         until = self._now() - timedelta(seconds=1)  # a fire due this very second is APScheduler's
         plans = await asyncio.to_thread(lambda: [(item, self.misfire_of(item, until)) for item in items])
         requests: list[RunRequest] = []
+        notes: list[str] = []
         skipped: list[tuple[str, int, datetime]] = []
         for item, misfire in plans:
             if misfire is None:
                 continue
             what = f"{item.kind.capitalize()} {item.name!r} missed {misfire.describe()} while Cronium was not running"
-            if item.misfire == "RUN_ONCE":
-                self._ctx.bus.publish(Message("info", f"{what}; running it once now."))
-                if item.kind == "event":
-                    requests.append(
-                        RunRequest(item.id, trigger="SCHEDULE", scheduled_for=_naive(misfire.last))
-                    )
+            if item.misfire in ("RUN_ONCE", "RUN_ALL"):
+                since = max(m for m in (item.last_fire_at, item.activated_at) if m is not None)
+                times = catch_up_times(item.trigger, item.misfire, item.misfire_cap, since, until, misfire.last)
+                note = catch_up_note(False, item.misfire, len(times), misfire.describe())
+                self._ctx.bus.publish(Message("info", f"{what}; running it {len(times)} time(s) now."))
+                if times[-1] < misfire.last:  # RUN_ALL past its cap: the rest count as handled
+                    skipped.append((item.kind, item.id, misfire.last))
+                if self.gate is not None and self.gate.has_conditions(item.kind, item.id):
+                    for due in times:
+                        self.gate.submit(item.kind, item.id, "SCHEDULE", scheduled_for=_naive(due), note=note)
+                elif item.kind == "event":
+                    requests += [RunRequest(item.id, trigger="SCHEDULE", scheduled_for=_naive(due)) for due in times]
+                    notes += [note] * len(times)
                 else:
-                    await self._start(item.kind, item.id, misfire.last)
+                    for due in times:
+                        await self._start(item.kind, item.id, due)
             else:
                 self._ctx.bus.publish(Message("info", f"{what}; skipped (misfire policy SKIP)."))
                 skipped.append((item.kind, item.id, misfire.last))
         if requests:
-            await self._start_batch(requests)  # one transaction, however many events missed runs
+            ids = await self._start_batch(requests)  # one transaction, however many events missed runs
+            if len(ids) == len(requests):
+                for note in dict.fromkeys(notes):
+                    await note_runs(self._ctx, [i for i, n in zip(ids, notes, strict=True) if n == note], note)
         if skipped:
             await asyncio.to_thread(self._remember_fires, skipped)
+
+    async def _catch_up_after_sleep(self, kind: str, item_id: int, due: datetime) -> None:
+        """A fire the computer slept through: RUN_ONCE runs it once, RUN_ALL each missed fire up to the cap."""
+        item = await asyncio.to_thread(self._load_one, kind, item_id)
+        if item is None:
+            return
+        known = [m for m in (item.last_fire_at, item.activated_at) if m is not None]
+        times = catch_up_times(item.trigger, item.misfire, item.misfire_cap, max(known) if known else None,
+                               self._now(), due)
+        note = catch_up_note(True, item.misfire, len(times))
+        if self.gate is not None and self.gate.has_conditions(kind, item_id):
+            for moment in times:
+                self.gate.submit(kind, item_id, "SCHEDULE", scheduled_for=_naive(moment), note=note)
+        elif kind != "event":
+            for moment in times:
+                await self._start(kind, item_id, moment)
+        else:
+            ids = await self._start_batch([RunRequest(item_id, trigger="SCHEDULE", scheduled_for=_naive(moment))
+                                           for moment in times])
+            await note_runs(self._ctx, ids, note)
+        if not times or times[-1] < due:  # RUN_ALL past its cap: the rest count as handled
+            await asyncio.to_thread(self._remember_fire, kind, item_id, due)
 
     async def _watch_clock(self) -> None:
         """Wake the scheduler when the wall clock jumps (resume from sleep, clock set)."""

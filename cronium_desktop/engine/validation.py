@@ -17,6 +17,7 @@ from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors.container_config import normalize_container
 from cronium_desktop.engine.runtime import VARIABLE_KEY
 from cronium_desktop.engine.scheduling import validate_schedule, zone
+from cronium_desktop.engine.triggers.spec import TRIGGER_KEYS, normalize_triggers
 
 EVENT_TYPES = ("BASH", "PYTHON", "NODEJS", "HTTP_REQUEST", "TOOL_ACTION")
 SCRIPT_TYPES = ("BASH", "PYTHON", "NODEJS")
@@ -24,7 +25,7 @@ STATUSES = ("ACTIVE", "PAUSED", "DRAFT", "ARCHIVED")
 TRIGGERS = ("MANUAL", "SCHEDULE")
 RUN_LOCATIONS = ("LOCAL", "CONTAINER", "REMOTE")
 OVERLAPS = ("SKIP", "QUEUE", "ALLOW")
-MISFIRES = ("RUN_ONCE", "SKIP")
+MISFIRES = ("RUN_ONCE", "RUN_ALL", "SKIP")
 PRIORITIES = ("LOW", "NORMAL", "HIGH", "CRITICAL")
 ACTION_TRIGGERS = ("ON_SUCCESS", "ON_FAILURE", "ALWAYS", "ON_CONDITION")
 ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE", "SET_VARIABLE")
@@ -46,6 +47,7 @@ FILE_EVENT_KEYS = frozenset(
         "start_time", "end_time", "max_executions", "retry_backoff_seconds", "overlap", "misfire",
         "priority", "secret_env", "http", "tool_action", "container",
     }
+    | set(TRIGGER_KEYS)  # file triggers, login, conditions, misfire cap (engine/triggers/spec.py)
 )  # fmt: skip
 # The facade and the editor may also say these.
 FACADE_EVENT_KEYS = FILE_EVENT_KEYS | {"id", "reset_counter_on_activate"}
@@ -323,4 +325,5 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KE
     event["conditional_actions"] = [
         normalize_conditional_action(item, f"conditional_actions[{index}]") for index, item in enumerate(actions)
     ]
+    event.update(normalize_triggers(event))
     return event

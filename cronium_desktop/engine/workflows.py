@@ -32,6 +32,10 @@ from cronium_desktop.engine.store.models import (
     WorkflowNode,
     WorkflowNodeRun,
 )
+from cronium_desktop.engine.triggers.spec import TRIGGER_KEYS, normalize_triggers
+from cronium_desktop.engine.triggers.spec import non_default as non_default_triggers
+from cronium_desktop.engine.triggers.spec import pack as pack_triggers
+from cronium_desktop.engine.triggers.spec import unpack as unpack_triggers
 from cronium_desktop.engine.validation import clean_name
 from cronium_desktop.engine.workflow_graph import FAILED, Graph, edge_satisfied, parse_graph
 
@@ -39,7 +43,10 @@ log = logging.getLogger(__name__)
 
 WORKFLOW_KEYS = {"id", "name", "description", "trigger", "schedule", "timezone", "status", "overlap", "misfire",
                  "webhook_token", "nodes", "edges"}
-FILE_WORKFLOW_KEYS = {"name", "description", "trigger", "schedule", "nodes", "edges", "timezone"}
+FILE_WORKFLOW_KEYS = {"name", "description", "trigger", "schedule", "nodes", "edges", "timezone", "misfire",
+                      *TRIGGER_KEYS}
+WORKFLOW_KEYS |= set(TRIGGER_KEYS)
+MISFIRES = ("RUN_ONCE", "RUN_ALL", "SKIP")
 TRIGGERS = ("MANUAL", "SCHEDULE", "WEBHOOK")
 FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
@@ -119,6 +126,8 @@ class WorkflowService:
                 for n in workflow.nodes
             ],
             "edges": [{"from": e.from_key, "to": e.to_key, "type": e.type} for e in workflow.edges],
+            "misfire": workflow.misfire,
+            **unpack_triggers(workflow.triggers),
         }
 
     @in_thread
@@ -159,6 +168,10 @@ class WorkflowService:
             raise ValidationError(f"{field_prefix}.{error.field}", error.message) from error
         if trigger == "SCHEDULE" and schedule is None:
             raise ValidationError(f"{field_prefix}.schedule", "a SCHEDULE trigger needs a cron expression or an interval.")
+        misfire = data.get("misfire") or "RUN_ONCE"
+        if misfire not in MISFIRES:
+            raise ValidationError(f"{field_prefix}.misfire", f"must be one of {', '.join(MISFIRES)}, not {misfire!r}.")
+        triggers = normalize_triggers(data, f"{field_prefix}.")
         graph = parse_graph(data, field_prefix)
         event_ids: dict[str, int] = {}
         for index, node in enumerate(graph.nodes):
@@ -181,6 +194,7 @@ class WorkflowService:
         workflow.name = name
         workflow.description = str(data.get("description") or "")
         workflow.trigger, workflow.schedule, workflow.timezone = trigger, schedule, timezone
+        workflow.misfire, workflow.triggers = misfire, pack_triggers(triggers)
         workflow.status = data.get("status") or workflow.status or "ACTIVE"
         if trigger == "WEBHOOK" and not workflow.webhook_token:
             workflow.webhook_token = token_source.token_urlsafe(24)
@@ -255,6 +269,9 @@ class WorkflowService:
         workflow = self.find(session, name)
         data = self._to_dict(workflow, event_as="id")
         document = {key: data[key] for key in ("name", "description", "trigger", "schedule", "timezone", "nodes", "edges")}
+        if data["misfire"] != "RUN_ONCE":
+            document["misfire"] = data["misfire"]
+        document.update(non_default_triggers(data))  # only what is set: older files stay as they were
         return document, list(dict.fromkeys(node.event_id for node in workflow.nodes))
 
     # -- running -------------------------------------------------------------------------------------------

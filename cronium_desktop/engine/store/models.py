@@ -70,6 +70,8 @@ class Event(Base):
     http: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     tool_action: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     container: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Triggers beyond schedules (engine/triggers/spec.py): file triggers, login, conditions, misfire cap.
+    triggers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow, onupdate=_utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -286,6 +288,8 @@ class Workflow(Base):
     overlap: Mapped[str] = mapped_column(String(10), default="SKIP")
     misfire: Mapped[str] = mapped_column(String(10), default="RUN_ONCE")
     webhook_token: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
+    # Triggers beyond schedules (engine/triggers/spec.py): file triggers, login, conditions, misfire cap.
+    triggers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     last_fire_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow, onupdate=_utcnow)

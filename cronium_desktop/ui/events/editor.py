@@ -1,4 +1,4 @@
-"""The event editor: every field of SPEC §1 on five tabs, checked by the engine's own validators as
+"""The event editor: every field of SPEC §1 on six tabs, checked by the engine's own validators as
 you type, with errors shown under the field they name, a modified marker in the title and a
 "Discard changes?" question before unsaved edits are dropped."""
 
@@ -31,13 +31,16 @@ from cronium_desktop.ui.events.fields import SCRIPT_TYPES, TIME_UNITS, TYPE_TITL
 from cronium_desktop.ui.events.general_tab import GeneralTab
 from cronium_desktop.ui.events.run_tab import RunTab
 from cronium_desktop.ui.events.script_tab import ScriptTab, is_template, starter
+from cronium_desktop.ui.triggers.section import TriggersSection
 
 __all__ = ["EventEditor", "TIME_UNITS", "TYPE_TITLES"]
 GEOMETRY_KEY = "eventEditor/geometry"
 # Fields the engine may name that live outside the tabs' forms: their label and their tab.
 OTHER_FIELDS = {"content": ("Script", 1), "http": ("Request", 1), "tool_action": ("Tool action", 1),
                 "env": ("Environment", 3), "secret_env": ("Secret environment", 3),
-                "conditional_actions": ("Conditional actions", 4), "event": ("Event", 0)}
+                "conditional_actions": ("Conditional actions", 4), "event": ("Event", 0),
+                "file_triggers": ("Watched folders", 5), "run_at_login": ("At login", 5),
+                "conditions": ("Conditions", 5), "misfire_cap": ("Catch-up runs", 5)}
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -91,6 +94,8 @@ class EventEditor(QDialog):
         self.tabs.addTab(_scrolled(self.run), "Run")
         self.tabs.addTab(self.environment, "Environment")
         self.tabs.addTab(self.conditional, "Conditional actions")
+        self.triggers = TriggersSection()
+        self.tabs.addTab(_scrolled(self.triggers), "Triggers")
         # the fields other code and tests reach by name
         self.name, self.type, self.trigger = self.general.name, self.general.type, self.general.trigger
         self.schedule, self.timezone, self.status = self.general.schedule, self.general.timezone, self.general.status
@@ -134,14 +139,15 @@ class EventEditor(QDialog):
     # -- data in and out --------------------------------------------------------------------------------
 
     def load(self, event: dict[str, Any]) -> None:
-        for part in (self.general, self.script, self.run, self.environment, self.conditional):
+        for part in (self.general, self.script, self.run, self.environment, self.conditional, self.triggers):
             part.load(event)
         self._show_kind()
+        self._show_watch_states()
 
     def data(self) -> dict[str, Any]:
         """The event as the engine's facade takes it. Raises ValidationError for unreadable JSON fields."""
         data: dict[str, Any] = {}
-        for part in (self.general, self.script, self.run, self.environment, self.conditional):
+        for part in (self.general, self.script, self.run, self.environment, self.conditional, self.triggers):
             part.fill(data)
         return data
 
@@ -178,11 +184,19 @@ class EventEditor(QDialog):
         script.code.textChanged.connect(self._changed)
         self.environment.changed.connect(self._changed)
         self.conditional.changed.connect(self._changed)
+        self.triggers.changed.connect(self._changed)
+        run.misfire.currentIndexChanged.connect(lambda _i: self.triggers.set_misfire(run.misfire.currentData()))
         general.type.currentIndexChanged.connect(self._type_changed)
         for box in (run.container.memory, run.container.cpus, run.container.pids):
             box.valueChanged.connect(self._changed)
         run.container.network.currentIndexChanged.connect(self._changed)
         run.container.image.editTextChanged.connect(self._changed)
+
+    def _show_watch_states(self) -> None:
+        """Whether each saved watched folder is being watched, or paused and why (in the app that owns the folder)."""
+        service = getattr(self.engine, "triggers", None)
+        if service is not None and self.event_id is not None:
+            self.triggers.show_states(service.watch_states("event", self.event_id))
 
     def _changed(self, *args: Any) -> None:
         self.setWindowModified(self.dirty)
@@ -221,7 +235,7 @@ class EventEditor(QDialog):
             for key in sorted(form.fields, key=len, reverse=True):
                 if field == key or field.startswith(key + "."):
                     return form.fields[key].label, tab, form.fields[key].widget
-        label, tab = OTHER_FIELDS.get(field.split(".")[0], (field, 0))
+        label, tab = OTHER_FIELDS.get(field.split(".")[0].split("[")[0], (field, 0))
         return label, tab, self.code if field == "content" else None
 
     def _mark(self, field: str | None, text: str = "") -> None:

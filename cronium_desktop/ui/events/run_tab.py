@@ -37,7 +37,8 @@ class RunTab(QWidget):
         self.backoff = QDoubleSpinBox(minimum=0, maximum=3600, value=5, suffix=" s")
         self.overlap = combo(OVERLAPS, {"SKIP": "Skip (log a skipped run)", "QUEUE": "Queue (run after it)",
                                         "ALLOW": "Allow (run in parallel)"})
-        self.misfire = combo(MISFIRES, {"RUN_ONCE": "Run once to catch up", "SKIP": "Skip missed runs"})
+        self.misfire = combo(MISFIRES, {"RUN_ONCE": "Run once to catch up", "SKIP": "Skip missed runs",
+                                        "RUN_ALL": "Run each missed run (up to the cap on Triggers)"})
         self.priority = combo(PRIORITIES)
         set_combo(self.priority, "NORMAL")
         self.max_executions = QSpinBox(minimum=0, maximum=10**9, specialValueText="unlimited")

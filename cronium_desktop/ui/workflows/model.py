@@ -13,10 +13,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from cronium_desktop.engine.triggers.spec import DEFAULTS
 from cronium_desktop.ui.workflows.layout import layered_positions
 
 EDGE_TYPES = ("ALWAYS", "ON_SUCCESS", "ON_FAILURE", "ON_CONDITION")
 TRIGGERS = ("MANUAL", "SCHEDULE", "WEBHOOK")
+# Kept as the engine gives them and saved back as they are; edited in the Triggers dialog.
+WORKFLOW_TRIGGER_KEYS = ("file_triggers", "run_at_login", "conditions", "misfire_cap", "misfire")
+TRIGGER_DEFAULTS: dict[str, Any] = {**DEFAULTS, "misfire": "RUN_ONCE"}
 EdgeKey = tuple[str, str]
 
 
@@ -68,6 +72,7 @@ class WorkflowModel(QObject):
         self.schedule: dict[str, Any] | None = None
         self.description = ""
         self.timezone: str | None = None  # not edited on the canvas, but kept so a save does not drop it
+        self.triggers: dict[str, Any] = {}  # file triggers, login, conditions, misfire (WORKFLOW_TRIGGER_KEYS)
         self.nodes: dict[str, Node] = {}
         self.edges: dict[EdgeKey, Edge] = {}
 
@@ -190,19 +195,22 @@ class WorkflowModel(QObject):
 
     def properties(self) -> dict[str, Any]:
         return {"name": self.name, "trigger": self.trigger, "schedule": copy.deepcopy(self.schedule),
-                "description": self.description}
+                "description": self.description, "triggers": copy.deepcopy(self.triggers)}
 
     def set_properties(self, values: dict[str, Any]) -> None:
         self.name = values.get("name", self.name)
         self.trigger = values.get("trigger", self.trigger)
         self.schedule = copy.deepcopy(values.get("schedule", self.schedule))
         self.description = values.get("description", self.description)
+        self.triggers = copy.deepcopy(values.get("triggers", self.triggers))
         self.propertiesChanged.emit()
 
     def to_dict(self) -> dict[str, Any]:
         """The SPEC §8 `workflow` dict (plus `description`, and `timezone` when the workflow has one)."""
+        properties = self.properties()
         data = {
-            **self.properties(),
+            **{key: value for key, value in properties.items() if key != "triggers"},
+            **properties["triggers"],  # file triggers, login, conditions, misfire (engine/triggers/spec.py)
             "schedule": self.schedule if self.trigger == "SCHEDULE" else None,
             "nodes": [node.to_dict() for node in self.nodes.values()],
             "edges": [edge.to_dict() for edge in self.edges.values()],
@@ -218,6 +226,9 @@ class WorkflowModel(QObject):
         self.schedule = copy.deepcopy(data.get("schedule"))
         self.description = str(data.get("description") or "")
         self.timezone = data.get("timezone") or None
+        # Only what differs from the defaults: a workflow without such triggers reads and saves as before.
+        self.triggers = {key: copy.deepcopy(data[key]) for key in WORKFLOW_TRIGGER_KEYS
+                         if key in data and data[key] != TRIGGER_DEFAULTS[key]}
         self.nodes = {}
         for item in data.get("nodes") or []:
             node = Node(str(item["id"]), str(item["event"]), str(item.get("label") or item["event"]),

@@ -1,4 +1,5 @@
-"""The workflow's properties beside the canvas: name, trigger (manual, schedule, webhook) and description.
+"""The workflow's properties beside the canvas: name, trigger (manual, schedule, webhook), its further
+triggers and conditions in words, and description.
 
 Every change goes through the undo stack as a `SetPropertiesCommand`; the panel redraws from the model.
 """
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.ui.editor.schedule_builder import ScheduleBuilder
+from cronium_desktop.ui.triggers.workflow_box import WorkflowTriggersBox
 from cronium_desktop.ui.workflows.commands import SetPropertiesCommand
 from cronium_desktop.ui.workflows.model import TRIGGERS, WorkflowModel
 
@@ -58,6 +60,8 @@ class PropertiesPanel(QWidget):
         form.addRow("Trigger", self.trigger)
         form.addRow(self.schedule)
         form.addRow(self.webhook)
+        self.triggers = WorkflowTriggersBox(self)
+        form.addRow("Also runs", self.triggers)
         form.addRow("Description", self.description)
         self.name.textEdited.connect(lambda text: self._push({"name": text}))
         self.trigger.activated.connect(lambda _index: self._trigger_changed())
@@ -66,6 +70,7 @@ class PropertiesPanel(QWidget):
                        self.schedule.every.valueChanged, self.schedule.unit.currentIndexChanged):
             signal.connect(self._schedule_changed)
         self.description.textChanged.connect(self._description_changed)
+        self.triggers.edited.connect(lambda values: self._push({"triggers": values}))
         model.propertiesChanged.connect(self.show_model)
         model.modelReset.connect(self.show_model)
         self._showing = False
@@ -90,6 +95,7 @@ class PropertiesPanel(QWidget):
                 self.description.setPlainText(self.model.description)
             self.schedule.setVisible(self.model.trigger == "SCHEDULE")
             self.webhook.setVisible(self.model.trigger == "WEBHOOK")
+            self.triggers.show_triggers(self.model.triggers)
         finally:
             self._showing = False
 
