@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600.0
 DETACHABLE = ("BASH", "PYTHON", "NODEJS")
+DETACHED_LOCATIONS = ("LOCAL", "REMOTE")  # where a run goes on while the app stops and lets it finish
 REATTACHED = "Re-attached after the app restarted."
 # Beyond the event's own timeout, how long an executor may take to stop before the runner gives up.
 TIMEOUT_SAFETY_SECONDS = 30.0
@@ -88,6 +89,8 @@ class Runner:
         self._writer = group.writer(ctx.db)
         self.detaching = False  # the app is stopping and lets local runs finish on their own
         self.local: Any = None  # the local executor, which re-attaches runs
+        # Executors that re-attach runs, by the kind of what a stopped app left ("local", "ssh", "container").
+        self.reattachers: dict[str, Any] = {}
 
     def cancel(self, execution_id: int) -> bool:
         """Stop the run's executor; its bookkeeping goes on and records it CANCELLED.
@@ -138,7 +141,7 @@ class Runner:
             try:
                 result = await work
             except asyncio.CancelledError:
-                if self.detaching and job.run_location == "LOCAL" and job.event_type in DETACHABLE:
+                if self.detaching and job.run_location in DETACHED_LOCATIONS and job.event_type in DETACHABLE:
                     await sink.close()  # the app stops and lets it finish: it stays RUNNING for the next start
                     return
             except Exception as error:  # an executor bug or an unexpected failure: the run fails, the app goes on
@@ -175,19 +178,27 @@ class Runner:
         if not cancelled:
             await self._after_run(execution_id)
 
-    async def adopt(self, execution_id: int, folder: Any) -> None:
-        """Follow a local run left RUNNING by a stopped app, from where its stored log ends, and
-        record it as any run: its true exit status, the rest of its output, then its actions."""
+    async def adopt(self, execution_id: int, left: tuple[str, Any]) -> None:
+        """Follow a run left RUNNING by a stopped app, from where its stored log ends, and record it as
+        any run: its true exit status, the rest of its output, then its actions. `left`: (kind, what
+        the kind's executor found of it), e.g. ("local", run folder)."""
+        kind, folder = left
+        executor = self.reattachers.get(kind) or self.local
         prepared = await self._writer.run(lambda session: self._begin(session, execution_id, adopting=True))
         if not isinstance(prepared, Prepared):
             return
         job = prepared.job
-        offsets = await self._writer.run(lambda session: logstore.spool_offsets(session.connection(), execution_id,
-                                                                                 job.attempt))
+
+        def resume_point(session: Any) -> Any:  # local runs follow bytes, the others count lines
+            if kind == "local":
+                return logstore.spool_offsets(session.connection(), execution_id, job.attempt)
+            return logstore.stored_line_counts(session.connection(), execution_id, job.attempt)
+
+        resume = await self._writer.run(resume_point)
         sink = LogSink(self._ctx, execution_id, job.attempt, prepared.masker, prepared.log_cap_bytes, self._write_block)
         sink.line("system", REATTACHED)
-        work = asyncio.get_running_loop().create_task(
-            self.local.reattach(folder, job, sink, offsets, prepared.started_at))
+        work = asyncio.get_running_loop().create_task(self._follow_again(executor, folder, job, sink, resume,
+                                                                         prepared))
         self._working[execution_id] = work
         if execution_id in self._cancel_requested:  # cancelled while it was being picked up
             work.cancel()
@@ -197,7 +208,7 @@ class Runner:
             if self.detaching:
                 await sink.close()
                 return
-            await asyncio.shield(self.local.stop_left_behind(folder))  # cancelled before it was followed
+            await asyncio.shield(executor.stop_left_behind(folder))  # cancelled before it was followed
             result = ExecResult(status=CANCELLED, error="Cancelled.")
         finally:
             self._working.pop(execution_id, None)
@@ -210,9 +221,19 @@ class Runner:
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
-        await self.local.forget(folder)
+        await executor.forget(folder)
         if result.status != CANCELLED:
             await self._after_run(execution_id)
+
+    @staticmethod
+    async def _follow_again(executor: Any, left: Any, job: Job, sink: LogSink, resume: Any,
+                            prepared: Prepared) -> ExecResult:
+        if job.event_type not in runtime.SCRIPT_NAMES:
+            return await executor.reattach(left, job, sink, resume, prepared.started_at)  # type: ignore[no-any-return]
+        tail = runtime.StdoutTail(sink)  # a script's last JSON line is its output, as in a fresh run
+        result: ExecResult = await executor.reattach(left, job, tail, resume, prepared.started_at)
+        runtime.output_from_stdout(result, tail, prepared.masker.mask, sink)
+        return result
 
     async def _run_executor(self, job: Job, sink: LogSink, masker: Masker) -> ExecResult:
         executor = self._select_executor(job)

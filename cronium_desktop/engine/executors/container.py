@@ -130,6 +130,10 @@ class ContainerExecutor:
         """Blocking: remove the containers of runs a stopped process left (see `DockerEngine`)."""
         return self.docker.remove_left_behind(self.data_dir, execution_ids)
 
+    def left_behind(self, execution_id: int) -> Any | None:
+        """A container run left RUNNING by a stopped app that can be followed again (see below)."""
+        return None
+
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         def fail(message: str) -> ExecResult:
             sink.line("system", message)

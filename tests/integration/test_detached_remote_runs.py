@@ -1,0 +1,115 @@
+"""Remote runs outlive the app too: a run on the test sshd goes on while `headless` is SIGKILLed, and
+the next start reconnects, follows it from where the store stopped and records how it really ended."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.executors.local import run_folders_root
+from cronium_desktop.engine.runner import REATTACHED
+from tests.conftest import TEST_PASSPHRASE, Cli
+from tests.fixtures.sshd import SshServer, sshd_fixture  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.timeout(180)
+
+
+async def add_server_and_event(data_dir: Path, sshd: SshServer, content: str, **event: object) -> None:
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start()
+    try:
+        await engine.servers.add("box", host=sshd.host, port=sshd.port, username=sshd.user, auth_method="KEY",
+                                 key_path=str(sshd.key_path), verify=True, accept_host_key=True)
+        # Fires once (max_executions 1) as soon as `headless` runs its scheduler.
+        await engine.events.create({"name": "Remote", "type": "BASH", "content": content, "run_location": "REMOTE",
+                                    "servers": ["box"], "trigger": "SCHEDULE", "status": "ACTIVE",
+                                    "schedule": {"every": 1, "unit": "SECONDS"}, "max_executions": 1, **event})
+    finally:
+        await engine.stop(grace_seconds=1)
+
+
+def headless(cli: Cli) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"], env=cli.env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+
+
+def wait_for(condition: object, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.1)
+
+
+def run_rows(data_dir: Path) -> list[tuple[int, str, int | None, str | None]]:
+    with sqlite3.connect(data_dir / "cronium.db") as connection:
+        return list(connection.execute("SELECT id, status, exit_code, error FROM executions ORDER BY id"))
+
+
+async def log_of(data_dir: Path, execution_id: int) -> list[tuple[str, str]]:
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start()
+    try:
+        return [(record.stream, record.text) for record in await engine.runs.log(execution_id)]
+    finally:
+        await engine.stop(grace_seconds=1)
+
+
+def kill_while_running(cli: Cli, marker: Path) -> dict[str, object]:
+    """Start `headless`, SIGKILL it once the remote script wrote `marker`; the run's re-attach record."""
+    app = headless(cli)
+    try:
+        wait_for(marker.exists)
+        [record_file] = list(run_folders_root(cli.data_dir).glob("ssh-*.json"))
+        record: dict[str, object] = json.loads(record_file.read_text())
+    finally:
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+    return record
+
+
+def restart_until_final(cli: Cli, data_dir: Path) -> tuple[int, str, int | None, str | None]:
+    app = headless(cli)
+    try:
+        wait_for(lambda: run_rows(data_dir) and run_rows(data_dir)[0][1] not in ("PENDING", "RUNNING"))
+    finally:
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=60) == 0
+    return run_rows(data_dir)[0]
+
+
+async def test_a_remote_run_outlives_a_killed_app_and_is_recorded_with_every_line(
+        cli: Cli, tmp_path: Path, data_dir: Path, sshd: SshServer) -> None:
+    started, ended = tmp_path / "started", tmp_path / "ended"
+    await add_server_and_event(data_dir, sshd, f"echo start\ntouch {started}\nsleep 2\nseq 1 2000\necho oops >&2\n"
+                                                f"printf partial\ntouch {ended}")
+    record = await asyncio.to_thread(kill_while_running, cli, started)
+    await asyncio.to_thread(wait_for, ended.exists)  # the script finished while the app was down
+    assert Path(str(record["folder"])).is_dir()
+    execution_id, status, exit_code, error = await asyncio.to_thread(restart_until_final, cli, data_dir)
+    assert (status, exit_code, error) == ("SUCCESS", 0, None)
+    log = await log_of(data_dir, execution_id)
+    assert log.count(("system", REATTACHED)) == 1
+    assert [text for stream, text in log if stream == "stdout"] == ["start", *map(str, range(1, 2001)), "partial"]
+    assert [text for stream, text in log if stream == "stderr"] == ["oops"]
+    assert not Path(str(record["folder"])).exists()  # the run's folder on the server is removed after reading
+    assert not list(run_folders_root(data_dir).glob("ssh-*.json"))
+
+
+async def test_a_remote_run_still_going_is_followed_again_and_keeps_its_exit_code(
+        cli: Cli, tmp_path: Path, data_dir: Path, sshd: SshServer) -> None:
+    started = tmp_path / "started"
+    await add_server_and_event(data_dir, sshd, f"echo before\ntouch {started}\nsleep 4\necho after\nexit 3")
+    await asyncio.to_thread(kill_while_running, cli, started)
+    execution_id, status, exit_code, error = await asyncio.to_thread(restart_until_final, cli, data_dir)
+    assert (status, exit_code, error) == ("FAILURE", 3, "Exited with code 3.")
+    log = await log_of(data_dir, execution_id)
+    assert [text for stream, text in log if stream == "stdout"] == ["before", "after"]
