@@ -1,5 +1,6 @@
-"""Remote runs outlive the app too: a run on the test sshd goes on while `headless` is SIGKILLed, and
-the next start reconnects, follows it from where the store stopped and records how it really ended."""
+"""SSH and container runs outlive the app too: a run on the test sshd or the test dockerd goes on while
+`headless` is SIGKILLed, and the next start finds it again (reconnecting; by the container's labels),
+follows it from where the store stopped and records how it really ended."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from cronium_desktop.engine.docker_engine import LABEL_DATA_FOLDER
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runner import REATTACHED
 from tests.conftest import TEST_PASSPHRASE, Cli
+from tests.fixtures.dockerd import DockerDaemon
+from tests.fixtures.dockerd import dockerd_fixture as dockerd  # noqa: F401 - session-scoped fixture
 from tests.fixtures.sshd import SshServer, sshd_fixture  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.timeout(180)
@@ -61,6 +65,33 @@ async def log_of(data_dir: Path, execution_id: int) -> list[tuple[str, str]]:
         return [(record.stream, record.text) for record in await engine.runs.log(execution_id)]
     finally:
         await engine.stop(grace_seconds=1)
+
+
+def has_output(data_dir: Path) -> bool:
+    with sqlite3.connect(data_dir / "cronium.db") as connection:
+        return bool(connection.execute("SELECT COUNT(*) FROM log_blocks").fetchone()[0])
+
+
+async def add_container_event(data_dir: Path, dockerd: DockerDaemon, content: str) -> None:  # noqa: F811
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    engine.settings.set("docker_endpoint", dockerd.endpoint)
+    await engine.start()
+    try:
+        await engine.events.create({"name": "Boxed", "type": "BASH", "content": content, "run_location": "CONTAINER",
+                                    "container": {"image": dockerd.bash_image, "network": "none"},
+                                    "trigger": "SCHEDULE", "status": "ACTIVE",
+                                    "schedule": {"every": 1, "unit": "SECONDS"}, "max_executions": 1})
+    finally:
+        await engine.stop(grace_seconds=1)
+
+
+def kill_once_it_wrote(cli: Cli) -> None:
+    app = headless(cli)
+    try:
+        wait_for(lambda: has_output(cli.data_dir))
+    finally:
+        app.send_signal(signal.SIGKILL)
+        app.wait()
 
 
 def kill_while_running(cli: Cli, marker: Path) -> dict[str, object]:
@@ -113,3 +144,19 @@ async def test_a_remote_run_still_going_is_followed_again_and_keeps_its_exit_cod
     assert (status, exit_code, error) == ("FAILURE", 3, "Exited with code 3.")
     log = await log_of(data_dir, execution_id)
     assert [text for stream, text in log if stream == "stdout"] == ["before", "after"]
+
+
+@pytest.mark.parametrize("exit_code", [0, 4])
+async def test_a_container_run_outlives_a_killed_app_and_keeps_its_exit_code(
+        cli: Cli, data_dir: Path, dockerd: DockerDaemon, exit_code: int) -> None:  # noqa: F811
+    await add_container_event(data_dir, dockerd, f"echo start\nsleep 3\nseq 1 2000\necho oops >&2\nexit {exit_code}")
+    await asyncio.to_thread(kill_once_it_wrote, cli)
+    assert dockerd.containers(f"{LABEL_DATA_FOLDER}={data_dir}")  # Docker keeps it while the app is down
+    execution_id, status, code, _ = await asyncio.to_thread(restart_until_final, cli, data_dir)
+    assert (status, code) == ("SUCCESS" if exit_code == 0 else "FAILURE", exit_code)
+    log = await log_of(data_dir, execution_id)
+    assert log.count(("system", REATTACHED)) == 1
+    assert [text for stream, text in log if stream == "stdout"] == ["start", *map(str, range(1, 2001))]
+    assert [text for stream, text in log if stream == "stderr"] == ["oops"]
+    assert dockerd.containers(f"{LABEL_DATA_FOLDER}={data_dir}") == []  # removed once recorded
+    assert not list(run_folders_root(data_dir).glob("run-*"))
