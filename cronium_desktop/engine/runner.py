@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cronium_desktop.engine import logstore, runtime
+from cronium_desktop.engine import logstore, run_records, runtime
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import secret_env_owner, utcnow
 from cronium_desktop.engine.executors.base import (
@@ -25,7 +25,6 @@ from cronium_desktop.engine.executors.base import (
     ExecResult,
     Executor,
     Job,
-    ServerRef,
 )
 from cronium_desktop.engine.logsink import LogSink
 from cronium_desktop.engine.masking import MASKED_NOTE, mask_copies
@@ -33,7 +32,7 @@ from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStar
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
-from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
+from cronium_desktop.engine.store.models import Attempt, Execution, ServerResult
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,8 @@ class Prepared:
     priority: int
     exclusive: bool
     log_cap_bytes: int = 100 * 1024 * 1024
-    started_at: Any = None
+    started_at: Any = None  # the attempt's start
+    execution_started_at: Any = None  # the first attempt's: the run's duration counts from it
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
@@ -170,7 +170,7 @@ class Runner:
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
-        finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result, sink)))
+        finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result, prepared)))
         notice = await asyncio.shield(finish)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
@@ -217,7 +217,7 @@ class Runner:
             result.error = prepared.masker.mask(result.error)
         await sink.close()
         notice = await asyncio.shield(self._writer.run(lambda session: self._record_final(session, execution_id,
-                                                                                          result, sink)))
+                                                                                          result, prepared)))
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
@@ -263,19 +263,15 @@ class Runner:
     def _begin(self, session: Any, execution_id: int, adopting: bool = False) -> Prepared | RunFinished | None:
         """Mark the execution RUNNING and gather its job; a RunFinished if it cannot run at all.
         `adopting`: a run already RUNNING (re-attached): only gather its job."""
-        execution = session.get(Execution, execution_id)
-        if execution is None or execution.status != ("RUNNING" if adopting else "PENDING"):
-            return None
-        event = session.get(Event, execution.event_id) if execution.event_id else None
-        if event is None:
-            execution.end("FAILURE", "The event was deleted before the run started.", utcnow())
-            return RunFinished(execution.id, None, execution.event_name, "FAILURE", None, execution.error)
         now = utcnow()
-        if not adopting:
-            execution.status = "RUNNING"
-            execution.started_at = execution.started_at or now
-            execution.not_before = None
-            session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="RUNNING", started_at=now))
+        found = run_records.begin(session.connection(), execution_id, adopting, now)
+        if found is None:
+            return None
+        execution, event, started_at = found
+        if event is None:
+            row = session.get(Execution, execution_id)
+            row.end("FAILURE", "The event was deleted before the run started.", now)
+            return RunFinished(row.id, None, row.event_name, "FAILURE", None, row.error)
 
         secret_values: list[str] = []
         env = dict(event.env)
@@ -303,7 +299,7 @@ class Runner:
             input=execution.input,
             env=env,
             variables=variables,
-            servers=[ServerRef(link.server.id, link.server.name) for link in event.servers],
+            servers=run_records.servers_of(session.connection(), event.id) if event.run_location == "REMOTE" else [],
             http=event.http,
             tool_action=event.tool_action,
             container=event.container,
@@ -320,14 +316,9 @@ class Runner:
             priority=execution.priority,
             exclusive=event.overlap == "QUEUE",
             log_cap_bytes=int(float(self._ctx.settings.get("log_cap_mb")) * 1024 * 1024),
+            started_at=started_at,
+            execution_started_at=execution.started_at,
         )
-
-    @staticmethod
-    def _attempt_started(session: Any, execution: Execution) -> Any:
-        attempt = session.scalar(
-            select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
-        )
-        return attempt.started_at if attempt is not None and attempt.started_at else execution.started_at
 
     def _fail_unprepared(self, session: Any, execution_id: int, error: Exception) -> RunFinished | None:
         """Record as FAILURE a run whose job could not be put together (nothing of it ran)."""
@@ -378,21 +369,16 @@ class Runner:
 
         execution.not_before = utcnow() + timedelta(seconds=delay)
 
-    def _record_final(self, session: Any, execution_id: int, result: ExecResult, sink: LogSink) -> RunFinished:
-        execution = session.get(Execution, execution_id)
-        assert execution is not None
-        self._close_attempt(session, execution, result)
-        now = utcnow()
-        execution.end(result.status, result.error, now)
-        execution.exit_code = result.exit_code
-        execution.output = result.output
-        execution.condition = result.condition
+    def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared) -> RunFinished:
+        job = prepared.job
+        run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result,
+                           utcnow())
         for key, value in result.variables.items():
             self._variables.write(session, key, value)
         return RunFinished(
-            execution_id=execution.id,
-            event_id=execution.event_id,
-            event_name=execution.event_name,
+            execution_id=execution_id,
+            event_id=job.event_id,
+            event_name=job.event_name,
             status=result.status,
             exit_code=result.exit_code,
             error=result.error,

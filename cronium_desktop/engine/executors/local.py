@@ -51,9 +51,21 @@ def run_folders_root(data_dir: Path) -> Path:
     return _temp_root() / f"cronium-{user}-{folder_digest(data_dir)}"
 
 
+_found_interpreters: dict[tuple[str, str], str] = {}
+
+
 def find_interpreter(event_type: str, overrides: dict[str, str]) -> str | None:
+    """The interpreter's path; a found one is remembered (looking along PATH costs a stat per folder,
+    every run) as long as it is still there. One not found is looked for again next time."""
     wanted = overrides.get(event_type) or runtime.DEFAULT_INTERPRETERS[event_type]
-    return shutil.which(wanted)
+    key = (wanted, os.environ.get("PATH", ""))
+    known = _found_interpreters.get(key)
+    if known is not None and os.access(known, os.X_OK):
+        return known
+    found = shutil.which(wanted)
+    if found is not None:
+        _found_interpreters[key] = found
+    return found
 
 
 def missing_interpreter_message(event_type: str, overrides: dict[str, str]) -> str:
