@@ -160,3 +160,51 @@ async def test_a_container_run_outlives_a_killed_app_and_keeps_its_exit_code(
     assert [text for stream, text in log if stream == "stderr"] == ["oops"]
     assert dockerd.containers(f"{LABEL_DATA_FOLDER}={data_dir}") == []  # removed once recorded
     assert not list(run_folders_root(data_dir).glob("run-*"))
+
+
+async def test_a_remote_run_goes_on_when_the_app_stops_letting_runs_finish(data_dir: Path, sshd: SshServer) -> None:
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start(scheduler=True)
+    await engine.servers.add("box", host=sshd.host, port=sshd.port, username=sshd.user, auth_method="KEY",
+                             key_path=str(sshd.key_path), verify=True, accept_host_key=True)
+    event_id = await engine.events.create({"name": "Nightly", "type": "BASH", "content": "echo one\nsleep 2\necho two",
+                                           "run_location": "REMOTE", "servers": ["box"]})
+    execution_id = await engine.runs.start(event_id)
+    await asyncio.sleep(1.2)
+    await engine.stop(let_runs_finish=True)
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start(scheduler=True)
+    try:
+        run = await engine.runs.wait(execution_id, timeout=60)
+        texts = [(record.stream, record.text) for record in await engine.runs.log(execution_id)]
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert (run.status, run.exit_code) == ("SUCCESS", 0)
+    assert [text for stream, text in texts if stream == "stdout"] == ["one", "two"]
+
+
+async def test_a_re_attached_remote_run_can_be_cancelled(cli: Cli, tmp_path: Path, data_dir: Path,
+                                                         sshd: SshServer) -> None:
+    started, pid_file = tmp_path / "started", tmp_path / "script.pid"
+    await add_server_and_event(data_dir, sshd, f"echo $$ > {pid_file}\ntouch {started}\nsleep 60")
+    record = await asyncio.to_thread(kill_while_running, cli, started)
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start(scheduler=True)
+    try:
+        [summary] = await engine.runs.list()
+        for _ in range(100):  # once it is followed again
+            if await engine.runs.cancel(summary.execution_id):
+                break
+            await asyncio.sleep(0.1)
+        run = await engine.runs.wait(summary.execution_id, timeout=30)
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert run.status == "CANCELLED"
+    script = Path(f"/proc/{int(pid_file.read_text())}")
+    for _ in range(100):
+        if not script.exists() or script.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the remote script is still running")
+    assert not Path(str(record["folder"])).exists()
