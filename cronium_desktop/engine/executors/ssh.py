@@ -2,14 +2,16 @@
 
 For each server, two exec channels on the pooled connection. The first one's login shell makes a
 private `mktemp -d` folder, unpacks into it the run folder of `runtime.build_files` (script, helper,
-input, variables, event info) and a small wrapper from a tar archive sent on its stdin, prints its
-PID and the folder, and runs the wrapper, which execs the language's interpreter on the script
-while stdout and stderr stream back live. Secret env values travel in a 0600 file inside the
-archive that the wrapper sources and deletes, never on a command line. The PID is the remote
-process group (sshd starts each session in its own session), so a timeout or a cancel can stop
-the whole tree. Once the script has ended, the second channel sends back one tar of output,
-condition and variable writes (an output over the limit is measured on the server and never sent)
-and removes the folder; it is removed whatever happened.
+input, variables, event info) and a small wrapper from a tar archive sent on its stdin, starts the
+wrapper detached (`ssh_detach`: its own session, output to spool files in the folder, exit status to
+a status file), prints its process group and the folder, and follows the spool files onto the
+channel, so output streams back live while the script no longer depends on the connection. Secret
+env values travel in a 0600 file inside the archive that the wrapper sources and deletes, never on a
+command line. A timeout or a cancel stops the whole remote process group. Once the script has
+ended, the second channel sends back the output the live follow had not delivered yet, the exit
+status and one tar of output, condition and variable writes (an output over the limit is measured
+on the server and never sent) and removes the folder; it is removed whatever happened. After the app
+was killed, the next start reconnects and follows the run again (`SshExecutor.reattach`).
 
 Packets are what a remote run costs this process: paramiko handles each one in Python holding the
 GIL, so the runs of a multi-server event take turns for them. Hence one archive each way instead
