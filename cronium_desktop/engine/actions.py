@@ -18,7 +18,14 @@ from sqlalchemy import select
 from cronium_desktop.engine import logstore
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import utcnow
-from cronium_desktop.engine.notices import EventsChanged, LogLineNotice, LogLines, Message, Notice
+from cronium_desktop.engine.notices import (
+    EventsChanged,
+    LogLineNotice,
+    LogLines,
+    Message,
+    Notice,
+    RunFinished,
+)
 from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution
 from cronium_desktop.engine.variables import VariableService
 
@@ -61,12 +68,22 @@ class ConditionalActions:
         # Per event, its actions' `on` values: most runs end with nothing to do, known without a read.
         # Dropped when events change here; another process's edit shows within PLAN_CACHE_SECONDS.
         self._triggers: dict[int, tuple[float, tuple[str, ...]]] = {}
+        self._ended: dict[int, int] = {}  # execution id → event id, from RunFinished, until after_run
         ctx.bus.subscribe(self._on_notice)
 
     def _on_notice(self, notice: Notice) -> None:
+        if isinstance(notice, RunFinished) and notice.event_id is not None and len(self._ended) < 10_000:
+            self._ended[notice.execution_id] = notice.event_id
         if isinstance(notice, EventsChanged):
             for event_id in notice.event_ids or tuple(self._triggers):
                 self._triggers.pop(event_id, None)
+
+    def _without_actions(self, execution_id: int) -> bool:
+        """True when the run's event (known from its RunFinished) has no actions at all: the usual run,
+        known without a read or a thread hop."""
+        event_id = self._ended.pop(execution_id, None)
+        known = self._triggers.get(event_id) if event_id is not None else None
+        return known is not None and not known[1] and time.monotonic() - known[0] <= PLAN_CACHE_SECONDS
 
     def _nothing_due(self, execution_id: int) -> bool:
         """True when the run's event has no action that could match it (one small read, or none)."""
@@ -83,7 +100,7 @@ class ConditionalActions:
         return not any(action_matches(on, row.status, row.condition) for on in cached[1])
 
     async def after_run(self, execution_id: int) -> None:
-        if await asyncio.to_thread(self._nothing_due, execution_id):
+        if self._without_actions(execution_id) or await asyncio.to_thread(self._nothing_due, execution_id):
             return
         plan = await asyncio.to_thread(self._plan, execution_id)
         if plan is None:

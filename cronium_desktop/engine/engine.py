@@ -79,7 +79,8 @@ class Engine:
         self.register_executor("HTTP_REQUEST", HttpExecutor())
         self.register_executor("TOOL_ACTION", ToolExecutor(self.tools))
         self.servers = ServerService(self.ctx)
-        self.register_executor("REMOTE", SshExecutor(self.servers))
+        self._ssh = SshExecutor(self.servers, run_folders_root(data_dir))
+        self.register_executor("REMOTE", self._ssh)
         self.docker = DockerEngine(self.settings)
         self._containers = ContainerExecutor(data_dir, self.docker, run_folders_root(data_dir),
                                              lambda: dict(self.settings.get("container_images") or {}))
@@ -135,6 +136,7 @@ class Engine:
             drafts.wrap_after_run(self.actions.after_run),
         )
         self._runner.local = self._local
+        self._runner.reattachers = {"local": self._local, "ssh": self._ssh, "container": self._containers}
         if scheduler:
             self._lock.acquire()  # raises FolderLocked naming the running scheduler's PID
         else:
@@ -170,7 +172,7 @@ class Engine:
         workflows, queue = self.workflows, self._queue
 
         def recover() -> Recovery:
-            recovery = self.runs.recover_left_behind(marks[0], self._local.attachable)
+            recovery = self.runs.recover_left_behind(marks[0], self._left_behind)
             workflows.recover_left_behind(marks[1])
             self._local.remove_left_behind(recovery.interrupted)
             self._remove_left_behind_containers(recovery.interrupted)
@@ -186,6 +188,17 @@ class Engine:
         if recovery.finished:
             self._in_background(self._after_recovered(recovery.finished))
         return True
+
+    def _left_behind(self, execution_id: int) -> tuple[str, Any] | None:
+        """What a run left RUNNING by a stopped app left to follow again: (kind, what), or None."""
+        folder = self._local.attachable(execution_id)
+        if folder is not None:
+            return "local", folder
+        records = self._ssh.left_behind(execution_id)
+        if records:
+            return "ssh", records
+        container = self._containers.left_behind(execution_id)
+        return ("container", container) if container is not None else None
 
     def _remove_left_behind_containers(self, execution_ids: list[int]) -> None:
         """Containers of interrupted runs are still running (Docker owns them): remove them."""
@@ -232,7 +245,7 @@ class Engine:
         if let_runs_finish is None:
             let_runs_finish = self._started and self.settings.get("on_stop") == "let_finish"
         if let_runs_finish and self._queue is not None:
-            self._local.keep_running = True
+            self._local.keep_running = self._ssh.keep_running = True
             self._runner.detaching = True
             grace_seconds = 0.0
         for task in list(self._background):

@@ -161,6 +161,17 @@ def spool_offsets(connection: Any, execution_id: int, attempt: int) -> tuple[int
     return row[0] or 0, row[1] or 0
 
 
+def stored_line_counts(connection: Any, execution_id: int, attempt: int) -> dict[tuple[str | None, str], int]:
+    """How many lines of each (server, stream) this attempt's stored log holds: where a re-attached
+    remote or container run's output goes on (output that only counts lines, not bytes)."""
+    counts: dict[tuple[str | None, str], int] = {}
+    for _, block_attempt, segment in iter_segments(connection, execution_id):
+        if block_attempt == attempt and segment.stream != "system":
+            key = (segment.server, segment.stream)
+            counts[key] = counts.get(key, 0) + segment.count
+    return counts
+
+
 def iter_segments(connection: Any, execution_id: int, after_line: int = 0) -> Iterator[tuple[int, int, Segment]]:
     """(number of the segment's first line, attempt, segment) in order, from line `after_line + 1`.
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cronium_desktop.engine import logstore, runtime
+from cronium_desktop.engine import logstore, run_records, runtime
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import secret_env_owner, utcnow
 from cronium_desktop.engine.executors.base import (
@@ -25,7 +25,6 @@ from cronium_desktop.engine.executors.base import (
     ExecResult,
     Executor,
     Job,
-    ServerRef,
 )
 from cronium_desktop.engine.logsink import LogSink
 from cronium_desktop.engine.masking import MASKED_NOTE, mask_copies
@@ -33,13 +32,14 @@ from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStar
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
-from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
+from cronium_desktop.engine.store.models import Attempt, Execution, ServerResult
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600.0
 DETACHABLE = ("BASH", "PYTHON", "NODEJS")
+DETACHED_LOCATIONS = ("LOCAL", "REMOTE")  # where a run goes on while the app stops and lets it finish
 REATTACHED = "Re-attached after the app restarted."
 # Beyond the event's own timeout, how long an executor may take to stop before the runner gives up.
 TIMEOUT_SAFETY_SECONDS = 30.0
@@ -61,7 +61,8 @@ class Prepared:
     priority: int
     exclusive: bool
     log_cap_bytes: int = 100 * 1024 * 1024
-    started_at: Any = None
+    started_at: Any = None  # the attempt's start
+    execution_started_at: Any = None  # the first attempt's: the run's duration counts from it
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
@@ -88,6 +89,8 @@ class Runner:
         self._writer = group.writer(ctx.db)
         self.detaching = False  # the app is stopping and lets local runs finish on their own
         self.local: Any = None  # the local executor, which re-attaches runs
+        # Executors that re-attach runs, by the kind of what a stopped app left ("local", "ssh", "container").
+        self.reattachers: dict[str, Any] = {}
 
     def cancel(self, execution_id: int) -> bool:
         """Stop the run's executor; its bookkeeping goes on and records it CANCELLED.
@@ -138,7 +141,7 @@ class Runner:
             try:
                 result = await work
             except asyncio.CancelledError:
-                if self.detaching and job.run_location == "LOCAL" and job.event_type in DETACHABLE:
+                if self.detaching and job.run_location in DETACHED_LOCATIONS and job.event_type in DETACHABLE:
                     await sink.close()  # the app stops and lets it finish: it stays RUNNING for the next start
                     return
             except Exception as error:  # an executor bug or an unexpected failure: the run fails, the app goes on
@@ -167,7 +170,7 @@ class Runner:
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
-        finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result, sink)))
+        finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result, prepared)))
         notice = await asyncio.shield(finish)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
@@ -175,19 +178,27 @@ class Runner:
         if not cancelled:
             await self._after_run(execution_id)
 
-    async def adopt(self, execution_id: int, folder: Any) -> None:
-        """Follow a local run left RUNNING by a stopped app, from where its stored log ends, and
-        record it as any run: its true exit status, the rest of its output, then its actions."""
+    async def adopt(self, execution_id: int, left: tuple[str, Any]) -> None:
+        """Follow a run left RUNNING by a stopped app, from where its stored log ends, and record it as
+        any run: its true exit status, the rest of its output, then its actions. `left`: (kind, what
+        the kind's executor found of it), e.g. ("local", run folder)."""
+        kind, folder = left
+        executor = self.reattachers.get(kind) or self.local
         prepared = await self._writer.run(lambda session: self._begin(session, execution_id, adopting=True))
         if not isinstance(prepared, Prepared):
             return
         job = prepared.job
-        offsets = await self._writer.run(lambda session: logstore.spool_offsets(session.connection(), execution_id,
-                                                                                 job.attempt))
+
+        def resume_point(session: Any) -> Any:  # local runs follow bytes, the others count lines
+            if kind == "local":
+                return logstore.spool_offsets(session.connection(), execution_id, job.attempt)
+            return logstore.stored_line_counts(session.connection(), execution_id, job.attempt)
+
+        resume = await self._writer.run(resume_point)
         sink = LogSink(self._ctx, execution_id, job.attempt, prepared.masker, prepared.log_cap_bytes, self._write_block)
         sink.line("system", REATTACHED)
-        work = asyncio.get_running_loop().create_task(
-            self.local.reattach(folder, job, sink, offsets, prepared.started_at))
+        work = asyncio.get_running_loop().create_task(self._follow_again(executor, folder, job, sink, resume,
+                                                                         prepared))
         self._working[execution_id] = work
         if execution_id in self._cancel_requested:  # cancelled while it was being picked up
             work.cancel()
@@ -197,7 +208,7 @@ class Runner:
             if self.detaching:
                 await sink.close()
                 return
-            await asyncio.shield(self.local.stop_left_behind(folder))  # cancelled before it was followed
+            await asyncio.shield(executor.stop_left_behind(folder))  # cancelled before it was followed
             result = ExecResult(status=CANCELLED, error="Cancelled.")
         finally:
             self._working.pop(execution_id, None)
@@ -206,13 +217,23 @@ class Runner:
             result.error = prepared.masker.mask(result.error)
         await sink.close()
         notice = await asyncio.shield(self._writer.run(lambda session: self._record_final(session, execution_id,
-                                                                                          result, sink)))
+                                                                                          result, prepared)))
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
-        await self.local.forget(folder)
+        await executor.forget(folder)
         if result.status != CANCELLED:
             await self._after_run(execution_id)
+
+    @staticmethod
+    async def _follow_again(executor: Any, left: Any, job: Job, sink: LogSink, resume: Any,
+                            prepared: Prepared) -> ExecResult:
+        if job.event_type not in runtime.SCRIPT_NAMES:
+            return await executor.reattach(left, job, sink, resume, prepared.started_at)  # type: ignore[no-any-return]
+        tail = runtime.StdoutTail(sink)  # a script's last JSON line is its output, as in a fresh run
+        result: ExecResult = await executor.reattach(left, job, tail, resume, prepared.started_at)
+        runtime.output_from_stdout(result, tail, prepared.masker.mask, sink)
+        return result
 
     async def _run_executor(self, job: Job, sink: LogSink, masker: Masker) -> ExecResult:
         executor = self._select_executor(job)
@@ -242,19 +263,15 @@ class Runner:
     def _begin(self, session: Any, execution_id: int, adopting: bool = False) -> Prepared | RunFinished | None:
         """Mark the execution RUNNING and gather its job; a RunFinished if it cannot run at all.
         `adopting`: a run already RUNNING (re-attached): only gather its job."""
-        execution = session.get(Execution, execution_id)
-        if execution is None or execution.status != ("RUNNING" if adopting else "PENDING"):
-            return None
-        event = session.get(Event, execution.event_id) if execution.event_id else None
-        if event is None:
-            execution.end("FAILURE", "The event was deleted before the run started.", utcnow())
-            return RunFinished(execution.id, None, execution.event_name, "FAILURE", None, execution.error)
         now = utcnow()
-        if not adopting:
-            execution.status = "RUNNING"
-            execution.started_at = execution.started_at or now
-            execution.not_before = None
-            session.add(Attempt(execution_id=execution.id, number=execution.attempt, status="RUNNING", started_at=now))
+        found = run_records.begin(session.connection(), execution_id, adopting, now)
+        if found is None:
+            return None
+        execution, event, started_at = found
+        if event is None:
+            row = session.get(Execution, execution_id)
+            row.end("FAILURE", "The event was deleted before the run started.", now)
+            return RunFinished(row.id, None, row.event_name, "FAILURE", None, row.error)
 
         secret_values: list[str] = []
         env = dict(event.env)
@@ -282,7 +299,7 @@ class Runner:
             input=execution.input,
             env=env,
             variables=variables,
-            servers=[ServerRef(link.server.id, link.server.name) for link in event.servers],
+            servers=run_records.servers_of(session.connection(), event.id) if event.run_location == "REMOTE" else [],
             http=event.http,
             tool_action=event.tool_action,
             container=event.container,
@@ -299,14 +316,9 @@ class Runner:
             priority=execution.priority,
             exclusive=event.overlap == "QUEUE",
             log_cap_bytes=int(float(self._ctx.settings.get("log_cap_mb")) * 1024 * 1024),
+            started_at=started_at,
+            execution_started_at=execution.started_at,
         )
-
-    @staticmethod
-    def _attempt_started(session: Any, execution: Execution) -> Any:
-        attempt = session.scalar(
-            select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
-        )
-        return attempt.started_at if attempt is not None and attempt.started_at else execution.started_at
 
     def _fail_unprepared(self, session: Any, execution_id: int, error: Exception) -> RunFinished | None:
         """Record as FAILURE a run whose job could not be put together (nothing of it ran)."""
@@ -357,21 +369,16 @@ class Runner:
 
         execution.not_before = utcnow() + timedelta(seconds=delay)
 
-    def _record_final(self, session: Any, execution_id: int, result: ExecResult, sink: LogSink) -> RunFinished:
-        execution = session.get(Execution, execution_id)
-        assert execution is not None
-        self._close_attempt(session, execution, result)
-        now = utcnow()
-        execution.end(result.status, result.error, now)
-        execution.exit_code = result.exit_code
-        execution.output = result.output
-        execution.condition = result.condition
+    def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared) -> RunFinished:
+        job = prepared.job
+        run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result,
+                           utcnow())
         for key, value in result.variables.items():
             self._variables.write(session, key, value)
         return RunFinished(
-            execution_id=execution.id,
-            event_id=execution.event_id,
-            event_name=execution.event_name,
+            execution_id=execution_id,
+            event_id=job.event_id,
+            event_name=job.event_name,
             status=result.status,
             exit_code=result.exit_code,
             error=result.error,

@@ -18,7 +18,7 @@ import pytest
 from cronium_desktop.engine.docker_engine import LABEL_DATA_FOLDER, LABEL_EXECUTION
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.executors.local import run_folders_root
-from cronium_desktop.engine.runs import INTERRUPTED
+from cronium_desktop.engine.runner import REATTACHED
 from cronium_desktop.engine.secrets import MASK
 from tests.conftest import TEST_PASSPHRASE, Cli
 from tests.fixtures.dockerd import DockerDaemon
@@ -234,7 +234,7 @@ async def test_docker_not_running_fails_the_run_with_one_line_naming_the_fix(dat
         await engine.stop(grace_seconds=1)
 
 
-async def test_container_of_a_killed_app_is_removed_and_its_run_interrupted_at_restart(
+async def test_container_of_a_killed_app_is_followed_again_at_restart_and_can_be_cancelled(
         data_dir: Path, cli: Cli, dockerd: DockerDaemon) -> None:  # noqa: F811
     observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     observer.settings.set("docker_endpoint", dockerd.endpoint)
@@ -248,13 +248,17 @@ async def test_container_of_a_killed_app_is_removed_and_its_run_interrupted_at_r
         process.send_signal(signal.SIGKILL)
         process.wait()
     await observer.stop()
-    assert containers_of(dockerd, data_dir)  # Docker keeps it running: nobody else will stop it
+    assert containers_of(dockerd, data_dir)  # Docker keeps it running while the app is down
 
     restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await restarted.start(scheduler=True)
     try:
         [run] = await restarted.runs.list()
-        assert (run.status, run.error) == ("FAILURE", INTERRUPTED)
+        assert run.status == "RUNNING"  # followed again, not failed as interrupted
+        await restarted.runs.cancel(run.execution_id)
+        run = await restarted.runs.wait(run.execution_id, timeout=60)
+        assert run.status == "CANCELLED"
+        assert REATTACHED in await log_texts(restarted, run.execution_id)
         assert containers_of(dockerd, data_dir) == []
     finally:
         await restarted.stop(grace_seconds=1)

@@ -147,20 +147,26 @@ async def test_a_reused_pid_is_not_taken_for_the_run(cli: Cli, tmp_path: Path, d
 
 
 def test_crash_probe_twenty_kills_lose_and_repeat_nothing(cli: Cli, tmp_path: Path, data_dir: Path) -> None:
-    """A 1-second schedule writes start/end lines around a short sleep; `headless` is SIGKILLed at
-    20 seeded random moments and restarted each time, then stopped cleanly."""
+    """A 1-second Bash schedule writes start/end lines around a short sleep and a 2-second Python
+    schedule increments a variable; `headless` is SIGKILLed at 20 seeded random moments and
+    restarted each time, then stopped cleanly. Every script that reached its end is a success, none
+    started twice, none is left open, the store is intact and the counter equals its successes."""
     trace = tmp_path / "trace.txt"
     import_events(cli, tmp_path, {
         "name": "Tick", "type": "BASH", "trigger": "SCHEDULE", "status": "ACTIVE",
         "schedule": {"every": 1, "unit": "SECONDS"}, "timezone": "UTC",
         "content": (f'id=$(basename "$PWD" | cut -d- -f2)\necho "start $id" >> {trace}\nsleep 0.3\n'
                     f'echo "end $id" >> {trace}'),
+    }, {
+        "name": "Count", "type": "PYTHON", "trigger": "SCHEDULE", "status": "ACTIVE",
+        "schedule": {"every": 2, "unit": "SECONDS"}, "timezone": "UTC",
+        "content": 'import cronium\ncronium.setVariable("counter", str(int(cronium.getVariable("counter") or 0) + 1))',
     })
     rng = random.Random(2026)
     for _ in range(20):
         app = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"], env=cli.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 4.0))
+        time.sleep(rng.uniform(0.8, 2.4))
         app.send_signal(signal.SIGKILL)
         app.wait()
     app = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"], env=cli.env,
@@ -173,17 +179,19 @@ def test_crash_probe_twenty_kills_lose_and_repeat_nothing(cli: Cli, tmp_path: Pa
     assert app.wait(timeout=60) == 0
     with sqlite3.connect(data_dir / "cronium.db") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        statuses = dict(connection.execute("SELECT id, status FROM executions"))
-        errors = dict(connection.execute("SELECT id, error FROM executions"))
-    assert not [i for i, status in statuses.items() if status in ("PENDING", "RUNNING")]
+        runs = {row[0]: row[1:] for row in connection.execute("SELECT id, event_name, status, error FROM executions")}
+        counter = connection.execute("SELECT value FROM variables WHERE key = 'counter'").fetchone()
+    assert not [i for i, (_, status, _) in runs.items() if status in ("PENDING", "RUNNING")]
     lines = trace.read_text().split("\n") if trace.exists() else []
     started = [line.split()[1] for line in lines if line.startswith("start")]
     assert len(started) == len(set(started))  # no script started twice
     ended = {line.split()[1] for line in lines if line.startswith("end")}
     assert ended
-    failed = [i for i, status in statuses.items() if status == "FAILURE"]
-    assert not [i for i in failed if errors[i] != INTERRUPTED], {i: errors[i] for i in failed}
-    assert not [i for i in failed if str(i) in ended]  # every script that reached its end is a success
+    assert {i: runs[int(i)] for i in ended if runs[int(i)][1] != "SUCCESS"} == {}  # every end is a success
+    failed = {i: error for i, (name, status, error) in runs.items() if name == "Tick" and status == "FAILURE"}
+    assert not [i for i, error in failed.items() if error != INTERRUPTED], failed
+    counted = [i for i, (name, status, _) in runs.items() if name == "Count" and status == "SUCCESS"]
+    assert counted and counter is not None and int(counter[0]) == len(counted)
 
 
 async def test_an_app_that_stops_letting_runs_finish_records_them_at_its_next_start(data_dir: Path) -> None:

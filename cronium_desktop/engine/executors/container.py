@@ -34,6 +34,7 @@ from cronium_desktop.engine.docker_engine import (
     PullFailed,
     unavailable_message,
 )
+from cronium_desktop.engine.executors import container_reattach
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.executors.container_config import effective_container
 from cronium_desktop.engine.executors.local import (
@@ -41,6 +42,7 @@ from cronium_desktop.engine.executors.local import (
     SEARCH_PATHS,
     TYPE_NAMES,
     collect_folder,
+    utcnow,
     write_folder,
 )
 from cronium_desktop.engine.executors.ssh import ENV_FILE, LineSplitter, env_file
@@ -129,6 +131,34 @@ class ContainerExecutor:
     def remove_left_behind(self, execution_ids: list[int]) -> int:
         """Blocking: remove the containers of runs a stopped process left (see `DockerEngine`)."""
         return self.docker.remove_left_behind(self.data_dir, execution_ids)
+
+    def left_behind(self, execution_id: int) -> container_reattach.Left | None:
+        """Blocking: the container of a run left RUNNING by a stopped app, if Docker still has it."""
+        return container_reattach.find(self.docker, self.data_dir, self.root, execution_id)
+
+    async def reattach(self, left: container_reattach.Left, job: Job, sink: Sink,
+                       stored_lines: dict[tuple[str | None, str], int], started_at: Any) -> ExecResult:
+        """Follow a container an earlier app process started, from the lines already stored; the
+        engine kept its exit code if it ended meanwhile."""
+        settings = effective_container(job.container, job.event_type, await asyncio.to_thread(self._images))
+        elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
+        try:
+            container = await asyncio.to_thread(self.docker.call, lambda client: client.containers.get(left.container_id))
+        except Exception as error:  # noqa: BLE001 - gone, or Docker is: either way there is nothing to follow
+            message = f"The container of this run could not be found again ({error})."
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
+        loop = asyncio.get_running_loop()
+        skips = (stored_lines.get((None, "stdout"), 0), stored_lines.get((None, "stderr"), 0))
+        output = in_own_thread(lambda: container_reattach.follow_logs(
+            container, skips, LineSplitter(loop, sink, "stdout"), LineSplitter(loop, sink, "stderr")))
+        return await self._watch(container, left.folder, job, settings, sink, output, job.timeout_seconds - elapsed)
+
+    async def stop_left_behind(self, left: container_reattach.Left) -> None:
+        await asyncio.to_thread(container_reattach.remove, self.docker, left)
+
+    async def forget(self, left: container_reattach.Left) -> None:
+        await asyncio.to_thread(container_reattach.remove, self.docker, left)
 
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         def fail(message: str) -> ExecResult:
@@ -267,9 +297,14 @@ class ContainerExecutor:
         except docker.errors.APIError as error:
             return self._refused(error, settings, sink)
         output = in_own_thread(lambda: pump(frames, LineSplitter(loop, sink, "stdout"), LineSplitter(loop, sink, "stderr")))
+        return await self._watch(container, folder, job, settings, sink, output, job.timeout_seconds)
+
+    async def _watch(self, container: Any, folder: Path, job: Job, settings: dict[str, Any], sink: Sink,
+                     output: asyncio.Future[Any], timeout: float) -> ExecResult:
+        """Until the container ends (`timeout`: what is left of the run's), then its results."""
         timed_out = False
         try:
-            await asyncio.wait_for(asyncio.shield(output), job.timeout_seconds)
+            await asyncio.wait_for(asyncio.shield(output), max(timeout, 0.0))
         except TimeoutError:
             timed_out = True
             sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the container.")

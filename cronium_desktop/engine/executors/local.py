@@ -51,9 +51,21 @@ def run_folders_root(data_dir: Path) -> Path:
     return _temp_root() / f"cronium-{user}-{folder_digest(data_dir)}"
 
 
+_found_interpreters: dict[tuple[str, str], str] = {}
+
+
 def find_interpreter(event_type: str, overrides: dict[str, str]) -> str | None:
+    """The interpreter's path; a found one is remembered (looking along PATH costs a stat per folder,
+    every run) as long as it is still there. One not found is looked for again next time."""
     wanted = overrides.get(event_type) or runtime.DEFAULT_INTERPRETERS[event_type]
-    return shutil.which(wanted)
+    key = (wanted, os.environ.get("PATH", ""))
+    known = _found_interpreters.get(key)
+    if known is not None and os.access(known, os.X_OK):
+        return known
+    found = shutil.which(wanted)
+    if found is not None:
+        _found_interpreters[key] = found
+    return found
 
 
 def missing_interpreter_message(event_type: str, overrides: dict[str, str]) -> str:
@@ -187,6 +199,13 @@ def exit_error(exit_code: int | None) -> str | None:
     return f"Exited with code {exit_code}."
 
 
+async def _wrapper_gone(folder: Path, identity: dict[str, object]) -> None:
+    """Until a wrapper started by an earlier app process (not our child: no wait) has left its
+    status or is no longer running."""
+    while spool.read_status(folder) is None and await asyncio.to_thread(spool.is_same_process, identity):
+        await asyncio.sleep(REATTACH_POLL_SECONDS)
+
+
 class LocalExecutor:
     def __init__(self, root: Path) -> None:
         self.root = root  # `run_folders_root` of the data folder
@@ -224,12 +243,7 @@ class LocalExecutor:
         identity = spool.read_identity(folder) or {}
         pid = identity.get("pid")
         pgid = pid if isinstance(pid, int) else 0
-
-        async def gone() -> None:
-            while spool.read_status(folder) is None and await asyncio.to_thread(spool.is_same_process, identity):
-                await asyncio.sleep(REATTACH_POLL_SECONDS)
-
-        exited = asyncio.ensure_future(gone())
+        exited = asyncio.ensure_future(_wrapper_gone(folder, identity))
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         try:
             return await self.follow(folder, pgid, exited, job, sink, offsets, job.timeout_seconds - elapsed)
@@ -243,12 +257,7 @@ class LocalExecutor:
         pid = identity.get("pid")
         if not isinstance(pid, int) or not await asyncio.to_thread(spool.is_same_process, identity):
             return
-
-        async def gone() -> None:
-            while await asyncio.to_thread(spool.is_same_process, identity):
-                await asyncio.sleep(REATTACH_POLL_SECONDS)
-
-        exited = asyncio.ensure_future(gone())
+        exited = asyncio.ensure_future(_wrapper_gone(folder, identity))
         try:
             await asyncio.wait_for(stop_process_group(pid, exited), KILL_GRACE_SECONDS + 5)
         except TimeoutError:

@@ -3,7 +3,8 @@
 The app starts `sh -c WRAPPER` in a session of its own with stdout and stderr going to the spool
 files `stdout` and `stderr` in the run's folder (appended to, never pipes to the app). The wrapper
 runs the script in the foreground, writes its exit status to `status` ("CODE\\n": a reader takes it
-only once the newline is there, so a half-written file is no status), and exits. The `GUARDIAN`
+only once the newline is there, so a half-written file is no status; `key=value` lines may follow
+it and are left to whoever reads them), and exits. The `GUARDIAN`
 (one process for all runs, not one per run) enforces the runs' timeouts while the app is down.
 
 `identity` records what the app needs to find the run again after a restart: the wrapper's PID, its
@@ -151,8 +152,8 @@ def read_status(folder: Path) -> int | None:
         return None
     if not text.endswith("\n"):
         return None  # the wrapper was stopped while writing it
-    try:
-        return int(text)
+    try:  # the first line is the exit status; `key=value` lines may follow (resource figures)
+        return int(text.split("\n", 1)[0])
     except ValueError:
         return None
 

@@ -2,14 +2,16 @@
 
 For each server, two exec channels on the pooled connection. The first one's login shell makes a
 private `mktemp -d` folder, unpacks into it the run folder of `runtime.build_files` (script, helper,
-input, variables, event info) and a small wrapper from a tar archive sent on its stdin, prints its
-PID and the folder, and runs the wrapper, which execs the language's interpreter on the script
-while stdout and stderr stream back live. Secret env values travel in a 0600 file inside the
-archive that the wrapper sources and deletes, never on a command line. The PID is the remote
-process group (sshd starts each session in its own session), so a timeout or a cancel can stop
-the whole tree. Once the script has ended, the second channel sends back one tar of output,
-condition and variable writes (an output over the limit is measured on the server and never sent)
-and removes the folder; it is removed whatever happened.
+input, variables, event info) and a small wrapper from a tar archive sent on its stdin, starts the
+wrapper detached (`ssh_detach`: its own session, output to spool files in the folder, exit status to
+a status file), prints its process group and the folder, and follows the spool files onto the
+channel, so output streams back live while the script no longer depends on the connection. Secret
+env values travel in a 0600 file inside the archive that the wrapper sources and deletes, never on a
+command line. A timeout or a cancel stops the whole remote process group. Once the script has
+ended, the second channel sends back the output the live follow had not delivered yet, the exit
+status and one tar of output, condition and variable writes (an output over the limit is measured
+on the server and never sent) and removes the folder; it is removed whatever happened. After the app
+was killed, the next start reconnects and follows the run again (`SshExecutor.reattach`).
 
 Packets are what a remote run costs this process: paramiko handles each one in Python holding the
 GIL, so the runs of a multi-server event take turns for them. Hence one archive each way instead
@@ -22,18 +24,21 @@ import asyncio
 import dataclasses
 import io
 import re
+import secrets
 import shlex
 import tarfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import paramiko
 
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.errors import NotFound
+from cronium_desktop.engine.executors import ssh_detach
 from cronium_desktop.engine.executors.base import (
     FAILURE,
     SUCCESS,
@@ -85,9 +90,10 @@ def posix_shell(script: str) -> str:
     return f"exec /bin/sh -c {shlex.quote(script)}"
 
 
-def bootstrap_command() -> str:
-    """Run by the login shell: make the private folder, unpack stdin into it, print the PID and folder,
-    run the wrapper. One line and no `!`, so csh-style login shells pass it on unchanged."""
+def bootstrap_command(token: str) -> str:
+    """Run by the login shell: make the private folder, unpack stdin into it, start the wrapper
+    detached (`ssh_detach.launch`), print its process group, PID and folder, follow its output.
+    One line and no `!`, so csh-style login shells pass it on unchanged."""
     tar = shlex.quote(TAR)
     return posix_shell(
         f"command -v {tar} >/dev/null 2>&1 || exit {NO_TAR}; "
@@ -95,8 +101,7 @@ def bootstrap_command() -> str:
         # -m: the files get the server's time, so a client clock ahead of it is no warning in the log;
         # -o: they belong to the login user even when that is root.
         f'cd "$d" && {tar} -x -m -o -f - || {{ cd /; rm -rf "$d"; exit {NO_UNPACK}; }}; '
-        # Sourced rather than run: one exec fewer on the server for every run.
-        f'echo "{STARTED} $$ $d"; set -- "$d"; . ./{WRAPPER}'
+        + ssh_detach.launch(WRAPPER, token, STARTED)
     )
 
 
@@ -107,31 +112,46 @@ REMOVE_FOLDER = ('rm -rf "$d" 2>/dev/null || { chmod -R u+rwX "$d" 2>/dev/null; 
                  'rm -rf "$d" 2>&1 | sed -n "1p;\\$=" >&2; if [ -e "$d" ]; then exit 1; fi; }')
 
 
-def results_command(folder: str) -> str:
-    """Print a line (RESULTS, then the size of an output.json too big to send), then a tar of output.json,
-    condition and vars.out, then remove the folder. Prints nothing if the script removed its folder.
+def results_command(folder: str, skip_out: int = 0, skip_err: int = 0) -> str:
+    """Print a line (RESULTS, the sizes of the output after the lines already followed, the exit status,
+    the size of an output.json too big to send), that output, a tar of output.json, condition and
+    vars.out, then remove the folder. Prints nothing if the script removed its folder.
 
     Only regular files are sent: a symlink could point anywhere, /dev/zero included.
     """
     return posix_shell(
         f"d={shlex.quote(folder)}; "
         'if cd "$d" 2>/dev/null; then { set --; big=; '
+        + ssh_detach.remainder(skip_out, skip_err) +
         "if [ -h output.json ]; then :; elif [ -f output.json ]; then big=$(wc -c < output.json); "
         f"if [ $big -gt {runtime.MAX_OUTPUT_BYTES} ]; then :; else big=; set -- output.json; fi; fi; "
         'if [ -h condition ]; then :; elif [ -f condition ]; then set -- "$@" condition; fi; '
         'if [ -h vars.out ]; then :; elif [ -d vars.out ]; then set -- "$@" vars.out; fi; '
-        f'echo "{RESULTS} $big"; if [ $# -gt 0 ]; then {shlex.quote(TAR)} -c -f - "$@"; fi; }} 2>/dev/null; cd /; fi; '
+        f'echo "{RESULTS} $no $ne $st $big"; cat .rest-out .rest-err; if [ $# -gt 0 ]; then {shlex.quote(TAR)} -c -f - "$@"; fi; }} 2>/dev/null; cd /; fi; '
         + REMOVE_FOLDER
     )
 
 
-def read_results(data: bytes) -> runtime.Collected:
-    """`runtime.collect` over what `results_command` printed."""
+@dataclass
+class Results:
+    collected: runtime.Collected
+    rest_out: bytes = b""  # output after the lines the live follow delivered
+    rest_err: bytes = b""
+    status: int | None = None  # the exit status the wrapper wrote, if it did
+
+
+def read_results(data: bytes) -> Results:
+    """What `results_command` printed: output not yet followed, exit status, `runtime.collect`."""
     found = data.find(RESULTS.encode())
     if found < 0:
-        return runtime.Collected()  # the script removed its own folder: nothing to read
-    head, _, archive = data[found + len(RESULTS):].partition(b"\n")
-    refused = int(head) if head.strip().isdigit() else None
+        return Results(runtime.Collected())  # the script removed its own folder: nothing to read
+    head, _, rest = data[found + len(RESULTS):].partition(b"\n")
+    out_size, err_size, status, refused = ssh_detach.parse_header(head)
+    rest_out, rest_err = rest[:out_size], rest[out_size:out_size + err_size]
+    return Results(collect_archive(rest[out_size + err_size:], refused), rest_out, rest_err, status)
+
+
+def collect_archive(archive: bytes, refused: int | None) -> runtime.Collected:
     files: dict[str, bytes] = {}
     if archive:
         try:
@@ -173,13 +193,18 @@ def wrapper_script(event_type: str) -> str:
         f"cronium: the {TYPE_NAMES[event_type]} interpreter {interpreter!r} was not found on this server; "
         f"{runtime.INTERPRETER_HINTS[event_type]} there."
     )
-    return f"""# Cronium Desktop: one remote run. Removed with its folder when the run ends.
+    return f"""# Cronium Desktop: one remote run, detached from the app. Removed with its folder when the run ends.
+trap 'stopping=1' TERM
 if [ -f {ENV_FILE} ]; then . ./{ENV_FILE}; rm -f {ENV_FILE}; fi
 {exports}
 PATH="$1:$PATH"
 export PATH
-command -v {interpreter} >/dev/null 2>&1 || {{ echo {shlex.quote(missing)} >&2; exit 127; }}
-exec {interpreter} "$1"/{runtime.SCRIPT_NAMES[event_type]} </dev/null
+if command -v {interpreter} >/dev/null 2>&1; then
+  {interpreter} "$1"/{runtime.SCRIPT_NAMES[event_type]} </dev/null; code=$?
+else
+  echo {shlex.quote(missing)} >&2; code=127
+fi
+{ssh_detach.status_lines('"$code"')}
 """
 
 
@@ -226,6 +251,7 @@ class LineSplitter:
     def __init__(self, loop: asyncio.AbstractEventLoop, sink: Sink, stream: str, server: str | None = None) -> None:
         self._loop, self._sink, self._stream, self._server = loop, sink, stream, server
         self._pending = b""
+        self.newlines = 0  # whole lines received: where a follow that stops here goes on
 
     def _emit(self, raw: bytes) -> None:
         text = raw.rstrip(b"\r").decode("utf-8", errors="replace")
@@ -234,6 +260,7 @@ class LineSplitter:
     def feed(self, chunk: bytes) -> None:
         self._pending += chunk
         *lines, self._pending = self._pending.split(b"\n")
+        self.newlines += len(lines)
         for line in lines:
             self._emit(line)
         while len(self._pending) > MAX_LINE_BYTES:
@@ -244,6 +271,10 @@ class LineSplitter:
         if self._pending:
             self._emit(self._pending)
             self._pending = b""
+
+    def discard(self) -> None:
+        """Drop a partial last line: the rest of the output, from the last newline on, comes again."""
+        self._pending = b""
 
 
 @dataclass
@@ -266,7 +297,9 @@ class RemoteRun:
         self.pool = pool
         self.spec = spec
         self.folder: str | None = None
-        self.pid: int | None = None  # of the bootstrap, which becomes the script: the process group
+        self.pid: int | None = None  # the detached wrapper's process group
+        self.wrapper_pid: int | None = None
+        self.token = secrets.token_hex(16)  # in the wrapper's environment: tells it from a reused PID
         self.channel: paramiko.Channel | None = None
         self.head = b""  # the script's first stdout bytes, read along with the bootstrap's line
         self.started = threading.Event()  # `start` has returned or failed: `pid` is all there will be
@@ -304,12 +337,31 @@ class RemoteRun:
     def _start(self, files: dict[str, bytes]) -> paramiko.Channel:
         archive = run_folder_archive(files)
         channel = self.channel = self.pool.open_session(self.spec)
-        channel.exec_command(bootstrap_command())
+        channel.exec_command(bootstrap_command(self.token))
         try:
             channel.sendall(archive)
             channel.shutdown_write()
         except OSError:
             pass  # the bootstrap stopped before reading it: the loop below reports why
+        self._read_started(channel)
+        return channel
+
+    def attach(self, record: ssh_detach.RemoteRecord, skip_out: int, skip_err: int) -> paramiko.Channel | None:
+        """Follow again a run an earlier app process started; None if it is gone without a status."""
+        self.token, self.folder = record.token, record.folder
+        channel = self.channel = self.pool.open_session(self.spec)
+        channel.exec_command(posix_shell(ssh_detach.attach_command(record.folder, record.pid, record.token,
+                                                                   skip_out, skip_err, STARTED)))
+        channel.shutdown_write()
+        try:
+            self._read_started(channel)
+        except SshError:
+            self.pid = None  # nothing of it runs: only the folder is left to remove
+            return None
+        self.pid = record.pgid
+        return channel
+
+    def _read_started(self, channel: paramiko.Channel) -> None:
         marker, received = STARTED.encode() + b" ", b""
         while (found := received.find(marker)) < 0 or b"\n" not in received[found:]:
             if len(received) > BANNER_LIMIT:
@@ -320,9 +372,8 @@ class RemoteRun:
                 raise self._start_failed(channel)
             received += chunk
         line, _, self.head = received[found + len(marker):].partition(b"\n")
-        pid, _, folder = line.decode("utf-8", errors="replace").partition(" ")
-        self.pid, self.folder = int(pid), folder
-        return channel
+        group, pid, folder = line.decode("utf-8", errors="replace").split(" ", 2)
+        self.pid, self.wrapper_pid, self.folder = int(group), int(pid), folder
 
     def _start_failed(self, channel: paramiko.Channel) -> SshError:
         err = channel.makefile_stderr("rb").read().decode("utf-8", errors="replace").strip()
@@ -339,11 +390,11 @@ class RemoteRun:
 
     @staticmethod
     def pump(read: Any, splitter: LineSplitter, head: bytes = b"") -> None:
+        """Feed the live follow to `splitter`; a partial last line waits for the results' remainder."""
         if head:
             splitter.feed(head)
         while chunk := read(65536):
             splitter.feed(chunk)
-        splitter.close()
 
     def wait_exit(self) -> int:
         assert self.channel is not None
@@ -355,14 +406,15 @@ class RemoteRun:
             return
         self.execute(f"/bin/sh -c 'kill -s {signal_name} -- -{self.pid} 2>/dev/null; true'")
 
-    def finish(self) -> tuple[runtime.Collected, str | None]:
-        """Read back output, variables and condition and remove the folder, in one exec channel.
+    def finish(self, skip_out: int, skip_err: int) -> tuple[Results, str | None]:
+        """Read back the output not followed yet, the exit status, output, variables and condition and
+        remove the folder, in one exec channel.
 
-        Returns what was collected and, if part of the folder could not be removed, why.
+        Returns what was read and, if part of the folder could not be removed, why.
         """
         assert self.folder is not None
         folder = self.folder
-        status, out, err = self.execute(results_command(folder))
+        status, out, err = self.execute(results_command(folder, skip_out, skip_err))
         self.folder = None
         return read_results(out), self._removal_problem(folder, status, err)
 
@@ -394,10 +446,12 @@ class RemoteRun:
 class SshExecutor:
     """Implements `Executor` for run_location REMOTE; needs the ServerService for specs and the pool."""
 
-    def __init__(self, servers: ServerService) -> None:
+    def __init__(self, servers: ServerService, records_root: Path | None = None) -> None:
         self._servers = servers
         self._pool = servers.pool
         self._app: AppChannel | None = None  # made on first use: it needs the running loop
+        self.records_root = records_root  # where the runs' re-attach records go (none: runs are not re-attached)
+        self.keep_running = False  # set when the app stops and lets its runs finish
 
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         if job.event_type not in runtime.SCRIPT_NAMES:
@@ -411,7 +465,9 @@ class SshExecutor:
         runs = await asyncio.gather(*(self._run_on(job, ref, sink) for ref in job.servers))
         return combine(runs)
 
-    async def _run_on(self, job: Job, ref: ServerRef, sink: Sink) -> ServerRun:
+    async def _run_on(self, job: Job, ref: ServerRef, sink: Sink, left: ssh_detach.RemoteRecord | None = None,
+                      skips: tuple[int, int] = (0, 0), timeout: float | None = None) -> ServerRun:
+        """Run on one server; with `left`, follow instead the run an earlier app process started there."""
         started = utcnow()
 
         def finish(status: str, exit_code: int | None = None, error: str | None = None, output: Any = None,
@@ -428,19 +484,80 @@ class SshExecutor:
                           announce=True)
         remote = RemoteRun(self._pool, spec)
         token: str | None = None
+        detached = False
         try:
+            if left is not None:
+                return await self._reattach_remote(remote, left, job, sink, finish, skips,
+                                                   job.timeout_seconds if timeout is None else timeout)
             job, app_env, token = await self._link_to_app(remote, job, sink)
             return await self._run_remote(remote, job, sink, finish, app_env)
         except SshError as error:
             return finish(FAILURE, error=str(error), announce=True)
         except asyncio.CancelledError:
+            if self.keep_running and remote.pid is not None:
+                detached = True  # the app stops and lets it finish: the next start follows it again
+                raise
             sink.line("system", "Cancelled: stopping the remote process group.", server=spec.name)
             await asyncio.shield(self._stop(remote))
             raise
         finally:
             if token is not None and self._app is not None:
                 self._app.unregister(token)
-            await asyncio.shield(self._cleanup(remote, sink))
+            if detached:
+                remote.channel and remote.channel.close()
+            else:
+                await asyncio.shield(self._cleanup(remote, sink))
+                self._forget(job, ref.id)
+
+    # -- runs an earlier app process started -----------------------------------------------------------
+
+    def left_behind(self, execution_id: int) -> list[ssh_detach.RemoteRecord] | None:
+        """The records of a run left RUNNING that may still be followed (blocking: a file look-up)."""
+        if self.records_root is None:
+            return None
+        return ssh_detach.records_of(self.records_root, execution_id) or None
+
+    async def reattach(self, records: list[ssh_detach.RemoteRecord], job: Job, sink: Sink,
+                       stored_lines: dict[tuple[str | None, str], int], started_at: datetime | None) -> ExecResult:
+        """Reconnect to each server and follow its run from the lines already stored; a server whose
+        run left no record (it had not started) counts as interrupted."""
+        from cronium_desktop.engine.runs import INTERRUPTED
+
+        elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
+        by_server = {record.server_id: record for record in records}
+        job = dataclasses.replace(job, requests=None)  # the earlier process's link to the app is gone
+
+        async def one(ref: ServerRef) -> ServerRun:
+            record = by_server.get(ref.id)
+            if record is None:
+                now = utcnow()
+                return ServerRun(ServerOutcome(ref.id, ref.name, FAILURE, None, INTERRUPTED, None, now, now))
+            skips = (stored_lines.get((record.server_name, "stdout"), 0),
+                     stored_lines.get((record.server_name, "stderr"), 0))
+            return await self._run_on(job, ref, sink, record, skips, job.timeout_seconds - elapsed)
+
+        return combine(list(await asyncio.gather(*(one(ref) for ref in job.servers))))
+
+    async def stop_left_behind(self, records: list[ssh_detach.RemoteRecord]) -> None:
+        """Stop the runs of a re-attached run cancelled before it was followed, and remove their folders."""
+        for record in records:
+            try:
+                spec = await self._servers.load_spec(record.server_id)
+                remote = RemoteRun(self._pool, spec)
+                remote.pid, remote.folder = record.pgid, record.folder
+                await self._stop(remote)
+                await self._pool.run(remote.cleanup)
+            except (NotFound, SshError, paramiko.SSHException, OSError, EOFError):
+                pass
+
+    async def forget(self, records: list[ssh_detach.RemoteRecord]) -> None:
+        for record in records:
+            ssh_detach.remove_record(self.records_root, record)
+
+    def _forget(self, job: Job, server_id: int) -> None:
+        if self.records_root is not None:
+            path = ssh_detach.record_path(self.records_root, job.execution_id, job.attempt, server_id)
+            path.unlink(missing_ok=True)
 
     async def _link_to_app(self, remote: RemoteRun, job: Job, sink: Sink) -> tuple[Job, dict[str, str], str | None]:
         """The env that lets the script reach the app (runtime_requests) over this connection.
@@ -471,6 +588,27 @@ class SshExecutor:
             files[ENV_FILE] = env_bytes
         files[WRAPPER] = wrapper_script(job.event_type).encode("utf-8")
         channel = await pool.run(remote.start, files)
+        if self.records_root is not None and None not in (remote.pid, remote.folder, spec.id):
+            assert remote.pid is not None and remote.folder is not None and spec.id is not None
+            record = ssh_detach.RemoteRecord(job.execution_id, job.attempt, spec.id, spec.name, remote.folder,
+                                             remote.pid, remote.wrapper_pid or remote.pid, remote.token)
+            await asyncio.to_thread(ssh_detach.write_record, self.records_root, record)
+        return await self._follow(remote, channel, job, sink, finish, job.timeout_seconds, (0, 0))
+
+    async def _reattach_remote(self, remote: RemoteRun, left: ssh_detach.RemoteRecord, job: Job, sink: Sink,
+                               finish: Callable[..., ServerRun], skips: tuple[int, int], timeout: float) -> ServerRun:
+        channel = await self._pool.run(remote.attach, left, *skips)
+        if channel is None:
+            from cronium_desktop.engine.runs import INTERRUPTED
+
+            return finish(FAILURE, error=f"{remote.spec.where}: {INTERRUPTED} (the remote process is gone).",
+                          announce=True)
+        return await self._follow(remote, channel, job, sink, finish, timeout, skips)
+
+    async def _follow(self, remote: RemoteRun, channel: paramiko.Channel, job: Job, sink: Sink,
+                      finish: Callable[..., ServerRun], timeout: float, skips: tuple[int, int]) -> ServerRun:
+        """Follow a started (or re-attached) run until it ends; `timeout` is what is left of it."""
+        spec, pool = remote.spec, self._pool
         loop = asyncio.get_running_loop()
         out = LineSplitter(loop, sink, "stdout", spec.name)
         err = LineSplitter(loop, sink, "stderr", spec.name)
@@ -479,7 +617,7 @@ class SshExecutor:
         exited = asyncio.ensure_future(pool.run(remote.wait_exit))
         timed_out = False
         try:
-            await asyncio.wait_for(asyncio.shield(exited), job.timeout_seconds)
+            await asyncio.wait_for(asyncio.shield(exited), max(timeout, 0.0))
         except TimeoutError:
             timed_out = True
             sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the remote process group.",
@@ -493,9 +631,13 @@ class SshExecutor:
             await pool.run(remote.signal_group, "KILL")
             channel.close()
             await pumps
-        status_code = await exited
-        exit_code = None if status_code < 0 else status_code
-        collected, left_behind = await pool.run(remote.finish)
+        await exited
+        results, left_behind = await pool.run(remote.finish, skips[0] + out.newlines, skips[1] + err.newlines)
+        for splitter, rest in ((out, results.rest_out), (err, results.rest_err)):
+            splitter.discard()
+            splitter.feed(rest)
+            splitter.close()
+        collected, exit_code = results.collected, results.status
         for problem in collected.errors:
             sink.line("system", problem, server=spec.name)
         if left_behind:

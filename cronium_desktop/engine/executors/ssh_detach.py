@@ -1,0 +1,136 @@
+"""An SSH run outlives the app: the remote script runs detached, writing spool files on the server.
+
+The bootstrap starts the run folder's wrapper under `setsid` (`nohup` where there is none) with
+stdout and stderr going to `.stdout` and `.stderr` in the run's folder on the server, and follows
+them with `tail -f` onto the channel; the wrapper writes the script's exit status to `.status`
+("CODE\\n", then possibly more `key=value` lines; written to a temporary name and renamed, so it is
+whole or absent). A closed connection (the app killed, the network gone) stops only the followers.
+
+How far the live follow got is counted in newlines per stream; the results command sends whatever
+came after them (`tail -n +N`), so output is exact however the followers ended. After a restart
+the app reconnects and follows again from the lines already stored (`attach_command`).
+
+What the app needs to find the run again is a small record per server in its run folders root
+(`ssh-EXECUTION-ATTEMPT-SERVER.json`: folder, process group, wrapper PID, token), written once the
+run started and removed once its results were read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+OUT, ERR, STATUS = ".stdout", ".stderr", ".status"
+TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
+GONE = "cronium-run-gone"  # the attach command found neither the process nor its status
+POLL = "0.1"  # how often a re-attached follower looks whether the wrapper is still there
+
+
+def status_lines(code: str) -> str:
+    """Shell lines that record exit status `code` (a shell word) atomically in the folder "$1"
+    (`command -p`: the event's env may have set a PATH without mv)."""
+    return f'printf \'%s\\n\' {code} > "$1/{STATUS}.tmp" && command -p mv -f "$1/{STATUS}.tmp" "$1/{STATUS}"'
+
+
+def launch(wrapper: str, token: str, marker: str) -> str:
+    """Shell text run in the run folder ("$d"): start the wrapper detached, say where it is, follow it.
+
+    Prints "PGID PID FOLDER" after the caller's marker; the channel then carries the spool files."""
+    def start(how: str) -> str:
+        return f'{TOKEN_ENV}={shlex.quote(token)} {how} /bin/sh ./{wrapper} "$d" >{OUT} 2>{ERR} </dev/null & p=$!;'
+
+    return (
+        f"if command -v setsid >/dev/null 2>&1; then {start('setsid')} g=$p; "
+        f"else {start('nohup')} g=$$; fi; "  # no setsid (macOS): the bootstrap's own group
+        f'echo "{marker} $g $p $d"; '
+        + follow("wait $p")
+    )
+
+
+def follow(wait: str, skip_out: int = 0, skip_err: int = 0) -> str:
+    """Tail both spool files onto the channel from the given line counts until `wait` returns."""
+    return (f"tail -n +{skip_out + 1} -f {OUT} & a=$!; tail -n +{skip_err + 1} -f {ERR} >&2 & b=$!; "
+            f"{wait}; kill $a $b 2>/dev/null; exit 0")
+
+
+def attach_command(folder: str, pid: int, token: str, skip_out: int, skip_err: int, marker: str) -> str:
+    """Follow a run started by an earlier app process, if it is still that run or left its status.
+
+    The wrapper is taken for the run only if its environment holds the run's token (where /proc
+    tells); a PID alone may have been reused. Prints GONE when there is nothing to follow."""
+    token_line = shlex.quote(f"{TOKEN_ENV}={token}")
+    alive = (f"{{ if [ -r /proc/{pid}/environ ]; then tr '\\0' '\\n' < /proc/{pid}/environ | grep -qx {token_line}; "
+             f"else kill -0 {pid} 2>/dev/null; fi; }}")
+    return (
+        f"d={shlex.quote(folder)}; cd \"$d\" 2>/dev/null || {{ echo {GONE}; exit 0; }}; "
+        f"if [ ! -f {STATUS} ] && ! {alive}; then echo {GONE}; exit 0; fi; "
+        f'echo "{marker} {pid} {pid} $d"; '
+        + follow(f"while [ ! -f {STATUS} ] && kill -0 {pid} 2>/dev/null; do sleep {POLL}; done", skip_out, skip_err)
+    )
+
+
+def remainder(skip_out: int, skip_err: int) -> str:
+    """Shell text (in the folder) that sets $no/$ne/$st: the output bytes after the followed lines,
+    kept in .rest-out/.rest-err, and the exit status ("-" if none was written)."""
+    return (f"tail -n +{skip_out + 1} {OUT} > .rest-out 2>/dev/null; tail -n +{skip_err + 1} {ERR} > .rest-err 2>/dev/null; "
+            "no=$(wc -c < .rest-out); ne=$(wc -c < .rest-err); st=-; "
+            f"if [ -f {STATUS} ]; then read -r st < {STATUS} || st=-; fi; ")
+
+
+def parse_header(head: bytes) -> tuple[int, int, int | None, int | None]:
+    """(bytes of stdout rest, bytes of stderr rest, exit status, size of a refused output.json)."""
+    parts = head.split()
+    numbers = [int(part) if part.lstrip(b"-").isdigit() else None for part in parts]
+    out = numbers[0] if numbers and numbers[0] is not None else 0
+    err = numbers[1] if len(numbers) > 1 and numbers[1] is not None else 0
+    status = numbers[2] if len(numbers) > 2 else None
+    big = numbers[3] if len(numbers) > 3 else None
+    return out, err, status, big
+
+
+@dataclass
+class RemoteRecord:
+    """What finds a detached SSH run again after a restart."""
+
+    execution_id: int
+    attempt: int
+    server_id: int
+    server_name: str
+    folder: str
+    pgid: int
+    pid: int
+    token: str
+
+
+def record_path(root: Path, execution_id: int, attempt: int, server_id: int) -> Path:
+    return root / f"ssh-{execution_id}-{attempt}-{server_id}.json"
+
+
+def write_record(root: Path, record: RemoteRecord) -> None:
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = record_path(root, record.execution_id, record.attempt, record.server_id)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(asdict(record)))
+    os.replace(temporary, path)
+
+
+def records_of(root: Path, execution_id: int) -> list[RemoteRecord]:
+    """The records of the execution's newest attempt that left any."""
+    found: list[RemoteRecord] = []
+    for path in sorted(root.glob(f"ssh-{execution_id}-*.json")) if root.is_dir() else []:
+        try:
+            found.append(RemoteRecord(**json.loads(path.read_text())))
+        except (OSError, ValueError, TypeError):
+            continue
+    newest = max((record.attempt for record in found), default=None)
+    return [record for record in found if record.attempt == newest]
+
+
+def remove_record(root: Path | None, record: RemoteRecord) -> None:
+    if root is not None:
+        with contextlib.suppress(OSError):
+            record_path(root, record.execution_id, record.attempt, record.server_id).unlink()
