@@ -33,7 +33,7 @@ from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStar
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
-from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
+from cronium_desktop.engine.store.models import Attempt, Event, Execution, RunMetric, ServerResult
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class Prepared:
     exclusive: bool
     log_cap_bytes: int = 100 * 1024 * 1024
     started_at: Any = None
+    has_actions: bool = False  # the run's phases end when its conditional actions are done
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
@@ -88,6 +89,7 @@ class Runner:
         self._writer = group.writer(ctx.db)
         self.detaching = False  # the app is stopping and lets local runs finish on their own
         self.local: Any = None  # the local executor, which re-attaches runs
+        self._queued: dict[int, float] = {}  # execution id → seconds its attempt waited to start
 
     def cancel(self, execution_id: int) -> bool:
         """Stop the run's executor; its bookkeeping goes on and records it CANCELLED.
@@ -162,7 +164,7 @@ class Runner:
         )
         if retry:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
-            await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay))
+            await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink))
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
@@ -174,6 +176,8 @@ class Runner:
         self._ctx.bus.publish(notice)
         if not cancelled:
             await self._after_run(execution_id)
+            if prepared.has_actions:
+                await self._writer.run(lambda session: self._record_actions_done(session, execution_id, job.attempt))
 
     async def adopt(self, execution_id: int, folder: Any) -> None:
         """Follow a local run left RUNNING by a stopped app, from where its stored log ends, and
@@ -213,6 +217,8 @@ class Runner:
         await self.local.forget(folder)
         if result.status != CANCELLED:
             await self._after_run(execution_id)
+            if prepared.has_actions:
+                await self._writer.run(lambda session: self._record_actions_done(session, execution_id, job.attempt))
 
     async def _run_executor(self, job: Job, sink: LogSink, masker: Masker) -> ExecResult:
         executor = self._select_executor(job)
@@ -251,6 +257,8 @@ class Runner:
             return RunFinished(execution.id, None, execution.event_name, "FAILURE", None, execution.error)
         now = utcnow()
         if not adopting:
+            waited_from = execution.not_before if execution.attempt > 1 and execution.not_before else execution.created_at
+            self._queued[execution.id] = max(0.0, (now - waited_from).total_seconds()) if waited_from else 0.0
             execution.status = "RUNNING"
             execution.started_at = execution.started_at or now
             execution.not_before = None
@@ -287,6 +295,8 @@ class Runner:
             tool_action=event.tool_action,
             container=event.container,
             interpreters=dict(self._ctx.settings.get("interpreters") or {}),
+            limits={name: value for name, value in (("memory_mb", event.limit_memory_mb),
+                                                    ("cpu_seconds", event.limit_cpu_seconds)) if value},
         )
         masker = Masker(secret_values)
         if event.type in runtime.SCRIPT_NAMES:
@@ -299,6 +309,7 @@ class Runner:
             priority=execution.priority,
             exclusive=event.overlap == "QUEUE",
             log_cap_bytes=int(float(self._ctx.settings.get("log_cap_mb")) * 1024 * 1024),
+            has_actions=bool(event.actions),
         )
 
     @staticmethod
@@ -323,13 +334,15 @@ class Runner:
         logstore.write_system_line(session.connection(), execution.id, execution.attempt, now, message)
         return RunFinished(execution.id, execution.event_id, execution.event_name, "FAILURE", None, message)
 
-    def _close_attempt(self, session: Any, execution: Execution, result: ExecResult) -> None:
+    def _close_attempt(self, session: Any, execution: Execution, result: ExecResult,
+                       sink: LogSink | None = None) -> None:
         attempt = session.scalar(
             select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
         )
         if attempt is not None:
             attempt.status, attempt.exit_code, attempt.error = result.status, result.exit_code, result.error
             attempt.finished_at = utcnow()
+        self._record_metrics(session, execution, attempt, result, sink)
         for outcome in result.servers:
             session.add(
                 ServerResult(
@@ -346,10 +359,31 @@ class Runner:
                 )
             )
 
-    def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float) -> None:
+    def _record_metrics(self, session: Any, execution: Execution, attempt: Attempt | None, result: ExecResult,
+                        sink: LogSink | None) -> None:
+        """The attempt's figures and phases, in the same transaction as its final state."""
+        figures = result.metrics.as_dict() if result.metrics is not None else {}
+        started = attempt.started_at if attempt is not None else execution.started_at
+        queued = self._queued.pop(execution.id, None)
+        if queued is None and execution.attempt == 1 and started is not None and execution.created_at is not None:
+            queued = max(0.0, (started - execution.created_at).total_seconds())
+        session.add(RunMetric(
+            execution_id=execution.id, attempt=execution.attempt, event_id=execution.event_id, queued_s=queued,
+            started_at=started, first_output_at=sink.first_output_at if sink is not None else None,
+            finished_at=attempt.finished_at if attempt is not None else utcnow(), **figures))
+
+    @staticmethod
+    def _record_actions_done(session: Any, execution_id: int, attempt: int) -> None:
+        row = session.scalar(select(RunMetric).where(RunMetric.execution_id == execution_id,
+                                                     RunMetric.attempt == attempt))
+        if row is not None:
+            row.actions_done_at = utcnow()
+
+    def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float,
+                      sink: LogSink | None = None) -> None:
         execution = session.get(Execution, execution_id)
         assert execution is not None
-        self._close_attempt(session, execution, result)
+        self._close_attempt(session, execution, result, sink)
         execution.attempt += 1
         execution.status = "PENDING"
         execution.exit_code, execution.error = result.exit_code, result.error
@@ -360,7 +394,7 @@ class Runner:
     def _record_final(self, session: Any, execution_id: int, result: ExecResult, sink: LogSink) -> RunFinished:
         execution = session.get(Execution, execution_id)
         assert execution is not None
-        self._close_attempt(session, execution, result)
+        self._close_attempt(session, execution, result, sink)
         now = utcnow()
         execution.end(result.status, result.error, now)
         execution.exit_code = result.exit_code

@@ -20,6 +20,7 @@ from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.events import FINAL_STATES, EventService, utcnow
 from cronium_desktop.engine.logstore import LogRecord
+from cronium_desktop.engine.metrics_store import MeasuredRun, latest_for
 from cronium_desktop.engine.notices import (
     EventPaused,
     EventsChanged,
@@ -58,6 +59,7 @@ class RunSummary:
     output: Any = None
     skipped_count: int = 0  # a SKIPPED run: how many fires were skipped in its burst, until when
     skipped_until: datetime | None = None
+    metrics: MeasuredRun | None = None  # the last attempt's figures and phases, if it was measured
 
     @property
     def status_text(self) -> str:
@@ -416,7 +418,11 @@ class RunService:
                 query = query.where(Execution.created_at >= since)
             if workflow_execution_id is not None:
                 query = query.where(Execution.workflow_execution_id == workflow_execution_id)
-            return [_summary(row) for row in session.scalars(query)]
+            summaries = [_summary(row) for row in session.scalars(query)]
+            measured = latest_for(session, [summary.execution_id for summary in summaries])
+            for summary in summaries:
+                summary.metrics = measured.get(summary.execution_id)
+            return summaries
 
     @in_thread
     def get(self, execution_id: int) -> RunDetail:
@@ -425,6 +431,7 @@ class RunService:
             if row is None:
                 raise NotFound(f"No run with id {execution_id}.")
             base = _summary(row)
+            base.metrics = latest_for(session, [row.id]).get(row.id)
             return RunDetail(
                 **base.__dict__,
                 input=row.input,
