@@ -34,6 +34,7 @@ import paramiko
 
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.errors import NotFound
+from cronium_desktop.engine.executors import remote_metrics
 from cronium_desktop.engine.executors.base import (
     FAILURE,
     SUCCESS,
@@ -52,6 +53,7 @@ from cronium_desktop.engine.executors.local import (
     SEARCH_PATHS,
     TYPE_NAMES,
 )
+from cronium_desktop.engine.metrics import RunMetrics, add_up
 from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.ssh.app_channel import AppChannel
 from cronium_desktop.engine.ssh.connect import ServerSpec
@@ -120,6 +122,7 @@ def results_command(folder: str) -> str:
         f"if [ $big -gt {runtime.MAX_OUTPUT_BYTES} ]; then :; else big=; set -- output.json; fi; fi; "
         'if [ -h condition ]; then :; elif [ -f condition ]; then set -- "$@" condition; fi; '
         'if [ -h vars.out ]; then :; elif [ -d vars.out ]; then set -- "$@" vars.out; fi; '
+        + remote_metrics.SEND_RECORD +
         f'echo "{RESULTS} $big"; if [ $# -gt 0 ]; then {shlex.quote(TAR)} -c -f - "$@"; fi; }} 2>/dev/null; cd /; fi; '
         + REMOVE_FOLDER
     )
@@ -272,6 +275,7 @@ class RemoteRun:
         self.started = threading.Event()  # `start` has returned or failed: `pid` is all there will be
         self._start_lock = threading.Lock()
         self._start_begun = self._start_abandoned = False
+        self.metrics: RunMetrics | None = None  # what the server told of the run's cost (remote_metrics)
 
     def execute(self, command: str) -> tuple[int, bytes, bytes]:
         channel = self.pool.open_session(self.spec)
@@ -364,6 +368,7 @@ class RemoteRun:
         folder = self.folder
         status, out, err = self.execute(results_command(folder))
         self.folder = None
+        self.metrics = remote_metrics.read_record(out, RESULTS.encode())
         return read_results(out), self._removal_problem(folder, status, err)
 
     def _removal_problem(self, folder: str, status: int, err: bytes) -> str | None:
@@ -430,7 +435,9 @@ class SshExecutor:
         token: str | None = None
         try:
             job, app_env, token = await self._link_to_app(remote, job, sink)
-            return await self._run_remote(remote, job, sink, finish, app_env)
+            server_run = await self._run_remote(remote, job, sink, finish, app_env)
+            server_run.outcome.metrics = remote.metrics
+            return server_run
         except SshError as error:
             return finish(FAILURE, error=str(error), announce=True)
         except asyncio.CancelledError:
@@ -469,7 +476,7 @@ class SshExecutor:
                       server=spec.name)
         if job.env or app_env:
             files[ENV_FILE] = env_bytes
-        files[WRAPPER] = wrapper_script(job.event_type).encode("utf-8")
+        files[WRAPPER] = remote_metrics.with_times(wrapper_script(job.event_type)).encode("utf-8")
         channel = await pool.run(remote.start, files)
         loop = asyncio.get_running_loop()
         out = LineSplitter(loop, sink, "stdout", spec.name)
@@ -549,7 +556,8 @@ def combine(runs: list[ServerRun]) -> ExecResult:
     condition = any(run.condition for run in runs)
     if len(runs) == 1:
         only = outcomes[0]
-        return ExecResult(status, only.exit_code, only.error, only.output, condition, variables, outcomes)
+        return ExecResult(status, only.exit_code, only.error, only.output, condition, variables, outcomes,
+                          metrics=only.metrics)
     failed = [o for o in outcomes if o.status != SUCCESS]
     exit_code = 0 if not failed else next((o.exit_code for o in failed if o.exit_code), None)
     error = None
@@ -557,4 +565,5 @@ def combine(runs: list[ServerRun]) -> ExecResult:
         details = "; ".join(f"{o.server_name}: {o.error or o.status}" for o in failed)
         error = f"{len(failed)} of {len(outcomes)} servers did not succeed ({details})."
     output = {o.server_name: o.output for o in outcomes}
-    return ExecResult(status, exit_code, error, output, condition, variables, outcomes)
+    return ExecResult(status, exit_code, error, output, condition, variables, outcomes,
+                      metrics=add_up([o.metrics for o in outcomes]))
