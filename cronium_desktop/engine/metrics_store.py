@@ -162,6 +162,13 @@ class RunMetricsService:
         now = datetime.now(UTC).replace(tzinfo=None)
         return await asyncio.to_thread(self._read, lambda session: heaviest(session, now, by, days, limit))
 
+    async def heaviest_by_cpu_and_memory(self, days: int = 7,
+                                         limit: int = TOP_EVENTS) -> tuple[list[HeavyEvent], list[HeavyEvent]]:
+        """Both lists from one read, so they describe the same moment."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        return await asyncio.to_thread(self._read, lambda session: (heaviest(session, now, "cpu", days, limit),
+                                                                    heaviest(session, now, "memory", days, limit)))
+
     def _read(self, work: Callable[[Any], T]) -> T:
         with self._ctx.db.read() as session:
             return work(session)

@@ -38,6 +38,7 @@ COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
+METRICS_PAGE = 1000  # `list` attaches each run's figures up to this many runs
 DRAFT_INTERRUPTED = "Cancelled: the application stopped before this draft ran; run the draft again."
 
 
@@ -419,7 +420,9 @@ class RunService:
             if workflow_execution_id is not None:
                 query = query.where(Execution.workflow_execution_id == workflow_execution_id)
             summaries = [_summary(row) for row in session.scalars(query)]
-            measured = latest_for(session, [summary.execution_id for summary in summaries])
+            # A page of runs carries its figures; bulk reads (the dashboard's 30 days) need none.
+            ids = [summary.execution_id for summary in summaries] if len(summaries) <= METRICS_PAGE else []
+            measured = latest_for(session, ids)
             for summary in summaries:
                 summary.metrics = measured.get(summary.execution_id)
             return summaries

@@ -23,7 +23,7 @@ from typing import Any
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
-from cronium_desktop.engine.executors.local_metrics import Wrapper, limit_env, measured
+from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
 from cronium_desktop.engine.executors.sampler import SAMPLER
 from cronium_desktop.engine.folder import folder_digest
 from cronium_desktop.engine.runtime_requests import serve_requests
@@ -280,7 +280,7 @@ class LocalExecutor:
                 exited = process.exited
                 try:
                     return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
-                                             process.usage)
+                                             process.usage, process.app_peak)
                 except asyncio.CancelledError:
                     detached = self.keep_running and not exited.done()
                     raise
@@ -293,6 +293,7 @@ class LocalExecutor:
         env = script_env(folder, job.env)
         env[spool.TOKEN_ENV] = token
         env.update(limit_env(job.limits))
+        app_peak = app_peak_rss()
         with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
             # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
             # which gives the exact CPU, peak memory and I/O of the tree it reaped.
@@ -301,7 +302,7 @@ class LocalExecutor:
                  *runtime.command(job.event_type, interpreter, str(folder))],
                 cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
             )
-        wrapper = Wrapper(popen, asyncio.get_running_loop())
+        wrapper = Wrapper(popen, asyncio.get_running_loop(), app_peak)
         SAMPLER.watch(popen.pid)
 
         def record() -> None:
@@ -312,7 +313,8 @@ class LocalExecutor:
         return wrapper
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
-                     offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None) -> ExecResult:
+                     offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None,
+                     app_peak: int = 0) -> ExecResult:
         """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it."""
         reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
         reader.start()
@@ -337,7 +339,7 @@ class LocalExecutor:
         if note:
             sink.line("system", note)
         result = await asyncio.to_thread(self._result, folder, job, exited, timed_out, sink)
-        result.metrics = measured(folder, job, result.exit_code, usage, sampled)
+        result.metrics = measured(folder, job, result.exit_code, usage, sampled, app_peak)
         if result.metrics.limit_reason and result.status != SUCCESS:
             sink.line("system", result.metrics.limit_reason)
             result.error = result.metrics.limit_reason

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,9 @@ class Wrapper:
     its `os.wait4` resource usage once it has ended. A thread of its own waits (not the executor's
     pool, whose few threads a long run would hold)."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop, app_peak: int) -> None:
         self.pid = popen.pid
+        self.app_peak = app_peak  # see `app_peak_rss`
         self.exited: asyncio.Future[int] = loop.create_future()
         self.usage: list[Any] = []
 
@@ -40,6 +42,16 @@ class Wrapper:
             self.exited.set_result(code)
 
 
+def app_peak_rss() -> int:
+    """This process's peak resident memory, in bytes. A child's exec records the peak of the memory
+    it leaves, which right after the fork (or vfork) is the app's own: the wrapper's `ru_maxrss`
+    can therefore never be below this, and only a figure above it tells about the run."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) * (1 if sys.platform == "darwin" else 1024)
+
+
 def limit_env(limits: dict[str, int]) -> dict[str, str]:
     """The wrapper's `ulimit` settings for the event's optional limits (see `spool.WRAPPER`)."""
     env = {}
@@ -50,11 +62,12 @@ def limit_env(limits: dict[str, int]) -> dict[str, str]:
     return env
 
 
+SLACK_BYTES = 4 * 1024 * 1024
 OUT_OF_MEMORY_WORDS = (b"MemoryError", b"Cannot allocate memory", b"out of memory", b"bad_alloc")
 
 
 def measured(folder: Path, job: Job, exit_code: int | None, usage: list[Any] | None,
-             sampled: metrics.RunMetrics | None) -> metrics.RunMetrics:
+             sampled: metrics.RunMetrics | None, app_peak: int = 0) -> metrics.RunMetrics:
     """The run's figures from every source there is: the OS's at exit (when this process waited for
     the wrapper), the wrapper's own record, the app's samples; the signal from the exit status."""
     try:
@@ -62,6 +75,8 @@ def measured(folder: Path, job: Job, exit_code: int | None, usage: list[Any] | N
     except OSError:
         record = None
     exact = metrics.from_rusage(usage[0]) if usage else None
+    if exact is not None and (exact.max_rss_bytes or 0) <= app_peak + SLACK_BYTES:
+        exact.max_rss_bytes = None  # the app's own peak, inherited through the fork: says nothing of the run
     found = metrics.combine(exact, record, sampled)
     if found.signal is None and exit_code is not None and exit_code > 128:
         found.signal = metrics.signal_name(exit_code - 128)

@@ -21,12 +21,14 @@ import psutil
 from cronium_desktop.engine.metrics import RunMetrics
 
 INTERVAL_SECONDS = 1.0
+YOUNG_SECONDS, YOUNG_INTERVAL_SECONDS = 1.0, 0.1
 PROC = Path("/proc")
 
 
 @dataclass
 class _Tree:
     root: int
+    since: float = field(default_factory=time.monotonic)
     peak_rss: int = 0
     # pid → (user, system, read bytes, write bytes) when last seen
     members: dict[int, tuple[float, float, int, int]] = field(default_factory=dict)
@@ -80,8 +82,11 @@ class TreeSampler:
                 self._look(tree, children)
             self.ticks += 1
             self.own_cpu_seconds = time.thread_time() - started
+            # A young run is looked at ten times a second for its first second: a short script's peak
+            # would otherwise fall between two looks.
+            young = any(time.monotonic() - tree.since < YOUNG_SECONDS for tree in trees)
             with self._lock:
-                self._wake.wait(self.interval)
+                self._wake.wait(YOUNG_INTERVAL_SECONDS if young else self.interval)
 
     @staticmethod
     def _look(tree: _Tree, children: dict[int, list[int]]) -> None:
