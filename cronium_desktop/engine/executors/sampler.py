@@ -1,11 +1,12 @@
 """The once-a-second look at every local run's process tree: its peak memory, CPU and I/O so far.
 
 One thread serves all runs (not one per run) and sleeps while none is going. Each tick lists the
-processes once (psutil) and walks each run's tree from its wrapper, adding up the resident memory
+processes once (on Linux straight from /proc, elsewhere through psutil) and walks each run's tree from its wrapper, adding up the resident memory
 of its members (the tree's peak is a sum at one moment, which the OS's per-process figures cannot
 give) and remembering the last CPU and I/O figures of every member seen, so a process that ended
 between ticks still counts for what it had used when last seen. The exact figures at exit come from
-`os.wait4` or the wrapper's record; these fill in what they cannot tell.
+`os.wait4` or the wrapper's record; these fill in what they cannot tell. A peak shorter than the
+time between two looks can be missed: sampling, not accounting.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import psutil
 from cronium_desktop.engine.metrics import RunMetrics
 
 INTERVAL_SECONDS = 1.0
+FIRST_LOOK_SECONDS = 0.1
 YOUNG_SECONDS, YOUNG_INTERVAL_SECONDS = 1.0, 0.1
 PROC = Path("/proc")
 
@@ -43,9 +45,12 @@ class TreeSampler:
         self._thread: threading.Thread | None = None
         self.ticks = 0
         self.own_cpu_seconds = 0.0  # the thread's own CPU time, for the bench
+        self.enabled = True  # off only in the bench, to compare runs with and without sampling
 
     def watch(self, root_pid: int) -> None:
         """Start sampling the tree under `root_pid` (the run's wrapper); the thread looks at it at once."""
+        if not self.enabled:
+            return
         tree = _Tree(root_pid)
         with self._lock:
             self._trees[root_pid] = tree
@@ -77,35 +82,64 @@ class TreeSampler:
                         self._thread = None
                         return
                 trees = list(self._trees.values())
-            children = _children_map()
-            for tree in trees:
-                self._look(tree, children)
-            self.ticks += 1
-            self.own_cpu_seconds = time.thread_time() - started
-            # A young run is looked at ten times a second for its first second: a short script's peak
-            # would otherwise fall between two looks.
-            young = any(time.monotonic() - tree.since < YOUNG_SECONDS for tree in trees)
+            now = time.monotonic()
+            # A run is first looked at FIRST_LOOK_SECONDS after it started (a trivial run never is:
+            # its figures at exit say it all), then ten times a second for its first second (a short
+            # script's peak would otherwise fall between two looks), then once a second.
+            due = [tree for tree in trees if now - tree.since >= FIRST_LOOK_SECONDS]
+            if due:
+                table = _process_table()
+                for tree in due:
+                    self._look(tree, table)
+                self.ticks += 1
+                self.own_cpu_seconds = time.thread_time() - started
+            young = any(now - tree.since < YOUNG_SECONDS for tree in trees)
             with self._lock:
                 self._wake.wait(YOUNG_INTERVAL_SECONDS if young else self.interval)
 
     @staticmethod
-    def _look(tree: _Tree, children: dict[int, list[int]]) -> None:
+    def _look(tree: _Tree, table: _Table) -> None:
+        children, stats = table
         pending, total = [tree.root], 0
         while pending:
             pid = pending.pop()
             pending.extend(children.get(pid, ()))
-            try:
-                process = psutil.Process(pid)
-                with process.oneshot():
-                    rss = process.memory_info().rss
-                    cpu = process.cpu_times()
-                    # The wrapper's I/O includes its reaped children's, already counted as members.
-                    io = _io(process) if pid != tree.root else (0, 0)
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            seen = _from_stat(stats[pid]) if pid in stats else _from_psutil(pid)
+            if seen is None:
                 continue
+            rss, user, system, read, write = seen
             total += rss
-            tree.members[pid] = (cpu.user, cpu.system, io[0], io[1])
+            # The wrapper's I/O includes its reaped children's, already counted as members.
+            tree.members[pid] = (user, system, 0, 0) if pid == tree.root else (user, system, read, write)
         tree.peak_rss = max(tree.peak_rss, total)
+
+
+# parent pid → child pids; pid → its raw /proc/PID/stat (Linux; empty elsewhere)
+_Table = tuple[dict[int, list[int]], dict[int, bytes]]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _from_stat(stat: bytes) -> tuple[int, float, float, int, int] | None:
+    """rss, user and system seconds from a /proc/PID/stat line read in the table pass (Linux).
+    Storage I/O is left to the wrapper's exact record at exit."""
+    try:
+        fields = stat[stat.rindex(b")") + 2:].split()
+        return (int(fields[21]) * PAGE_BYTES, int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS, 0, 0)
+    except (ValueError, IndexError):
+        return None
+
+
+def _from_psutil(pid: int) -> tuple[int, float, float, int, int] | None:
+    try:
+        process = psutil.Process(pid)
+        with process.oneshot():
+            rss = process.memory_info().rss
+            cpu = process.cpu_times()
+            io = _io(process)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+    return rss, cpu.user, cpu.system, io[0], io[1]
 
 
 def _io(process: psutil.Process) -> tuple[int, int]:
@@ -116,14 +150,16 @@ def _io(process: psutil.Process) -> tuple[int, int]:
     return int(counters.read_bytes), int(counters.write_bytes)
 
 
-def _children_map() -> dict[int, list[int]]:
+def _process_table() -> _Table:
     """Parent pid → child pids, from one pass over the process table.
 
-    On Linux the pass reads /proc/PID/stat directly: psutil's per-process objects cost about ten
-    times as much for the whole table, and only the runs' own processes need them."""
+    On Linux the pass reads /proc/PID/stat directly and keeps each line, which also holds the
+    process's memory and CPU: psutil's per-process objects cost about ten times as much for the
+    whole table. Elsewhere psutil lists the table and tells each member's figures."""
     if not PROC.is_dir():
-        return _children_map_psutil()
+        return _children_map_psutil(), {}
     children: dict[int, list[int]] = {}
+    stats: dict[int, bytes] = {}
     for name in os.listdir(PROC):
         if not name.isdigit():
             continue
@@ -136,8 +172,10 @@ def _children_map() -> dict[int, list[int]]:
             parent = int(data[data.rindex(b")") + 2:].split(b" ", 2)[1])
         except (OSError, ValueError, IndexError):
             continue
-        children.setdefault(parent, []).append(int(name))
-    return children
+        pid = int(name)
+        children.setdefault(parent, []).append(pid)
+        stats[pid] = data
+    return children, stats
 
 
 def _children_map_psutil() -> dict[int, list[int]]:
