@@ -178,7 +178,7 @@ async def metrics_main() -> None:
     start, end = WRAPPER.index("{ times;"), WRAPPER.index('printf')
     unrecorded = WRAPPER[:start] + WRAPPER[end:]
     plain, recorded = [], []
-    for _ in range(RUNS // 5):  # alternating blocks, so the machine's load drifts over both alike
+    for _ in range(40):  # alternating blocks, so the machine's load drifts over both alike
         plain += await wrapper_samples(unrecorded, 5)
         recorded += await wrapper_samples(WRAPPER, 5)
     print(f"run wrapper without its exit record (floor): {ms(plain)}")
@@ -205,10 +205,10 @@ async def metrics_main() -> None:
         print(f"measurement adds {added * 1000:+.2f} ms per run (the wrapper's record + the app's share; "
               f"target ≤ 1 ms) → {'meets' if added <= 0.001 else 'misses'} the target")
 
-        sleeper = await engine.events.create({"name": "Sleeper", "type": "BASH", "content": "sleep 12",
+        sleeper = await engine.events.create({"name": "Sleeper", "type": "BASH", "content": "sleep 16",
                                               "overlap": "ALLOW"})
         running = [await engine.runs.start(sleeper) for _ in range(8)]
-        await asyncio.sleep(2)  # past the young runs' first second
+        await asyncio.sleep(5.5)  # past the young runs' more frequent looks: the steady state
         cpu_before, ticks_before, wall = SAMPLER.own_cpu_seconds, SAMPLER.ticks, time.perf_counter()
         await asyncio.sleep(8)
         used = SAMPLER.own_cpu_seconds - cpu_before

@@ -23,7 +23,8 @@ from cronium_desktop.engine.metrics import RunMetrics
 
 INTERVAL_SECONDS = 1.0
 FIRST_LOOK_SECONDS = 0.1
-YOUNG_SECONDS, YOUNG_INTERVAL_SECONDS = 1.0, 0.1
+YOUNG_SECONDS, YOUNG_INTERVAL_SECONDS = 1.0, 0.1  # a run's first second: ten looks
+GROWING_SECONDS, GROWING_INTERVAL_SECONDS = 5.0, 0.25  # up to five seconds: four looks a second
 PROC = Path("/proc")
 
 
@@ -84,8 +85,8 @@ class TreeSampler:
                 trees = list(self._trees.values())
             now = time.monotonic()
             # A run is first looked at FIRST_LOOK_SECONDS after it started (a trivial run never is:
-            # its figures at exit say it all), then ten times a second for its first second (a short
-            # script's peak would otherwise fall between two looks), then once a second.
+            # its figures at exit say it all), then more often while it is young (a short script's
+            # peak would otherwise fall between two looks), then once a second.
             due = [tree for tree in trees if now - tree.since >= FIRST_LOOK_SECONDS]
             if due:
                 table = _process_table()
@@ -93,9 +94,11 @@ class TreeSampler:
                     self._look(tree, table)
                 self.ticks += 1
                 self.own_cpu_seconds = time.thread_time() - started
-            young = any(now - tree.since < YOUNG_SECONDS for tree in trees)
+            ages = [now - tree.since for tree in trees]
+            wait = (YOUNG_INTERVAL_SECONDS if min(ages) < YOUNG_SECONDS
+                    else GROWING_INTERVAL_SECONDS if min(ages) < GROWING_SECONDS else self.interval)
             with self._lock:
-                self._wake.wait(YOUNG_INTERVAL_SECONDS if young else self.interval)
+                self._wake.wait(min(wait, self.interval))
 
     @staticmethod
     def _look(tree: _Tree, table: _Table) -> None:
@@ -109,6 +112,8 @@ class TreeSampler:
                 continue
             rss, user, system, read, write = seen
             total += rss
+            if pid in stats:  # the process's own peak since it started: catches what fell between looks
+                tree.peak_rss = max(tree.peak_rss, _high_water(pid))
             # The wrapper's I/O includes its reaped children's, already counted as members.
             tree.members[pid] = (user, system, 0, 0) if pid == tree.root else (user, system, read, write)
         tree.peak_rss = max(tree.peak_rss, total)
@@ -128,6 +133,18 @@ def _from_stat(stat: bytes) -> tuple[int, float, float, int, int] | None:
         return (int(fields[21]) * PAGE_BYTES, int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS, 0, 0)
     except (ValueError, IndexError):
         return None
+
+
+def _high_water(pid: int) -> int:
+    """VmHWM of /proc/PID/status in bytes (0 if gone). A fresh exec starts it afresh, so unlike the
+    wrapper's ru_maxrss it holds nothing of the app's memory."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            text = status.read()
+        found = text.find(b"VmHWM:")
+        return int(text[found + 6:text.index(b"kB", found)]) * 1024 if found >= 0 else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def _from_psutil(pid: int) -> tuple[int, float, float, int, int] | None:
