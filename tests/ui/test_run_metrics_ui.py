@@ -85,3 +85,28 @@ def test_the_trend_panel_plots_an_events_last_200_runs_with_failures_marked(appl
     wait_until(loop, lambda: "Nightly backup" in board.heaviest.by_memory.item(0).text())
     assert "Nightly backup" in board.heaviest.by_cpu.item(0).text() and "(200 runs)" not in board.heaviest.by_cpu.item(0).text()
     assert window.grab().save(str(SCREENSHOTS / "dashboard-heaviest.png"))
+
+
+def test_the_run_tab_sets_local_limits_and_a_limited_run_says_which_limit_it_hit(application: Any, loop: Any) -> None:
+    from tests.ui.test_window import open_editor
+
+    editor = open_editor(application)
+    editor.name.setText("Bounded")
+    editor.type.setCurrentIndex(editor.type.findData("PYTHON"))
+    editor.code.set_text("end = __import__('time').process_time() + 5\nwhile __import__('time').process_time() < end:\n    pass\n")
+    limits = editor.run.limits
+    assert not limits.isHidden()  # a local run: its limits are shown
+    limits.memory_mb.setValue(512)
+    limits.cpu_seconds.setValue(1)
+    editor.tabs.setCurrentIndex(editor.tabs.indexOf(editor.run))
+    assert editor.grab().save(str(SCREENSHOTS / "editor-run-limits.png"))
+    editor.run.run_location.setCurrentIndex(editor.run.run_location.findData("CONTAINER"))
+    assert limits.isHidden()  # a container has its own limits
+    editor.run.run_location.setCurrentIndex(editor.run.run_location.findData("LOCAL"))
+    assert editor.check()
+    editor.save()
+    wait_until(loop, lambda: editor.saved_id is not None)
+    saved = run(loop, application.engine.events.get("Bounded"))
+    assert (saved["limit_memory_mb"], saved["limit_cpu_seconds"]) == (512, 1)
+    finished = run(loop, application.engine.runs.wait(run(loop, application.engine.runs.start("Bounded"))))
+    assert finished.status == "FAILURE" and "CPU limit" in (finished.error or "")
