@@ -98,7 +98,7 @@ def test_the_run_tab_sets_local_limits_and_a_limited_run_says_which_limit_it_hit
     assert not limits.isHidden()  # a local run: its limits are shown
     limits.memory_mb.setValue(512)
     limits.cpu_seconds.setValue(1)
-    editor.tabs.setCurrentIndex(editor.tabs.indexOf(editor.run))
+    editor.tabs.setCurrentIndex([editor.tabs.tabText(i) for i in range(editor.tabs.count())].index("Run"))
     assert editor.grab().save(str(SCREENSHOTS / "editor-run-limits.png"))
     editor.run.run_location.setCurrentIndex(editor.run.run_location.findData("CONTAINER"))
     assert limits.isHidden()  # a container has its own limits
