@@ -1,6 +1,6 @@
 """`cronium-desktop runs show ID`: one run's states, phases, resources and output (SPEC §9).
 
-`runs cancel ID` stops a run (the scheduler that runs it notices within a second).
+(`runs cancel ID` needs a way to reach the process that runs it, and is not here yet.)
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from cronium_desktop.engine.metrics_store import MeasuredRun
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("runs", parents=[common], help="one run: states, phases, resources, output | stop it")
+    p = sub.add_parser("runs", parents=[common], help="one run: states, phases, resources, output")
     action = p.add_subparsers(dest="runs_command", metavar="ACTION", required=True, parser_class=p.__class__)
     q = action.add_parser("show", parents=[common], help="show a run: its states, phases, resources and output")
     q.add_argument("id", type=int, metavar="ID", help="the run's id (see `list runs`)")
     q.add_argument("--json", action="store_true", help="print the run as one JSON object")
-    q = action.add_parser("cancel", parents=[common], help="stop a run")
-    q.add_argument("id", type=int, metavar="ID", help="the run's id (see `list runs`)")
 
 
 def resource_lines(measured: MeasuredRun) -> list[str]:
@@ -47,11 +45,6 @@ def phase_lines(measured: MeasuredRun) -> list[str]:
 
 
 async def cmd_runs(engine: Any, args: argparse.Namespace, iso: Any, shown: Any) -> int:
-    if args.runs_command == "cancel":
-        summary = await engine.runs.summary(args.id)
-        await engine.runs.cancel(summary.execution_id)
-        print(f"Cancelling run {summary.execution_id} ({summary.event}).")
-        return 0
     detail = await engine.runs.get(args.id)
     attempts = await engine.metrics.of_run(detail.execution_id)
     if args.json:
