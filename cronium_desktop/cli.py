@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cronium_desktop import cli_imports
 
     cli_imports.add_parsers(sub, common)
+    from cronium_desktop import cli_runs
+
+    cli_runs.add_parsers(sub, common)
     return parser
 
 
@@ -302,7 +305,8 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
                 {"execution_id": r.execution_id, "event": r.event, "status": r.status, "attempt": r.attempt,
                  "trigger": r.trigger, "started_at": iso(r.started_at), "finished_at": iso(r.finished_at),
                  "exit_code": r.exit_code, "error": r.error, "workflow_execution_id": r.workflow_execution_id,
-                 **({"skipped_count": r.skipped_count, "skipped_until": iso(r.skipped_until)} if r.status == "SKIPPED" else {})}
+                 **({"skipped_count": r.skipped_count, "skipped_until": iso(r.skipped_until)} if r.status == "SKIPPED" else {}),
+                 **(r.metrics.json_figures() if r.metrics else {})}
                 for r in runs
             ], indent=2))
         else:
@@ -401,6 +405,12 @@ async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
     return await _maybe_await(cli_workflows.run_workflow(engine, args))
 
 
+async def cmd_runs(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_runs
+
+    return await cli_runs.cmd_runs(engine, args, iso, shown)
+
+
 async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
     from cronium_desktop import cli_imports
 
@@ -421,6 +431,7 @@ COMMANDS: dict[str, Command] = {
     "var": cmd_var,
     "server": cmd_server,
     "tool": cmd_tool,
+    "runs": cmd_runs,
 }
 
 

@@ -53,8 +53,9 @@ class JsonWriter:
         self._lines = 0
 
     def header(self, run: Any, first: bool) -> None:
+        measured = json.dumps(run.metrics.json_figures())[1:-1] if getattr(run, "metrics", None) else ""
         self._out.write(("[\n" if first else ",\n") + f'  {{"execution_id": {run.execution_id}, '
-                        f'"status": {_encode(run.status)}, "log": [')
+                        f'"status": {_encode(run.status)}, ' + (f"{measured}, " if measured else "") + '"log": [')
         self._lines = 0
 
     def segment(self, _number: int, _attempt: int, segment: Segment) -> None:

@@ -30,6 +30,7 @@ from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
 from cronium_desktop.engine.imports.service import ScheduleImports
 from cronium_desktop.engine.lock import FolderLock, RunnerPresence
+from cronium_desktop.engine.metrics_store import RunMetricsService
 from cronium_desktop.engine.notices import Message, NoticeBus
 from cronium_desktop.engine.queue import RunQueue
 from cronium_desktop.engine.runner import Runner
@@ -93,6 +94,7 @@ class Engine:
         self._presence = RunnerPresence(data_dir)
         self.files = FileService(self.ctx, self.events)
         self.imports = ScheduleImports(self.ctx, self.events)  # crontab, timers, agents, tasks
+        self.metrics = RunMetricsService(self.ctx)  # what runs cost: per run, per event, the week's heaviest
         self._started = False
         self._background: set[asyncio.Future[None]] = set()  # recovery work after start()
         self._queue: RunQueue | None = None

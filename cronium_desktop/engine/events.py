@@ -147,6 +147,8 @@ class EventService:
             "http": event.http,
             "tool_action": event.tool_action,
             "container": event.container,
+            "limit_memory_mb": event.limit_memory_mb,
+            "limit_cpu_seconds": event.limit_cpu_seconds,
             "conditional_actions": actions,
             **unpack_triggers(event.triggers),
         }
@@ -212,7 +214,7 @@ class EventService:
             "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",
             "start_time", "end_time", "max_executions", "reset_counter_on_activate", "run_location",
             "timeout_seconds", "retries", "retry_backoff_seconds", "overlap", "misfire", "priority",
-            "http", "tool_action", "container",
+            "http", "tool_action", "container", "limit_memory_mb", "limit_cpu_seconds",
         ):  # fmt: skip
             setattr(event, field, spec[field])
         event.triggers = pack_triggers(spec)

@@ -87,6 +87,7 @@ class LogSink:
         self._tail_bytes = 0
         self._dropped = 0
         self.count = 0
+        self.first_output_at: datetime | None = None  # the script's first line (a phase of the run)
 
     @property
     def masker(self) -> Masker:
@@ -113,6 +114,8 @@ class LogSink:
             self._loop.call_soon_threadsafe(self._add, segment, offsets)
 
     def _add(self, segment: Segment, offsets: tuple[int | None, int | None] | None) -> None:
+        if self.first_output_at is None and segment.stream != "system":
+            self.first_output_at = segment.ts
         if not self._notice_batch:
             self._loop.call_soon(self._publish)
         self._notice_batch.append(segment)

@@ -15,13 +15,25 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from cronium_desktop.engine.executors.base import ExecResult, ServerRef
-from cronium_desktop.engine.store.models import Attempt, Event, EventServer, Execution, Server, ServerResult
+from cronium_desktop.engine.store.models import (
+    Attempt,
+    ConditionalAction,
+    Event,
+    EventServer,
+    Execution,
+    Server,
+    ServerResult,
+)
 
 EXECUTION_COLUMNS = (Execution.id, Execution.status, Execution.event_id, Execution.event_name, Execution.attempt,
-                     Execution.input, Execution.max_attempts, Execution.priority, Execution.started_at)
+                     Execution.input, Execution.max_attempts, Execution.priority, Execution.started_at,
+                     Execution.created_at, Execution.not_before)
 EVENT_COLUMNS = (Event.id, Event.name, Event.type, Event.content, Event.run_location, Event.timeout_seconds,
                  Event.env, Event.secret_env, Event.http, Event.tool_action, Event.container,
-                 Event.retry_backoff_seconds, Event.overlap)
+                 Event.retry_backoff_seconds, Event.overlap, Event.limit_memory_mb, Event.limit_cpu_seconds)
+# How many conditional actions the event has, read in the same statement (its run's phases end after them).
+ACTION_COUNT = (select(func.count()).where(ConditionalAction.event_id == Event.id)
+                .correlate(Event).scalar_subquery().label("ev_action_count"))
 
 
 def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> tuple[Any, Any, Any] | None:
@@ -29,13 +41,13 @@ def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> 
     RUNNING with its attempt recorded; None if it is not PENDING (RUNNING when `adopting`: a run
     re-attached after a restart, only read). The event's columns come in the same row (`ev_*`)."""
     row = connection.execute(
-        select(*EXECUTION_COLUMNS, *(column.label(f"ev_{column.key}") for column in EVENT_COLUMNS))
+        select(*EXECUTION_COLUMNS, *(column.label(f"ev_{column.key}") for column in EVENT_COLUMNS), ACTION_COUNT)
         .outerjoin(Event, Event.id == Execution.event_id).where(Execution.id == execution_id)).first()
     if row is None or row.status != ("RUNNING" if adopting else "PENDING"):
         return None
     execution = row
-    event = SimpleNamespace(**{column.key: getattr(row, f"ev_{column.key}") for column in EVENT_COLUMNS}) \
-        if row.event_id is not None else None
+    event = SimpleNamespace(**{column.key: getattr(row, f"ev_{column.key}") for column in EVENT_COLUMNS},
+                            action_count=row.ev_action_count) if row.event_id is not None else None
     if event is None or event.id is None:
         return execution, None, None
     if adopting:

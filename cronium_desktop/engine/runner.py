@@ -32,7 +32,7 @@ from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStar
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
-from cronium_desktop.engine.store.models import Attempt, Execution, ServerResult
+from cronium_desktop.engine.store.models import Attempt, Execution, RunMetric, ServerResult
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class Prepared:
     log_cap_bytes: int = 100 * 1024 * 1024
     started_at: Any = None  # the attempt's start
     execution_started_at: Any = None  # the first attempt's: the run's duration counts from it
+    has_actions: bool = False  # the run's phases end when its conditional actions are done
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
@@ -91,6 +92,7 @@ class Runner:
         self.local: Any = None  # the local executor, which re-attaches runs
         # Executors that re-attach runs, by the kind of what a stopped app left ("local", "ssh", "container").
         self.reattachers: dict[str, Any] = {}
+        self._queued: dict[int, float] = {}  # execution id → seconds its attempt waited to start
 
     def cancel(self, execution_id: int) -> bool:
         """Stop the run's executor; its bookkeeping goes on and records it CANCELLED.
@@ -165,18 +167,21 @@ class Runner:
         )
         if retry:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
-            await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay))
+            await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink))
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
-        finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result, prepared)))
+        finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result,
+                                                                                           prepared, sink)))
         notice = await asyncio.shield(finish)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
         if not cancelled:
             await self._after_run(execution_id)
+            if prepared.has_actions:
+                await self._writer.run(lambda session: self._record_actions_done(session, execution_id, job.attempt))
 
     async def adopt(self, execution_id: int, left: tuple[str, Any]) -> None:
         """Follow a run left RUNNING by a stopped app, from where its stored log ends, and record it as
@@ -217,13 +222,15 @@ class Runner:
             result.error = prepared.masker.mask(result.error)
         await sink.close()
         notice = await asyncio.shield(self._writer.run(lambda session: self._record_final(session, execution_id,
-                                                                                          result, prepared)))
+                                                                                          result, prepared, sink)))
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
         await executor.forget(folder)
         if result.status != CANCELLED:
             await self._after_run(execution_id)
+            if prepared.has_actions:
+                await self._writer.run(lambda session: self._record_actions_done(session, execution_id, job.attempt))
 
     @staticmethod
     async def _follow_again(executor: Any, left: Any, job: Job, sink: LogSink, resume: Any,
@@ -268,6 +275,9 @@ class Runner:
         if found is None:
             return None
         execution, event, started_at = found
+        if not adopting:
+            waited_from = execution.not_before if execution.attempt > 1 and execution.not_before else execution.created_at
+            self._queued[execution.id] = max(0.0, (now - waited_from).total_seconds()) if waited_from else 0.0
         if event is None:
             row = session.get(Execution, execution_id)
             row.end("FAILURE", "The event was deleted before the run started.", now)
@@ -304,6 +314,8 @@ class Runner:
             tool_action=event.tool_action,
             container=event.container,
             interpreters=dict(self._ctx.settings.get("interpreters") or {}),
+            limits={name: value for name, value in (("memory_mb", event.limit_memory_mb),
+                                                    ("cpu_seconds", event.limit_cpu_seconds)) if value},
         )
         masker = Masker(secret_values)
         if event.type in runtime.SCRIPT_NAMES:
@@ -318,6 +330,7 @@ class Runner:
             log_cap_bytes=int(float(self._ctx.settings.get("log_cap_mb")) * 1024 * 1024),
             started_at=started_at,
             execution_started_at=execution.started_at,
+            has_actions=bool(event.action_count),
         )
 
     def _fail_unprepared(self, session: Any, execution_id: int, error: Exception) -> RunFinished | None:
@@ -335,13 +348,18 @@ class Runner:
         logstore.write_system_line(session.connection(), execution.id, execution.attempt, now, message)
         return RunFinished(execution.id, execution.event_id, execution.event_name, "FAILURE", None, message)
 
-    def _close_attempt(self, session: Any, execution: Execution, result: ExecResult) -> None:
+    def _close_attempt(self, session: Any, execution: Execution, result: ExecResult,
+                       sink: LogSink | None = None) -> None:
         attempt = session.scalar(
             select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
         )
         if attempt is not None:
             attempt.status, attempt.exit_code, attempt.error = result.status, result.exit_code, result.error
             attempt.finished_at = utcnow()
+        self._record_metrics(session, execution.id, execution.attempt, execution.event_id,
+                             attempt.started_at if attempt is not None else execution.started_at,
+                             attempt.finished_at if attempt is not None else utcnow(), result, sink,
+                             execution.created_at)
         for outcome in result.servers:
             session.add(
                 ServerResult(
@@ -358,10 +376,29 @@ class Runner:
                 )
             )
 
-    def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float) -> None:
+    def _record_metrics(self, session: Any, execution_id: int, attempt: int, event_id: int | None, started: Any,
+                        finished: Any, result: ExecResult, sink: LogSink | None, created: Any = None) -> None:
+        """The attempt's figures and phases, in the same transaction as its final state."""
+        figures = result.metrics.as_dict() if result.metrics is not None else {}
+        queued = self._queued.pop(execution_id, None)
+        if queued is None and attempt == 1 and started is not None and created is not None:
+            queued = max(0.0, (started - created).total_seconds())
+        session.add(RunMetric(
+            execution_id=execution_id, attempt=attempt, event_id=event_id, queued_s=queued, started_at=started,
+            first_output_at=sink.first_output_at if sink is not None else None, finished_at=finished, **figures))
+
+    @staticmethod
+    def _record_actions_done(session: Any, execution_id: int, attempt: int) -> None:
+        row = session.scalar(select(RunMetric).where(RunMetric.execution_id == execution_id,
+                                                     RunMetric.attempt == attempt))
+        if row is not None:
+            row.actions_done_at = utcnow()
+
+    def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float,
+                      sink: LogSink | None = None) -> None:
         execution = session.get(Execution, execution_id)
         assert execution is not None
-        self._close_attempt(session, execution, result)
+        self._close_attempt(session, execution, result, sink)
         execution.attempt += 1
         execution.status = "PENDING"
         execution.exit_code, execution.error = result.exit_code, result.error
@@ -369,10 +406,11 @@ class Runner:
 
         execution.not_before = utcnow() + timedelta(seconds=delay)
 
-    def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared) -> RunFinished:
-        job = prepared.job
-        run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result,
-                           utcnow())
+    def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared,
+                      sink: LogSink | None = None) -> RunFinished:
+        job, now = prepared.job, utcnow()
+        run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result, now)
+        self._record_metrics(session, execution_id, job.attempt, job.event_id, prepared.started_at, now, result, sink)
         for key, value in result.variables.items():
             self._variables.write(session, key, value)
         return RunFinished(

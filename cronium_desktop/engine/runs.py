@@ -20,6 +20,7 @@ from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.events import FINAL_STATES, EventService, utcnow
 from cronium_desktop.engine.logstore import LogRecord
+from cronium_desktop.engine.metrics_store import MeasuredRun, latest_for
 from cronium_desktop.engine.notices import (
     EventPaused,
     EventsChanged,
@@ -37,6 +38,7 @@ COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
+METRICS_PAGE = 1000  # `list` attaches each run's figures up to this many runs
 DRAFT_INTERRUPTED = "Cancelled: the application stopped before this draft ran; run the draft again."
 
 
@@ -58,6 +60,7 @@ class RunSummary:
     output: Any = None
     skipped_count: int = 0  # a SKIPPED run: how many fires were skipped in its burst, until when
     skipped_until: datetime | None = None
+    metrics: MeasuredRun | None = None  # the last attempt's figures and phases, if it was measured
 
     @property
     def status_text(self) -> str:
@@ -416,7 +419,13 @@ class RunService:
                 query = query.where(Execution.created_at >= since)
             if workflow_execution_id is not None:
                 query = query.where(Execution.workflow_execution_id == workflow_execution_id)
-            return [_summary(row) for row in session.scalars(query)]
+            summaries = [_summary(row) for row in session.scalars(query)]
+            # A page of runs carries its figures; bulk reads (the dashboard's 30 days) need none.
+            ids = [summary.execution_id for summary in summaries] if len(summaries) <= METRICS_PAGE else []
+            measured = latest_for(session, ids)
+            for summary in summaries:
+                summary.metrics = measured.get(summary.execution_id)
+            return summaries
 
     @in_thread
     def get(self, execution_id: int) -> RunDetail:
@@ -425,6 +434,7 @@ class RunService:
             if row is None:
                 raise NotFound(f"No run with id {execution_id}.")
             base = _summary(row)
+            base.metrics = latest_for(session, [row.id]).get(row.id)
             return RunDetail(
                 **base.__dict__,
                 input=row.input,

@@ -51,6 +51,9 @@ FILE_EVENT_KEYS = frozenset(
 )  # fmt: skip
 # The facade and the editor may also say these.
 FACADE_EVENT_KEYS = FILE_EVENT_KEYS | {"id", "reset_counter_on_activate"}
+# Run metrics: optional limits of a local run (POSIX), None = no limit, with their bounds.
+LIMIT_KEYS = {"limit_memory_mb": (16, 1024 * 1024), "limit_cpu_seconds": (1, 7 * 24 * 3600)}
+FACADE_EVENT_KEYS = FACADE_EVENT_KEYS | set(LIMIT_KEYS)
 
 DEFAULTS: dict[str, Any] = {
     "description": "",
@@ -69,6 +72,8 @@ DEFAULTS: dict[str, Any] = {
     "timeout_seconds": 3600,
     "retries": 0,
     "retry_backoff_seconds": 5,
+    "limit_memory_mb": None,
+    "limit_cpu_seconds": None,
     "overlap": "SKIP",
     "misfire": "RUN_ONCE",
     "priority": "NORMAL",
@@ -287,6 +292,9 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KE
     event["timeout_seconds"] = _number(event, "timeout_seconds", 0, MAX_TIMEOUT_SECONDS, exclusive_low=True)
     _int(event, "retries", 0, 10)
     event["retry_backoff_seconds"] = _number(event, "retry_backoff_seconds", 0, 3600)
+    for limit, (low, high) in LIMIT_KEYS.items():
+        if event[limit] is not None:
+            _int(event, limit, low, high)
     _enum(event, "overlap", OVERLAPS)
     _enum(event, "misfire", MISFIRES)
     _enum(event, "priority", PRIORITIES)

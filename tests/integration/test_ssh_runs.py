@@ -507,3 +507,24 @@ async def test_an_events_own_search_paths_stay_behind_the_helper_remotely(
         result = await executor.run(make_job(event_type, script, [server], env=env), sink)
         assert result.status == SUCCESS, sink.lines
         assert sink.texts("stdout", server="loop") == [expected]
+
+
+async def test_a_remote_run_records_the_cpu_seconds_the_server_reports(
+        sshd: SshServer, servers: ServerService, executor: SshExecutor) -> None:  # noqa: F811
+    server = await add_key_server(servers, sshd)
+    script = ("import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end:\n"
+              "    for _ in range(100000):\n        pass\n")
+    result = await executor.run(make_job("PYTHON", script, [server]), RecordingSink())
+    assert result.status == SUCCESS
+    assert result.metrics is not None and result.metrics.cpu_user_s is not None
+    assert result.metrics.cpu_user_s >= 0.9
+    assert result.metrics.max_rss_bytes is None  # not told through the session: left unknown, not guessed
+
+
+async def test_a_remote_script_killed_by_a_signal_is_still_reported_as_killed_and_named(
+        sshd: SshServer, servers: ServerService, executor: SshExecutor) -> None:  # noqa: F811
+    server = await add_key_server(servers, sshd)
+    result = await executor.run(make_job("BASH", "kill -KILL $$", [server]), RecordingSink())
+    assert result.status == "FAILURE"
+    assert result.exit_code is None and "signal" in (result.error or "")
+    assert result.metrics is not None and result.metrics.signal == "SIGKILL"

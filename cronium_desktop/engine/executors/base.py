@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from cronium_desktop.engine.metrics import RunMetrics
     from cronium_desktop.engine.runtime_requests import RunRequests
 
 SUCCESS = "SUCCESS"
@@ -48,6 +49,8 @@ class Job:
     container: dict[str, Any] | None = None
     interpreters: dict[str, str] = field(default_factory=dict)  # "BASH" -> "/bin/bash" overrides
     requests: RunRequests | None = None  # answers the script's requests to the app (runtime_requests)
+    # Optional local limits (POSIX): {"memory_mb": N, "cpu_seconds": N}
+    limits: dict[str, int] = field(default_factory=dict)
 
 
 class Sink(Protocol):
@@ -65,6 +68,7 @@ class ServerOutcome:
     output: Any = None
     started_at: Any = None
     finished_at: Any = None
+    metrics: RunMetrics | None = None  # what the server reported of the run's cost
 
 
 @dataclass
@@ -76,6 +80,7 @@ class ExecResult:
     condition: bool = False
     variables: dict[str, str] = field(default_factory=dict)  # variables the run set
     servers: list[ServerOutcome] = field(default_factory=list)
+    metrics: RunMetrics | None = None  # CPU, memory, I/O, signal: what the executor could measure
 
 
 class Executor(Protocol):

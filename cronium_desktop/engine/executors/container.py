@@ -37,6 +37,7 @@ from cronium_desktop.engine.docker_engine import (
 from cronium_desktop.engine.executors import container_reattach
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.executors.container_config import effective_container
+from cronium_desktop.engine.executors.container_stats import ContainerStats
 from cronium_desktop.engine.executors.local import (
     KILL_GRACE_SECONDS,
     SEARCH_PATHS,
@@ -46,10 +47,12 @@ from cronium_desktop.engine.executors.local import (
     write_folder,
 )
 from cronium_desktop.engine.executors.ssh import ENV_FILE, LineSplitter, env_file
+from cronium_desktop.engine.metrics import RunMetrics, oom_wording, signal_name
 
 MOUNT = "/cronium/run"
 WRAPPER = ".cronium-run.sh"
 OOM_EXIT_CODE = 137  # SIGKILL: what the kernel's OOM killer sends
+STATS_WAIT_SECONDS = 3.0
 
 
 class NetworkUnavailable(Exception):
@@ -302,6 +305,8 @@ class ContainerExecutor:
     async def _watch(self, container: Any, folder: Path, job: Job, settings: dict[str, Any], sink: Sink,
                      output: asyncio.Future[Any], timeout: float) -> ExecResult:
         """Until the container ends (`timeout`: what is left of the run's), then its results."""
+        stats = ContainerStats(container)  # a re-attached run's figures cover the part the app saw
+        stats.start()
         timed_out = False
         try:
             await asyncio.wait_for(asyncio.shield(output), max(timeout, 0.0))
@@ -316,24 +321,30 @@ class ContainerExecutor:
         await output
         state = await asyncio.to_thread(self._exit_state, container)
         exit_code: int | None = state.get("ExitCode")
+        await asyncio.to_thread(stats.join, STATS_WAIT_SECONDS)  # the engine ends the stream as the container stops
+        measured = stats.figures() or RunMetrics()
+        if exit_code is not None and exit_code > 128:
+            measured.signal = signal_name(exit_code - 128)
+        if state.get("OOMKilled"):
+            measured.limit_reason = oom_wording(settings["memory_mb"])
         collected = await asyncio.to_thread(collect_folder, folder)
         for collect_error in collected.errors:
             sink.line("system", collect_error)
         if timed_out:
             return ExecResult(status=TIMEOUT, exit_code=exit_code, error=f"Timed out after {job.timeout_seconds:g} s.",
-                              output=collected.output, condition=collected.condition, variables=collected.variables)
+                              output=collected.output, condition=collected.condition, variables=collected.variables,
+                              metrics=measured)
         problem = None
         if state.get("OOMKilled"):
-            problem = (f"Out of memory: the container was stopped at its memory limit of {settings['memory_mb']} MB; "
-                       "raise memory_mb in the event's container settings or make the script use less.")
-            sink.line("system", problem)
+            problem = measured.limit_reason
+            sink.line("system", oom_wording(settings["memory_mb"]))
         elif exit_code != 0:
             problem = f"Exited with code {exit_code}."
         elif collected.errors:
             problem = collected.errors[0]
         status = SUCCESS if problem is None else FAILURE
         return ExecResult(status=status, exit_code=exit_code, error=problem, output=collected.output,
-                          condition=collected.condition, variables=collected.variables)
+                          condition=collected.condition, variables=collected.variables, metrics=measured)
 
     def _exit_state(self, container: Any) -> dict[str, Any]:
         """Exit code, and whether the OOM killer ended it (asked only when SIGKILL could mean that)."""

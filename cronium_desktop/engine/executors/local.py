@@ -13,6 +13,7 @@ import dataclasses
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from typing import Any
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
+from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
+from cronium_desktop.engine.executors.sampler import SAMPLER
 from cronium_desktop.engine.folder import folder_digest
 from cronium_desktop.engine.runtime_requests import serve_requests
 
@@ -245,6 +248,8 @@ class LocalExecutor:
         pgid = pid if isinstance(pid, int) else 0
         exited = asyncio.ensure_future(_wrapper_gone(folder, identity))
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
+        if pgid:
+            SAMPLER.watch(pgid)
         try:
             return await self.follow(folder, pgid, exited, job, sink, offsets, job.timeout_seconds - elapsed)
         finally:
@@ -281,9 +286,10 @@ class LocalExecutor:
                 if request_env:
                     job = dataclasses.replace(job, env={**job.env, **request_env})
                 process = await self._start(folder, interpreter, job)
-                exited = asyncio.ensure_future(process.wait())
+                exited = process.exited
                 try:
-                    return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds)
+                    return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
+                                             process.usage, process.app_peak)
                 except asyncio.CancelledError:
                     detached = self.keep_running and not exited.done()
                     raise
@@ -291,26 +297,33 @@ class LocalExecutor:
             if not detached:
                 await asyncio.to_thread(shutil.rmtree, folder, True)
 
-    async def _start(self, folder: Path, interpreter: str, job: Job) -> asyncio.subprocess.Process:
+    async def _start(self, folder: Path, interpreter: str, job: Job) -> Wrapper:
         token = spool.new_token()
         env = script_env(folder, job.env)
         env[spool.TOKEN_ENV] = token
+        env.update(limit_env(job.limits))
+        app_peak = app_peak_rss()
         with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
-            process = await asyncio.create_subprocess_exec(
-                "sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
-                *runtime.command(job.event_type, interpreter, str(folder)),
-                cwd=folder, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err,
-                start_new_session=True,
+            # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
+            # which gives the exact CPU, peak memory and I/O of the tree it reaped.
+            popen = subprocess.Popen(
+                ["sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
+                 *runtime.command(job.event_type, interpreter, str(folder))],
+                cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
             )
+        wrapper = Wrapper(popen, asyncio.get_running_loop(), app_peak)
+        SAMPLER.watch(popen.pid)
+
         def record() -> None:
-            spool.write_identity(folder, process.pid, token, job.timeout_seconds)
+            spool.write_identity(folder, popen.pid, token, job.timeout_seconds)
             spool.ensure_guardian(self.root)
 
         await asyncio.to_thread(record)
-        return process
+        return wrapper
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
-                     offsets: tuple[int, int], timeout: float) -> ExecResult:
+                     offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None,
+                     app_peak: int = 0) -> ExecResult:
         """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it."""
         reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
         reader.start()
@@ -331,9 +344,15 @@ class LocalExecutor:
         finally:
             reader.finish()
             await asyncio.shield(asyncio.to_thread(reader.join))
+            sampled = SAMPLER.release(pgid)
         if note:
             sink.line("system", note)
-        return await asyncio.to_thread(self._result, folder, job, exited, timed_out, sink)
+        result = await asyncio.to_thread(self._result, folder, job, exited, timed_out, sink)
+        result.metrics = measured(folder, job, result.exit_code, usage, sampled, app_peak)
+        if result.metrics.limit_reason and result.status != SUCCESS:
+            sink.line("system", result.metrics.limit_reason)
+            result.error = result.metrics.limit_reason
+        return result
 
     def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:
         exit_code = spool.read_status(folder)

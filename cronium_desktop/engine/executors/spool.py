@@ -41,10 +41,18 @@ TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
 STREAMS = ("stdout", "stderr")
 
 # $1: the run's folder; the rest: the command. The wrapper outlives the app and leaves the status.
+# Optional limits arrive in the environment and are applied with `ulimit` (inherited by every process
+# of the tree). At exit it records what it can tell about the whole tree, which it reaped: `times`
+# (its and its children's CPU) and /proc/$$/io (storage bytes; Linux), read with builtins (no fork).
 WRAPPER = r"""d=$1; shift
 trap 'stopping=1' TERM
+if [ -n "$CRONIUM_LIMIT_MEMORY_KB" ]; then ulimit -v "$CRONIUM_LIMIT_MEMORY_KB"; fi
+if [ -n "$CRONIUM_LIMIT_CPU_SECONDS" ]; then ulimit -t "$CRONIUM_LIMIT_CPU_SECONDS"; fi
+unset CRONIUM_LIMIT_MEMORY_KB CRONIUM_LIMIT_CPU_SECONDS
 "$@" </dev/null
 code=$?
+{ times; if [ -r /proc/$$/io ]; then while IFS= read -r l; do echo "$l"; done < /proc/$$/io; fi
+  echo "exit $code"; } > "$d/metrics" 2>/dev/null
 printf '%s\n' "$code" > "$d/status"
 """
 

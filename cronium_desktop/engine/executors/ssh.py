@@ -38,7 +38,7 @@ import paramiko
 
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.errors import NotFound
-from cronium_desktop.engine.executors import ssh_detach
+from cronium_desktop.engine.executors import remote_metrics, ssh_detach
 from cronium_desktop.engine.executors.base import (
     FAILURE,
     SUCCESS,
@@ -57,6 +57,7 @@ from cronium_desktop.engine.executors.local import (
     SEARCH_PATHS,
     TYPE_NAMES,
 )
+from cronium_desktop.engine.metrics import RunMetrics, add_up
 from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.ssh.app_channel import AppChannel
 from cronium_desktop.engine.ssh.connect import ServerSpec
@@ -127,6 +128,7 @@ def results_command(folder: str, skip_out: int = 0, skip_err: int = 0) -> str:
         f"if [ $big -gt {runtime.MAX_OUTPUT_BYTES} ]; then :; else big=; set -- output.json; fi; fi; "
         'if [ -h condition ]; then :; elif [ -f condition ]; then set -- "$@" condition; fi; '
         'if [ -h vars.out ]; then :; elif [ -d vars.out ]; then set -- "$@" vars.out; fi; '
+        + remote_metrics.SEND_RECORD +
         f'echo "{RESULTS} $no $ne $st $big"; cat .rest-out .rest-err; if [ $# -gt 0 ]; then {shlex.quote(TAR)} -c -f - "$@"; fi; }} 2>/dev/null; cd /; fi; '
         + REMOVE_FOLDER
     )
@@ -138,6 +140,7 @@ class Results:
     rest_out: bytes = b""  # output after the lines the live follow delivered
     rest_err: bytes = b""
     status: int | None = None  # the exit status the wrapper wrote, if it did
+    metrics: RunMetrics | None = None  # what the wrapper told of the run's cost (remote_metrics)
 
 
 def read_results(data: bytes) -> Results:
@@ -148,7 +151,8 @@ def read_results(data: bytes) -> Results:
     head, _, rest = data[found + len(RESULTS):].partition(b"\n")
     out_size, err_size, status, refused = ssh_detach.parse_header(head)
     rest_out, rest_err = rest[:out_size], rest[out_size:out_size + err_size]
-    return Results(collect_archive(rest[out_size + err_size:], refused), rest_out, rest_err, status)
+    archive = rest[out_size + err_size:]
+    return Results(collect_archive(archive, refused), rest_out, rest_err, status, remote_metrics.read_record(archive))
 
 
 def collect_archive(archive: bytes, refused: int | None) -> runtime.Collected:
@@ -204,6 +208,7 @@ if command -v {interpreter} >/dev/null 2>&1; then
 else
   echo {shlex.quote(missing)} >&2; code=127
 fi
+{remote_metrics.record_lines('"$code"')}
 {ssh_detach.status_lines('"$code"')}
 """
 
@@ -305,6 +310,7 @@ class RemoteRun:
         self.started = threading.Event()  # `start` has returned or failed: `pid` is all there will be
         self._start_lock = threading.Lock()
         self._start_begun = self._start_abandoned = False
+        self.metrics: RunMetrics | None = None  # what the server told of the run's cost (remote_metrics)
 
     def execute(self, command: str) -> tuple[int, bytes, bytes]:
         channel = self.pool.open_session(self.spec)
@@ -416,7 +422,9 @@ class RemoteRun:
         folder = self.folder
         status, out, err = self.execute(results_command(folder, skip_out, skip_err))
         self.folder = None
-        return read_results(out), self._removal_problem(folder, status, err)
+        results = read_results(out)
+        self.metrics = results.metrics
+        return results, self._removal_problem(folder, status, err)
 
     def _removal_problem(self, folder: str, status: int, err: bytes) -> str | None:
         if status == 0:
@@ -490,7 +498,9 @@ class SshExecutor:
                 return await self._reattach_remote(remote, left, job, sink, finish, skips,
                                                    job.timeout_seconds if timeout is None else timeout)
             job, app_env, token = await self._link_to_app(remote, job, sink)
-            return await self._run_remote(remote, job, sink, finish, app_env)
+            server_run = await self._run_remote(remote, job, sink, finish, app_env)
+            server_run.outcome.metrics = remote.metrics
+            return server_run
         except SshError as error:
             return finish(FAILURE, error=str(error), announce=True)
         except asyncio.CancelledError:
@@ -691,7 +701,8 @@ def combine(runs: list[ServerRun]) -> ExecResult:
     condition = any(run.condition for run in runs)
     if len(runs) == 1:
         only = outcomes[0]
-        return ExecResult(status, only.exit_code, only.error, only.output, condition, variables, outcomes)
+        return ExecResult(status, only.exit_code, only.error, only.output, condition, variables, outcomes,
+                          metrics=only.metrics)
     failed = [o for o in outcomes if o.status != SUCCESS]
     exit_code = 0 if not failed else next((o.exit_code for o in failed if o.exit_code), None)
     error = None
@@ -699,4 +710,5 @@ def combine(runs: list[ServerRun]) -> ExecResult:
         details = "; ".join(f"{o.server_name}: {o.error or o.status}" for o in failed)
         error = f"{len(failed)} of {len(outcomes)} servers did not succeed ({details})."
     output = {o.server_name: o.output for o in outcomes}
-    return ExecResult(status, exit_code, error, output, condition, variables, outcomes)
+    return ExecResult(status, exit_code, error, output, condition, variables, outcomes,
+                      metrics=add_up([o.metrics for o in outcomes]))

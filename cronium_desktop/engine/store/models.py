@@ -77,6 +77,9 @@ class Event(Base):
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Due time of the last scheduled fire the scheduler handled (misfire detection across restarts).
     last_fire_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Run metrics: optional limits of a local run (POSIX; applied with ulimit in the run's wrapper).
+    limit_memory_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    limit_cpu_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     servers: Mapped[list[EventServer]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventServer.position"
@@ -186,6 +189,37 @@ class Attempt(Base):
 
     execution: Mapped[Execution] = relationship(back_populates="attempts")
     __table_args__ = (UniqueConstraint("execution_id", "number"),)
+
+
+class RunMetric(Base):
+    """Run metrics: what one attempt cost (CPU, peak memory, I/O), what ended it, and its phases.
+
+    A figure the run's location could not tell is NULL, never a guess (see `engine.metrics`)."""
+
+    __tablename__ = "run_metrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    execution_id: Mapped[int] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # for per-event trends
+    cpu_user_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cpu_system_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_rss_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    read_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    write_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signal: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    limit_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Phases: queued (created, or a retry's backoff end → started) → first output → finished → actions done
+    queued_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    first_output_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    actions_done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("execution_id", "attempt"),
+        Index("ix_run_metrics_event", "event_id", "finished_at"),
+    )
 
 
 class ServerResult(Base):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.empty_state import EmptyState
+from cronium_desktop.ui.metrics.heaviest import HeaviestEvents
 from cronium_desktop.ui.theme import colour
 
 EventRole = Qt.ItemDataRole.UserRole + 1
@@ -91,6 +92,9 @@ class DashboardPage(QWidget):
         filled_layout.setContentsMargins(0, 0, 0, 0)
         filled_layout.addLayout(charts, 3)
         filled_layout.addLayout(lists, 2)
+        self.heaviest = HeaviestEvents(engine, filled)  # top five by CPU and by memory, 7 days
+        self.heaviest.eventActivated.connect(lambda event_id: self.showEventRuns.emit(event_id, None))
+        filled_layout.addWidget(self.heaviest)
         self.empty = EmptyState("No runs yet", "Charts of runs, success rate and durations fill in here as events run. "
                                 "Create an event, then press Run now (F5).", "Create your first event",
                                 self.newEventRequested.emit)
@@ -107,6 +111,7 @@ class DashboardPage(QWidget):
 
     def refresh(self) -> None:
         spawn(self._refresh(), self, "Loading the dashboard")
+        self.heaviest.refresh()
 
     async def _refresh(self) -> None:
         today = datetime.now(UTC).replace(tzinfo=None)

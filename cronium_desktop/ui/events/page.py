@@ -29,6 +29,7 @@ from cronium_desktop.ui.common import header, show_error, spawn
 from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 from cronium_desktop.ui.events.editor import TYPE_TITLES, EventEditor
 from cronium_desktop.ui.events.model import EventsFilter, EventsModel
+from cronium_desktop.ui.metrics.trend import TrendPanel
 
 
 class EventsTable(QTableView):
@@ -121,6 +122,9 @@ class EventsPage(QWidget):
         self.body = EmptyOr(self.table, self.empty, self)
         layout.addWidget(self.body, 1)
         layout.addLayout(row)
+        self.trend = TrendPanel(engine, self)  # the selected event's last 200 runs
+        self.trend.setMaximumHeight(240)
+        layout.addWidget(self.trend)
         # the event last selected or made by an action: kept selected across reloads (a reload resets the model)
         self.current_id: int | None = None
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -163,6 +167,7 @@ class EventsPage(QWidget):
             button.setEnabled(event is not None)
         if event is not None:
             self.buttons["Activate"].setText("Pause" if event.status == "ACTIVE" else "Activate")
+        self.trend.show_event(event.id if event is not None else None, event.name if event is not None else "")
 
     def _need_selection(self, what: str) -> Any:
         event = self.selected()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout,
 from cronium_desktop.engine.validation import MISFIRES, OVERLAPS, PRIORITIES, RUN_LOCATIONS
 from cronium_desktop.ui.events.container_box import ContainerSettings
 from cronium_desktop.ui.events.fields import TIME_UNITS, FieldForm, combo, set_combo
+from cronium_desktop.ui.events.limits_box import LocalLimits
 
 
 class RunTab(QWidget):
@@ -48,7 +49,10 @@ class RunTab(QWidget):
         self.container = ContainerSettings(engine)
         self._loaded_container: dict[str, Any] | None = None
         form.add("container", "Container", self.container)
-        self.location_rows: dict[str, list[QWidget]] = {"REMOTE": [self.servers], "CONTAINER": [self.container]}
+        self.limits = LocalLimits()  # optional memory and CPU limits of a local run
+        form.add("limit_memory_mb", "Limits", self.limits)
+        self.location_rows: dict[str, list[QWidget]] = {"REMOTE": [self.servers], "CONTAINER": [self.container],
+                                                         "LOCAL": [self.limits]}
         form.add("timeout_seconds", "Timeout", timeout)
         form.add("retries", "Retries", self.retries)
         form.add("retry_backoff_seconds", "First retry after", self.backoff)
@@ -93,6 +97,7 @@ class RunTab(QWidget):
         set_combo(self.priority, event.get("priority", "NORMAL"))
         self.max_executions.setValue(int(event.get("max_executions", 0)))
         self.reset_counter.setChecked(bool(event.get("reset_counter_on_activate", True)))
+        self.limits.load(event)
         self.show_location_rows()
 
     def fill(self, data: dict[str, Any]) -> None:
@@ -110,4 +115,5 @@ class RunTab(QWidget):
             # Settings of another location are kept as they were, not replaced by the hidden form's.
             container=self.container.value() if self.run_location.currentData() == "CONTAINER"
             else self._loaded_container,
+            **self.limits.value(),
         )

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from cronium_desktop.engine.runs import RunSummary
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
+from cronium_desktop.ui.metrics.run_figures import RunFigures
 from cronium_desktop.ui.runs.log_view import LogView
 from cronium_desktop.ui.runs.trace_links import open_event_at_line
 from cronium_desktop.ui.theme import colour
@@ -124,6 +125,8 @@ class RunsPage(QWidget):
         output_layout.addWidget(self.output, 1)
         self.details.addTab(output_page, "Output")
         self.details.addTab(self.servers, "Servers")
+        self.figures = RunFigures(self)  # CPU, memory, I/O, signal and the phase bar
+        self.details.addTab(self.figures, "Resources")
 
         detail = QWidget(self)
         detail_layout = QVBoxLayout(detail)
@@ -219,6 +222,7 @@ class RunsPage(QWidget):
         self.log.append([line for line in self._buffer if newest is None or line[0] > newest])
         self._loading, self._buffer = False, []
         self._show_output(detail.output, detail)
+        self.figures.show_run(detail.metrics)
         self.servers_model.set_results(detail.servers)
         self.details.setTabVisible(2, bool(detail.servers))
         await self._refresh()
@@ -264,6 +268,7 @@ class RunsPage(QWidget):
         self.title.setStyleSheet(f"color: {colour(detail.status)}; font-weight: 600;")
         self.cancel.setEnabled(detail.status in ("PENDING", "RUNNING"))
         self._show_output(detail.output, detail)
+        self.figures.show_run(detail.metrics)
         self.servers_model.set_results(detail.servers)
         self.details.setTabVisible(2, bool(detail.servers))
         await self._refresh()

@@ -77,6 +77,9 @@ class SettingsPage(QWidget):
         form.addRow("Runs at once", self.concurrency)
         form.addRow("Server health check every", self.health)
         form.addRow("Webhook port (127.0.0.1)", self.webhook_port)
+        from cronium_desktop.ui.events.limits_box import PLATFORMS_NOTE
+
+        form.addRow("Run limits", QLabel(PLATFORMS_NOTE, objectName="muted", wordWrap=True))  # which platforms honour them
         interpreters = QGroupBox("Interpreters")
         interpreter_form = QFormLayout(interpreters)
         for kind, edit in self.interpreters.items():

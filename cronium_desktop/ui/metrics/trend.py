@@ -1,0 +1,84 @@
+"""An event's trend: duration, CPU and peak memory of its last 200 runs (pyqtgraph), failures marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from cronium_desktop.ui.common import spawn
+from cronium_desktop.ui.theme import colour
+
+FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
+MB = 1024 * 1024
+
+
+class TrendPanel(QWidget):
+    """Three small plots side by side; x is the run (oldest left), failed runs are red crosses."""
+
+    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.event_id: int | None = None
+        self.points: list[Any] = []
+        self.title = QLabel("Select an event to see how its runs have gone.", self, objectName="muted")
+        self.plots = {key: pg.PlotWidget(title=title) for key, title in (
+            ("duration", "Duration (s)"), ("cpu", "CPU (s)"), ("memory", "Peak memory (MB)"))}
+        row = QHBoxLayout()
+        for plot in self.plots.values():
+            plot.setMinimumHeight(150)
+            plot.showGrid(x=False, y=True, alpha=0.2)
+            row.addWidget(plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(row)
+
+    def show_event(self, event_id: int | None, name: str = "") -> None:
+        self.event_id = event_id
+        if event_id is None:
+            self.set_points([], "")
+            return
+        spawn(self._load(event_id, name), self, "Loading the event's trend")
+
+    async def _load(self, event_id: int, name: str) -> None:
+        points = await self.engine.metrics.trend(event_id)
+        if event_id == self.event_id:
+            self.set_points(points, name)
+
+    def set_points(self, points: list[Any], name: str) -> None:
+        self.points = points
+        failed = sum(1 for p in points if p.status in FAILED)
+        self.title.setText(f"{name}: last {len(points)} runs, {failed} failed (red ×)" if points else
+                           "No finished runs of this event yet." if self.event_id is not None else
+                           "Select an event to see how its runs have gone.")
+        series = {
+            "duration": [p.duration_s for p in points],
+            "cpu": [p.cpu_s for p in points],
+            "memory": [None if p.max_rss_bytes is None else p.max_rss_bytes / MB for p in points],
+        }
+        for key, plot in self.plots.items():
+            plot.clear()
+            plot.setBackground(colour("panel"))
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setTextPen(colour("text"))
+                plot.getAxis(axis).setPen(colour("border"))
+            xs = [i for i, value in enumerate(series[key]) if value is not None]
+            ys = [series[key][i] for i in xs]
+            if not xs:
+                continue
+            plot.plot(xs, ys, pen=pg.mkPen(colour("SUCCESS"), width=1.5))
+            bad = [i for i in xs if points[i].status in FAILED]
+            if bad:
+                plot.plot(bad, [series[key][i] for i in bad], pen=None, symbol="x", symbolSize=9,
+                          symbolBrush=colour("FAILURE"), symbolPen=pg.mkPen(colour("FAILURE"), width=2))
+
+    def plotted(self, key: str) -> int:
+        """How many runs the plot `key` shows (its line's points), for checks and tooltips."""
+        items = [item for item in self.plots[key].listDataItems() if item.opts.get("symbol") is None]
+        return len(items[0].xData) if items and items[0].xData is not None else 0
+
+    def marked_failures(self, key: str) -> int:
+        items = [item for item in self.plots[key].listDataItems() if item.opts.get("symbol") == "x"]
+        return len(items[0].xData) if items and items[0].xData is not None else 0
