@@ -1,4 +1,5 @@
-"""Settings: concurrency, interpreters, Docker, data folder, desktop, secrets status and passphrase, theme.
+"""Settings: concurrency, interpreters, Docker, data folder, desktop, secrets status and passphrase, theme,
+calendars (`calendars.py`).
 
 Changes apply as they are made, as in a platform preferences window: the theme at once, the rest a
 moment after the last keystroke, each followed by "Saved" beside the title (or the store's refusal).
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.engine.secrets import PASSPHRASE_ENV, SecretsLocked, WrongPassphrase
 from cronium_desktop.ui.common import header, show_error, spawn
+from cronium_desktop.ui.settings.calendars import CalendarSettings
 from cronium_desktop.ui.settings.desktop import DesktopSettings
 from cronium_desktop.ui.settings.docker_box import DockerSettings
 from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
@@ -96,6 +98,8 @@ class SettingsPage(QWidget):
         layout.addWidget(about)
         self.desktop = DesktopSettings(engine)  # takes effect on each click, not with "Save"
         layout.addWidget(self.desktop)
+        self.calendars = CalendarSettings(engine)
+        layout.addWidget(self.calendars)
         layout.addStretch(1)
         for spin in (self.concurrency, self.health, self.webhook_port):
             spin.valueChanged.connect(self._changed)
@@ -134,6 +138,8 @@ class SettingsPage(QWidget):
         self._applied_theme = settings["theme"]
         self.show_secrets_status()
         self.docker.refresh()
+        if getattr(self.engine, "calendars", None) is not None:
+            self.calendars.refresh()
 
     def show_secrets_status(self) -> None:
         status, mode = self._secrets_state()
