@@ -120,12 +120,15 @@ def test_double_clicking_a_workflow_node_opens_the_child_and_its_live_run(loop: 
     assert saved["nodes"][0]["kind"] == "WORKFLOW" and saved["nodes"][0]["workflow"] == "Deploy"
     run(loop, page._run())
     wait_until(loop, lambda: page.scene.node_state(node_id) == "RUNNING")
+    run(loop, asyncio.sleep(0.3))
+    assert page.grab().save(str(SCREENSHOTS / "canvas-workflow-node.png"))
     # Double-click the node on the canvas.
     item = page.scene.node_items[node_id]
     point = page.view.mapFromScene(item.sceneBoundingRect().center())
     qtbot.mouseDClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     wait_until(loop, lambda: page.model.name == "Deploy" and page.current_run is not None)
     assert set(page.model.nodes) == {"a", "b"}
+    assert page.table.selectedItems()[0].text() == "Deploy"
     wait_until(loop, lambda: page.scene.node_state("b") == "RUNNING")  # the child run, live
     run(loop, asyncio.sleep(0.3))
     assert page.grab().save(str(SCREENSHOTS / "canvas-child-workflow-live.png"))

@@ -63,6 +63,7 @@ async def open_child(page: WorkflowsPage, node_id: str) -> None:
     await page.open_workflow(entry.id)
     if page.workflow_id != entry.id:
         return  # the open workflow could not be left (unsaved and unsaveable)
+    await page._refresh_workflows()  # the list marks the workflow now shown
     page.message.emit(f"Opened '{entry.name}', run by the node '{node.label}'.")
     if child_run is not None:
         await follow_run(page, child_run)

@@ -179,7 +179,8 @@ class NodeItem(QGraphicsItem):
                 right -= width + 16
             if is_workflow:
                 painter.setPen(colours["muted"])
-                subtitle = f"workflow '{node.event}' · double-click to open"
+                # what it runs, as event nodes say it; double-clicking opens that workflow
+                subtitle = "Workflow" if node.label == node.event else f"{node.event} · workflow"
             elif info is None:
                 painter.setPen(style.state_colour("FAILURE"))
                 subtitle = f"no event named '{node.event}'"
