@@ -112,3 +112,17 @@ def test_calendar_command_imports_an_ics_file_and_shows_the_next_runs(cli: Cli, 
     assert "skipped Mon 2027-03-29 09:00 (Easter Monday)" in upcoming.stdout
     bad = cli("calendar", "add", "Nowhere", "--country", "ZZ")
     assert bad.code == 2 and bad.stderr.startswith("error: calendar.country:")
+
+
+async def test_a_file_with_a_bad_calendar_is_refused_whole(engine: Engine) -> None:
+    data = {"format": "cronium-desktop", "version": 1,
+            "calendars": [{"name": "Ops", "country": "DE", "holidays": []}],
+            "events": [{"key": "e", "name": "E", "type": "BASH", "content": "true", "trigger": "SCHEDULE",
+                        "schedule": {"cron": "0 9 * * *", "calendar": "Ops", "on_calendar_day": "SKIP"}}]}
+    with pytest.raises(ValidationError) as error:
+        await engine.files.import_data(data)
+    assert error.value.field == "calendars[0] ('Ops').holidays"
+    assert await engine.events.list() == [] and await engine.calendars.list() == []
+    data["calendars"] = [{"name": "Ops", "country": "DE"}]
+    report = await engine.files.import_data(data)
+    assert "Created calendar 'Ops'." in report.lines()
