@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -88,7 +89,14 @@ class SettingsPage(QWidget):
         about_form.addRow("Data folder", self.data_dir)
         about_form.addRow("Secrets", secrets_row)
         about_form.addRow("Theme", self.theme)
-        layout = QVBoxLayout(self)
+        # The groups scroll: with Calendars they are taller than a small window.
+        content = QWidget(self)
+        scroll = QScrollArea(self, widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(header("Settings", self.saved))
         layout.addWidget(running)

@@ -25,6 +25,7 @@ def wire(page: WorkflowsPage) -> None:
                                                                     "Opening the child workflow"))
     page.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     page.table.customContextMenuRequested.connect(lambda point: _table_menu(page, point))
+    page.properties.schedule.load_calendars(page.engine)  # a workflow's schedule may name a calendar too
 
 
 def _table_menu(page: WorkflowsPage, point: object) -> None:
