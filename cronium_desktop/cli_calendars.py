@@ -5,7 +5,7 @@
     calendar add NAME [--country CC [--region R]] [--date D|START..END[=NAME] ...] [--description TEXT]
     calendar dates NAME (--date D|START..END[=NAME] ... | --ics FILE)
     calendar delete NAME
-    calendar next SCHEDULE_JSON [--timezone TZ] [--count N]   the next runs, skipped/shifted days marked
+    calendar next SCHEDULE_JSON [--timezone TZ] [--count N] [--from DATE]   the next runs, skipped/shifted days marked
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser, parser_class: Any) ->
                    help='e.g. \'{"cron": "0 9 * * 1-5", "calendar": "Germany", "on_calendar_day": "SKIP"}\'')
     q.add_argument("--timezone", metavar="TZ", default=None, help="IANA zone (default: this computer's)")
     q.add_argument("--count", type=int, default=10, metavar="N", help="how many runs (default 10)")
+    q.add_argument("--from", dest="start", metavar="DATE", help="list the runs from this date, YYYY-MM-DD (default: now)")
 
 
 def parse_date_option(text: str) -> dict[str, str]:
@@ -124,7 +125,13 @@ async def _next_runs(engine: Any, args: argparse.Namespace, usage_error: type[Ex
     days = by_name.get(str(spec.get("calendar", "")).lower(), EMPTY)
     trigger = build_trigger(spec, args.timezone, calendars=lambda name: by_name.get(name.lower(), EMPTY))
     timezone = zone(args.timezone)
-    for entry in preview_runs(trigger, datetime.now(timezone), args.count, days):
+    start = datetime.now(timezone)
+    if args.start:
+        try:
+            start = datetime.combine(date.fromisoformat(args.start), datetime.min.time(), timezone)
+        except ValueError as error:
+            raise usage_error(f"--from must be a date as YYYY-MM-DD, not {args.start!r}.") from error
+    for entry in preview_runs(trigger, start, args.count, days):
         when = entry.when.astimezone(timezone)
         if entry.kind == "RUN":
             print(f"{when:%a %Y-%m-%d %H:%M}")
