@@ -191,12 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
     p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
     p.add_argument("file", metavar="FILE", help="the backup to restore")
-    from cronium_desktop import cli_imports
+    from cronium_desktop import cli_calendars, cli_imports
 
     cli_imports.add_parsers(sub, common)
     from cronium_desktop import cli_runs
 
     cli_runs.add_parsers(sub, common)
+    cli_calendars.add_parsers(sub, common, _Parser)
     return parser
 
 
@@ -216,7 +217,8 @@ async def cmd_export(engine: Any, args: argparse.Namespace) -> int:
     output = Path(args.output)
     if args.workflow:
         document = await engine.files.export_workflow(args.workflow, output)
-        asked = {node["event"] for node in document["workflow"]["nodes"]}
+        graphs = [document["workflow"], *document.get("workflows", [])]
+        asked = {node["event"] for graph in graphs for node in graph["nodes"] if "event" in node}
         extra = [e["name"] for e in document["events"] if e["key"] not in asked]
     else:
         document = await engine.files.export_events(args.event, output)
@@ -411,6 +413,12 @@ async def cmd_runs(engine: Any, args: argparse.Namespace) -> int:
     return await cli_runs.cmd_runs(engine, args, iso, shown)
 
 
+async def cmd_calendar(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_calendars
+
+    return await cli_calendars.cmd_calendar(engine, args, UsageError)
+
+
 async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
     from cronium_desktop import cli_imports
 
@@ -432,6 +440,7 @@ COMMANDS: dict[str, Command] = {
     "server": cmd_server,
     "tool": cmd_tool,
     "runs": cmd_runs,
+    "calendar": cmd_calendar,
 }
 
 

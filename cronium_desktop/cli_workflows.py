@@ -11,6 +11,7 @@ from typing import Any
 async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import parse_json_option
     from cronium_desktop.engine.notices import LogLines, NodeStateChanged
+    from cronium_desktop.engine.subworkflows import result_json
 
     input_data = parse_json_option(args.input, "--input")
     log_stream = sys.stderr if args.json else sys.stdout
@@ -38,11 +39,7 @@ async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
     result = await engine.workflows.wait(workflow_execution_id)
     await engine.runs.idle()
     if args.json:
-        print(json.dumps({
-            "workflow_execution_id": result.workflow_execution_id,
-            "status": result.status,
-            "nodes": {label: {"status": node.status, "output": node.output} for label, node in result.nodes.items()},
-        }))
+        print(json.dumps(result_json(result)))
     else:
         print(f"[cronium] workflow {result.workflow!r}: {result.status}", file=log_stream)
     return 0 if result.status == "SUCCESS" else 1

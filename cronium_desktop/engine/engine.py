@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cronium_desktop.engine.actions import ConditionalActions
+from cronium_desktop.engine.calendars import CalendarService
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
 from cronium_desktop.engine.drafts import DraftRuns
@@ -73,6 +74,7 @@ class Engine:
         self.settings = self.ctx.settings
         self.secrets = self.ctx.secrets
         self.events = EventService(self.ctx)
+        self.calendars = CalendarService(self.ctx)
         self.variables = VariableService(self.ctx)
         self._local = LocalExecutor(run_folders_root(data_dir))
         self._extra_executors: dict[str, Executor] = {}

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from cronium_desktop.engine.calendars import require_calendar, session_calendars
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.notices import EventsChanged
@@ -80,7 +81,8 @@ def next_run_of(event: Event, after: datetime | None = None) -> datetime | None:
     end = event.end_time.replace(tzinfo=UTC) if event.end_time else None
     anchor = start or (event.activated_at.replace(tzinfo=UTC) if event.activated_at else None)
     try:
-        runs = next_runs(event.schedule, event.timezone, 1, after=after, anchor=anchor, start_time=start, end_time=end)
+        runs = next_runs(event.schedule, event.timezone, 1, after=after, anchor=anchor, start_time=start, end_time=end,
+                         calendars=session_calendars(object_session(event)))
     except ValidationError:
         return None
     return runs[0] if runs else None
@@ -209,6 +211,7 @@ class EventService:
         of the same file.
         """
         self._check_name_free(session, spec["name"], event.id)
+        require_calendar(session, spec["schedule"])
         was_active = event.status == "ACTIVE"
         for field in (
             "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",

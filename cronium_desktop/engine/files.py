@@ -22,6 +22,13 @@ from sqlalchemy.orm import Session
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.events import EventService, secret_env_owner
+from cronium_desktop.engine.files_compose import (
+    calendars_for_file,
+    check_calendar_list,
+    child_workflow_names,
+    import_calendars,
+    import_order,
+)
 from cronium_desktop.engine.notices import EventsChanged, ToolsChanged, WorkflowsChanged
 from cronium_desktop.engine.store.models import Event, Tool, Workflow
 from cronium_desktop.engine.tools.registry import TOOL_TYPES, tool_kind
@@ -37,7 +44,7 @@ from cronium_desktop.engine.validation import (
 
 FORMAT = "cronium-desktop"
 VERSION = 1
-TOP_LEVEL_KEYS = ("format", "version", "tools", "events", "workflow")
+TOP_LEVEL_KEYS = ("format", "version", "tools", "calendars", "events", "workflows", "workflow")
 TOOL_KEYS = ("name", "type", "config")
 TOOL_EXAMPLE = '{"name": "ops-slack", "type": "slack", "config": {}}'
 # Export order of event keys, as the SPEC shows them.
@@ -61,12 +68,18 @@ class ImportReport:
     created_tools: list[str] = field(default_factory=list)
     replaced_tools: list[str] = field(default_factory=list)
     tools_without_settings: list[tuple[str, str]] = field(default_factory=list)  # (name, type)
+    created_calendars: list[str] = field(default_factory=list)
+    kept_calendars: list[str] = field(default_factory=list)  # existed here: used as they are
+    child_workflows: list[tuple[str, bool]] = field(default_factory=list)  # (name, replaced)
 
     def lines(self) -> list[str]:
         out = [f"Created tool credential {name!r}." for name in self.created_tools]
         out += [f"Replaced the settings of tool credential {name!r}." for name in self.replaced_tools]
+        out += [f"Created calendar {name!r}." for name in self.created_calendars]
+        out += [f"Calendar {name!r} exists here and is used as it is (--replace overwrites it)." for name in self.kept_calendars]
         out += [f"Created event {name!r}." for name in self.created]
         out += [f"Replaced event {name!r}." for name in self.replaced]
+        out += [f"{'Replaced' if again else 'Created'} workflow {name!r}." for name, again in self.child_workflows]
         if self.workflow:
             out.append(f"{'Replaced' if self.workflow_replaced else 'Created'} workflow {self.workflow!r}.")
         out += [
@@ -94,7 +107,7 @@ class WorkflowFiles(Protocol):
     """What the workflows service provides to the importer and exporter."""
 
     def import_workflow(
-        self, session: Session, data: Any, event_keys: dict[str, int], replace: bool
+        self, session: Session, data: Any, event_keys: dict[str, int], replace: bool, field_prefix: str = "workflow"
     ) -> tuple[str, bool]: ...
 
     def export_workflow(self, session: Session, name: str) -> tuple[dict[str, Any], list[int]]: ...
@@ -172,9 +185,12 @@ class FileService:
     def import_data(self, data: Any, replace: bool = False) -> ImportReport:
         specs = self._check_document(data)
         tools = self._check_tools(data.get("tools"))
+        calendar_items = check_calendar_list(data.get("calendars"))
+        children = import_order(data.get("workflows"))
         report = ImportReport()
         with self._ctx.db.write() as session:
             tool_ids = self._import_tools(session, tools, replace, report)
+            report.created_calendars, report.kept_calendars = import_calendars(session, calendar_items, replace)
             event_keys: dict[str, int] = {}
             rows: list[tuple[str, Event, dict[str, Any]]] = []
             # Pass 1: every event exists (so actions may point forward); pass 2: full fields.
@@ -203,6 +219,12 @@ class FileService:
                     if not self._has_secret(session, secret_env_owner(event.id, name)):
                         report.missing_secrets.append(f"event {spec['name']!r}: env {name}")
                         report.secret_env_without_value.append((spec["name"], name))
+            for index, child in children:
+                if self.workflows is None:
+                    raise ValidationError("workflows", "workflows are not available in this version.")
+                self._check_workflow_name_free(session, child, replace, f"workflows[{index}]")
+                report.child_workflows.append(
+                    self.workflows.import_workflow(session, child, event_keys, replace, f"workflows[{index}]"))
             workflow = data.get("workflow")
             if workflow is not None:
                 if self.workflows is None:
@@ -214,7 +236,7 @@ class FileService:
         if tool_ids:
             self._ctx.bus.publish(ToolsChanged(tuple(tool_ids)))
         self._ctx.bus.publish(EventsChanged(tuple(event_keys.values())))
-        if report.workflow:
+        if report.workflow or report.child_workflows:
             self._ctx.bus.publish(WorkflowsChanged())
         return report
 
@@ -222,14 +244,14 @@ class FileService:
         return owner in self._ctx.secrets.owners(session, owner)
 
     @staticmethod
-    def _check_workflow_name_free(session: Session, workflow: Any, replace: bool) -> None:
+    def _check_workflow_name_free(session: Session, workflow: Any, replace: bool, place: str = "workflow") -> None:
         name = workflow.get("name") if isinstance(workflow, dict) else None
         if replace or not isinstance(name, str) or not name.strip():
             return  # the workflow's own checks name a missing or bad name
         clash = session.scalar(select(Workflow).where(func.lower(Workflow.name) == name.strip().lower()))
         if clash is not None:
             raise ValidationError(
-                "workflow.name", f"a workflow named {clash.name!r} already exists; import with --replace to overwrite it."
+                f"{place}.name", f"a workflow named {clash.name!r} already exists; import with --replace to overwrite it."
             )
 
     def _check_document(self, data: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -401,7 +423,8 @@ class FileService:
         used = sorted((known[name] for name in names if name in known), key=lambda tool: tool.name.lower())
         return [{"name": tool.name, "type": tool.type, "config": {}} for tool in used]
 
-    def _document(self, session: Session, events: list[Event], workflow: dict[str, Any] | None) -> dict[str, Any]:
+    def _document(self, session: Session, events: list[Event], workflow: dict[str, Any] | None,
+                  children: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         events = self._with_action_targets(events)
         keys_by_id: dict[int, str] = {}
         used: set[str] = set()
@@ -415,15 +438,25 @@ class FileService:
         tools = self._tools_for_file(session, events)
         if tools:
             document["tools"] = tools
+        schedules = [e.schedule for e in events] + [w.get("schedule") for w in [*(children or []), workflow] if w]
+        calendar_docs = calendars_for_file(session, schedules)
+        if calendar_docs:
+            document["calendars"] = calendar_docs
         document["events"] = [self.event_for_file(session, e, keys_by_id[e.id], keys_by_id) for e in events]
-        if workflow is not None:
-            workflow = dict(workflow)
-            workflow["nodes"] = [
-                {**node, "x": _whole(node["x"]), "y": _whole(node["y"]),
-                 "event": keys_by_id.get(node["event"], node["event"]) if isinstance(node["event"], int) else node["event"]}
-                for node in workflow["nodes"]
+
+        def for_file(graph: dict[str, Any]) -> dict[str, Any]:
+            graph = dict(graph)
+            graph["nodes"] = [
+                {**node, "x": _whole(node["x"]), "y": _whole(node["y"])}
+                | ({"event": keys_by_id.get(node["event"], node["event"])} if isinstance(node.get("event"), int) else {})
+                for node in graph["nodes"]
             ]
-            document["workflow"] = workflow
+            return graph
+
+        if children:
+            document["workflows"] = [for_file(child) for child in children]
+        if workflow is not None:
+            document["workflow"] = for_file(workflow)
         return document
 
     @staticmethod
@@ -440,6 +473,13 @@ class FileService:
             tmp.unlink(missing_ok=True)
             raise ValidationError("file", f"cannot write {str(path)!r}: {error.strerror or error}.") from error
 
+    @staticmethod
+    def _workflow_row(session: Session, name: str) -> Workflow:
+        row = session.scalar(select(Workflow).where(func.lower(Workflow.name) == name.strip().lower()))
+        if row is None:
+            raise ValidationError("workflow", f"no workflow named {name!r}.")
+        return row
+
     @in_thread
     def export_events(self, names: list[str], path: Path | None = None) -> dict[str, Any]:
         with self._ctx.db.read() as session:
@@ -455,8 +495,13 @@ class FileService:
             raise ValidationError("workflow", "workflows are not available in this version.")
         with self._ctx.db.read() as session:
             workflow, event_ids = self.workflows.export_workflow(session, name)
-            events = [session.get(Event, event_id) for event_id in event_ids]
-            document = self._document(session, [e for e in events if e is not None], workflow)
+            children = []
+            for child_name in child_workflow_names(session, self._workflow_row(session, name)):
+                child, child_events = self.workflows.export_workflow(session, child_name)
+                children.append(child)
+                event_ids = [*child_events, *event_ids]
+            events = [session.get(Event, event_id) for event_id in dict.fromkeys(event_ids)]
+            document = self._document(session, [e for e in events if e is not None], workflow, children)
         if path is not None:
             self.write(document, path)
         return document

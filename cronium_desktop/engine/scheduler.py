@@ -22,7 +22,9 @@ from apscheduler.events import EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobExecuti
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
+from cronium_desktop.engine.calendars import session_calendars
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.notices import (
@@ -87,7 +89,8 @@ def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     activated = _aware(getattr(row, "activated_at", None)) or _aware(row.created_at)
     try:
         trigger = build_trigger(
-            row.schedule, row.timezone, anchor=start or activated, start_time=start, end_time=end
+            row.schedule, row.timezone, anchor=start or activated, start_time=start, end_time=end,
+            calendars=session_calendars(object_session(row)),
         )
     except CroniumError:
         log.warning("%s %s has a schedule that no longer parses", kind, row.id)

@@ -1,7 +1,8 @@
 """Schedule specs (SPEC §1) → APScheduler triggers, and the next-run preview.
 
 A schedule is ``{"cron": "*/5 * * * *"}`` (5 fields, 6 with leading seconds, or an @alias) or
-``{"every": 15, "unit": "MINUTES"}``. Cron day-of-week numbers follow crontab (0 and 7 = Sunday),
+``{"every": 15, "unit": "MINUTES"}``; calendar fields and business-day forms are in
+`calendar_schedules.py`. Cron day-of-week numbers follow crontab (0 and 7 = Sunday),
 not APScheduler's Monday-first numbering, so they are translated to day names here.
 """
 
@@ -18,6 +19,12 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from cronium_desktop.engine.calendar_schedules import (
+    CalendarLookup,
+    build_calendar_trigger,
+    uses_calendar_fields,
+    validate_calendar_schedule,
+)
 from cronium_desktop.engine.cron_fields import expand_steps
 from cronium_desktop.engine.errors import ValidationError
 
@@ -310,6 +317,8 @@ def validate_schedule(schedule: Any, timezone: tzinfo) -> dict[str, Any] | None:
     """Check a schedule spec and return its normal form."""
     if schedule is None:
         return None
+    if uses_calendar_fields(schedule):
+        return validate_calendar_schedule(schedule, validate_schedule, timezone)
     if not isinstance(schedule, dict):
         raise ValidationError("schedule", 'must be null, {"cron": "..."} or {"every": N, "unit": "MINUTES"}.')
     keys = set(schedule)
@@ -344,11 +353,19 @@ def build_trigger(
     anchor: datetime | None = None,
     start_time: datetime | None = None,
     end_time: datetime | None = None,
+    calendars: CalendarLookup | None = None,
 ) -> BaseTrigger:
-    """The trigger for a schedule spec: aware `anchor`, `start_time` and `end_time` (or None)."""
+    """The trigger for a schedule spec: aware `anchor`, `start_time` and `end_time` (or None).
+
+    `calendars` resolves the calendar a schedule names (engine/calendar_schedules.py); without it
+    a named calendar has no days."""
     timezone = zone(timezone_name)
     inner: BaseTrigger
-    if "cron" in schedule:
+    if uses_calendar_fields(schedule):
+        inner = build_calendar_trigger(
+            schedule, timezone, lambda base: build_trigger(base, timezone_name, anchor), calendars
+        )
+    elif "cron" in schedule:
         inner = WallClockCronTrigger(schedule["cron"], timezone)
     else:
         inner = interval_trigger(schedule["every"], schedule["unit"], timezone, anchor or start_time)
@@ -365,10 +382,11 @@ def next_runs(
     anchor: datetime | None = None,
     start_time: datetime | None = None,
     end_time: datetime | None = None,
+    calendars: CalendarLookup | None = None,
 ) -> list[datetime]:
     """The next `count` fire times (aware, in the schedule's zone), honouring start/end."""
     timezone = zone(timezone_name)
-    trigger = build_trigger(schedule, timezone_name, anchor, start_time, end_time)
+    trigger = build_trigger(schedule, timezone_name, anchor, start_time, end_time, calendars)
     now = (after or datetime.now(timezone)).astimezone(timezone)
     result: list[datetime] = []
     previous: datetime | None = None

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     # The script editor: font family and size (empty/0 = the system's fixed font), zoom steps, palette.
     "editor": {"font": "", "size": 0, "zoom": 0, "high_contrast": False},
     "notifications": True,  # a desktop notification when a run fails, times out or is partial
+    "workflow_nesting_limit": 5,  # how deep workflows may run workflows (WORKFLOW nodes)
 }
 
 

@@ -9,7 +9,9 @@ from cronium_desktop.engine.errors import ValidationError
 
 EDGE_TYPES = ("ALWAYS", "ON_SUCCESS", "ON_FAILURE", "ON_CONDITION")
 FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
-NODE_KEYS = {"id", "event", "label", "x", "y"}
+NODE_KEYS = {"id", "kind", "event", "workflow", "label", "x", "y"}
+# An EVENT node runs an event; a WORKFLOW node runs another workflow (engine/subworkflows.py).
+NODE_KINDS = ("EVENT", "WORKFLOW")
 EDGE_KEYS = {"from", "to", "type"}
 
 
@@ -20,6 +22,8 @@ class Node:
     label: str
     x: float = 0.0
     y: float = 0.0
+    kind: str = "EVENT"
+    workflow: Any = None  # WORKFLOW nodes: the child workflow's name or id
 
 
 @dataclass(frozen=True)
@@ -101,16 +105,23 @@ def parse_graph(data: Any, field: str = "workflow") -> Graph:
             raise ValidationError(f"{place}.id", "is required.")
         if any(node.id == node_id for node in nodes):
             raise ValidationError(f"{place}.id", f"{node_id!r} is used by two nodes.")
-        if not isinstance(item.get("event"), str | int) or item.get("event") in ("", None):
-            raise ValidationError(f"{place}.event", "names the event this node runs and is required.")
-        label = item.get("label") or str(item["event"])
+        kind = item.get("kind", "EVENT")
+        if kind not in NODE_KINDS:
+            raise ValidationError(f"{place}.kind", f"must be one of {', '.join(NODE_KINDS)}, not {kind!r}.")
+        target, other = ("event", "workflow") if kind == "EVENT" else ("workflow", "event")
+        if other in item:
+            raise ValidationError(f"{place}.{other}", f"belongs to {other.upper()} nodes; this node is {kind}.")
+        if not isinstance(item.get(target), str | int) or isinstance(item.get(target), bool) or item.get(target) == "":
+            raise ValidationError(f"{place}.{target}", f"names the {target} this node runs and is required.")
+        label = item.get("label") or str(item[target])
         if not isinstance(label, str) or len(label) > 200:
             raise ValidationError(f"{place}.label", "must be text of at most 200 characters.")
         for axis in ("x", "y"):
             value = item.get(axis, 0)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValidationError(f"{place}.{axis}", "must be a number.")
-        nodes.append(Node(node_id, item["event"], label, float(item.get("x", 0)), float(item.get("y", 0))))
+        nodes.append(Node(node_id, item.get("event"), label, float(item.get("x", 0)), float(item.get("y", 0)),
+                          kind, item.get("workflow")))
     labels = [node.label.lower() for node in nodes]
     for index, label in enumerate(labels):
         if labels.index(label) != index:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine.calendars import require_calendar
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.events import utcnow
@@ -31,6 +32,14 @@ from cronium_desktop.engine.store.models import (
     WorkflowExecution,
     WorkflowNode,
     WorkflowNodeRun,
+)
+from cronium_desktop.engine.subworkflows import (
+    ChildRuns,
+    check_no_cycle,
+    child_run_of,
+    parents_using,
+    resolve_children,
+    result_json,
 )
 from cronium_desktop.engine.triggers.spec import TRIGGER_KEYS, normalize_triggers
 from cronium_desktop.engine.triggers.spec import non_default as non_default_triggers
@@ -79,6 +88,9 @@ class WorkflowResult:
     nodes: dict[str, NodeResult] = field(default_factory=dict)  # by label
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    parent_workflow_execution_id: int | None = None  # a child run of a WORKFLOW node
+    parent_node_key: str | None = None
+    error: str | None = None
 
 
 class _Run:
@@ -88,6 +100,7 @@ class _Run:
         self.execution_id = execution_id
         self.cancelled = False
         self.node_executions: dict[str, int] = {}
+        self.child_runs: dict[str, int] = {}  # WORKFLOW nodes: node key → child workflow run
         self.done = asyncio.get_running_loop().create_future()
         self.task: asyncio.Task[None] | None = None
 
@@ -97,6 +110,7 @@ class WorkflowService:
         self._ctx = ctx
         self._runs = runs
         self._active: dict[int, _Run] = {}
+        self.children = ChildRuns(ctx, self)
 
     # -- definitions -------------------------------------------------------------------------------------
 
@@ -120,15 +134,19 @@ class WorkflowService:
             "timezone": workflow.timezone,
             "status": workflow.status,
             "webhook_token": workflow.webhook_token,
-            "nodes": [
-                {"id": n.key, "event": n.event.name if event_as == "name" else n.event_id, "label": n.label,
-                 "x": n.x, "y": n.y}
-                for n in workflow.nodes
-            ],
+            "nodes": [self._node_dict(n, event_as) for n in workflow.nodes],
             "edges": [{"from": e.from_key, "to": e.to_key, "type": e.type} for e in workflow.edges],
             "misfire": workflow.misfire,
             **unpack_triggers(workflow.triggers),
         }
+
+    @staticmethod
+    def _node_dict(node: WorkflowNode, refer_as: str) -> dict[str, Any]:
+        if node.child_workflow_id is not None:
+            child = node.child_workflow.name if refer_as == "name" and node.child_workflow else node.child_workflow_id
+            return {"id": node.key, "kind": "WORKFLOW", "workflow": child, "label": node.label, "x": node.x, "y": node.y}
+        event = node.event.name if refer_as == "name" and node.event else node.event_id
+        return {"id": node.key, "event": event, "label": node.label, "x": node.x, "y": node.y}
 
     @in_thread
     def get(self, name_or_id: int | str) -> dict[str, Any]:
@@ -166,6 +184,10 @@ class WorkflowService:
             schedule = validate_schedule(data.get("schedule"), zone(timezone))
         except ValidationError as error:
             raise ValidationError(f"{field_prefix}.{error.field}", error.message) from error
+        try:
+            require_calendar(session, schedule)
+        except ValidationError as error:
+            raise ValidationError(f"{field_prefix}.{error.field}", error.message) from error
         if trigger == "SCHEDULE" and schedule is None:
             raise ValidationError(f"{field_prefix}.schedule", "a SCHEDULE trigger needs a cron expression or an interval.")
         misfire = data.get("misfire") or "RUN_ONCE"
@@ -174,7 +196,10 @@ class WorkflowService:
         triggers = normalize_triggers(data, f"{field_prefix}.")
         graph = parse_graph(data, field_prefix)
         event_ids: dict[str, int] = {}
+        children = resolve_children(session, graph, field_prefix)
         for index, node in enumerate(graph.nodes):
+            if node.kind == "WORKFLOW":
+                continue
             event_id = resolve_event(session, node.event)
             if event_id is None:
                 raise ValidationError(f"{field_prefix}.nodes[{index}].event", f"no event {node.event!r}.")
@@ -189,6 +214,7 @@ class WorkflowService:
             if not replace:
                 raise ValidationError(f"{field_prefix}.name", f"a workflow named {clash.name!r} already exists.")
             workflow, replaced = clash, True
+        check_no_cycle(session, workflow.id if workflow else None, name, children, graph, field_prefix)
         workflow = workflow or Workflow()
         was_active = workflow.status == "ACTIVE" and workflow.id is not None
         workflow.name = name
@@ -206,7 +232,8 @@ class WorkflowService:
             workflow.edges = []
             session.flush()
         workflow.nodes = [
-            WorkflowNode(key=node.id, event_id=event_ids[node.id], label=node.label, x=node.x, y=node.y, position=index)
+            WorkflowNode(key=node.id, event_id=event_ids.get(node.id), child_workflow_id=children.get(node.id),
+                         label=node.label, x=node.x, y=node.y, position=index)
             for index, node in enumerate(graph.nodes)
         ]
         workflow.edges = [WorkflowEdge(from_key=e.source, to_key=e.target, type=e.type) for e in graph.edges]
@@ -236,6 +263,10 @@ class WorkflowService:
         with self._ctx.db.write() as session:
             workflow = self.find(session, name_or_id)
             workflow_id = workflow.id
+            parents = parents_using(session, workflow_id)
+            if parents:
+                raise ValidationError("workflow", f"{workflow.name!r} is run by the workflow(s) {', '.join(map(repr, parents))}; "
+                                                  "remove those WORKFLOW nodes first.")
             session.delete(workflow)
         self._ctx.bus.publish(WorkflowsChanged((workflow_id,)))
 
@@ -255,45 +286,55 @@ class WorkflowService:
 
     # -- files (called inside the importer's transaction) --------------------------------------------------
 
-    def import_workflow(self, session: Session, data: Any, event_keys: dict[str, int], replace: bool) -> tuple[str, bool]:
+    def import_workflow(self, session: Session, data: Any, event_keys: dict[str, int], replace: bool,
+                        field_prefix: str = "workflow") -> tuple[str, bool]:
         def resolve(session: Session, ref: Any) -> int | None:
             if isinstance(ref, str) and ref in event_keys:
                 return event_keys[ref]
             return self._event_by_name(session, ref)
 
-        workflow, replaced = self._apply(session, data, resolve_event=resolve, field_prefix="workflow",
+        workflow, replaced = self._apply(session, data, resolve_event=resolve, field_prefix=field_prefix,
                                          allowed=FILE_WORKFLOW_KEYS, replace=replace)
         return workflow.name, replaced
 
     def export_workflow(self, session: Session, name: str) -> tuple[dict[str, Any], builtins.list[int]]:
         workflow = self.find(session, name)
         data = self._to_dict(workflow, event_as="id")
+        for node, row in zip(data["nodes"], workflow.nodes, strict=True):
+            if row.child_workflow is not None:
+                node["workflow"] = row.child_workflow.name  # a file names workflows; ids are this computer's
         document = {key: data[key] for key in ("name", "description", "trigger", "schedule", "timezone", "nodes", "edges")}
         if data["misfire"] != "RUN_ONCE":
             document["misfire"] = data["misfire"]
         document.update(non_default_triggers(data))  # only what is set: older files stay as they were
-        return document, list(dict.fromkeys(node.event_id for node in workflow.nodes))
+        return document, list(dict.fromkeys(node.event_id for node in workflow.nodes if node.event_id is not None))
 
     # -- running -------------------------------------------------------------------------------------------
 
-    async def run(self, name_or_id: int | str, input: Any = None, trigger: str = "MANUAL") -> int:
-        """Start a run of the workflow and return its id at once; the graph runs in the background."""
-        workflow_execution_id, graph, labels = await asyncio.to_thread(self._begin, name_or_id, input, trigger)
+    async def run(self, name_or_id: int | str, input: Any = None, trigger: str = "MANUAL",
+                  parent: tuple[int, str] | None = None) -> int:
+        """Start a run of the workflow and return its id at once; the graph runs in the background.
+
+        `parent` is the (run, node key) of the WORKFLOW node that starts this run as its child."""
+        workflow_execution_id, graph, labels = await asyncio.to_thread(self._begin, name_or_id, input, trigger, parent)
         run = _Run(workflow_execution_id)
         self._active[workflow_execution_id] = run
         run.task = asyncio.ensure_future(self._execute(run, graph, labels, input))
         return workflow_execution_id
 
-    def _begin(self, name_or_id: int | str, input: Any, trigger: str) -> tuple[int, Graph, dict[str, int]]:
+    def _begin(self, name_or_id: int | str, input: Any, trigger: str,
+               parent: tuple[int, str] | None = None) -> tuple[int, Graph, dict[str, int]]:
         with self._ctx.db.write() as session:
             workflow = self.find(session, name_or_id)
             graph = parse_graph(self._to_dict(workflow, event_as="id"))
             execution = WorkflowExecution(workflow_id=workflow.id, workflow_name=workflow.name, trigger=trigger,
-                                          status="RUNNING", input=input, started_at=utcnow())
+                                          status="RUNNING", input=input, started_at=utcnow(),
+                                          parent_workflow_execution_id=parent[0] if parent else None,
+                                          parent_node_key=parent[1] if parent else None)
             execution.node_runs = [WorkflowNodeRun(node_key=n.id, label=n.label, status="PENDING") for n in graph.nodes]
             session.add(execution)
             session.flush()
-            return execution.id, graph, {n.id: int(n.event) for n in graph.nodes}
+            return execution.id, graph, {n.id: int(n.workflow if n.kind == "WORKFLOW" else n.event) for n in graph.nodes}
 
     def _set_node(self, workflow_execution_id: int, node_key: str, status: str, execution_id: int | None) -> None:
         with self._ctx.db.write() as session:
@@ -334,7 +375,8 @@ class WorkflowService:
                         node_input = results[satisfied[0].source].output
                     else:
                         node_input = {graph.node(e.source).label: results[e.source].output for e in satisfied}
-                    running[node.id] = asyncio.ensure_future(self._run_node(run, node.id, event_ids[node.id], node_input))
+                    start = self.children.run_node if node.kind == "WORKFLOW" else self._run_node
+                    running[node.id] = asyncio.ensure_future(start(run, node.id, event_ids[node.id], node_input))
                 if not running:
                     continue
                 done, _ = await asyncio.wait(running.values(), return_when=asyncio.FIRST_COMPLETED)
@@ -401,6 +443,8 @@ class WorkflowService:
         run.cancelled = True
         for execution_id in list(run.node_executions.values()):
             await self._runs.cancel(execution_id)
+        for child_run in list(run.child_runs.values()):
+            await self.cancel(child_run)
         return True
 
     async def wait(self, workflow_execution_id: int, timeout: float | None = None) -> WorkflowResult:
@@ -424,9 +468,12 @@ class WorkflowService:
                     node_execution = session.get(Execution, node_run.execution_id)
                     if node_execution is not None:
                         output, condition = node_execution.output, node_execution.condition
+                elif (child := child_run_of(session, execution.id, node_run.node_key)) is not None:
+                    output = result_json(self.result.__wrapped__(self, child))  # type: ignore[attr-defined]
                 nodes[node_run.label] = NodeResult(node_run.status, output, node_run.execution_id, condition)
             return WorkflowResult(execution.id, execution.workflow_name, execution.status, nodes,
-                                  execution.started_at, execution.finished_at)
+                                  execution.started_at, execution.finished_at,
+                                  execution.parent_workflow_execution_id, execution.parent_node_key, execution.error)
 
     @in_thread
     def runs(self, name_or_id: int | str | None = None, limit: int = 100) -> builtins.list[WorkflowResult]:
@@ -434,7 +481,8 @@ class WorkflowService:
             query = select(WorkflowExecution).order_by(WorkflowExecution.id.desc()).limit(limit)
             if name_or_id is not None:
                 query = query.where(WorkflowExecution.workflow_id == self.find(session, name_or_id).id)
-            return [WorkflowResult(e.id, e.workflow_name, e.status, {}, e.started_at, e.finished_at)
+            return [WorkflowResult(e.id, e.workflow_name, e.status, {}, e.started_at, e.finished_at,
+                                   e.parent_workflow_execution_id, e.parent_node_key)
                     for e in session.scalars(query)]
 
     def last_run_id(self) -> int:

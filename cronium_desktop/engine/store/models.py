@@ -329,7 +329,8 @@ class Workflow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow, onupdate=_utcnow)
 
     nodes: Mapped[list[WorkflowNode]] = relationship(
-        back_populates="workflow", cascade="all, delete-orphan", order_by="WorkflowNode.position"
+        back_populates="workflow", cascade="all, delete-orphan", order_by="WorkflowNode.position",
+        foreign_keys="WorkflowNode.workflow_id",
     )
     edges: Mapped[list[WorkflowEdge]] = relationship(
         back_populates="workflow", cascade="all, delete-orphan", order_by="WorkflowEdge.id"
@@ -342,14 +343,20 @@ class WorkflowNode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(100))  # the node id of the file format, e.g. "n1"
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"))
+    # An EVENT node names its event; a WORKFLOW node (sub-workflows) names its child workflow instead.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"), nullable=True)
     label: Mapped[str] = mapped_column(String(200))
     x: Mapped[float] = mapped_column(Float, default=0)
     y: Mapped[float] = mapped_column(Float, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Sub-workflows: the workflow a WORKFLOW node runs.
+    child_workflow_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workflows.id", ondelete="RESTRICT", name="fk_workflow_nodes_child_workflow"), nullable=True
+    )
 
-    workflow: Mapped[Workflow] = relationship(back_populates="nodes")
-    event: Mapped[Event] = relationship()
+    workflow: Mapped[Workflow] = relationship(back_populates="nodes", foreign_keys=[workflow_id])
+    event: Mapped[Event | None] = relationship()
+    child_workflow: Mapped[Workflow | None] = relationship(foreign_keys=[child_workflow_id])
     __table_args__ = (UniqueConstraint("workflow_id", "key"),)
 
 
@@ -380,6 +387,9 @@ class WorkflowExecution(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Sub-workflows: the parent run (and its WORKFLOW node) that started this run, if any.
+    parent_workflow_execution_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    parent_node_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     node_runs: Mapped[list[WorkflowNodeRun]] = relationship(
         back_populates="workflow_execution", cascade="all, delete-orphan"
@@ -404,6 +414,22 @@ class WorkflowNodeRun(Base):
 
     workflow_execution: Mapped[WorkflowExecution] = relationship(back_populates="node_runs")
     __table_args__ = (UniqueConstraint("workflow_execution_id", "node_key"),)
+
+
+class Calendar(Base):
+    """Calendars: named days schedules treat apart (public holidays of a country, explicit dates and ranges)."""
+
+    __tablename__ = "calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200, collation="NOCASE"), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str | None] = mapped_column(String(10), nullable=True)  # ISO code for the `holidays` package
+    subdivision: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # [{"start": "2027-12-24", "end": "2028-01-01", "name": "Year-end break"}], dates inclusive
+    entries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow, onupdate=_utcnow)
 
 
 class Setting(Base):

@@ -1,4 +1,5 @@
-"""The schedule builder: interval or cron, the expression in words and the next five run times."""
+"""The schedule builder: cron, interval or business day of the month, an optional calendar, the
+schedule in words and the next ten runs, with the days a calendar skips or shifts marked."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cronium_desktop.engine.calendar_schedules import describe as describe_calendar
+from cronium_desktop.engine.calendar_schedules import preview_runs
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.scheduling import UNITS, next_runs
+from cronium_desktop.engine.scheduling import UNITS, build_trigger, validate_schedule, zone
+from cronium_desktop.ui.editor.schedule_calendar import BusinessDayPage, CalendarRow, NextRunsList
+
+NEXT_RUNS = 10
 
 PRESETS = ("*/5 * * * *", "0 * * * *", "0 9 * * 1-5", "30 2 * * *", "0 0 1 * *", "@daily", "*/30 * * * * *")
 
@@ -43,7 +49,7 @@ class ScheduleBuilder(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.mode = QComboBox(self)
-        self.mode.addItems(["Cron expression", "Every…"])
+        self.mode.addItems(["Cron expression", "Every…", "Business day of the month", "Last business day"])
         self.cron = QComboBox(self, editable=True)
         self.cron.addItems(PRESETS)
         self.cron.setCurrentText("0 9 * * 1-5")
@@ -61,12 +67,19 @@ class ScheduleBuilder(QWidget):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.cron)
         self.pages.addWidget(interval)
+        self.nth_business_day = BusinessDayPage(last=False, parent=self)
+        self.last_business_day = BusinessDayPage(last=True, parent=self)
+        self.pages.addWidget(self.nth_business_day)
+        self.pages.addWidget(self.last_business_day)
+        self.calendar = CalendarRow(self)
+        self.calendars: dict[str, Any] = {}  # name → CalendarDays, from the engine (set_calendars)
         self.pages.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.pages.setFixedHeight(self.cron.sizeHint().height())
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.words = QLabel(self, wordWrap=True)
         self.upcoming = QLabel(self, wordWrap=True)
         self.upcoming.setObjectName("muted")
+        self.next_runs = NextRunsList(self)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.mode)
@@ -74,24 +87,59 @@ class ScheduleBuilder(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
+        layout.addWidget(self.calendar)
         layout.addWidget(self.words)
         layout.addWidget(self.upcoming)
+        layout.addWidget(self.next_runs)
         self.timezone: str | None = None
         self.start_time: datetime | None = None
         self.end_time: datetime | None = None
         self.mode.currentIndexChanged.connect(self.pages.setCurrentIndex)
         for signal in (self.mode.currentIndexChanged, self.cron.currentTextChanged, self.every.valueChanged,
-                       self.unit.currentIndexChanged):
+                       self.unit.currentIndexChanged, self.nth_business_day.changed, self.last_business_day.changed,
+                       self.calendar.changed):
             signal.connect(self._update)
         self._update()
 
     def schedule(self) -> dict[str, Any]:
-        if self.mode.currentIndex() == 0:
-            return {"cron": self.cron.currentText().strip()}
-        return {"every": self.every.value(), "unit": UNITS[self.unit.currentIndex()]}
+        mode = self.mode.currentIndex()
+        if mode >= 2:
+            page = self.nth_business_day if mode == 2 else self.last_business_day
+            return self.calendar.apply(page.schedule(), with_policy=False)
+        if mode == 0:
+            base: dict[str, Any] = {"cron": self.cron.currentText().strip()}
+        else:
+            base = {"every": self.every.value(), "unit": UNITS[self.unit.currentIndex()]}
+        return self.calendar.apply(base, with_policy=True)
+
+    def set_calendars(self, calendars: dict[str, Any]) -> None:
+        """The calendars a schedule may name (name → days), loaded from the engine by the editor."""
+        self.calendars = dict(calendars)
+        self.calendar.set_names(list(calendars))
+        self._update()
+
+    def load_calendars(self, engine: Any) -> None:
+        """Fetch the engine's calendars off the GUI thread, then redraw the next runs with them."""
+        service = getattr(engine, "calendars", None)
+        if service is None:
+            return
+        from cronium_desktop.ui.common import spawn
+
+        async def load() -> None:
+            self.set_calendars(await service.all_days())
+
+        spawn(load(), self, "Loading the calendars")
 
     def set_schedule(self, schedule: dict[str, Any] | None) -> None:
-        if schedule and "cron" in schedule:
+        if schedule:
+            self.calendar.select(schedule.get("calendar"))
+            policy = self.calendar.policy.findData(schedule.get("on_calendar_day", "SKIP"))
+            self.calendar.policy.setCurrentIndex(max(policy, 0))
+        if schedule and "business_day" in schedule:
+            last = int(schedule["business_day"]) < 0
+            self.mode.setCurrentIndex(3 if last else 2)
+            (self.last_business_day if last else self.nth_business_day).load(schedule)
+        elif schedule and "cron" in schedule:
             self.mode.setCurrentIndex(0)
             self.cron.setCurrentText(schedule["cron"])
         elif schedule:
@@ -104,20 +152,36 @@ class ScheduleBuilder(QWidget):
         self.timezone, self.start_time, self.end_time = timezone, start, end
         self._update()
 
+    def _days(self, name: str) -> Any:
+        from cronium_desktop.engine.calendars import EMPTY
+
+        wanted = name.lower()
+        return next((days for known, days in self.calendars.items() if known.lower() == wanted), EMPTY)
+
     def _update(self) -> None:
+        self.calendar.set_policy_shown(self.mode.currentIndex() < 2)
         schedule = self.schedule()
         if "cron" in schedule:
-            self.words.setText(describe(schedule["cron"]) or "")
+            words = describe(schedule["cron"]) or ""
+        elif "every" in schedule:
+            words = f"Every {schedule['every']} {schedule['unit'].lower()}"
         else:
-            self.words.setText(f"Every {schedule['every']} {schedule['unit'].lower()}")
+            words = ""
+        extra = describe_calendar(schedule)
+        self.words.setText("; ".join(part for part in (words, extra) if part))
         try:
-            runs = next_runs(schedule, self.timezone, 5, start_time=self.start_time, end_time=self.end_time)
+            timezone = zone(self.timezone)
+            spec = validate_schedule(schedule, timezone) or schedule
+            trigger = build_trigger(spec, self.timezone, start_time=self.start_time, end_time=self.end_time,
+                                    calendars=self._days)
+            entries = preview_runs(trigger, datetime.now(timezone), NEXT_RUNS, self._days(spec.get("calendar") or ""))
         except ValidationError as error:
             self.upcoming.setText(f"⚠ {error.message}")
+            self.next_runs.show_message("")
         else:
             zone_name = self.timezone or "this computer's zone"
-            listed = "\n".join(r.strftime("%a %d %b %Y, %H:%M:%S") for r in runs) or "no run within the window"
-            self.upcoming.setText(f"Next runs ({zone_name}):\n{listed}")
+            self.upcoming.setText(f"Next runs ({zone_name}):" if entries else "No run within the window.")
+            self.next_runs.show_entries(entries, timezone, self._days(spec.get("calendar") or ""))
         self.changed.emit()
 
     @staticmethod

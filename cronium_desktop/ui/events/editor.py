@@ -78,6 +78,7 @@ class EventEditor(QDialog):
         event_wiring.wire(self, self.engine, self.code, self.script.draft,
                           lambda: [row.name.text().strip() for row in self.environment.rows], self.environment.changed)
         self.draft = self.script.draft
+        self.schedule.load_calendars(self.engine)
 
     # -- layout -------------------------------------------------------------------------------------------
 

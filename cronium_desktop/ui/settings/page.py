@@ -1,4 +1,5 @@
-"""Settings: concurrency, interpreters, Docker, data folder, desktop, secrets status and passphrase, theme.
+"""Settings: concurrency, interpreters, Docker, data folder, desktop, secrets status and passphrase, theme,
+calendars (`calendars.py`).
 
 Changes apply as they are made, as in a platform preferences window: the theme at once, the rest a
 moment after the last keystroke, each followed by "Saved" beside the title (or the store's refusal).
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.engine.secrets import PASSPHRASE_ENV, SecretsLocked, WrongPassphrase
 from cronium_desktop.ui.common import header, show_error, spawn
+from cronium_desktop.ui.settings.calendars import CalendarSettings
 from cronium_desktop.ui.settings.desktop import DesktopSettings
 from cronium_desktop.ui.settings.docker_box import DockerSettings
 from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
@@ -89,7 +92,14 @@ class SettingsPage(QWidget):
         about_form.addRow("Data folder", self.data_dir)
         about_form.addRow("Secrets", secrets_row)
         about_form.addRow("Theme", self.theme)
-        layout = QVBoxLayout(self)
+        # The groups scroll: with Calendars they are taller than a small window.
+        content = QWidget(self)
+        scroll = QScrollArea(self, widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(header("Settings", self.saved))
         layout.addWidget(running)
@@ -99,6 +109,8 @@ class SettingsPage(QWidget):
         layout.addWidget(about)
         self.desktop = DesktopSettings(engine)  # takes effect on each click, not with "Save"
         layout.addWidget(self.desktop)
+        self.calendars = CalendarSettings(engine)
+        layout.addWidget(self.calendars)
         layout.addStretch(1)
         for spin in (self.concurrency, self.health, self.webhook_port):
             spin.valueChanged.connect(self._changed)
@@ -137,6 +149,8 @@ class SettingsPage(QWidget):
         self._applied_theme = settings["theme"]
         self.show_secrets_status()
         self.docker.refresh()
+        if getattr(self.engine, "calendars", None) is not None:
+            self.calendars.refresh()
 
     def show_secrets_status(self) -> None:
         status, mode = self._secrets_state()

@@ -116,7 +116,8 @@ class NodeItem(QGraphicsItem):
         if node is None:
             return
         colours = style.canvas_colours()
-        info = self.workflow_scene.event_info(node.event)
+        is_workflow = node.kind == "WORKFLOW"
+        info = None if is_workflow else self.workflow_scene.event_info(node.event)
         card = QRectF(0, 0, W, H)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
@@ -141,7 +142,7 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(card, 10, 10)
 
         if lod >= 0.35:
-            style.paint_badge(painter, QRectF(12, 14, 36, 36), info.type if info else None)
+            style.paint_badge(painter, QRectF(12, 14, 36, 36), "WORKFLOW" if is_workflow else (info.type if info else None))
             title_font, small_font = _fonts()
             small_metrics = QFontMetrics(small_font)
             text_left = 58.0
@@ -176,7 +177,11 @@ class NodeItem(QGraphicsItem):
                 painter.setBrush(style.state_colour(info.last_status))
                 painter.drawEllipse(QPointF(right - width - 7, 41), 3.5, 3.5)
                 right -= width + 16
-            if info is None:
+            if is_workflow:
+                painter.setPen(colours["muted"])
+                # what it runs, as event nodes say it; double-clicking opens that workflow
+                subtitle = "Workflow" if node.label == node.event else f"{node.event} · workflow"
+            elif info is None:
                 painter.setPen(style.state_colour("FAILURE"))
                 subtitle = f"no event named '{node.event}'"
             else:

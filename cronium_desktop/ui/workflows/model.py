@@ -27,12 +27,15 @@ EdgeKey = tuple[str, str]
 @dataclass
 class Node:
     id: str
-    event: str  # the event's name, as the engine's workflow dict names it
+    event: str  # the event's name, as the engine's workflow dict names it (WORKFLOW nodes: the child workflow's)
     label: str
     x: float = 0.0
     y: float = 0.0
+    kind: str = "EVENT"  # or "WORKFLOW": the node runs another workflow
 
     def to_dict(self) -> dict[str, Any]:
+        if self.kind == "WORKFLOW":
+            return {"id": self.id, "kind": "WORKFLOW", "workflow": self.event, "label": self.label, "x": self.x, "y": self.y}
         return {"id": self.id, "event": self.event, "label": self.label, "x": self.x, "y": self.y}
 
 
@@ -231,8 +234,10 @@ class WorkflowModel(QObject):
                          if key in data and data[key] != TRIGGER_DEFAULTS[key]}
         self.nodes = {}
         for item in data.get("nodes") or []:
-            node = Node(str(item["id"]), str(item["event"]), str(item.get("label") or item["event"]),
-                        float(item.get("x", 0)), float(item.get("y", 0)))
+            kind = item.get("kind") or "EVENT"
+            target = str(item["workflow"] if kind == "WORKFLOW" else item["event"])
+            node = Node(str(item["id"]), target, str(item.get("label") or target),
+                        float(item.get("x", 0)), float(item.get("y", 0)), kind)
             self.nodes[node.id] = node
         self.edges = {}
         for item in data.get("edges") or []:

@@ -33,6 +33,7 @@ from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import show_error, spawn
 from cronium_desktop.ui.theme import colour
+from cronium_desktop.ui.workflows import child_workflows
 from cronium_desktop.ui.workflows.commands import LayoutCommand
 from cronium_desktop.ui.workflows.layout import layered_positions
 from cronium_desktop.ui.workflows.library import EventLibrary
@@ -154,6 +155,7 @@ class WorkflowsPage(QWidget):
         self._events_timer = QTimer(self, singleShot=True, interval=400)
         self._events_timer.timeout.connect(self.refresh_events)
         self.bridge.runFinished.connect(lambda *_: self._events_timer.start())
+        child_workflows.wire(self)
         self.new_workflow()
         self._update_run_actions()
 
@@ -191,6 +193,8 @@ class WorkflowsPage(QWidget):
             self.table.selectRow(0)  # nothing being drawn: open the first workflow rather than show a blank canvas
 
     def _selected(self) -> None:
+        if not self.table.selectedItems():
+            return  # the selection was cleared (New): the current row alone must not reopen its workflow
         row = self.table.currentRow()
         if 0 <= row < len(self.workflows) and self.workflows[row].id != self.workflow_id:
             spawn(self.open_workflow(self.workflows[row].id), self, "Opening the workflow")

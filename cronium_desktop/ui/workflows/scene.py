@@ -47,6 +47,7 @@ from cronium_desktop.ui.workflows.model import EDGE_TYPES, Edge, EdgeKey, Node, 
 class WorkflowScene(QGraphicsScene):
     notice = Signal(str)  # something the user should read: a refused edge and why
     nodeActivated = Signal(str)  # a node was clicked (the page shows its run)
+    childWorkflowRequested = Signal(str)  # a WORKFLOW node was double-clicked: open the workflow it runs
 
     def __init__(self, model: WorkflowModel, stack: QUndoStack, parent: object | None = None) -> None:
         super().__init__(parent)
@@ -175,6 +176,15 @@ class WorkflowScene(QGraphicsScene):
         self.stack.push(AddNodeCommand(self.model, node))
         return node.id
 
+    def add_workflow_node(self, workflow_name: str, centre: QPointF) -> str:
+        """Add a node that runs the workflow `workflow_name`, centred near `centre`; returns its id."""
+        node_id = self.model.new_node_id()
+        x = round((centre.x() - style.NODE_WIDTH / 2) / style.GRID) * style.GRID
+        y = round((centre.y() - style.NODE_HEIGHT / 2) / style.GRID) * style.GRID
+        node = Node(node_id, workflow_name, self.model.unique_label(workflow_name), float(x), float(y), "WORKFLOW")
+        self.stack.push(AddNodeCommand(self.model, node))
+        return node_id
+
     def connect_nodes(self, source: str, target: str, screen_pos: QPoint | None = None) -> bool:
         """Try source → target: refuse with the reason, else ask for the type and add the edge."""
         reason = self.model.check_edge(source, target)
@@ -249,7 +259,8 @@ class WorkflowScene(QGraphicsScene):
             ids[item["id"]] = new_id
             label = self.model.unique_label(item["label"], taken)
             taken.add(label)
-            nodes.append(Node(new_id, item["event"], label, item["x"] + offset.x(), item["y"] + offset.y()))
+            nodes.append(Node(new_id, item.get("event", item.get("workflow")), label, item["x"] + offset.x(),
+                              item["y"] + offset.y(), item.get("kind", "EVENT")))
         edges = [Edge(ids[e["from"]], ids[e["to"]], e["type"]) for e in payload["edges"]]
         self.stack.push(PasteCommand(self.model, nodes, edges))
         self.clearSelection()
@@ -424,7 +435,10 @@ class WorkflowScene(QGraphicsScene):
             return
         node = self.node_at(event.scenePos())
         if node is not None:
-            self.rename_node(node.node_id)
+            if self.model.nodes[node.node_id].kind == "WORKFLOW":
+                self.childWorkflowRequested.emit(node.node_id)  # rename stays in the node's context menu
+            else:
+                self.rename_node(node.node_id)
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

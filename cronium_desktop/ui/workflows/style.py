@@ -24,6 +24,7 @@ TYPE_BADGES = {  # type → (short text, colour)
     "NODEJS": ("JS", "#4f8a2f"),
     "HTTP_REQUEST": ("⇄", "#8250df"),
     "TOOL_ACTION": ("✉", "#c2410c"),
+    "WORKFLOW": ("WF", "#0e7490"),  # a node that runs another workflow
 }
 TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js", "HTTP_REQUEST": "HTTP request",
               "TOOL_ACTION": "Tool action"}

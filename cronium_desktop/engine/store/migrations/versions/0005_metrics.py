@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_metrics'
-down_revision = '0002_hardening'
+down_revision = '0005_triggers'
 branch_labels = None
 depends_on = None
 
