@@ -159,6 +159,12 @@ class RunQueue:
             self._limit_read_at = now
         return self._limit_value
 
+    def limit_changed(self) -> None:
+        """The limit setting changed: read it now and start what a raised limit lets run."""
+        self._limit_read_at = -LIMIT_REFRESH_SECONDS
+        if self._accepting:
+            self.pump()
+
     def pump(self) -> None:
         if not self._accepting:
             return
