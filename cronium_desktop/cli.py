@@ -191,9 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
     p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
     p.add_argument("file", metavar="FILE", help="the backup to restore")
-    from cronium_desktop import cli_imports
+    from cronium_desktop import cli_events, cli_imports, cli_settings
 
     cli_imports.add_parsers(sub, common)
+    cli_events.add_parsers(sub, common)
+    cli_settings.add_parsers(sub, common)
     return parser
 
 
@@ -367,7 +369,21 @@ async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
     return await cli_imports.import_schedules(engine, args)
 
 
+async def cmd_event(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_events
+
+    return await cli_events.cmd_event(engine, args)
+
+
+async def cmd_settings(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_settings
+
+    return await cli_settings.cmd_settings(engine, args)
+
+
 COMMANDS: dict[str, Command] = {
+    "event": cmd_event,
+    "settings": cmd_settings,
     "import-cron": cmd_import_schedules,
     "import-systemd": cmd_import_schedules,
     "import-launchd": cmd_import_schedules,

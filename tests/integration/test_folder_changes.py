@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
 from tests.integration.headless_process import HeadlessProcess, headless, import_events, runs_of, wait_for
 
 __all__ = ["headless"]
+pytestmark = pytest.mark.timeout(600)  # real processes side by side; slow on a busy machine
 
 TICK = {"name": "Tick", "type": "BASH", "content": "echo tick", "trigger": "SCHEDULE",
         "schedule": {"every": 1, "unit": "SECONDS"}, "status": "ACTIVE"}

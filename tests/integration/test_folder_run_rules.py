@@ -11,10 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
 from tests.integration.headless_process import HeadlessProcess, headless, import_events, runs_of, wait_for
 
 __all__ = ["headless"]
+pytestmark = pytest.mark.timeout(600)  # real processes side by side; slow on a busy machine
 
 
 def slow(name: str, overlap: str, trace: Path, seconds: float = 2) -> dict[str, object]:
