@@ -66,9 +66,7 @@ async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: 
 
     deadline = time.monotonic() + HOST_WAIT_SECONDS
     while True:
-        summary = await hand_over(engine.data_dir, name, input_data, show)
-        if summary is not None:
-            return summary
+        # The lock first: if we can take it there is no host, whatever an old runhost.json says.
         host = RunHost(engine.data_dir, engine.runs, engine.bus)
         if host.try_acquire():
             try:
@@ -79,6 +77,9 @@ async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: 
                 return summary
             finally:
                 await host.stop(grace_seconds=0)
+        summary = await hand_over(engine.data_dir, name, input_data, show)
+        if summary is not None:
+            return summary
         if time.monotonic() > deadline:
             raise TimeoutError("another process holds the data folder's runs but does not answer; "
                                f"see {engine.data_dir / 'runhost.json'} for its PID.")

@@ -241,9 +241,12 @@ async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment) -
             first = await reader.readline()
         except ConnectionError:
             return None
-        if not first:
+        try:
+            answer = json.loads(first)
+        except ValueError:  # nothing, or not a run host (it was closing)
             return None
-        answer = json.loads(first)
+        if not isinstance(answer, dict):
+            return None
         if "error" in answer:
             raise RunRefused(answer["error"])
         execution_id = answer["accepted"]
