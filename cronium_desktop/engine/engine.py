@@ -144,6 +144,12 @@ class Engine:
             await asyncio.to_thread(self._presence.announce)
         self._started = True
         if scheduler:
+            self.run_host = RunHost(self.data_dir, self.runs, self.bus)
+            if self.run_host.try_acquire():
+                await self.run_host.serve()
+            else:  # a `run` command hosts the folder's runs until it ends: ours wait, to share its rules
+                self._queue.hold()
+                self._in_background(self._become_run_host(self.run_host))
             marks = await asyncio.to_thread(lambda: (self.runs.last_execution_id(), workflows.last_run_id()))
             if not await self._recover(marks):
                 self._in_background(self._recover_later(marks))
@@ -153,11 +159,6 @@ class Engine:
             await self.scheduler.start()
             self._changes = FolderChangeWatcher(self.ctx.db.path, self.bus, self._settings_changed_elsewhere)
             await self._changes.start()
-            self.run_host = RunHost(self.data_dir, self.runs, self.bus)
-            if self.run_host.try_acquire():
-                await self.run_host.serve()
-            else:  # a `run` command hosts the folder's runs until it ends
-                self._in_background(self._become_run_host(self.run_host))
             self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")))
             try:
                 await self.webhooks.start()
@@ -170,6 +171,8 @@ class Engine:
         while not host.try_acquire():
             await asyncio.sleep(RUN_HOST_RETRY_SECONDS)
         await host.serve()
+        if self._queue is not None:
+            self._queue.resume()
 
     def _settings_changed_elsewhere(self) -> None:
         self.settings.forget()

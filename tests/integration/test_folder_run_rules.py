@@ -119,3 +119,25 @@ def test_the_concurrency_limit_holds_across_commands_with_no_scheduler(cli: Cli,
     processes = [start_run(cli, "Parallel", n) for n in (1, 2, 3, 4)]
     assert [finish(process)[1]["status"] for process in processes] == ["SUCCESS"] * 4
     assert most_at_once(trace) == 2
+
+
+def test_a_scheduler_started_while_a_command_hosts_the_runs_waits_to_share_its_limit(
+        cli: Cli, tmp_path: Path) -> None:
+    from tests.integration.headless_process import HeadlessProcess
+
+    trace = tmp_path / "trace"
+    tick = {**slow("Tick", "ALLOW", trace, seconds=0.2), "trigger": "SCHEDULE",
+            "schedule": {"every": 1, "unit": "SECONDS"}, "status": "ACTIVE"}
+    import_events(cli, tmp_path, slow("Slow", "SKIP", trace, seconds=8), tick)
+    assert cli("settings", "set", "concurrency", "1").code == 0
+    hosting = start_run(cli, "Slow", 1)  # no scheduler yet: this command hosts the folder's runs
+    assert wait_for(lambda: trace.exists(), timeout=60)
+    scheduler = HeadlessProcess(cli, tmp_path / "headless.log")
+    try:
+        assert finish(hosting)[1]["status"] == "SUCCESS"
+        assert wait_for(lambda: "start 0 " in trace.read_text(), timeout=30), scheduler.output()
+    finally:
+        scheduler.stop()
+    slow_end = spans(trace)[1][1]
+    tick_starts = [float(line.split()[2]) for line in trace.read_text().splitlines() if line.startswith("start 0 ")]
+    assert tick_starts and min(tick_starts) >= slow_end, "a scheduled run went past the limit of 1"
