@@ -24,7 +24,7 @@ class HeadlessProcess:
         self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"],
                                         env=cli.env, stdout=self._log, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy machine starts Python slowly
         while "scheduler running" not in self.output():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"headless did not start: {self.output()}")

@@ -76,7 +76,7 @@ def test_a_command_beside_headless_is_skipped_while_the_scheduler_runs_the_event
     trace = tmp_path / "trace"
     import_events(cli, tmp_path, slow("Slow", "SKIP", trace, seconds=10))
     first = start_run(cli, "Slow", 1)
-    assert wait_for(lambda: any(run["status"] == "RUNNING" for run in runs_of(cli, "Slow")), timeout=30)
+    assert wait_for(lambda: any(run["status"] == "RUNNING" for run in runs_of(cli, "Slow")), timeout=120)
     code, summary = finish(start_run(cli, "Slow", 2))
     assert (code, summary["status"]) == (1, "SKIPPED")
     assert finish(first)[1]["status"] == "SUCCESS"
@@ -91,9 +91,9 @@ def test_queued_runs_from_several_commands_run_one_after_another_in_order(cli: C
     for n in (1, 2, 3):
         processes.append(start_run(cli, "Queued", n))
         if n == 1:
-            assert wait_for(lambda: trace.exists(), timeout=30)  # the first one is running
+            assert wait_for(lambda: trace.exists(), timeout=120)  # the first one is running
         else:
-            wait_for(lambda n=n: len(runs_of(cli, "Queued")) >= n, timeout=30)  # recorded before the next
+            wait_for(lambda n=n: len(runs_of(cli, "Queued")) >= n, timeout=120)  # recorded before the next
     assert [finish(process)[1]["status"] for process in processes] == ["SUCCESS"] * 3
     order = spans(trace)
     assert sorted(order, key=lambda n: order[n][0]) == [1, 2, 3]
