@@ -74,7 +74,7 @@ def test_two_commands_at_once_with_overlap_skip_run_the_event_once(cli: Cli, tmp
 def test_a_command_beside_headless_is_skipped_while_the_scheduler_runs_the_event(
         cli: Cli, tmp_path: Path, headless: HeadlessProcess) -> None:
     trace = tmp_path / "trace"
-    import_events(cli, tmp_path, slow("Slow", "SKIP", trace, seconds=10))
+    import_events(cli, tmp_path, slow("Slow", "SKIP", trace, seconds=30))
     first = start_run(cli, "Slow", 1)
     assert wait_for(lambda: any(run["status"] == "RUNNING" for run in runs_of(cli, "Slow")), timeout=120)
     code, summary = finish(start_run(cli, "Slow", 2))
