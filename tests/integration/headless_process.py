@@ -27,6 +27,7 @@ class HeadlessProcess:
         deadline = time.monotonic() + 120  # a busy machine starts Python slowly
         while "scheduler running" not in self.output():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()  # never leave it running behind a failed test
                 raise AssertionError(f"headless did not start: {self.output()}")
             time.sleep(0.05)
 
