@@ -191,13 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
     p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
     p.add_argument("file", metavar="FILE", help="the backup to restore")
-    from cronium_desktop import cli_calendars, cli_imports
+    from cronium_desktop import cli_calendars, cli_events, cli_imports, cli_runs, cli_settings
 
     cli_imports.add_parsers(sub, common)
-    from cronium_desktop import cli_runs
-
     cli_runs.add_parsers(sub, common)
     cli_calendars.add_parsers(sub, common, _Parser)
+    cli_events.add_parsers(sub, common)
+    cli_settings.add_parsers(sub, common)
     return parser
 
 
@@ -242,49 +242,9 @@ async def unlock_secrets_for_runs(engine: Any) -> None:
 
 
 async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop.engine.notices import LogLines
+    from cronium_desktop import cli_run  # the folder's run host decides overlap and the limit
 
-    input_data = parse_json_option(args.input, "--input")
-    await unlock_secrets_for_runs(engine)
-    log_stream = sys.stderr if args.json else sys.stdout
-    wanted: set[int] = set()
-    early: list[LogLines] = []
-
-    def show(notice: LogLines) -> None:
-        for segment in notice.segments:  # lines read together are written together
-            prefix = "[cronium] " if segment.stream == "system" else ""
-            log_stream.write(prefix + f"\n{prefix}".join(segment.texts) + "\n")
-        log_stream.flush()
-
-    def on_notice(notice: Any) -> None:
-        if isinstance(notice, LogLines):
-            if not wanted:
-                early.append(notice)
-            elif notice.execution_id in wanted:
-                show(notice)
-
-    engine.bus.subscribe(on_notice)
-    execution_id = await engine.runs.start(args.name, input=input_data, trigger="CLI")
-    wanted.add(execution_id)
-    for notice in early:
-        if notice.execution_id == execution_id:
-            show(notice)
-    summary = await engine.runs.wait(execution_id)
-    await engine.runs.idle()  # conditional actions started by this run finish before we exit
-    if args.json:
-        print(json.dumps({
-            "execution_id": summary.execution_id,
-            "status": summary.status,
-            "exit_code": summary.exit_code,
-            "attempts": summary.attempt,
-            "duration_ms": summary.duration_ms,
-            "output": summary.output,
-        }))
-    else:
-        detail = f" (exit code {summary.exit_code})" if summary.exit_code not in (None, 0) else ""
-        error = f": {summary.error}" if summary.error and summary.status != "SUCCESS" else ""
-        print(f"[cronium] {summary.status}{detail}{error}", file=log_stream)
-    return 0 if summary.status == "SUCCESS" else 1
+    return await cli_run.cmd_run(engine, args)
 
 
 async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
@@ -425,7 +385,21 @@ async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
     return await cli_imports.import_schedules(engine, args)
 
 
+async def cmd_event(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_events
+
+    return await cli_events.cmd_event(engine, args)
+
+
+async def cmd_settings(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_settings
+
+    return await cli_settings.cmd_settings(engine, args)
+
+
 COMMANDS: dict[str, Command] = {
+    "event": cmd_event,
+    "settings": cmd_settings,
     "import-cron": cmd_import_schedules,
     "import-systemd": cmd_import_schedules,
     "import-launchd": cmd_import_schedules,

@@ -36,6 +36,8 @@ class TextWriter:
 
     def segment(self, _number: int, _attempt: int, segment: Segment) -> None:
         prefix = f"{_aware(segment.ts).astimezone().strftime('%H:%M:%S')} {MARKERS.get(segment.stream, ' ')} "
+        if segment.server:  # a multi-server run: each line says which server it came from, as in the window
+            prefix += f"[{segment.server}] "
         self._out.write(prefix + f"\n{prefix}".join(segment.texts) + "\n")
 
     def footer(self) -> None:
@@ -59,7 +61,8 @@ class JsonWriter:
         self._lines = 0
 
     def segment(self, _number: int, _attempt: int, segment: Segment) -> None:
-        prefix = f'\n    {{"ts": "{_aware(segment.ts).isoformat()}", "stream": {_encode(segment.stream)}, "text": '
+        server = f'"server": {_encode(segment.server)}, ' if segment.server else ""
+        prefix = f'\n    {{"ts": "{_aware(segment.ts).isoformat()}", "stream": {_encode(segment.stream)}, {server}"text": '
         body = ",".join(f"{prefix}{_encode(text)}}}" for text in segment.texts)
         self._out.write(("," if self._lines else "") + body)
         self._lines += segment.count

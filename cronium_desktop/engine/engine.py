@@ -29,11 +29,13 @@ from cronium_desktop.engine.executors.local import LocalExecutor, run_folders_ro
 from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
+from cronium_desktop.engine.folder_changes import FolderChangeWatcher
 from cronium_desktop.engine.imports.service import ScheduleImports
 from cronium_desktop.engine.lock import FolderLock, RunnerPresence
 from cronium_desktop.engine.metrics_store import RunMetricsService
 from cronium_desktop.engine.notices import Message, NoticeBus
 from cronium_desktop.engine.queue import RunQueue
+from cronium_desktop.engine.run_host import RunHost
 from cronium_desktop.engine.runner import Runner
 from cronium_desktop.engine.runs import Recovery, RunService
 from cronium_desktop.engine.scheduler import Scheduler
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 
 RECOVERY_RETRY_SECONDS = 2.0
 BACKUP_CHECK_SECONDS = 3600.0
+RUN_HOST_RETRY_SECONDS = 0.25
 
 
 class Engine:
@@ -92,6 +95,8 @@ class Engine:
         self.webhooks: WebhookListener | None = None
         self.scheduler: Scheduler | None = None
         self.triggers: TriggerService | None = None  # file, login and condition triggers (scheduler process)
+        self._changes: FolderChangeWatcher | None = None  # what other processes change, while we own the folder
+        self.run_host: RunHost | None = None  # takes the CLI's runs while we own the folder
         self._lock = FolderLock(data_dir)
         self._presence = RunnerPresence(data_dir)
         self.files = FileService(self.ctx, self.events)
@@ -147,6 +152,12 @@ class Engine:
             await asyncio.to_thread(self._presence.announce)
         self._started = True
         if scheduler:
+            self.run_host = RunHost(self.data_dir, self.runs, self.bus)
+            if self.run_host.try_acquire():
+                await self.run_host.serve()
+            else:  # a `run` command hosts the folder's runs until it ends: ours wait, to share its rules
+                self._queue.hold()
+                self._in_background(self._become_run_host(self.run_host))
             marks = await asyncio.to_thread(lambda: (self.runs.last_execution_id(), workflows.last_run_id()))
             if not await self._recover(marks):
                 self._in_background(self._recover_later(marks))
@@ -158,6 +169,8 @@ class Engine:
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
             self.scheduler.gate = self.triggers
             await self.scheduler.start()
+            self._changes = FolderChangeWatcher(self.ctx.db.path, self.bus, self._settings_changed_elsewhere)
+            await self._changes.start()
             self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")))
             try:
                 await self.webhooks.start()
@@ -165,6 +178,18 @@ class Engine:
                 self.webhooks = None
                 self.bus.publish(Message("error", f"The webhook listener could not start on 127.0.0.1:"
                                          f"{self.settings.get('webhook_port')} ({error.strerror}); choose another port in Settings."))
+
+    async def _become_run_host(self, host: RunHost) -> None:
+        while not host.try_acquire():
+            await asyncio.sleep(RUN_HOST_RETRY_SECONDS)
+        await host.serve()
+        if self._queue is not None:
+            self._queue.resume()
+
+    def _settings_changed_elsewhere(self) -> None:
+        self.settings.forget()
+        if self._queue is not None:
+            self._queue.limit_changed()
 
     async def _recover(self, marks: tuple[int, int]) -> bool:
         """Recover the runs a stopped process left behind, if no other process is running any.
@@ -257,6 +282,11 @@ class Engine:
         if self.webhooks is not None:
             await self.webhooks.stop()
             self.webhooks = None
+        if self.run_host is not None:
+            await self.run_host.stop_listening()  # runs handed over already go on like our own
+        if self._changes is not None:
+            await self._changes.stop()
+            self._changes = None
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None
@@ -267,6 +297,9 @@ class Engine:
             await self.workflows.stop()
         if self._queue is not None:
             await self._queue.stop(grace_seconds)
+        if self.run_host is not None:
+            await self.run_host.stop(grace_seconds=5)  # their clients hear how the runs ended
+            self.run_host = None
         await self.servers.stop()
         self._started = False
         self._presence.withdraw()

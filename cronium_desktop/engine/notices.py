@@ -169,6 +169,13 @@ class ToolsChanged(Notice):
 
 
 @dataclass(frozen=True)
+class SettingsChanged(Notice):
+    """Settings were changed by another process (the CLI's `settings set`)."""
+
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Message(Notice):
     """Something the user should hear about that is not tied to a run."""
 

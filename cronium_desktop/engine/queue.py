@@ -55,6 +55,7 @@ class RunQueue:
         self._tasks: set[asyncio.Task[None]] = set()  # every execute task, released ones included
         self._timer: asyncio.TimerHandle | None = None
         self._accepting = True
+        self._held = False  # runs wait: another process hosts the folder's runs for now (run_host.py)
         self._limit_value = 1
         self._limit_read_at = -LIMIT_REFRESH_SECONDS  # monotonic time the limit was last read
 
@@ -159,8 +160,23 @@ class RunQueue:
             self._limit_read_at = now
         return self._limit_value
 
+    def hold(self) -> None:
+        """Start nothing until `resume()`: what is submitted keeps its place."""
+        self._held = True
+
+    def resume(self) -> None:
+        self._held = False
+        if self._accepting:
+            self.pump()
+
+    def limit_changed(self) -> None:
+        """The limit setting changed: read it now and start what a raised limit lets run."""
+        self._limit_read_at = -LIMIT_REFRESH_SECONDS
+        if self._accepting:
+            self.pump()
+
     def pump(self) -> None:
-        if not self._accepting:
+        if not self._accepting or self._held:
             return
         while len(self._running) < self.limit():
             entry = self.claim_next()

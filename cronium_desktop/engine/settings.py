@@ -65,6 +65,10 @@ class Settings:
                 row.value = value
         self._cache.pop(key, None)
 
+    def forget(self) -> None:
+        """Drop every cached value: another process changed settings."""
+        self._cache.clear()
+
     def all(self) -> dict[str, Any]:
         with self._db.read() as session:
             stored = {row.key: row.value for row in session.query(Setting)}

@@ -26,6 +26,8 @@ class EngineBridge(QObject):
     eventsChanged = Signal()
     workflowsChanged = Signal()
     variablesChanged = Signal()
+    settingsChanged = Signal()  # by another process (the CLI)
+    toolsChanged = Signal()
     nodeStateChanged = Signal(int, str, str, int)  # workflow execution, node key, status, execution id (0 = none)
     workflowRunFinished = Signal(int, str)
     serverStatusChanged = Signal(int, str)
@@ -61,6 +63,10 @@ class EngineBridge(QObject):
             self.workflowsChanged.emit()
         elif isinstance(notice, n.VariablesChanged):
             self.variablesChanged.emit()
+        elif isinstance(notice, n.SettingsChanged):
+            self.settingsChanged.emit()
+        elif isinstance(notice, n.ToolsChanged):
+            self.toolsChanged.emit()
         elif isinstance(notice, n.NodeStateChanged):
             self.nodeStateChanged.emit(notice.workflow_execution_id, notice.node_key, notice.status, notice.execution_id or 0)
         elif isinstance(notice, n.WorkflowRunFinished):

@@ -64,6 +64,9 @@ class MainWindow(QMainWindow):
             "Runs": RunsPage(engine, bridge),
             "Settings": SettingsPage(engine, self.apply_theme),
         }
+        # Changes another process made (the CLI) show here too (engine/folder_changes.py).
+        bridge.settingsChanged.connect(self.pages["Settings"].refresh_unless_editing)  # type: ignore[attr-defined]
+        bridge.toolsChanged.connect(self.pages["Tools"].refresh)  # type: ignore[attr-defined]
         for name in PAGES:
             self.sidebar.addItem(name)
             self.stack.addWidget(self.pages[name])

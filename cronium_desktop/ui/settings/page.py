@@ -130,6 +130,11 @@ class SettingsPage(QWidget):
         self._save_timer.stop()
         self.save()
 
+    def refresh_unless_editing(self) -> None:
+        """Settings changed elsewhere: show them, unless an edit here is about to be saved."""
+        if not self._save_timer.isActive():
+            self.refresh()
+
     def refresh(self) -> None:
         self._loading = True
         try:
