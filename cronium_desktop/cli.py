@@ -191,9 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
     p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
     p.add_argument("file", metavar="FILE", help="the backup to restore")
-    from cronium_desktop import cli_imports
+    from cronium_desktop import cli_history, cli_imports
 
     cli_imports.add_parsers(sub, common)
+    cli_history.add_parsers(sub, common)
     return parser
 
 
@@ -407,7 +408,14 @@ async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
     return await cli_imports.import_schedules(engine, args)
 
 
+async def cmd_prune(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_history
+
+    return await cli_history.cmd_prune(engine, args)
+
+
 COMMANDS: dict[str, Command] = {
+    "prune": cmd_prune,
     "import-cron": cmd_import_schedules,
     "import-systemd": cmd_import_schedules,
     "import-launchd": cmd_import_schedules,
