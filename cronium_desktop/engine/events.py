@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
@@ -156,16 +156,18 @@ class EventService:
     @in_thread
     def list(self) -> list[EventSummary]:
         with self._ctx.db.read() as session:
-            last = (
-                select(Execution.event_id, func.max(Execution.id).label("last_id"))
-                .where(Execution.status.in_(FINAL_STATES))
-                .group_by(Execution.event_id)
-                .subquery()
+            # Each event's newest finished run, found through the (event_id, id) index: a grouped
+            # maximum over all runs read every run of the history.
+            newest = aliased(Execution)
+            last_id = (
+                select(newest.id)
+                .where(newest.event_id == Event.id, newest.status.in_(FINAL_STATES))
+                .order_by(newest.id.desc()).limit(1)
+                .correlate(Event).scalar_subquery()
             )
             rows = session.execute(
                 select(Event, Execution.status, Execution.finished_at)
-                .outerjoin(last, last.c.event_id == Event.id)
-                .outerjoin(Execution, Execution.id == last.c.last_id)
+                .outerjoin(Execution, Execution.id == last_id)
                 .order_by(func.lower(Event.name))
             ).all()
             return [
