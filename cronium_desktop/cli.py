@@ -474,9 +474,14 @@ def cmd_restore(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
-    from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.cli_reads import ReadEngine, is_read_command
 
-    engine = Engine(data_dir)
+    if is_read_command(args):  # no executors, no queue: a light process (cli_reads.py)
+        engine: Any = ReadEngine(data_dir)
+    else:
+        from cronium_desktop.engine.engine import Engine
+
+        engine = Engine(data_dir)
     if engine.folder_notice:
         print(f"note: {engine.folder_notice}", file=sys.stderr)
     await engine.start()
