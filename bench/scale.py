@@ -6,7 +6,7 @@ events come in through `import` (timed: that is the import row), the runs and th
 inserted directly, spread over the past year (realistic rows: an attempt each, a block of ten lines
 each, one run in fifty failed, a few multi-server results).
 
-    ./dev bench scale [--big] [--rebuild] [--skip-window]
+    ./dev bench scale [--big] [--rebuild] [--skip-cli] [--skip-window]
 
 Floors: `python -c "import sqlalchemy"` for CLI commands; a bare QApplication + empty window for the
 window's start. Targets: CLI ≤ 1.5 × floor; window shown ≤ 1.5 s; a page refresh ≤ 150 ms; a run's
@@ -327,9 +327,10 @@ def main() -> int:
           f"{folder_bytes(data_dir) / 1e6:.0f} MB")
     empty = folder / "empty"
     cli(empty, "list", "events")
-    print("CLI (median of 3 after a warm-up):")
-    cli_rows(data_dir, empty)
-    import_row(folder)
+    if "--skip-cli" not in sys.argv:
+        print("CLI (median of 3 after a warm-up):")
+        cli_rows(data_dir, empty)
+        import_row(folder)
     if "--skip-window" not in sys.argv:
         print("window:")
         window_start(data_dir, folder)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -269,16 +270,34 @@ def _chunks(items: list[int], size: int) -> list[list[int]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+class PruneStopped(Exception):
+    """The app is stopping: the background prune ends after the batch it was in."""
+
+
 async def keep_pruned(retention: Retention, report: Callable[[PruneReport], Any] | None = None) -> None:
-    """The background pruner of the process that owns the data folder: soon after start, then hourly."""
-    await asyncio.sleep(BACKGROUND_FIRST_SECONDS)
-    while True:
-        try:
-            result = await asyncio.to_thread(retention.prune, False, lambda: time.sleep(BACKGROUND_PAUSE_SECONDS))
-            if result.runs or result.workflow_runs:
-                log.info(" ".join(result.lines()))
-                if report is not None:
-                    report(result)
-        except Exception:  # noqa: BLE001 - retention must never stop the app; it tries again later
-            log.exception("Pruning the run history failed; it is tried again in an hour.")
-        await asyncio.sleep(BACKGROUND_EVERY_SECONDS)
+    """The background pruner of the process that owns the data folder: soon after start, then hourly.
+
+    Cancelled (the app stops), it stops at the next batch: a worker thread cannot be cancelled,
+    and the app would otherwise wait for a whole prune before it exits."""
+    stopping = threading.Event()
+
+    def pause() -> None:
+        if stopping.wait(BACKGROUND_PAUSE_SECONDS):
+            raise PruneStopped
+
+    try:
+        await asyncio.sleep(BACKGROUND_FIRST_SECONDS)
+        while True:
+            try:
+                result = await asyncio.to_thread(retention.prune, False, pause)
+                if result.runs or result.workflow_runs:
+                    log.info(" ".join(result.lines()))
+                    if report is not None:
+                        report(result)
+            except PruneStopped:
+                return
+            except Exception:  # noqa: BLE001 - retention must never stop the app; it tries again later
+                log.exception("Pruning the run history failed; it is tried again in an hour.")
+            await asyncio.sleep(BACKGROUND_EVERY_SECONDS)
+    finally:
+        stopping.set()
