@@ -142,7 +142,8 @@ def fill_runs(data_dir: Path, runs: int, start: datetime, end: datetime, first_e
 
 
 def folder_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    """The store as it stands (database and write-ahead log); rolling backups are apart."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and "backups" not in f.parts)
 
 
 def build(folder: Path, scale: int, rebuild: bool) -> Path:
