@@ -205,7 +205,7 @@ class Retention:
                 total._seen.update(-i for i in chunk)
                 if pause is not None:
                     pause()
-        if not dry_run and (total.runs or total.workflow_runs):
+        if not dry_run:  # also the free pages of an earlier prune that was stopped before this step
             self.give_back_space(pause)
         total.bytes_after = self.store_bytes()
         total.seconds = time.monotonic() - started
@@ -224,8 +224,12 @@ class Retention:
         with self._ctx.db.write() as session:
             conn = session.connection()
             mode = conn.exec_driver_sql("PRAGMA auto_vacuum").scalar_one()
+            free = conn.exec_driver_sql("PRAGMA freelist_count").scalar_one()
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+        if not free:
+            return
         if mode != 2:
-            if pause is None:  # on demand (`prune`): converting rewrites the file once
+            if pause is None and free * 10 > pages:  # on demand (`prune`): converting rewrites the file once
                 self.convert_to_incremental()
             return
         while True:
