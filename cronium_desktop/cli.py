@@ -191,13 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
     p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
     p.add_argument("file", metavar="FILE", help="the backup to restore")
-    from cronium_desktop import cli_calendars, cli_events, cli_imports, cli_runs, cli_settings
+    from cronium_desktop import cli_calendars, cli_events, cli_history, cli_imports, cli_runs, cli_settings
 
     cli_imports.add_parsers(sub, common)
     cli_runs.add_parsers(sub, common)
     cli_calendars.add_parsers(sub, common, _Parser)
     cli_events.add_parsers(sub, common)
     cli_settings.add_parsers(sub, common)
+    cli_history.add_parsers(sub, common)
     return parser
 
 
@@ -397,9 +398,16 @@ async def cmd_settings(engine: Any, args: argparse.Namespace) -> int:
     return await cli_settings.cmd_settings(engine, args)
 
 
+async def cmd_prune(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_history
+
+    return await cli_history.cmd_prune(engine, args)
+
+
 COMMANDS: dict[str, Command] = {
     "event": cmd_event,
     "settings": cmd_settings,
+    "prune": cmd_prune,
     "import-cron": cmd_import_schedules,
     "import-systemd": cmd_import_schedules,
     "import-launchd": cmd_import_schedules,
@@ -460,9 +468,14 @@ def cmd_restore(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
-    from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.cli_reads import ReadEngine, is_read_command
 
-    engine = Engine(data_dir)
+    if is_read_command(args):  # no executors, no queue: a light process (cli_reads.py)
+        engine: Any = ReadEngine(data_dir)
+    else:
+        from cronium_desktop.engine.engine import Engine
+
+        engine = Engine(data_dir)
     if engine.folder_notice:
         print(f"note: {engine.folder_notice}", file=sys.stderr)
     await engine.start()

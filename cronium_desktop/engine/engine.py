@@ -30,11 +30,13 @@ from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.executors.tool import ToolExecutor
 from cronium_desktop.engine.files import FileService
 from cronium_desktop.engine.folder_changes import FolderChangeWatcher
+from cronium_desktop.engine.history import RunHistory
 from cronium_desktop.engine.imports.service import ScheduleImports
 from cronium_desktop.engine.lock import FolderLock, RunnerPresence
 from cronium_desktop.engine.metrics_store import RunMetricsService
 from cronium_desktop.engine.notices import Message, NoticeBus
 from cronium_desktop.engine.queue import RunQueue
+from cronium_desktop.engine.retention import Retention, keep_pruned
 from cronium_desktop.engine.run_host import RunHost
 from cronium_desktop.engine.runner import Runner
 from cronium_desktop.engine.runs import Recovery, RunService
@@ -102,6 +104,8 @@ class Engine:
         self.files = FileService(self.ctx, self.events)
         self.imports = ScheduleImports(self.ctx, self.events)  # crontab, timers, agents, tasks
         self.metrics = RunMetricsService(self.ctx)  # what runs cost: per run, per event, the week's heaviest
+        self.retention = Retention(self.ctx)  # run history kept N days, M runs per event
+        self.history = RunHistory(self.ctx)  # dashboard figures and pages of runs at any size
         self._started = False
         self._background: set[asyncio.Future[None]] = set()  # recovery work after start()
         self._queue: RunQueue | None = None
@@ -162,6 +166,7 @@ class Engine:
             if not await self._recover(marks):
                 self._in_background(self._recover_later(marks))
             self._in_background(self._daily_backups())
+            self._in_background(keep_pruned(self.retention))
             await self.servers.start()
             # Started before the scheduler: catch-up runs at start pass its condition gate.
             self.triggers = TriggerService(self.ctx, self.runs, self._start_workflow_with_input)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, aliased, object_session
 
 from cronium_desktop.engine.calendars import require_calendar, session_calendars
 from cronium_desktop.engine.context import EngineContext, in_thread
@@ -163,16 +163,18 @@ class EventService:
     @in_thread
     def list(self) -> list[EventSummary]:
         with self._ctx.db.read() as session:
-            last = (
-                select(Execution.event_id, func.max(Execution.id).label("last_id"))
-                .where(Execution.status.in_(FINAL_STATES))
-                .group_by(Execution.event_id)
-                .subquery()
+            # Each event's newest finished run, found through the (event_id, id) index: a grouped
+            # maximum over all runs read every run of the history.
+            newest = aliased(Execution)
+            last_id = (
+                select(newest.id)
+                .where(newest.event_id == Event.id, newest.status.in_(FINAL_STATES))
+                .order_by(newest.id.desc()).limit(1)
+                .correlate(Event).scalar_subquery()
             )
             rows = session.execute(
                 select(Event, Execution.status, Execution.finished_at)
-                .outerjoin(last, last.c.event_id == Event.id)
-                .outerjoin(Execution, Execution.id == last.c.last_id)
+                .outerjoin(Execution, Execution.id == last_id)
                 .order_by(func.lower(Event.name))
             ).all()
             return [
@@ -204,14 +206,19 @@ class EventService:
         if clash is not None and clash.id != own_id:
             raise ValidationError("name", f"an event named {clash.name!r} already exists; choose another name.")
 
-    def apply(self, session: Session, event: Event, spec: dict[str, Any], *, event_keys: dict[str, int] | None = None) -> None:
+    def apply(self, session: Session, event: Event, spec: dict[str, Any], *, event_keys: dict[str, int] | None = None,
+              name_checked: bool = False, flush: bool = True) -> None:
         """Write a normalised spec onto an event row (new or existing) inside `session`.
 
         `event_keys` maps file keys to event ids during an import, so actions can point at events
-        of the same file.
+        of the same file; `name_checked`: the caller (an import, for all its names at once) has
+        checked the name is free. `flush=False` leaves a new row without secrets to the caller's
+        one flush for many (an import inserts them together).
         """
-        self._check_name_free(session, spec["name"], event.id)
+        if not name_checked:
+            self._check_name_free(session, spec["name"], event.id)
         require_calendar(session, spec["schedule"])
+        is_new = event.id is None
         was_active = event.status == "ACTIVE"
         for field in (
             "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",
@@ -226,8 +233,10 @@ class EventService:
         if event.status == "ACTIVE" and not was_active:
             self._activated(event)
         if event.id is None:
+            event.servers, event.actions = [], []  # a new row's lists are known empty: no query for them
             session.add(event)
-            session.flush()
+            if flush or spec["secret_env"]:
+                session.flush()
 
         servers: list[EventServer] = []
         for position, server_name in enumerate(spec["servers"]):
@@ -264,8 +273,10 @@ class EventService:
             spec["tool_action"]["params"] = self._check_tool_action(session, spec["tool_action"])
             event.tool_action = spec["tool_action"]
 
+        if event.id is None:
+            return  # no secrets to store (see `flush`)
         secrets = self._ctx.secrets
-        stored = set(secrets.owners(session, f"event:{event.id}:env:"))
+        stored = set() if is_new else set(secrets.owners(session, f"event:{event.id}:env:"))
         wanted = {secret_env_owner(event.id, name) for name in spec["secret_env"]}
         for owner in stored - wanted:
             secrets.delete(session, owner)

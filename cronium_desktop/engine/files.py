@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
@@ -193,10 +193,16 @@ class FileService:
             report.created_calendars, report.kept_calendars = import_calendars(session, calendar_items, replace)
             event_keys: dict[str, int] = {}
             rows: list[tuple[str, Event, dict[str, Any]]] = []
+            # Every name of the file looked up in one query: one per event compared every stored name
+            # each time, and the import grew with the square of the file.
+            wanted = {spec["name"].lower() for _, spec in specs}
+            found = {event.name.lower(): event for event in session.scalars(
+                select(Event).options(selectinload(Event.servers), selectinload(Event.actions)))
+                if event.name.lower() in wanted}
             # Pass 1: every event exists (so actions may point forward); pass 2: full fields.
             for index, (key, spec) in enumerate(specs):
                 place = f"events[{index}] ({key!r})"
-                existing = session.scalar(select(Event).where(func.lower(Event.name) == spec["name"].lower()))
+                existing = found.get(spec["name"].lower())
                 if existing is not None and not replace:
                     raise ValidationError(
                         f"{place}.name",
@@ -204,17 +210,19 @@ class FileService:
                     )
                 event = existing or Event()
                 try:
-                    self._events.apply(session, event, {**spec, "conditional_actions": []})
+                    self._events.apply(session, event, {**spec, "conditional_actions": []}, name_checked=True, flush=False)
                 except ValidationError as error:
                     raise ValidationError(f"{place}.{error.field}", error.message) from error
                 (report.replaced if existing is not None else report.created).append(spec["name"])
-                event_keys[key] = event.id
                 rows.append((key, event, spec))
+            session.flush()  # the new events in one batch of inserts
+            event_keys.update((key, event.id) for key, event, _ in rows)
             for index, (key, event, spec) in enumerate(rows):
-                try:
-                    self._events.apply(session, event, spec, event_keys=event_keys)
-                except ValidationError as error:
-                    raise ValidationError(f"events[{index}] ({key!r}).{error.field}", error.message) from error
+                if spec["conditional_actions"]:  # pass 1 wrote everything else
+                    try:
+                        self._events.apply(session, event, spec, event_keys=event_keys, name_checked=True)
+                    except ValidationError as error:
+                        raise ValidationError(f"events[{index}] ({key!r}).{error.field}", error.message) from error
                 for name in spec["secret_env"]:
                     if not self._has_secret(session, secret_env_owner(event.id, name)):
                         report.missing_secrets.append(f"event {spec['name']!r}: env {name}")

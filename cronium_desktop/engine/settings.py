@@ -15,7 +15,10 @@ DEFAULTS: dict[str, Any] = {
     "health_check_seconds": 60,
     "webhook_port": 8787,
     "theme": "system",  # system, light, dark
+    # Run history (engine/retention.py): kept this many days (0 = any age), and at most this many
+    # runs per event and per workflow (0 = no cap).
     "log_retention_days": 90,
+    "max_runs_per_event": 10_000,
     "log_cap_mb": 100,  # what one run's log keeps: the first and the last half of it
     "on_stop": "stop",  # what a stopping app does with local runs going on: "stop" them or "let_finish"
     # Container runs: the image per event type when an event names none, and the Docker endpoint

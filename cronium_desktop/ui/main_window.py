@@ -3,7 +3,7 @@ with its shortcut, and a status bar where each action says what it did."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -21,18 +21,14 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui import theme
 from cronium_desktop.ui.bridge import EngineBridge
-from cronium_desktop.ui.dashboard.page import DashboardPage
-from cronium_desktop.ui.events.page import EventsPage
+from cronium_desktop.ui.lazy_pages import LazyPages
 from cronium_desktop.ui.menus import build_menu_bar, shortcut_rows
-from cronium_desktop.ui.runs.page import RunsPage
-from cronium_desktop.ui.servers.page import ServersPage
-from cronium_desktop.ui.settings.page import SettingsPage
 from cronium_desktop.ui.shortcuts import ShortcutsDialog
-from cronium_desktop.ui.terminal.page import TerminalPage
-from cronium_desktop.ui.tools.page import ToolsPage
 from cronium_desktop.ui.tray import app_icon
-from cronium_desktop.ui.variables.page import VariablesPage
-from cronium_desktop.ui.workflows.page import WorkflowsPage
+
+if TYPE_CHECKING:
+    from cronium_desktop.ui.events.page import EventsPage
+    from cronium_desktop.ui.runs.page import RunsPage
 
 PAGES = ("Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings")
 
@@ -53,23 +49,10 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(190)
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stack = QStackedWidget(self)
-        self.pages: dict[str, QWidget] = {
-            "Dashboard": DashboardPage(engine, bridge),
-            "Events": EventsPage(engine, bridge),
-            "Workflows": WorkflowsPage(engine, bridge),
-            "Servers": ServersPage(engine, bridge),
-            "Terminal": TerminalPage(engine),
-            "Variables": VariablesPage(engine, bridge),
-            "Tools": ToolsPage(engine),
-            "Runs": RunsPage(engine, bridge),
-            "Settings": SettingsPage(engine, self.apply_theme),
-        }
-        # Changes another process made (the CLI) show here too (engine/folder_changes.py).
-        bridge.settingsChanged.connect(self.pages["Settings"].refresh_unless_editing)  # type: ignore[attr-defined]
-        bridge.toolsChanged.connect(self.pages["Tools"].refresh)  # type: ignore[attr-defined]
+        # Each page is built (and its module imported) on its first visit: start-up builds one.
+        self.pages = LazyPages(PAGES, self.stack, _page_factories(self, engine, bridge), self._page_built)
         for name in PAGES:
             self.sidebar.addItem(name)
-            self.stack.addWidget(self.pages[name])
         self.sidebar.currentRowChanged.connect(self._show_page)
         brand = QWidget(self, objectName="brand")
         brand_row = QHBoxLayout(brand)
@@ -93,11 +76,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().showMessage("Scheduler running" if engine.scheduler is not None else "Scheduler not running here")
 
-        events = self.pages["Events"]
-        assert isinstance(events, EventsPage)
-        events.runStarted.connect(self.show_run)
-        for page in self.pages.values():
-            self._connect_page(page)
         self.shortcuts_dialog: ShortcutsDialog | None = None
         build_menu_bar(self)
         bridge.message.connect(lambda level, text: self.say(text))
@@ -109,10 +87,6 @@ class MainWindow(QMainWindow):
 
     def set_page(self, name: str, widget: QWidget) -> None:
         """Replace a view (e.g. a richer Workflows canvas or a Terminal)."""
-        index = PAGES.index(name)
-        old = self.stack.widget(index)
-        self.stack.insertWidget(index, widget)
-        self.stack.removeWidget(old)
         self.pages[name] = widget
         self._connect_page(widget)
 
@@ -124,25 +98,40 @@ class MainWindow(QMainWindow):
         open_page = getattr(page, "openPage", None)
         if open_page is not None:
             open_page.connect(self.open_page)
-        if isinstance(page, DashboardPage):
+        run_started = getattr(page, "runStarted", None)
+        if run_started is not None:  # the Events page's Run now opens the run
+            run_started.connect(self.show_run)
+        # Changes another process made (the CLI) show here too (engine/folder_changes.py).
+        if type(page).__name__ == "SettingsPage":
+            self.bridge.settingsChanged.connect(page.refresh_unless_editing)  # type: ignore[attr-defined]
+        if type(page).__name__ == "ToolsPage":
+            self.bridge.toolsChanged.connect(page.refresh)  # type: ignore[attr-defined]
+        if type(page).__name__ == "DashboardPage":
             page.showRun.connect(self.show_run)
             page.showEventRuns.connect(self.show_event_runs)
             page.newEventRequested.connect(self.new_event)
 
     def show_event_runs(self, event_id: int | None, day: object = None) -> None:
-        runs = self.pages["Runs"]
-        assert isinstance(runs, RunsPage)
         self.open_page("Runs")
+        runs: RunsPage = self.pages["Runs"]  # type: ignore[assignment]
         runs.show_event_runs(event_id, day)
 
     def open_page(self, name: str) -> None:
         self.sidebar.setCurrentRow(PAGES.index(name))
 
-    def _show_page(self, row: int) -> None:
-        self.stack.setCurrentIndex(row)
-        page = self.stack.currentWidget()
+    def _page_built(self, page: QWidget) -> None:
+        """A page built on first use loads what it shows, as every page did when all were built at start."""
+        self._connect_page(page)
         refresh = getattr(page, "refresh", None)
         if callable(refresh):
+            refresh()
+
+    def _show_page(self, row: int) -> None:
+        fresh = self.pages.get(PAGES[row]) is None
+        page = self.pages[PAGES[row]]  # built (and loaded) on its first visit
+        self.stack.setCurrentIndex(row)
+        refresh = getattr(page, "refresh", None)
+        if callable(refresh) and not fresh:
             refresh()
 
     def focus_search(self) -> None:
@@ -156,8 +145,7 @@ class MainWindow(QMainWindow):
     _focus_search = focus_search
 
     def _events(self) -> EventsPage:
-        events = self.pages["Events"]
-        assert isinstance(events, EventsPage)
+        events: EventsPage = self.pages["Events"]  # type: ignore[assignment]
         return events
 
     def new_event(self) -> None:
@@ -201,9 +189,8 @@ class MainWindow(QMainWindow):
         box.open()  # not exec(): the engine's loop keeps running while it shows
 
     def show_run(self, execution_id: int) -> None:
-        runs = self.pages["Runs"]
-        assert isinstance(runs, RunsPage)
         self.open_page("Runs")
+        runs: RunsPage = self.pages["Runs"]  # type: ignore[assignment]
         runs.show_run(execution_id)
 
     def apply_theme(self, choice: str) -> None:
@@ -232,3 +219,46 @@ class MainWindow(QMainWindow):
             self.closedToTray.emit()
             return
         event.accept()
+
+
+def _page_factories(window: MainWindow, engine: Any, bridge: EngineBridge) -> dict[str, Any]:
+    """How each page is built; its module is imported only then."""
+
+    def dashboard() -> QWidget:
+        from cronium_desktop.ui.dashboard.page import DashboardPage
+        return DashboardPage(engine, bridge)
+
+    def events() -> QWidget:
+        from cronium_desktop.ui.events.page import EventsPage
+        return EventsPage(engine, bridge)
+
+    def workflows() -> QWidget:
+        from cronium_desktop.ui.workflows.page import WorkflowsPage
+        return WorkflowsPage(engine, bridge)
+
+    def servers() -> QWidget:
+        from cronium_desktop.ui.servers.page import ServersPage
+        return ServersPage(engine, bridge)
+
+    def terminal() -> QWidget:
+        from cronium_desktop.ui.terminal.page import TerminalPage
+        return TerminalPage(engine)
+
+    def variables() -> QWidget:
+        from cronium_desktop.ui.variables.page import VariablesPage
+        return VariablesPage(engine, bridge)
+
+    def tools() -> QWidget:
+        from cronium_desktop.ui.tools.page import ToolsPage
+        return ToolsPage(engine)
+
+    def runs() -> QWidget:
+        from cronium_desktop.ui.runs.page import RunsPage
+        return RunsPage(engine, bridge)
+
+    def settings() -> QWidget:
+        from cronium_desktop.ui.settings.page import SettingsPage
+        return SettingsPage(engine, window.apply_theme)
+
+    return {"Dashboard": dashboard, "Events": events, "Workflows": workflows, "Servers": servers,
+            "Terminal": terminal, "Variables": variables, "Tools": tools, "Runs": runs, "Settings": settings}

@@ -36,6 +36,9 @@ def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-d
     # Names are compared case-insensitively with lower() on both sides, so it must fold like Python.
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
+    # A new store gives freed pages back to the file system bit by bit (retention); on an existing
+    # one this only takes effect at its next VACUUM.
+    cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -437,3 +437,14 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+# -- History at scale (migration 0004_history): run lists by event and by state newest first, the
+# dashboard's per-day counts from the index alone, workflow runs by age, and the foreign keys SQLite
+# checks on every deleted run (retention).
+Index("ix_executions_event_id_id", Execution.event_id, Execution.id)
+Index("ix_executions_status_id", Execution.status, Execution.id)
+Index("ix_executions_created_status", Execution.created_at, Execution.status)
+Index("ix_executions_parent", Execution.parent_execution_id)
+Index("ix_workflow_node_runs_execution", WorkflowNodeRun.execution_id)
+Index("ix_workflow_executions_created", WorkflowExecution.created_at)

@@ -32,6 +32,7 @@ from cronium_desktop.ui.runs.trace_links import open_event_at_line
 from cronium_desktop.ui.theme import colour
 
 COLUMNS = ("Run", "Event", "Status", "Trigger", "Attempt", "Started", "Duration")
+PAGE_SIZE = 200  # runs per page of history
 STATES = ("PENDING", "RUNNING", "SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
@@ -44,6 +45,13 @@ class RunsModel(QAbstractTableModel):
         self.beginResetModel()
         self.runs = runs
         self.endResetModel()
+
+    def append_runs(self, runs: list[RunSummary]) -> None:
+        """The next page of older runs, below those shown."""
+        if runs:
+            self.beginInsertRows(QModelIndex(), len(self.runs), len(self.runs) + len(runs) - 1)
+            self.runs.extend(runs)
+            self.endInsertRows()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.runs)
@@ -86,6 +94,10 @@ class RunsPage(QWidget):
         for column, width in ((0, 80), (2, 90), (3, 90), (4, 74), (5, 160), (6, 90)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selected)
+        # History is read a page at a time: scrolling near the end loads the next, older page.
+        self._more = False
+        self._paging: Any = None
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
 
         self.event_filter = QComboBox(self)
         self.event_filter.addItem("All events", None)
@@ -159,13 +171,17 @@ class RunsPage(QWidget):
     def refresh(self) -> None:
         spawn(self._refresh(), self, "Loading runs")
 
-    async def _refresh(self) -> None:
+    def _filters(self) -> dict[str, Any]:
         from datetime import UTC, datetime, timedelta
 
         days = self.period.currentData()
         since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days) if days else None
-        runs = await self.engine.runs.list(event=self.event_filter.currentData(), status=self.state_filter.currentData(),
-                                           since=since, limit=500)
+        return {"event_id": self.event_filter.currentData(), "status": self.state_filter.currentData(), "since": since}
+
+    async def _refresh(self) -> None:
+        shown = max(PAGE_SIZE, len(self.model.runs))  # a refresh keeps what was scrolled into view
+        runs = await self.engine.history.page(**self._filters(), limit=shown)
+        self._more = len(runs) == shown
         self.model.set_runs(runs)
         if self.current is not None:
             for row, run in enumerate(runs):
@@ -173,6 +189,21 @@ class RunsPage(QWidget):
                     self.table.selectionModel().blockSignals(True)
                     self.table.selectRow(row)
                     self.table.selectionModel().blockSignals(False)
+
+    async def load_more(self) -> None:
+        """The next page of older runs, below the oldest shown (keyset paging: each run once)."""
+        if not self.model.runs:
+            return
+        oldest = self.model.runs[-1].execution_id
+        runs = await self.engine.history.page(**self._filters(), before_id=oldest, limit=PAGE_SIZE)
+        if self.model.runs and self.model.runs[-1].execution_id == oldest:  # the list was not reloaded meanwhile
+            self._more = len(runs) == PAGE_SIZE
+            self.model.append_runs(runs)
+
+    def _scrolled(self, value: int) -> None:
+        bar = self.table.verticalScrollBar()
+        if self._more and value >= bar.maximum() - 5 and (self._paging is None or self._paging.done()):
+            self._paging = spawn(self.load_more(), self, "Loading older runs")
 
     def _load_events(self) -> None:
         spawn(self._events(), self, "Loading events")

@@ -107,6 +107,11 @@ class SettingsPage(QWidget):
         self.docker = DockerSettings(engine)
         layout.addWidget(self.docker)
         layout.addWidget(about)
+        from cronium_desktop.ui.settings.history_box import HistorySettings
+
+        self.history = HistorySettings(engine)  # retention: saved on each change
+        self.history.load()
+        layout.addWidget(self.history)
         self.desktop = DesktopSettings(engine)  # takes effect on each click, not with "Save"
         layout.addWidget(self.desktop)
         self.calendars = CalendarSettings(engine)
