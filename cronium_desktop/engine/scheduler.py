@@ -63,6 +63,18 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+# The longest single wait for the next fire. Qt's event loop (qasync) keeps timers in signed 32-bit
+# milliseconds, so a wait past 24.8 days (an @yearly event) overflows; waking once a day costs nothing.
+MAX_TIMER_SECONDS = 86_400.0
+
+
+class _BoundedTimerScheduler(AsyncIOScheduler):
+    """AsyncIOScheduler whose wake-up timer never exceeds MAX_TIMER_SECONDS (it re-arms on waking)."""
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        super()._start_timer(None if wait_seconds is None else min(wait_seconds, MAX_TIMER_SECONDS))
+
+
 @dataclass
 class Schedulable:
     """What the scheduler needs of an event or a workflow."""
@@ -134,7 +146,7 @@ class Scheduler:
     # -- life cycle -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._aps = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        self._aps = _BoundedTimerScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
         self._aps.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self._aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self._aps.start()

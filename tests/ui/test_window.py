@@ -236,3 +236,29 @@ def test_a_new_folder_can_be_given_a_passphrase_in_settings(application: Any, lo
     assert application.engine.secrets.mode == "passphrase"
     run(loop, application.engine.variables.set("TOKEN", "sealed", secret=True))
     assert run(loop, application.engine.variables.get("TOKEN", reveal=True)).value == "sealed"
+
+
+def test_a_yearly_event_beside_a_frequent_one_keeps_the_window_scheduling(application: Any, loop: Any) -> None:
+    """Qt's loop keeps timers in 32-bit milliseconds: a next fire months away must not break the scheduler."""
+    engine = application.engine
+    problems: list[Any] = []
+    loop.set_exception_handler(lambda _loop, context: problems.append(context.get("exception") or context))
+    try:
+        base = {"type": "BASH", "content": "true", "status": "ACTIVE", "trigger": "SCHEDULE"}
+        run(loop, engine.events.create({**base, "name": "Leap day", "schedule": {"cron": "0 0 29 2 *"}}))
+        wait_until(loop, lambda: bool(engine.scheduler.apscheduler and engine.scheduler.apscheduler.get_jobs()))
+        run(loop, engine.events.create({**base, "name": "Often", "schedule": {"every": 1, "unit": "SECONDS"}}))
+        assert run(loop, _wait_for_scheduled_run(engine), timeout=30), "the frequent event never fired"
+    finally:
+        loop.set_exception_handler(None)
+    assert not [p for p in problems if isinstance(p, OverflowError)], problems
+
+
+async def _wait_for_scheduled_run(engine: Any) -> list[Any]:
+    import asyncio
+
+    while True:
+        runs = [r for r in await engine.runs.list(event="Often") if r.trigger == "SCHEDULE"]
+        if runs:
+            return runs
+        await asyncio.sleep(0.2)
