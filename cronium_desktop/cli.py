@@ -194,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     from cronium_desktop import cli_imports
 
     cli_imports.add_parsers(sub, common)
+    from cronium_desktop import cli_event_webhooks, cli_secrets, cli_workflow_runs
+
+    cli_workflow_runs.add_parsers(sub, common)
+    cli_secrets.add_parsers(sub, common)
+    cli_event_webhooks.add_parsers(sub, common)  # after any other `event` actions: it joins them
     return parser
 
 
@@ -407,6 +412,24 @@ async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
     return await cli_imports.import_schedules(engine, args)
 
 
+async def cmd_workflow(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_workflow_runs
+
+    return await cli_workflow_runs.cmd_workflow(engine, args)
+
+
+async def cmd_secrets(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_secrets
+
+    return await cli_secrets.cmd_secrets(engine, args)
+
+
+async def cmd_event_webhook(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_event_webhooks
+
+    return await cli_event_webhooks.cmd_event_webhook(engine, args)
+
+
 COMMANDS: dict[str, Command] = {
     "import-cron": cmd_import_schedules,
     "import-systemd": cmd_import_schedules,
@@ -421,6 +444,9 @@ COMMANDS: dict[str, Command] = {
     "var": cmd_var,
     "server": cmd_server,
     "tool": cmd_tool,
+    "workflow": cmd_workflow,
+    "secrets": cmd_secrets,
+    "event": cmd_event_webhook,  # `event webhook`; other `event` actions dispatch on args.event_command
 }
 
 

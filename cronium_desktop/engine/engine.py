@@ -20,6 +20,7 @@ from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
 from cronium_desktop.engine.drafts import DraftRuns
+from cronium_desktop.engine.event_webhooks import EventWebhooks
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
 from cronium_desktop.engine.executors.container import ContainerExecutor
@@ -43,6 +44,7 @@ from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.variables import VariableService
 from cronium_desktop.engine.webhooks import WebhookListener
+from cronium_desktop.engine.workflow_history import WorkflowHistory
 from cronium_desktop.engine.workflows import WorkflowService
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ class Engine:
         self._presence = RunnerPresence(data_dir)
         self.files = FileService(self.ctx, self.events)
         self.imports = ScheduleImports(self.ctx, self.events)  # crontab, timers, agents, tasks
+        self.event_webhooks = EventWebhooks(self.ctx)
+        self.workflow_history = WorkflowHistory(self.ctx)
         self._started = False
         self._background: set[asyncio.Future[None]] = set()  # recovery work after start()
         self._queue: RunQueue | None = None
@@ -146,7 +150,8 @@ class Engine:
             await self.servers.start()
             self.scheduler = Scheduler(self.ctx, self.runs, self._start_workflow)
             await self.scheduler.start()
-            self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")))
+            self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")),
+                                            self.event_webhooks, self.runs.start)
             try:
                 await self.webhooks.start()
             except OSError as error:

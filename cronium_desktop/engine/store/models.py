@@ -75,6 +75,8 @@ class Event(Base):
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Due time of the last scheduled fire the scheduler handled (misfire detection across restarts).
     last_fire_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Event webhooks: a POST to the local listener with this token runs the event (None = no webhook).
+    webhook_token: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True, index=True)
 
     servers: Mapped[list[EventServer]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventServer.position"
