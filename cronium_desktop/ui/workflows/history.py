@@ -32,7 +32,7 @@ def _when(moment: Any) -> str:
     from datetime import UTC
 
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return aware.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return aware.astimezone().strftime("%d %b %H:%M:%S")  # short: the side panel is narrow
 
 
 def _duration(ms: int | None) -> str:
@@ -44,8 +44,9 @@ def _duration(ms: int | None) -> str:
 def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(False)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
