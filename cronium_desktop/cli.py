@@ -199,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     cli_events.add_parsers(sub, common)
     cli_settings.add_parsers(sub, common)
     cli_history.add_parsers(sub, common)
+    from cronium_desktop import cli_event_webhooks, cli_secrets, cli_workflow_runs
+
+    cli_workflow_runs.add_parsers(sub, common)
+    cli_secrets.add_parsers(sub, common)
+    cli_event_webhooks.add_parsers(sub, common)  # after any other `event` actions: it joins them
     return parser
 
 
@@ -387,6 +392,10 @@ async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
 
 
 async def cmd_event(engine: Any, args: argparse.Namespace) -> int:
+    if args.event_command == "webhook":
+        from cronium_desktop import cli_event_webhooks
+
+        return await cli_event_webhooks.cmd_event_webhook(engine, args)
     from cronium_desktop import cli_events
 
     return await cli_events.cmd_event(engine, args)
@@ -402,6 +411,18 @@ async def cmd_prune(engine: Any, args: argparse.Namespace) -> int:
     from cronium_desktop import cli_history
 
     return await cli_history.cmd_prune(engine, args)
+
+
+async def cmd_workflow(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_workflow_runs
+
+    return await cli_workflow_runs.cmd_workflow(engine, args)
+
+
+async def cmd_secrets(engine: Any, args: argparse.Namespace) -> int:
+    from cronium_desktop import cli_secrets
+
+    return await cli_secrets.cmd_secrets(engine, args)
 
 
 COMMANDS: dict[str, Command] = {
@@ -423,6 +444,8 @@ COMMANDS: dict[str, Command] = {
     "tool": cmd_tool,
     "runs": cmd_runs,
     "calendar": cmd_calendar,
+    "workflow": cmd_workflow,
+    "secrets": cmd_secrets,
 }
 
 

@@ -21,6 +21,7 @@ from cronium_desktop.engine.calendars import CalendarService
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
 from cronium_desktop.engine.drafts import DraftRuns
+from cronium_desktop.engine.event_webhooks import EventWebhooks
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
 from cronium_desktop.engine.executors.container import ContainerExecutor
@@ -50,6 +51,7 @@ from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.triggers.service import TriggerService
 from cronium_desktop.engine.variables import VariableService
 from cronium_desktop.engine.webhooks import WebhookListener
+from cronium_desktop.engine.workflow_history import WorkflowHistory
 from cronium_desktop.engine.workflows import WorkflowService
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,8 @@ class Engine:
         self.metrics = RunMetricsService(self.ctx)  # what runs cost: per run, per event, the week's heaviest
         self.retention = Retention(self.ctx)  # run history kept N days, M runs per event
         self.history = RunHistory(self.ctx)  # dashboard figures and pages of runs at any size
+        self.event_webhooks = EventWebhooks(self.ctx)
+        self.workflow_history = WorkflowHistory(self.ctx)
         self._started = False
         self._background: set[asyncio.Future[None]] = set()  # recovery work after start()
         self._queue: RunQueue | None = None
@@ -176,7 +180,8 @@ class Engine:
             await self.scheduler.start()
             self._changes = FolderChangeWatcher(self.ctx.db.path, self.bus, self._settings_changed_elsewhere)
             await self._changes.start()
-            self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")))
+            self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")),
+                                            self.event_webhooks, self.runs.start)
             try:
                 await self.webhooks.start()
             except OSError as error:

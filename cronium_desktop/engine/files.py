@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.event_webhooks import new_token
 from cronium_desktop.engine.events import EventService, secret_env_owner
 from cronium_desktop.engine.files_compose import (
     calendars_for_file,
@@ -55,6 +56,9 @@ EXPORT_KEYS = (
     "tool_action", "container", "conditional_actions",
 )  # fmt: skip
 OPTIONAL_EXPORT_KEYS = ("container",)  # written only when the event has one: older files stay as they were
+# `"webhook": true` says the event has a webhook; its token is a credential and never leaves the
+# store (as for workflow webhooks): an import makes a new one, or keeps the replaced event's.
+WEBHOOK_KEY = "webhook"
 
 
 @dataclass
@@ -183,6 +187,7 @@ class FileService:
 
     @in_thread
     def import_data(self, data: Any, replace: bool = False) -> ImportReport:
+        self._webhooks_wanted: dict[str, bool] = {}
         specs = self._check_document(data)
         tools = self._check_tools(data.get("tools"))
         calendar_items = check_calendar_list(data.get("calendars"))
@@ -223,6 +228,10 @@ class FileService:
                         self._events.apply(session, event, spec, event_keys=event_keys, name_checked=True)
                     except ValidationError as error:
                         raise ValidationError(f"events[{index}] ({key!r}).{error.field}", error.message) from error
+                if not self._webhooks_wanted.get(key):
+                    event.webhook_token = None
+                elif not event.webhook_token:
+                    event.webhook_token = new_token()
                 for name in spec["secret_env"]:
                     if not self._has_secret(session, secret_env_owner(event.id, name)):
                         report.missing_secrets.append(f"event {spec['name']!r}: env {name}")
@@ -297,9 +306,14 @@ class FileService:
                 if isinstance(item.get(mark), str) and item[mark].strip():
                     label = f"events[{index}] ({item[mark]!r})"
                     break
-            unknown = sorted(set(item) - FILE_EVENT_KEYS)
+            unknown = sorted(set(item) - FILE_EVENT_KEYS - {WEBHOOK_KEY})
             if unknown:
-                raise ValidationError(f"{label}.{unknown[0]}", unknown_key(unknown[0], sorted(FILE_EVENT_KEYS)))
+                raise ValidationError(f"{label}.{unknown[0]}",
+                                      unknown_key(unknown[0], sorted(FILE_EVENT_KEYS | {WEBHOOK_KEY})))
+            webhook = item.get(WEBHOOK_KEY, False)
+            if not isinstance(webhook, bool):
+                raise ValidationError(f"{label}.{WEBHOOK_KEY}", f"must be true or false, not {webhook!r}.")
+            item = {name: value for name, value in item.items() if name != WEBHOOK_KEY}
             try:
                 spec = normalize_event(item, allowed_keys=FILE_EVENT_KEYS)
             except ValidationError as error:
@@ -314,6 +328,7 @@ class FileService:
             keys.add(key)
             names.add(spec["name"].lower())
             spec.pop("key", None)
+            self._webhooks_wanted[key] = webhook
             specs.append((key, spec))
         return specs
 
@@ -400,8 +415,10 @@ class FileService:
                 target = next((a for a in event.actions if a.target_event and a.target_event.name == action["event"]), None)
                 if target is not None and target.target_event_id in keys_by_id:
                     action["event"] = keys_by_id[target.target_event_id]
-        exported = {name: data[name] for name in EXPORT_KEYS if data[name] is not None or name not in OPTIONAL_EXPORT_KEYS}
-        return {**exported, **non_default_triggers(data)}  # only what is set: older files stay as they were
+        document = {name: data[name] for name in EXPORT_KEYS if data[name] is not None or name not in OPTIONAL_EXPORT_KEYS}
+        if event.webhook_token:
+            document[WEBHOOK_KEY] = True
+        return {**document, **non_default_triggers(data)}  # only what is set: older files stay as they were
 
     @staticmethod
     def _with_action_targets(events: list[Event]) -> list[Event]:

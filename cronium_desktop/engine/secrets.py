@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -447,13 +447,26 @@ class SecretStore:
 
     # -- rotation and reset ------------------------------------------------------------------------------
 
-    def rotate(self, new_passphrase: str | None = None) -> int:
+    def key_record(self) -> dict[str, Any]:
+        """What the store says about the key, for `secrets status`: mode, current version, keychain
+        entry, and how many secrets each key version seals (never a key)."""
+        meta = self._read_meta()
+        with self._db.read() as session:
+            versions = {int(version): int(count) for version, count in session.execute(
+                select(Secret.key_version, func.count()).group_by(Secret.key_version))}
+        return {"mode": meta.get("mode"), "key_version": meta.get("current"),
+                "keychain_entry": meta.get("entry") if meta.get("mode") == "keychain" else None,
+                "secrets_by_key_version": versions}
+
+    def rotate(self, new_passphrase: str | None = None,
+               progress: Callable[[int, int], object] | None = None) -> int:
         """Re-encrypt every secret under a new key, in one transaction; returns the new key version.
 
         The old key stays available until the transaction commits: in keychain mode the new key is
         stored beside the old one first, and the old one is dropped only after the commit. So an
         interruption at any point leaves every secret readable. In passphrase mode, `new_passphrase`
-        also changes the passphrase.
+        also changes the passphrase. `progress(done, total)` is called as secrets are re-encrypted;
+        if it raises, nothing is changed.
         """
         if new_passphrase is not None:
             _check_passphrase(new_passphrase)
@@ -476,10 +489,13 @@ class SecretStore:
                 passphrase = new_passphrase if new_passphrase is not None else self._passphrase
                 assert passphrase is not None  # the old keys were just unlocked with it
                 new_meta, new = self._passphrase_record(passphrase, version)
-            for row in session.scalars(select(Secret)):
+            total = session.scalar(select(func.count()).select_from(Secret)) or 0
+            for done, row in enumerate(session.scalars(select(Secret)), start=1):
                 value = self._decrypt(old, row)
                 row.key_version = version
                 row.nonce, row.ciphertext = _encrypt(new.ciphers[version], row.owner, value)
+                if progress is not None:
+                    progress(done, total)
             self._write_meta(session, new_meta)
             session.commit()
             # Rows read before the commit by other threads may still carry the old version: keep its key.

@@ -80,6 +80,8 @@ class Event(Base):
     # Run metrics: optional limits of a local run (POSIX; applied with ulimit in the run's wrapper).
     limit_memory_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
     limit_cpu_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Event webhooks: a POST to the local listener with this token runs the event (None = no webhook).
+    webhook_token: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True, index=True)
 
     servers: Mapped[list[EventServer]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventServer.position"

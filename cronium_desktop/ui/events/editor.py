@@ -31,6 +31,7 @@ from cronium_desktop.ui.events.fields import SCRIPT_TYPES, TIME_UNITS, TYPE_TITL
 from cronium_desktop.ui.events.general_tab import GeneralTab
 from cronium_desktop.ui.events.run_tab import RunTab
 from cronium_desktop.ui.events.script_tab import ScriptTab, is_template, starter
+from cronium_desktop.ui.events.webhook_row import WebhookRow
 from cronium_desktop.ui.triggers.section import TriggersSection
 
 __all__ = ["EventEditor", "TIME_UNITS", "TYPE_TITLES"]
@@ -84,6 +85,8 @@ class EventEditor(QDialog):
 
     def _setup_tabs(self) -> None:
         self.general = GeneralTab()
+        self.webhook = WebhookRow(self.engine, self.event_id)  # applies at once, not with Save
+        self.general.form.addRow("Webhook", self.webhook)
         self.script = ScriptTab(self.engine)
         self.script.event_id = self.event_id
         self.run = RunTab(engine=self.engine)

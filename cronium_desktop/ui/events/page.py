@@ -1,7 +1,8 @@
 """The Events view: a sortable, filterable list with new, edit, clone, delete, pause and run now.
 
 Enter edits the selected event, Delete deletes it, F5 runs it (the window's Run menu); every action
-leaves the row it acted on selected and says what happened in the status bar (`message`).
+leaves the row it acted on selected and says what happened in the status bar (`message`). With
+several rows selected (Ctrl/Shift-click), the bulk bar (`bulk.py`) acts on all of them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cronium_desktop.engine.validation import EVENT_TYPES, STATUSES
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import header, show_error, spawn
 from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
+from cronium_desktop.ui.events.bulk import BulkBar
 from cronium_desktop.ui.events.editor import TYPE_TITLES, EventEditor
 from cronium_desktop.ui.events.model import EventsFilter, EventsModel
 from cronium_desktop.ui.metrics.trend import TrendPanel
@@ -64,7 +66,7 @@ class EventsPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
@@ -122,6 +124,10 @@ class EventsPage(QWidget):
         self.body = EmptyOr(self.table, self.empty, self)
         layout.addWidget(self.body, 1)
         layout.addLayout(row)
+        self.bulk = BulkBar(engine, self.selected_events, self)
+        self.bulk.done.connect(self._after_bulk)
+        self.bulk.runsStarted.connect(lambda ids: ids and self.runStarted.emit(ids[-1]))
+        layout.addWidget(self.bulk)
         self.trend = TrendPanel(engine, self)  # the selected event's last 200 runs
         self.trend.setMaximumHeight(240)
         layout.addWidget(self.trend)
@@ -159,7 +165,16 @@ class EventsPage(QWidget):
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         return self.proxy.event_at(rows[0].row()) if rows else None
 
+    def selected_events(self) -> list[Any]:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return [self.proxy.event_at(index.row()) for index in sorted(rows, key=lambda index: index.row())]
+
+    def _after_bulk(self, text: str) -> None:
+        self.message.emit(text)
+        self.refresh()
+
     def _selection_changed(self, *args: Any) -> None:
+        self.bulk.update_count(len(self.selected_events()))
         event = self.selected()
         if event is not None:
             self.current_id = event.id

@@ -31,6 +31,7 @@ from cronium_desktop.ui.settings.calendars import CalendarSettings
 from cronium_desktop.ui.settings.desktop import DesktopSettings
 from cronium_desktop.ui.settings.docker_box import DockerSettings
 from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
+from cronium_desktop.ui.settings.rotate_key import RotateKeyButton
 
 
 def passphrase_action(status: str, mode: str | None) -> str | None:
@@ -71,6 +72,9 @@ class SettingsPage(QWidget):
         secrets_row.setContentsMargins(0, 0, 0, 0)
         secrets_row.addWidget(self.secrets, 1)
         secrets_row.addWidget(self.passphrase_button)
+        self.rotate_key = RotateKeyButton(engine, self)
+        self.rotate_key.rotated.connect(lambda text: (self.secrets.setText(text), self.saved.setText("")))
+        secrets_row.addWidget(self.rotate_key)
         self.saved = QLabel("", objectName="muted")
         self._save_timer = QTimer(self, singleShot=True, interval=400)
         self._save_timer.timeout.connect(self.save)
@@ -178,6 +182,7 @@ class SettingsPage(QWidget):
         action = passphrase_action(status, mode)
         self.passphrase_button.setVisible(action is not None)
         self.passphrase_button.setText("Unlock…" if action == UNLOCK else "Use a passphrase…")
+        self.rotate_key.update_for(status)
 
     def _secrets_state(self) -> tuple[str, str | None]:
         """The secrets' status and key mode (each may read the store once)."""

@@ -35,6 +35,7 @@ from cronium_desktop.ui.common import show_error, spawn
 from cronium_desktop.ui.theme import colour
 from cronium_desktop.ui.workflows import child_workflows
 from cronium_desktop.ui.workflows.commands import LayoutCommand
+from cronium_desktop.ui.workflows.history import SHOWN_RUNS, RunHistoryPanel
 from cronium_desktop.ui.workflows.layout import layered_positions
 from cronium_desktop.ui.workflows.library import EventLibrary
 from cronium_desktop.ui.workflows.model import WorkflowModel
@@ -129,6 +130,10 @@ class WorkflowsPage(QWidget):
         self.side = QTabWidget(self)
         self.side.addTab(properties_holder, "Properties")
         self.side.addTab(self.run_panel, "Run")
+        self.history = RunHistoryPanel(self)
+        self.side.addTab(self.history, "History")
+        self.history.runChosen.connect(self.show_past_run)
+        self.history.nodeChosen.connect(self.show_node_run)
 
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
@@ -164,6 +169,7 @@ class WorkflowsPage(QWidget):
     def refresh(self) -> None:
         self.refresh_events()
         self.refresh_workflows()
+        self.refresh_history()
 
     def refresh_events(self) -> None:
         spawn(self._refresh_events(), self, "Loading events")
@@ -215,6 +221,10 @@ class WorkflowsPage(QWidget):
         self.properties.set_webhook(self.source.webhook_base(), data.get("webhook_token"))
         self.current_run, self.run_status, self.node_executions = None, None, {}
         self.scene.clear_states()
+        self.history.show_run(None)
+        self.history.set_runs([])
+        if self.workflow_id is not None:
+            self.refresh_history()
         self._update_title()
         self._update_run_actions()
         QTimer.singleShot(0, self.view.fit_to_view)
@@ -339,6 +349,7 @@ class WorkflowsPage(QWidget):
             self.show_node_run(node_key)
 
     def on_run_finished(self, workflow_execution_id: int, status: str) -> None:
+        self.refresh_history()  # runs by the scheduler, a webhook or a node action are history too
         if workflow_execution_id != self.current_run:
             return
         self.run_status = status
@@ -346,6 +357,38 @@ class WorkflowsPage(QWidget):
         self.message.emit(f"Workflow '{self.model.name}' finished: {status.title()}.")
         self._update_run_actions()
         self.refresh_workflows()
+
+    # -- past runs -----------------------------------------------------------------------------------------
+
+    def refresh_history(self) -> None:
+        spawn(self._refresh_history(), self, "Loading the workflow's runs")
+
+    async def _refresh_history(self) -> None:
+        workflow_id = self.workflow_id
+        history = getattr(self.engine, "workflow_history", None)
+        if workflow_id is None or history is None:
+            return
+        runs = await history.runs(workflow_id, last=SHOWN_RUNS)
+        if workflow_id == self.workflow_id:
+            self.history.set_runs(runs)
+
+    def show_past_run(self, run: Any) -> None:
+        spawn(self._show_past_run(run.workflow_execution_id), self, "Loading the run")
+
+    async def _show_past_run(self, workflow_execution_id: int) -> None:
+        """Colour the canvas with a past run's node states; its nodes' logs show as for a live run."""
+        record = await self.engine.workflow_history.run(workflow_execution_id)
+        if record.workflow_id != self.workflow_id:
+            return
+        self.current_run, self.run_status = record.workflow_execution_id, record.status
+        self.node_executions = {node.key: node.execution_id for node in record.nodes if node.execution_id}
+        self.scene.clear_states()
+        for node in record.nodes:
+            self.scene.set_node_state(node.key, node.status)
+        self.history.show_run(record)
+        self.run_panel.say(f"Run #{record.workflow_execution_id}: {record.status.title()}. "
+                           "Click a node to see its log and output.")
+        self._update_run_actions()
 
     def _update_run_actions(self) -> None:
         running = self.run_status == "RUNNING"
