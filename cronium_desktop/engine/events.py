@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine import versions
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.notices import EventsChanged
@@ -204,6 +205,8 @@ class EventService:
         of the same file.
         """
         self._check_name_free(session, spec["name"], event.id)
+        if event.id is not None:  # version history: what this save replaces is kept
+            versions.keep_baseline(session, "event", event.id, lambda: self.to_dict(session, event))
         was_active = event.status == "ACTIVE"
         for field in (
             "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",
@@ -264,6 +267,8 @@ class EventService:
             value = spec["env"].get(name, "")
             if value:  # an empty value keeps what is stored (the editor never sees secrets)
                 secrets.put(session, secret_env_owner(event.id, name), value)
+        session.flush()
+        versions.record(session, "event", event.id, self.to_dict(session, event))
 
     @staticmethod
     def _check_tool_action(session: Session, action: dict[str, Any]) -> dict[str, Any]:
@@ -339,6 +344,7 @@ class EventService:
                 raise ValidationError("event", blocker)
             self._ctx.secrets.delete_prefix(session, f"event:{event.id}:")
             session.delete(event)
+            versions.forget(session, "event", event_id)
         self._changed(event_id)
 
     @in_thread

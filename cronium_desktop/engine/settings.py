@@ -25,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     # The script editor: font family and size (empty/0 = the system's fixed font), zoom steps, palette.
     "editor": {"font": "", "size": 0, "zoom": 0, "high_contrast": False},
     "notifications": True,  # a desktop notification when a run fails, times out or is partial
+    # Late and slow run alerts, the default of every event (engine/alerts.py): 0 turns a rule off;
+    # "tool" names a tool credential that also gets each alert.
+    "alerts": {"late_seconds": 300, "slow_factor": 0, "slow_seconds": 0, "tool": ""},
+    "version_retention": 0,  # versions kept per event/workflow by `versions prune`; 0 keeps all
 }
 
 

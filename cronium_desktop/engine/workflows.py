@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine import versions
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.events import utcnow
@@ -177,6 +178,8 @@ class WorkflowService:
                 raise ValidationError(f"{field_prefix}.name", f"a workflow named {clash.name!r} already exists.")
             workflow, replaced = clash, True
         workflow = workflow or Workflow()
+        if workflow.id is not None:  # version history: what this save replaces is kept
+            versions.keep_baseline(session, "workflow", workflow.id, lambda: self._to_dict(workflow))
         was_active = workflow.status == "ACTIVE" and workflow.id is not None
         workflow.name = name
         workflow.description = str(data.get("description") or "")
@@ -199,6 +202,8 @@ class WorkflowService:
         if workflow.id is None:
             session.add(workflow)
         session.flush()
+        session.expire(workflow, ["nodes"])  # the nodes' events load for the version's definition
+        versions.record(session, "workflow", workflow.id, self._to_dict(workflow))
         return workflow, replaced
 
     @staticmethod
@@ -223,6 +228,7 @@ class WorkflowService:
             workflow = self.find(session, name_or_id)
             workflow_id = workflow.id
             session.delete(workflow)
+            versions.forget(session, "workflow", workflow_id)
         self._ctx.bus.publish(WorkflowsChanged((workflow_id,)))
 
     @in_thread
@@ -272,7 +278,9 @@ class WorkflowService:
             workflow = self.find(session, name_or_id)
             graph = parse_graph(self._to_dict(workflow, event_as="id"))
             execution = WorkflowExecution(workflow_id=workflow.id, workflow_name=workflow.name, trigger=trigger,
-                                          status="RUNNING", input=input, started_at=utcnow())
+                                          status="RUNNING", input=input, started_at=utcnow(),
+                                          workflow_version=versions.current_numbers(session, "workflow", [workflow.id])
+                                          .get(workflow.id))
             execution.node_runs = [WorkflowNodeRun(node_key=n.id, label=n.label, status="PENDING") for n in graph.nodes]
             session.add(execution)
             session.flush()
