@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui import theme
 from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.dashboard.page import DashboardPage
 from cronium_desktop.ui.events.page import EventsPage
 from cronium_desktop.ui.menus import build_menu_bar, shortcut_rows
@@ -29,12 +30,13 @@ from cronium_desktop.ui.servers.page import ServersPage
 from cronium_desktop.ui.settings.page import SettingsPage
 from cronium_desktop.ui.shortcuts import ShortcutsDialog
 from cronium_desktop.ui.terminal.page import TerminalPage
+from cronium_desktop.ui.timeline.page import TimelinePage
 from cronium_desktop.ui.tools.page import ToolsPage
 from cronium_desktop.ui.tray import app_icon
 from cronium_desktop.ui.variables.page import VariablesPage
 from cronium_desktop.ui.workflows.page import WorkflowsPage
 
-PAGES = ("Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings")
+PAGES = ("Dashboard", "Timeline", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.pages: dict[str, QWidget] = {
             "Dashboard": DashboardPage(engine, bridge),
+            "Timeline": TimelinePage(engine, bridge),
             "Events": EventsPage(engine, bridge),
             "Workflows": WorkflowsPage(engine, bridge),
             "Servers": ServersPage(engine, bridge),
@@ -125,6 +128,22 @@ class MainWindow(QMainWindow):
             page.showRun.connect(self.show_run)
             page.showEventRuns.connect(self.show_event_runs)
             page.newEventRequested.connect(self.new_event)
+        if isinstance(page, TimelinePage):
+            page.showRun.connect(self.show_run)
+            page.showEvent.connect(self.show_event)
+            page.showWorkflow.connect(self.show_workflow)
+
+    def show_event(self, event_id: int) -> None:
+        """Open an event's editor (a tick on the Timeline)."""
+        self.open_page("Events")
+        events = self._events()
+        spawn(events._edit(event_id), events, "Opening the event")
+
+    def show_workflow(self, workflow_id: int) -> None:
+        workflows = self.pages["Workflows"]
+        self.open_page("Workflows")
+        if hasattr(workflows, "open_workflow"):
+            spawn(workflows.open_workflow(workflow_id), workflows, "Opening the workflow")
 
     def show_event_runs(self, event_id: int | None, day: object = None) -> None:
         runs = self.pages["Runs"]
