@@ -6,6 +6,8 @@ Late and slow alerts (engine/alerts.py) become tray messages here, as failed run
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,8 @@ from cronium_desktop.ui.common import local_time, spawn
 if TYPE_CHECKING:
     from cronium_desktop.ui.bridge import EngineBridge
     from cronium_desktop.ui.tray import Tray
+
+log = logging.getLogger(__name__)
 
 FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 SHOWN = 3  # next runs and failures listed in the menu
@@ -104,7 +108,14 @@ class TrayGlance(QObject):
     # -- menu ----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        spawn(self.fill(), None, "Updating the tray menu")
+        asyncio.ensure_future(self._fill_quietly())
+
+    async def _fill_quietly(self) -> None:
+        """The menu is refreshed in the background, up to the engine's stop: a failure is logged, not a dialog."""
+        try:
+            await self.fill()
+        except Exception as error:  # noqa: BLE001 - e.g. the store closed while the app quits
+            log.info("The tray menu was not updated: %s", error)
 
     async def fill(self) -> None:
         """List the next runs and the last failures in the menu."""
