@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cronium_desktop.engine.actions import ConditionalActions
+from cronium_desktop.engine.alerts import AlertService
 from cronium_desktop.engine.calendars import CalendarService
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
@@ -47,9 +48,11 @@ from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.settings import Settings
 from cronium_desktop.engine.store.backups import daily_backup_due, rolling_backup
 from cronium_desktop.engine.store.db import Database
+from cronium_desktop.engine.timeline import TimelineService
 from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.triggers.service import TriggerService
 from cronium_desktop.engine.variables import VariableService
+from cronium_desktop.engine.versions import VersionService
 from cronium_desktop.engine.webhooks import WebhookListener
 from cronium_desktop.engine.workflow_history import WorkflowHistory
 from cronium_desktop.engine.workflows import WorkflowService
@@ -82,6 +85,8 @@ class Engine:
         self.secrets = self.ctx.secrets
         self.events = EventService(self.ctx)
         self.calendars = CalendarService(self.ctx)
+        self.versions = VersionService(self.ctx, self.events)  # every save's definition, restorable
+        self.timeline = TimelineService(self.ctx)  # what runs when, for the Timeline page
         self.variables = VariableService(self.ctx)
         self._local = LocalExecutor(run_folders_root(data_dir))
         self._extra_executors: dict[str, Executor] = {}
@@ -117,6 +122,7 @@ class Engine:
         self.actions: ConditionalActions
         self._runner: Runner
         self.drafts: DraftRuns  # runs of unsaved editor text, set in start()
+        self.alerts: AlertService  # late/slow run alerts, set in start()
 
     async def start(self, scheduler: bool = False) -> None:
         """Bind to the running loop and start the run queue.
@@ -142,6 +148,8 @@ class Engine:
         self.actions.messages = self.tools
         self.workflows = workflows = WorkflowService(self.ctx, self.runs)
         self.files.workflows = self.workflows
+        self.versions.workflows = self.workflows
+        self.alerts = AlertService(self.ctx, self.tools)  # late and slow runs
         queue = self._queue
 
         def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
@@ -305,6 +313,8 @@ class Engine:
             self.triggers = None
         if self._started and self.workflows is not None:
             await self.workflows.stop()
+        if self._started:
+            self.alerts.stop()
         if self._queue is not None:
             await self._queue.stop(grace_seconds)
         if self.run_host is not None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, object_session
 
+from cronium_desktop.engine import versions
 from cronium_desktop.engine.calendars import require_calendar, session_calendars
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
@@ -219,6 +220,8 @@ class EventService:
             self._check_name_free(session, spec["name"], event.id)
         require_calendar(session, spec["schedule"])
         is_new = event.id is None
+        if event.id is not None:  # version history: what this save replaces is kept
+            versions.keep_baseline(session, "event", event.id, lambda: self.to_dict(session, event))
         was_active = event.status == "ACTIVE"
         for field in (
             "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",
@@ -284,6 +287,8 @@ class EventService:
             value = spec["env"].get(name, "")
             if value:  # an empty value keeps what is stored (the editor never sees secrets)
                 secrets.put(session, secret_env_owner(event.id, name), value)
+        session.flush()
+        versions.record(session, "event", event.id, self.to_dict(session, event))
 
     @staticmethod
     def _check_tool_action(session: Session, action: dict[str, Any]) -> dict[str, Any]:
@@ -359,6 +364,7 @@ class EventService:
                 raise ValidationError("event", blocker)
             self._ctx.secrets.delete_prefix(session, f"event:{event.id}:")
             session.delete(event)
+            versions.forget(session, "event", event_id)
         self._changed(event_id)
 
     @in_thread

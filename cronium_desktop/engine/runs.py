@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, true, update
 
-from cronium_desktop.engine import logstore
+from cronium_desktop.engine import logstore, versions
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.events import FINAL_STATES, EventService, utcnow
@@ -61,6 +61,7 @@ class RunSummary:
     skipped_count: int = 0  # a SKIPPED run: how many fires were skipped in its burst, until when
     skipped_until: datetime | None = None
     metrics: MeasuredRun | None = None  # the last attempt's figures and phases, if it was measured
+    event_version: int | None = None  # the event's definition version the run ran
 
     @property
     def status_text(self) -> str:
@@ -141,6 +142,7 @@ def _summary(row: Execution) -> RunSummary:
         output=row.output,
         skipped_count=row.skipped_count,
         skipped_until=row.skipped_until,
+        event_version=row.event_version,
     )
 
 
@@ -256,6 +258,7 @@ class RunService:
             select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
                    Event.max_executions, Event.execution_count, Event.last_fire_at).where(Event.id.in_(wanted))
         )}
+        numbers = versions.current_numbers(session, "event", wanted)  # the version each run runs
         changes: dict[int, dict[str, Any]] = {}
         rows: builtins.list[dict[str, Any]] = []
         staged: builtins.list[tuple[RunRequest, Any, bool, builtins.list[Notice]]] = []
@@ -288,6 +291,7 @@ class RunService:
                 "error": SKIPPED_ERROR if skip else None, "started_at": now if skip else None,
                 "finished_at": now if skip else None, "duration_ms": 0 if skip else None,
                 "skipped_count": 1 if skip else 0, "skipped_until": now if skip else None,
+                "event_version": numbers.get(event.id),
             })
             staged.append((request, event, skip, self._count(event, state, request, skip)))
         ids = session.scalars(

@@ -29,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "editor": {"font": "", "size": 0, "zoom": 0, "high_contrast": False},
     "notifications": True,  # a desktop notification when a run fails, times out or is partial
     "workflow_nesting_limit": 5,  # how deep workflows may run workflows (WORKFLOW nodes)
+    # Late and slow run alerts, the default of every event (engine/alerts.py): 0 turns a rule off;
+    # "tool" names a tool credential that also gets each alert.
+    "alerts": {"late_seconds": 300, "slow_factor": 0, "slow_seconds": 0, "tool": ""},
+    "version_retention": 0,  # versions kept per event/workflow by `versions prune`; 0 keeps all
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine import versions
 from cronium_desktop.engine.calendars import require_calendar
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
@@ -216,6 +217,8 @@ class WorkflowService:
             workflow, replaced = clash, True
         check_no_cycle(session, workflow.id if workflow else None, name, children, graph, field_prefix)
         workflow = workflow or Workflow()
+        if workflow.id is not None:  # version history: what this save replaces is kept
+            versions.keep_baseline(session, "workflow", workflow.id, lambda: self._to_dict(workflow))
         was_active = workflow.status == "ACTIVE" and workflow.id is not None
         workflow.name = name
         workflow.description = str(data.get("description") or "")
@@ -240,6 +243,8 @@ class WorkflowService:
         if workflow.id is None:
             session.add(workflow)
         session.flush()
+        session.expire(workflow, ["nodes"])  # the nodes' events load for the version's definition
+        versions.record(session, "workflow", workflow.id, self._to_dict(workflow))
         return workflow, replaced
 
     @staticmethod
@@ -268,6 +273,7 @@ class WorkflowService:
                 raise ValidationError("workflow", f"{workflow.name!r} is run by the workflow(s) {', '.join(map(repr, parents))}; "
                                                   "remove those WORKFLOW nodes first.")
             session.delete(workflow)
+            versions.forget(session, "workflow", workflow_id)
         self._ctx.bus.publish(WorkflowsChanged((workflow_id,)))
 
     @in_thread
@@ -330,7 +336,9 @@ class WorkflowService:
             execution = WorkflowExecution(workflow_id=workflow.id, workflow_name=workflow.name, trigger=trigger,
                                           status="RUNNING", input=input, started_at=utcnow(),
                                           parent_workflow_execution_id=parent[0] if parent else None,
-                                          parent_node_key=parent[1] if parent else None)
+                                          parent_node_key=parent[1] if parent else None,
+                                          workflow_version=versions.current_numbers(session, "workflow", [workflow.id])
+                                          .get(workflow.id))
             execution.node_runs = [WorkflowNodeRun(node_key=n.id, label=n.label, status="PENDING") for n in graph.nodes]
             session.add(execution)
             session.flush()

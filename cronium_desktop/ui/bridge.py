@@ -12,6 +12,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cronium_desktop.engine import notices as n
+from cronium_desktop.engine.alerts import RunAlerted
 
 FLUSH_MS = 50
 
@@ -32,6 +33,7 @@ class EngineBridge(QObject):
     workflowRunFinished = Signal(int, str)
     serverStatusChanged = Signal(int, str)
     message = Signal(str, str)  # level, text
+    runAlerted = Signal(object)  # engine.alerts.RunAlerted: a late or slow run
 
     def __init__(self, bus: n.NoticeBus) -> None:
         super().__init__()
@@ -75,6 +77,8 @@ class EngineBridge(QObject):
             self.serverStatusChanged.emit(notice.server_id, notice.status)
         elif isinstance(notice, n.Message):
             self.message.emit(notice.level, notice.text)
+        elif isinstance(notice, RunAlerted):
+            self.runAlerted.emit(notice)
 
     def flush(self) -> None:
         pending, self._pending = self._pending, defaultdict(list)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui import theme
 from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.lazy_pages import LazyPages
 from cronium_desktop.ui.menus import build_menu_bar, shortcut_rows
 from cronium_desktop.ui.shortcuts import ShortcutsDialog
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from cronium_desktop.ui.events.page import EventsPage
     from cronium_desktop.ui.runs.page import RunsPage
 
-PAGES = ("Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings")
+PAGES = ("Dashboard", "Timeline", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -110,6 +111,22 @@ class MainWindow(QMainWindow):
             page.showRun.connect(self.show_run)
             page.showEventRuns.connect(self.show_event_runs)
             page.newEventRequested.connect(self.new_event)
+        if type(page).__name__ == "TimelinePage":
+            page.showRun.connect(self.show_run)
+            page.showEvent.connect(self.show_event)
+            page.showWorkflow.connect(self.show_workflow)
+
+    def show_event(self, event_id: int) -> None:
+        """Open an event's editor (a tick on the Timeline)."""
+        self.open_page("Events")
+        events = self._events()
+        spawn(events._edit(event_id), events, "Opening the event")
+
+    def show_workflow(self, workflow_id: int) -> None:
+        workflows = self.pages["Workflows"]
+        self.open_page("Workflows")
+        if hasattr(workflows, "open_workflow"):
+            spawn(workflows.open_workflow(workflow_id), workflows, "Opening the workflow")
 
     def show_event_runs(self, event_id: int | None, day: object = None) -> None:
         self.open_page("Runs")
@@ -228,6 +245,10 @@ def _page_factories(window: MainWindow, engine: Any, bridge: EngineBridge) -> di
         from cronium_desktop.ui.dashboard.page import DashboardPage
         return DashboardPage(engine, bridge)
 
+    def timeline() -> QWidget:
+        from cronium_desktop.ui.timeline.page import TimelinePage
+        return TimelinePage(engine, bridge)
+
     def events() -> QWidget:
         from cronium_desktop.ui.events.page import EventsPage
         return EventsPage(engine, bridge)
@@ -260,5 +281,5 @@ def _page_factories(window: MainWindow, engine: Any, bridge: EngineBridge) -> di
         from cronium_desktop.ui.settings.page import SettingsPage
         return SettingsPage(engine, window.apply_theme)
 
-    return {"Dashboard": dashboard, "Events": events, "Workflows": workflows, "Servers": servers,
+    return {"Dashboard": dashboard, "Timeline": timeline, "Events": events, "Workflows": workflows, "Servers": servers,
             "Terminal": terminal, "Variables": variables, "Tools": tools, "Runs": runs, "Settings": settings}

@@ -72,8 +72,9 @@ def build_menu_bar(window: MainWindow) -> QMenuBar:
     view = bar.addMenu("&View")
     from cronium_desktop.ui.main_window import PAGES
 
-    for number, name in enumerate(PAGES, start=1):
-        _action(view, name, lambda name=name: window.open_page(name), f"Ctrl+{number}")
+    for number, name in enumerate(PAGES, start=1):  # Ctrl+1…9; Settings has Ctrl+, besides
+        keys = (f"Ctrl+{number}",) if number <= 9 else ()
+        _action(view, name, lambda name=name: window.open_page(name), *keys)
 
     run = bar.addMenu("&Run")
     _action(run, "Run now", window.run_now, "F5", "Ctrl+R")

@@ -50,6 +50,9 @@ class Tray(QSystemTrayIcon):
         self.notifications: list[tuple[str, str]] = []
         bridge.runFinished.connect(self._run_finished)
         self.messageClicked.connect(self.message_clicked)
+        from cronium_desktop.ui.tray_glance import TrayGlance
+
+        self.glance = TrayGlance(self, engine, bridge)  # badge, next runs, last failures, run alerts
 
     def set_paused(self, paused: bool) -> None:
         scheduler = self.engine.scheduler

@@ -1,4 +1,4 @@
-"""Migration 0009_compose keeps the workflows of an older store and lets them gain WORKFLOW nodes."""
+"""Migration 0006_compose keeps the workflows of an older store and lets them gain WORKFLOW nodes."""
 
 from __future__ import annotations
 

@@ -162,6 +162,8 @@ class Execution(Base):
     # A SKIPPED run stands for a burst of skipped fires: how many, and when the last one was.
     skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Version history: the number of the event's definition version this run ran (None: before history).
+    event_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="execution", cascade="all, delete-orphan", order_by="Attempt.number"
@@ -392,6 +394,8 @@ class WorkflowExecution(Base):
     # Sub-workflows: the parent run (and its WORKFLOW node) that started this run, if any.
     parent_workflow_execution_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     parent_node_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Version history: the number of the workflow's definition version this run ran.
+    workflow_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     node_runs: Mapped[list[WorkflowNodeRun]] = relationship(
         back_populates="workflow_execution", cascade="all, delete-orphan"
@@ -441,7 +445,7 @@ class Setting(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
-# -- History at scale (migration 0004_history): run lists by event and by state newest first, the
+# -- History at scale (migration 0007_history): run lists by event and by state newest first, the
 # dashboard's per-day counts from the index alone, workflow runs by age, and the foreign keys SQLite
 # checks on every deleted run (retention).
 Index("ix_executions_event_id_id", Execution.event_id, Execution.id)
@@ -450,3 +454,52 @@ Index("ix_executions_created_status", Execution.created_at, Execution.status)
 Index("ix_executions_parent", Execution.parent_execution_id)
 Index("ix_workflow_node_runs_execution", WorkflowNodeRun.execution_id)
 Index("ix_workflow_executions_created", WorkflowExecution.created_at)
+
+
+# -- Version history and run alerts (insight) ----------------------------------------------------------
+
+
+class DefinitionVersion(Base):
+    """One saved definition of an event or a workflow; the newest is the current one."""
+
+    __tablename__ = "definition_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "event" or "workflow"
+    # No foreign key: the history outlives a deleted event, and runs keep pointing at it.
+    object_id: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3… per object
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow)
+    summary: Mapped[str] = mapped_column(Text, default="")  # what changed, in one line
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)  # as `EventService.to_dict`, secrets empty
+
+    __table_args__ = (UniqueConstraint("kind", "object_id", "number"),)
+
+
+class AlertRule(Base):
+    """An event's own late/slow alert settings; a None field takes the global default (setting `alerts`)."""
+
+    __tablename__ = "alert_rules"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    late_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)  # 0 = off
+    slow_factor: Mapped[float | None] = mapped_column(Float, nullable=True)  # K × median; 0 = off
+    slow_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)  # fixed limit; 0 = off
+    tool: Mapped[str | None] = mapped_column(String(200), nullable=True)  # tool credential name; "" = none
+
+
+class RunAlert(Base):
+    """An alert raised for a run: at most one of each kind per run."""
+
+    __tablename__ = "run_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    execution_id: Mapped[int] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), nullable=True)
+    event_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # LATE, SLOW
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_utcnow, index=True)
+    delivery_error: Mapped[str | None] = mapped_column(Text, nullable=True)  # the tool's, if it failed
+
+    __table_args__ = (UniqueConstraint("execution_id", "kind"),)

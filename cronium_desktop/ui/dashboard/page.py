@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
+from cronium_desktop.ui.dashboard.alerts_list import AlertsList
 from cronium_desktop.ui.empty_state import EmptyState
 from cronium_desktop.ui.metrics.heaviest import HeaviestEvents
 from cronium_desktop.ui.theme import colour
@@ -83,6 +84,10 @@ class DashboardPage(QWidget):
         lists.addWidget(QLabel("Failing events", objectName="muted"), 0, 1)
         lists.addWidget(self.upcoming, 1, 0)
         lists.addWidget(self.failing, 1, 1)
+        self.alerts = AlertsList(engine, bridge)  # late and slow runs (engine/alerts.py)
+        self.alerts.showRun.connect(self.showRun)
+        lists.addWidget(QLabel("Late and slow runs", objectName="muted"), 0, 2)
+        lists.addWidget(self.alerts, 1, 2)
         charts = QGridLayout()
         charts.addWidget(self.runs_plot, 0, 0)
         charts.addWidget(self.rate_plot, 0, 1)
@@ -112,6 +117,7 @@ class DashboardPage(QWidget):
     def refresh(self) -> None:
         spawn(self._refresh(), self, "Loading the dashboard")
         self.heaviest.refresh()
+        self.alerts.refresh()
 
     async def _refresh(self) -> None:
         # The store counts (SQL aggregates over an index): right for any number of runs.

@@ -119,6 +119,10 @@ class EventEditor(QDialog):
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.error, 1)
+        if self.event_id is not None:  # version history and alert rules belong to a saved event
+            from cronium_desktop.ui.versions.editor_buttons import add_editor_buttons
+
+            add_editor_buttons(self, buttons)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)

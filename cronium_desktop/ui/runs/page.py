@@ -30,6 +30,7 @@ from cronium_desktop.ui.metrics.run_figures import RunFigures
 from cronium_desktop.ui.runs.log_view import LogView
 from cronium_desktop.ui.runs.trace_links import open_event_at_line
 from cronium_desktop.ui.theme import colour
+from cronium_desktop.ui.versions.link import VersionLink
 
 COLUMNS = ("Run", "Event", "Status", "Trigger", "Attempt", "Started", "Duration")
 PAGE_SIZE = 200  # runs per page of history
@@ -145,6 +146,8 @@ class RunsPage(QWidget):
         detail_layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        self.version_link = VersionLink(engine, self)  # the event's version this run ran
+        top.addWidget(self.version_link)
         top.addWidget(self.cancel)
         detail_layout.addLayout(top)
         detail_layout.addWidget(self.details, 1)
@@ -242,6 +245,7 @@ class RunsPage(QWidget):
         self.title.setText(f"Run #{detail.execution_id} of {detail.event} · {detail.status_text.title()}{attempts}{error}")
         self.title.setStyleSheet(f"color: {colour(detail.status)}; font-weight: 600;")
         self.cancel.setEnabled(detail.status in ("PENDING", "RUNNING"))
+        self.version_link.show_for(detail)
         records = await self.engine.runs.log(execution_id, after_id=self._last_log_id)
         if self.current != execution_id:
             return

@@ -1,6 +1,6 @@
 """Triggers beyond schedules: file changes, login, conditions and the misfire cap (SPEC §1, §5).
 
-Revision ID: 0005_triggers
+Revision ID: 0004_triggers
 Revises: 0002_hardening
 
 One nullable JSON column on events and on workflows holds them (NULL: none, as every row before).
@@ -9,7 +9,7 @@ One nullable JSON column on events and on workflows holds them (NULL: none, as e
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_triggers'
+revision = '0004_triggers'
 down_revision = '0002_hardening'
 branch_labels = None
 depends_on = None

@@ -1,15 +1,15 @@
 """Run metrics: a run_metrics table (CPU, peak memory, I/O, signal, phases per attempt) and optional
 local limits on events
 
-Revision ID: 0007_metrics
-Revises: 0002_hardening
+Revision ID: 0005_metrics
+Revises: 0004_triggers
 Create Date: 2026-12-02 02:50:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_metrics'
-down_revision = '0005_triggers'
+revision = '0005_metrics'
+down_revision = '0004_triggers'
 branch_labels = None
 depends_on = None
 

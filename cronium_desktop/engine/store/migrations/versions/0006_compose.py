@@ -1,7 +1,7 @@
 """Calendars, and workflows that run workflows
 
-Revision ID: 0009_compose
-Revises: 0002_hardening
+Revision ID: 0006_compose
+Revises: 0005_metrics
 
 - `calendars`: named sets of days (a country's public holidays and explicit dates or ranges) that
   schedules name in their spec ({"calendar": NAME, ...}); a new table.
@@ -13,8 +13,8 @@ Revises: 0002_hardening
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009_compose'
-down_revision = '0007_metrics'
+revision = '0006_compose'
+down_revision = '0005_metrics'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Indexes for a year of history: run lists, dashboard figures and retention stay fast
 
-Revision ID: 0004_history
-Revises: 0002_hardening
+Revision ID: 0007_history
+Revises: 0006_compose
 Create Date: 2026-12-02 02:30:00
 
 Only new indexes (additive): runs of one event newest first and by state newest first (the Runs
@@ -13,8 +13,8 @@ prune of N runs read the whole executions table N times.
 from alembic import op
 
 
-revision = '0004_history'
-down_revision = '0009_compose'
+revision = '0007_history'
+down_revision = '0006_compose'
 branch_labels = None
 depends_on = None
 

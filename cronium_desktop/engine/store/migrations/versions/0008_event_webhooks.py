@@ -1,15 +1,15 @@
 """Events can have a webhook trigger: a token for the local webhook listener
 
-Revision ID: 0004_event_webhooks
-Revises: 0002_hardening
+Revision ID: 0008_event_webhooks
+Revises: 0007_history
 Create Date: 2026-12-02 02:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_event_webhooks'
-down_revision = '0004_history'
+revision = '0008_event_webhooks'
+down_revision = '0007_history'
 branch_labels = None
 depends_on = None
 

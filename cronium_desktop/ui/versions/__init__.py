@@ -1,0 +1,1 @@
+"""Version history of events and workflows: the list of versions, their diff, Restore."""
