@@ -149,7 +149,7 @@ async def test_a_remote_run_still_going_is_followed_again_and_keeps_its_exit_cod
 @pytest.mark.parametrize("exit_code", [0, 4])
 async def test_a_container_run_outlives_a_killed_app_and_keeps_its_exit_code(
         cli: Cli, data_dir: Path, dockerd: DockerDaemon, exit_code: int) -> None:  # noqa: F811
-    await add_container_event(data_dir, dockerd, f"echo start\nsleep 3\nseq 1 2000\necho oops >&2\nexit {exit_code}")
+    await add_container_event(data_dir, dockerd, f"echo start\nsleep 10\nseq 1 2000\necho oops >&2\nexit {exit_code}")
     await asyncio.to_thread(kill_once_it_wrote, cli)
     assert dockerd.containers(f"{LABEL_DATA_FOLDER}={data_dir}")  # Docker keeps it while the app is down
     execution_id, status, code, _ = await asyncio.to_thread(restart_until_final, cli, data_dir)

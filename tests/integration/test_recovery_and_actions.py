@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -285,20 +286,18 @@ async def test_window_started_during_a_cli_run_leaves_that_run_alone(data_dir: P
     observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await observer.start()
     await observer.events.create(
-        {"name": "Deploy", "type": "BASH", "content": "echo started; sleep 10", "retries": 1, "retry_backoff_seconds": 0}
+        {"name": "Deploy", "type": "BASH", "content": "echo started; sleep 25", "retries": 1, "retry_backoff_seconds": 0}
     )
     await observer.stop()
     process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Deploy"], env=cli.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     window = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     try:
-        deadline = time.monotonic() + 15
-        while "RUNNING" not in cli("list", "runs").stdout and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        await until_a_run_is_running(data_dir)
         await window.start(scheduler=True)
         [run] = await window.runs.list()
         assert (run.status, run.attempt, run.error) == ("RUNNING", 1, None)  # not "interrupted", not retried
-        assert process.wait(timeout=20) == 0
+        assert process.wait(timeout=60) == 0
         detail = await window.runs.get(run.execution_id)
         assert (detail.status, [(a.number, a.status) for a in detail.attempts]) == ("SUCCESS", [(1, "SUCCESS")])
     finally:
@@ -308,24 +307,35 @@ async def test_window_started_during_a_cli_run_leaves_that_run_alone(data_dir: P
         await window.stop(grace_seconds=1)
 
 
+async def until_a_run_is_running(data_dir: Path, timeout: float = 60) -> None:
+    """Wait until the store shows a RUNNING run (read straight from the file: the CLI's start-up
+    under load would take a good part of the script's own time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (data_dir / "cronium.db").exists():
+            with sqlite3.connect(data_dir / "cronium.db") as connection:
+                if connection.execute("SELECT 1 FROM executions WHERE status = 'RUNNING'").fetchone():
+                    return
+        await asyncio.sleep(0.1)
+    raise AssertionError("no run started")
+
+
 async def test_run_of_a_cli_killed_while_the_window_runs_is_followed_once_the_cli_is_gone(data_dir: Path, cli: Cli) -> None:
     """The script outlives the killed CLI: the window follows it again and records how it ended."""
     observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await observer.start()
-    await observer.events.create({"name": "Long", "type": "BASH", "content": "echo started; sleep 10"})
+    await observer.events.create({"name": "Long", "type": "BASH", "content": "echo started; sleep 25"})
     await observer.stop()
     process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     window = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     try:
-        deadline = time.monotonic() + 15
-        while "RUNNING" not in cli("list", "runs").stdout and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        await until_a_run_is_running(data_dir)
         await window.start(scheduler=True)
         assert [run.status for run in await window.runs.list()] == ["RUNNING"]
         process.send_signal(signal.SIGKILL)
         process.wait()
-        await wait_for_status(window, "SUCCESS", timeout=40)
+        await wait_for_status(window, "SUCCESS", timeout=60)
         [run] = await window.runs.list()
         assert run.exit_code == 0
         texts = [record.text for record in await window.runs.log(run.execution_id)]

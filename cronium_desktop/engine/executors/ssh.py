@@ -56,6 +56,7 @@ from cronium_desktop.engine.executors.local import (
     OPTION_LISTS,
     SEARCH_PATHS,
     TYPE_NAMES,
+    exit_error,
 )
 from cronium_desktop.engine.metrics import RunMetrics, add_up
 from cronium_desktop.engine.servers import ServerService
@@ -659,7 +660,7 @@ class SshExecutor:
             error: str | None = "The remote process was killed by a signal."
             sink.line("system", "The remote process was killed by a signal.", server=spec.name)
         elif exit_code != 0:
-            error = f"Exited with code {exit_code}."
+            error = exit_error(exit_code)  # past 128: the shell's way of saying a signal ended it, named
         else:
             error = collected.errors[0] if collected.errors else None
         status = SUCCESS if error is None else FAILURE
