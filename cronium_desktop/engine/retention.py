@@ -27,6 +27,7 @@ from sqlalchemy import Connection, text
 
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import utcnow
+from cronium_desktop.engine.versions import prune_versions
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class PruneReport:
     log_lines: int = 0
     log_blocks: int = 0
     server_results: int = 0
+    versions: int = 0  # old definition versions past `version_retention`
     bytes_before: int = 0
     bytes_after: int = 0
     policy: tuple[int, int] = (0, 0)
@@ -66,6 +68,8 @@ class PruneReport:
         lines = [f"{verb} {self.runs} run(s) and {self.workflow_runs} workflow run(s) "
                  f"({self.log_lines} log line(s) in {self.log_blocks} block(s), {self.server_results} server result(s)); "
                  f"history kept: {kept}."]
+        if self.versions:
+            lines.append(f"{verb} {self.versions} old definition version(s) of events and workflows.")
         if not self.dry_run:
             lines.append(f"Store: {_mb(self.bytes_before)} before, {_mb(self.bytes_after)} after.")
         return lines
@@ -182,6 +186,7 @@ class Retention:
         days, cap = self.policy()
         cutoff = (now or utcnow()) - timedelta(days=days) if days else None
         total = PruneReport(dry_run=dry_run, policy=(days, cap), bytes_before=self.store_bytes())
+        total.versions = prune_versions(self._ctx.db, int(self._ctx.settings.get("version_retention") or 0), dry_run)
         if cutoff is None and not cap:
             total.bytes_after, total.seconds = total.bytes_before, time.monotonic() - started
             return total

@@ -260,15 +260,21 @@ class VersionService:
     @in_thread
     def prune(self, keep: int, dry_run: bool = False) -> int:
         """Keep the newest `keep` versions of each event and workflow (0 keeps all); returns how many go."""
-        if keep <= 0:
-            return 0
-        with self._ctx.db.write() as session:
-            ranked = select(
-                DefinitionVersion.id,
-                func.row_number().over(partition_by=(DefinitionVersion.kind, DefinitionVersion.object_id),
-                                       order_by=DefinitionVersion.number.desc()).label("rank"),
-            ).subquery()
-            doomed = builtins.list(session.scalars(select(ranked.c.id).where(ranked.c.rank > keep)))
-            if doomed and not dry_run:
-                session.execute(delete(DefinitionVersion).where(DefinitionVersion.id.in_(doomed)))
-            return len(doomed)
+        return prune_versions(self._ctx.db, keep, dry_run)
+
+
+def prune_versions(db: Any, keep: int, dry_run: bool = False) -> int:
+    """Keep the newest `keep` versions of each event and workflow (0 keeps all); how many go (went).
+    Called by `versions prune` and by the run-history retention (setting `version_retention`)."""
+    if keep <= 0:
+        return 0
+    with db.write() as session:
+        ranked = select(
+            DefinitionVersion.id,
+            func.row_number().over(partition_by=(DefinitionVersion.kind, DefinitionVersion.object_id),
+                                   order_by=DefinitionVersion.number.desc()).label("rank"),
+        ).subquery()
+        doomed = builtins.list(session.scalars(select(ranked.c.id).where(ranked.c.rank > keep)))
+        if doomed and not dry_run:
+            session.execute(delete(DefinitionVersion).where(DefinitionVersion.id.in_(doomed)))
+        return len(doomed)

@@ -100,3 +100,21 @@ async def test_pruning_keeps_the_newest_versions(engine: Engine) -> None:
     assert await engine.versions.prune(keep=2, dry_run=True) == 3
     assert await engine.versions.prune(keep=2) == 3
     assert [v.number for v in await engine.versions.list("event", event_id)] == [5, 4]
+
+
+async def test_the_history_prune_also_keeps_the_set_number_of_versions(engine: Engine) -> None:
+    """`cronium-desktop prune` (and the background retention) applies the version_retention setting."""
+    import asyncio
+
+    event_id = await engine.events.create(event_data())
+    for n in range(3):
+        await engine.events.update(event_id, {**await engine.events.get(event_id), "content": f"echo {n}\n"})
+    untouched = await asyncio.to_thread(engine.retention.prune, True)
+    assert untouched.versions == 0  # the default keeps every version
+    engine.settings.set("version_retention", 1)
+    planned = await asyncio.to_thread(engine.retention.prune, True)
+    assert planned.versions == 3 and "Would remove 3 old definition version(s)" in "\n".join(planned.lines())
+    assert len(await engine.versions.list("event", event_id)) == 4
+    done = await asyncio.to_thread(engine.retention.prune)
+    assert done.versions == 3
+    assert [v.number for v in await engine.versions.list("event", event_id)] == [4]
