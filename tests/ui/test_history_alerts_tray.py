@@ -127,3 +127,27 @@ def test_tray_badge_and_menu_at_a_glance(application: Any, loop: Any) -> None:
     started.trigger()  # "Run now" from the tray
     wait_until(loop, lambda: len(queued) == 1)
     assert run(loop, engine.runs.summary(queued[0])).event == "Health ping"
+
+
+def test_settings_set_the_alert_defaults_every_event_takes(application: Any, loop: Any, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from cronium_desktop.ui.alerts.rules_dialog import AlertRulesDialog
+
+    window = application.window
+    window.open_page("Settings")
+    window.pages["Settings"].alert_defaults.click()
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, AlertRulesDialog) and w.isVisible()]
+    assert dialogs and dialogs[-1].windowTitle() == "Alert defaults"
+    dialog = dialogs[-1]
+    wait_until(loop, lambda: dialog.fields["late_seconds"].text() != "")
+    dialog.fields["late_seconds"].setText("120")
+    dialog.fields["slow_factor"].setText("abc")
+    dialog.save()
+    wait_until(loop, lambda: "slow_factor" in dialog.error.text())
+    assert application.engine.alerts.defaults().late_seconds != 120  # nothing half-saved
+    dialog.fields["slow_factor"].setText("3")
+    dialog.save()
+    wait_until(loop, lambda: not dialog.isVisible())
+    defaults = application.engine.alerts.defaults()
+    assert (defaults.late_seconds, defaults.slow_factor) == (120, 3)

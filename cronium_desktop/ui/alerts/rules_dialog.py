@@ -1,7 +1,9 @@
-"""An event's own late/slow alert rules; an empty field takes the default of Settings (`alerts`)."""
+"""Late/slow alert rules: an event's own (an empty field takes the default) or, from Settings, the
+defaults every event takes (setting `alerts`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -29,16 +31,18 @@ NO_TOOL = "(none: desktop notification only)"
 
 
 class AlertRulesDialog(QDialog):
-    def __init__(self, engine: Any, event_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Any, event_id: int | None, parent: QWidget | None = None) -> None:
+        """`event_id` None: the defaults of every event (Settings)."""
         super().__init__(parent)
         self.engine, self.event_id = engine, event_id
-        self.setWindowTitle("Alerts for this event")
+        self.setWindowTitle("Alerts for this event" if event_id is not None else "Alert defaults")
         defaults = engine.alerts.defaults()
         self.fields: dict[str, QLineEdit] = {}
         form = QFormLayout()
         for key, label, tip in NUMBER_FIELDS:
             edit = QLineEdit(self)
-            edit.setPlaceholderText(f"default: {getattr(defaults, key):g}")
+            if event_id is not None:
+                edit.setPlaceholderText(f"default: {getattr(defaults, key):g}")
             edit.setToolTip(tip)
             self.fields[key] = edit
             form.addRow(label, edit)
@@ -50,7 +54,9 @@ class AlertRulesDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Empty fields take the defaults from Settings.", self, objectName="muted"))
+        layout.addWidget(QLabel("Empty fields take the defaults from Settings." if event_id is not None else
+                                "Every event without its own rule takes these; 0 turns a rule off.",
+                                self, objectName="muted", wordWrap=True))
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -59,12 +65,17 @@ class AlertRulesDialog(QDialog):
         spawn(self.load(), self, "Loading the alert settings")
 
     async def load(self) -> None:
-        rules = await self.engine.alerts.get_rules(self.event_id)
+        if self.event_id is not None:
+            rules = await self.engine.alerts.get_rules(self.event_id)
+        else:
+            defaults = self.engine.alerts.defaults()
+            rules = {key: getattr(defaults, key) for key in (*self.fields, "tool")}
         tools = await self.engine.tools.list()
         for key, edit in self.fields.items():
             edit.setText("" if rules[key] is None else f"{rules[key]:g}")
         self.tool.clear()
-        self.tool.addItems([DEFAULT_TOOL, NO_TOOL, *[tool.name for tool in tools]])
+        self.tool.addItems([*([DEFAULT_TOOL] if self.event_id is not None else []), NO_TOOL,
+                            *[tool.name for tool in tools]])
         if rules["tool"] is not None:
             self.tool.setCurrentText(rules["tool"] or NO_TOOL)
 
@@ -85,7 +96,10 @@ class AlertRulesDialog(QDialog):
 
     async def _save(self) -> None:
         try:
-            await self.engine.alerts.set_rules(self.event_id, self.values())
+            if self.event_id is not None:
+                await self.engine.alerts.set_rules(self.event_id, self.values())
+            else:
+                await asyncio.to_thread(self.engine.alerts.set_defaults, self.values())  # a store write
         except ValidationError as error:
             self.error.setText(str(error))
             return

@@ -87,6 +87,10 @@ class SettingsPage(QWidget):
         from cronium_desktop.ui.events.limits_box import PLATFORMS_NOTE
 
         form.addRow("Run limits", QLabel(PLATFORMS_NOTE, objectName="muted", wordWrap=True))  # which platforms honour them
+        self.alert_defaults = QPushButton("Late and slow alerts…", self)
+        self.alert_defaults.setToolTip("The alert rules of every event that has none of its own")
+        self.alert_defaults.clicked.connect(self.edit_alert_defaults)
+        form.addRow("Alerts", self.alert_defaults)
         interpreters = QGroupBox("Interpreters")
         interpreter_form = QFormLayout(interpreters)
         for kind, edit in self.interpreters.items():
@@ -143,6 +147,13 @@ class SettingsPage(QWidget):
         """Settings changed elsewhere: show them, unless an edit here is about to be saved."""
         if not self._save_timer.isActive():
             self.refresh()
+
+    def edit_alert_defaults(self) -> None:
+        from cronium_desktop.ui.alerts.rules_dialog import AlertRulesDialog
+
+        dialog = AlertRulesDialog(self.engine, None, self)
+        dialog.refresh()
+        dialog.open()
 
     def refresh(self) -> None:
         self._loading = True
