@@ -11,11 +11,13 @@ from __future__ import annotations
 import builtins
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
 
+from cronium_desktop.engine.calendar_schedules import uses_calendar_fields
+from cronium_desktop.engine.calendars import session_calendars
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.scheduling import build_trigger, local_zone_name, zone
@@ -35,6 +37,10 @@ class Lane:
     zone: str
     ticks: list[datetime] = field(default_factory=list)
     truncated: bool = False  # more fires than MAX_TICKS_PER_LANE in the window
+    # Its schedule's calendar (engine/calendars.py): the calendar days in the window, (start, end, name)
+    # aware UTC in the lane's zone, and the ticks the calendar moved off such a day.
+    calendar_days: list[tuple[datetime, datetime, str]] = field(default_factory=list)
+    shifted: list[datetime] = field(default_factory=list)
 
 
 @dataclass
@@ -95,14 +101,14 @@ def _elapsed_fires(step: float, anchor: datetime, start: datetime, end: datetime
 def fire_times(
     schedule: dict[str, Any], zone_name: str | None, start: datetime, end: datetime, *,
     anchor: datetime | None = None, start_time: datetime | None = None, end_time: datetime | None = None,
-    limit: int = MAX_TICKS_PER_LANE,
+    limit: int = MAX_TICKS_PER_LANE, calendars: Any = None,
 ) -> tuple[list[datetime], bool]:
     """Fire times in [start, end) (aware UTC) and whether there were more than `limit`."""
     origin = anchor or start_time
     if "every" in schedule and schedule.get("unit") in ELAPSED_UNITS and origin is not None:
         step = float(schedule["every"]) * ELAPSED_UNITS[schedule["unit"]]
         return _elapsed_fires(step, origin, max(start, start_time or start), end, end_time, limit)
-    trigger = build_trigger(schedule, zone_name, anchor, start_time, end_time)
+    trigger = build_trigger(schedule, zone_name, anchor, start_time, end_time, calendars=calendars)
     now = start.astimezone(zone(zone_name))
     result: list[datetime] = []
     previous: datetime | None = None
@@ -150,9 +156,13 @@ class Expander:
         self._cron: dict[tuple[str, str | None], tuple[list[datetime], bool]] = {}
 
     def fires(self, schedule: dict[str, Any], zone_name: str | None, *, anchor: datetime | None = None,
-              start_time: datetime | None = None, end_time: datetime | None = None) -> tuple[list[datetime], bool]:
+              start_time: datetime | None = None, end_time: datetime | None = None,
+              calendars: Any = None) -> tuple[list[datetime], bool]:
         if self.start >= self.end:
             return [], False
+        if uses_calendar_fields(schedule):  # its own expansion: the calendar moves or drops fires
+            return fire_times(schedule, zone_name, self.start, self.end, anchor=anchor, start_time=start_time,
+                              end_time=end_time, calendars=calendars)
         if "cron" not in schedule:
             return fire_times(schedule, zone_name, self.start, self.end, anchor=anchor, start_time=start_time,
                               end_time=end_time)
@@ -163,6 +173,27 @@ class Expander:
         if start_time is None and end_time is None:
             return list(ticks), truncated
         return [t for t in ticks if (start_time is None or t >= start_time) and (end_time is None or t <= end_time)], truncated
+
+
+def _mark_calendar(lane: Lane, schedule: dict[str, Any], expander: Expander, calendars: Any, start: datetime,
+                   end: datetime, **times: Any) -> None:
+    """The lane's calendar days in [start, end) and which of its ticks the calendar moved (a NEXT/
+    PREVIOUS_BUSINESS_DAY policy: ticks the plain schedule would not have)."""
+    if not schedule.get("calendar"):
+        return
+    days = calendars(schedule["calendar"])
+    local = zone(lane.zone or None)
+    day, last = start.astimezone(local).date(), end.astimezone(local).date()
+    while day <= last:
+        if day in days:
+            begins = datetime.combine(day, time.min, local)
+            lane.calendar_days.append((begins.astimezone(UTC), (begins + timedelta(days=1)).astimezone(UTC),
+                                       days.name_of(day) or "calendar day"))
+        day += timedelta(days=1)
+    if schedule.get("on_calendar_day") in ("NEXT_BUSINESS_DAY", "PREVIOUS_BUSINESS_DAY") and "business_day" not in schedule:
+        plain = {key: value for key, value in schedule.items() if key not in ("calendar", "on_calendar_day")}
+        usual, _ = expander.fires(plain, lane.zone or None, **times)
+        lane.shifted = [tick for tick in lane.ticks if tick not in set(usual)]
 
 
 class TimelineService:
@@ -181,6 +212,7 @@ class TimelineService:
         expander = Expander(ticks_from, end)
         naive_start, naive_end = start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
         with self._ctx.db.read() as session:
+            calendars = session_calendars(session)
             for event in session.scalars(select(Event).where(Event.status == "ACTIVE", Event.trigger == "SCHEDULE")):
                 lane = lanes[("event", event.id)] = Lane("event", event.id, event.name, event.timezone or local_zone_name())
                 zones.add(lane.zone)
@@ -189,7 +221,10 @@ class TimelineService:
                     try:
                         lane.ticks, lane.truncated = expander.fires(
                             event.schedule, event.timezone, anchor=begin or _aware(event.activated_at),
-                            start_time=begin, end_time=_aware(event.end_time))
+                            start_time=begin, end_time=_aware(event.end_time), calendars=calendars)
+                        _mark_calendar(lane, event.schedule, expander, calendars, start, end,
+                                       anchor=begin or _aware(event.activated_at), start_time=begin,
+                                       end_time=_aware(event.end_time))
                     except ValidationError:
                         pass  # a schedule the scheduler would refuse too: an empty lane
             for workflow in session.scalars(select(Workflow).where(Workflow.status == "ACTIVE",
@@ -200,7 +235,10 @@ class TimelineService:
                 if workflow.schedule:
                     try:
                         lane.ticks, lane.truncated = expander.fires(workflow.schedule, workflow.timezone,
-                                                                    anchor=_aware(workflow.last_fire_at))
+                                                                    anchor=_aware(workflow.last_fire_at),
+                                                                    calendars=calendars)
+                        _mark_calendar(lane, workflow.schedule, expander, calendars, start, end,
+                                       anchor=_aware(workflow.last_fire_at))
                     except ValidationError:
                         pass
             runs: list[PastRun] = []

@@ -111,3 +111,34 @@ def test_timeline_screenshot(application: Any, loop: Any, qtbot: Any) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / "timeline-dst.png"
     assert page.grab().save(str(path))
+
+
+def test_calendar_days_are_shaded_and_a_run_moved_off_one_is_marked(application: Any, loop: Any, qtbot: Any) -> None:
+    engine = application.engine
+    run(loop, engine.calendars.save({"name": "Plant", "country": None}))
+    run(loop, engine.calendars.add_dates("Plant", [{"start": "2027-03-29", "end": "2027-03-29",
+                                                     "name": "Plant shutdown"}]))
+    event_id = run(loop, engine.events.create({
+        **noon_in_berlin("Monday report"),
+        "schedule": {"cron": "0 9 * * 1", "calendar": "Plant", "on_calendar_day": "NEXT_BUSINESS_DAY"}}))
+    start, end = datetime(2027, 3, 27, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC)
+    window = run(loop, engine.timeline.window(start, end, now=start))
+    [lane] = [lane for lane in window.lanes if lane.id == event_id]
+    # Monday 29 March is a plant shutdown: the run moves to Tuesday 09:00 in Berlin (07:00 UTC, summer time).
+    tuesday = datetime(2027, 3, 30, 7, tzinfo=UTC)
+    assert lane.ticks == [tuesday] and lane.shifted == [tuesday]
+    assert lane.calendar_days == [(datetime(2027, 3, 28, 22, tzinfo=UTC), datetime(2027, 3, 29, 22, tzinfo=UTC),
+                                   "Plant shutdown")]
+    page = TimelinePage(engine)
+    qtbot.addWidget(page)
+    page.resize(1400, 300)
+    page.show()
+    page.show_window(window)
+    item = page.scene.by_key[("event", event_id)]
+    assert item.day_spans == [((datetime(2027, 3, 28, 22, tzinfo=UTC) - start).total_seconds(),
+                               (datetime(2027, 3, 29, 22, tzinfo=UTC) - start).total_seconds(), "Plant shutdown")]
+    assert item.shifted_x == {(tuesday - start).total_seconds()}
+    assert "Plant shutdown" in item.toolTip()
+    assert "1 moved off calendar days" in page.summary.text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert page.grab().save(str(SCREENSHOTS / "timeline-calendar.png"))

@@ -83,7 +83,10 @@ class TimelinePage(QWidget):
         self.view.names.update()
         ticks = sum(len(lane.ticks) for lane in window.lanes)
         changes = f" · {len(window.clock_changes)} clock change(s)" if window.clock_changes else ""
-        self.summary.setText(f"{len(window.lanes)} lanes · {ticks} coming runs · {len(window.runs)} past runs{changes}")
+        moved = sum(len(lane.shifted) for lane in window.lanes)
+        moved_text = f" · {moved} moved off calendar days (dashed)" if moved else ""
+        self.summary.setText(f"{len(window.lanes)} lanes · {ticks} coming runs · {len(window.runs)} past runs"
+                             f"{moved_text}{changes}")
 
     def _run_clicked(self, kind: str, run_id: int, lane_id: int) -> None:
         if kind == "event":

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cronium_desktop.engine.scheduling import zone as zone_of
 from cronium_desktop.ui.theme import colour
 
 LANE_HEIGHT = 26.0
@@ -62,6 +63,10 @@ class Look:
         self.tick_pen.setCosmetic(True)
         self.stripe = QColor(colour("border"))
         self.stripe.setAlpha(60)
+        self.calendar_day = QColor(colour("PARTIAL"))  # a day of the schedule's calendar: no usual run
+        self.calendar_day.setAlpha(45)
+        self.shifted_pen = QPen(QColor(colour("PARTIAL")), 2, Qt.PenStyle.DashLine)  # moved off a calendar day
+        self.shifted_pen.setCosmetic(True)
         self.colours = {status: QColor(colour(status)) for status in
                         ("SUCCESS", "FAILURE", "TIMEOUT", "PARTIAL", "CANCELLED", "RUNNING", "PENDING", "SKIPPED")}
 
@@ -79,6 +84,15 @@ class LaneItem(QGraphicsItem):
         self.bounds = QRectF(0, self.top, width, LANE_HEIGHT)  # asked for often: made once
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)  # exposedRect
         self.tick_pen, self.stripe, self.colours = look.tick_pen, look.stripe, look.colours
+        self.calendar_day, self.shifted_pen = look.calendar_day, look.shifted_pen
+        # Calendar days as (start x, end x, name), and the x of ticks moved off one (set_calendar).
+        self.day_spans: list[tuple[float, float, str]] = []
+        self.shifted_x: set[float] = set()
+
+    def set_calendar(self, days: list[tuple[datetime, datetime, str]], shifted: list[datetime],
+                     origin: datetime) -> None:
+        self.day_spans = [((a - origin).total_seconds(), (b - origin).total_seconds(), name) for a, b, name in days]
+        self.shifted_x = {(moment - origin).total_seconds() for moment in shifted}
 
     def set_runs(self, runs: list[tuple[str, int, str, float, float]]) -> None:
         """(kind, run id, status, start x, end x) for each run: stacked where they overlap."""
@@ -98,6 +112,9 @@ class LaneItem(QGraphicsItem):
         scale = painter.worldTransform().m11() or 1.0
         if self.row % 2:
             painter.fillRect(QRectF(exposed.left(), self.top, exposed.width(), LANE_HEIGHT), self.stripe)
+        for start, end, _name in self.day_spans:
+            if end >= exposed.left() and start <= exposed.right():
+                painter.fillRect(QRectF(start, self.top, end - start, LANE_HEIGHT), self.calendar_day)
         # ticks: only the exposed ones, at most one per MIN_TICK_GAP_PIXELS
         first = bisect.bisect_left(self.tick_x, exposed.left() - 2 / scale)
         last = bisect.bisect_right(self.tick_x, exposed.right() + 2 / scale)
@@ -111,6 +128,11 @@ class LaneItem(QGraphicsItem):
         if lines:
             painter.setPen(self.tick_pen)
             painter.drawLines(lines)
+        moved = [QLineF(x, self.top + 3, x, self.top + LANE_HEIGHT - 3) for x in self.shifted_x
+                 if exposed.left() - 2 / scale <= x <= exposed.right() + 2 / scale]
+        if moved:
+            painter.setPen(self.shifted_pen)
+            painter.drawLines(moved)
         minimum = MIN_BAR_PIXELS / scale
         for bar in self.bars:
             if bar.start > exposed.right():
@@ -163,7 +185,10 @@ class TimelineScene(QGraphicsScene):
         for row, lane in enumerate(self.lanes):
             item = LaneItem(lane, row, width, list(lane.ticks), [moment.timestamp() - origin for moment in lane.ticks],
                             look)
-            item.setToolTip(f"{lane.name} ({lane.zone})" if lane.zone else lane.name)
+            item.set_calendar(lane.calendar_days, lane.shifted, window.start)
+            days = "".join(f"\n{start.astimezone(zone_of(lane.zone)).date():%a %d %b}: {name}"
+                           for start, _end, name in lane.calendar_days[:10])
+            item.setToolTip((f"{lane.name} ({lane.zone})" if lane.zone else lane.name) + days)
             self.addItem(item)
             self.lane_items.append(item)
             self.by_key[(lane.kind, lane.id)] = item
