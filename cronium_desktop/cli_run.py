@@ -67,7 +67,7 @@ async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: 
     deadline = time.monotonic() + HOST_WAIT_SECONDS
     while True:
         # The lock first: if we can take it there is no host, whatever an old runhost.json says.
-        host = RunHost(engine.data_dir, engine.runs, engine.bus)
+        host = RunHost(engine.data_dir, engine.runs, engine.bus, engine.workflows)
         if host.try_acquire():
             try:
                 await host.serve()

@@ -1,48 +1,106 @@
-"""`run-workflow` and `list workflows` (SPEC §9)."""
+"""`run-workflow` (under the data folder's rules, like `run`: engine/run_host.py) and `list workflows` (SPEC §9)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
-from typing import Any
+import time
+from typing import Any, TextIO
+
+HOST_WAIT_SECONDS = 60.0  # another process holds the run-host role but is not answering yet
+RETRY_SECONDS = 0.05
 
 
-async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop.cli import parse_json_option
+class NodeLog:
+    """Prints a workflow run's node states and node lines, by node label (as --json names nodes)."""
+
+    def __init__(self, graph: dict[str, Any], stream: TextIO) -> None:
+        self.label_of = {str(node["id"]): str(node.get("label") or node["id"]) for node in graph.get("nodes", [])}
+        self.stream = stream
+        self.labels: dict[int, str] = {}  # execution id of a node's run → its label
+
+    def state(self, node_key: str, status: str, execution_id: int | None) -> None:
+        label = self.label_of.get(node_key, node_key)
+        if execution_id is not None:
+            self.labels.setdefault(execution_id, label)
+        print(f"[cronium] {label}: {status}", file=self.stream, flush=True)
+
+    def lines(self, execution_id: int, texts: list[str]) -> None:
+        if execution_id in self.labels:
+            node = self.labels[execution_id]
+            for text in texts:
+                print(f"[{node}] {text}", file=self.stream)
+            self.stream.flush()
+
+    def message(self, message: dict[str, Any]) -> None:
+        """A message of the run host (engine/run_host.py) about the workflow run it runs for us."""
+        if "node" in message:
+            self.state(*message["node"])
+        elif "segments" in message:
+            for _stream, _server, texts in message["segments"]:
+                self.lines(int(message["execution"]), texts)
+
+
+async def _run_here(engine: Any, name: str, input_data: Any, log: NodeLog) -> dict[str, Any]:
+    """Run the workflow in this process (we are the folder's run host)."""
     from cronium_desktop.engine.notices import LogLines, NodeStateChanged
     from cronium_desktop.engine.subworkflows import result_json
 
-    input_data = parse_json_option(args.input, "--input")
-    log_stream = sys.stderr if args.json else sys.stdout
     state: dict[str, Any] = {"id": None}
-    # Lines and states are told by node label, as the --json result names the nodes.
-    graph = await engine.workflows.get(args.name)
-    label_of = {str(node["id"]): str(node.get("label") or node["id"]) for node in graph.get("nodes", [])}
-    labels: dict[str, str] = {}  # execution id of a node's run → its label
 
     def on_notice(notice: Any) -> None:
         if isinstance(notice, NodeStateChanged) and notice.workflow_execution_id == state["id"]:
-            label = label_of.get(notice.node_key, notice.node_key)
-            if notice.execution_id is not None:
-                labels.setdefault(str(notice.execution_id), label)
-            print(f"[cronium] {label}: {notice.status}", file=log_stream, flush=True)
-        elif isinstance(notice, LogLines) and str(notice.execution_id) in labels:
-            node = labels[str(notice.execution_id)]
-            for line in notice.lines:
-                print(f"[{node}] {line.text}", file=log_stream)
-            log_stream.flush()
+            log.state(notice.node_key, notice.status, notice.execution_id)
+        elif isinstance(notice, LogLines):
+            log.lines(notice.execution_id, [line.text for line in notice.lines])
 
-    engine.bus.subscribe(on_notice)
-    workflow_execution_id = await engine.workflows.run(args.name, input=input_data, trigger="CLI")
-    state["id"] = workflow_execution_id
-    result = await engine.workflows.wait(workflow_execution_id)
-    await engine.runs.idle()
+    unsubscribe = engine.bus.subscribe(on_notice)
+    try:
+        workflow_execution_id = await engine.workflows.run(name, input=input_data, trigger="CLI")
+        state["id"] = workflow_execution_id
+        return result_json(await engine.workflows.wait(workflow_execution_id))
+    finally:
+        unsubscribe()
+
+
+async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
+    """Run a workflow under the data folder's rules: its node runs go through the folder's run host
+    (the window, `headless` or another command), or this command hosts the folder's runs until done."""
+    from cronium_desktop.cli import parse_json_option
+    from cronium_desktop.engine.run_host import RunHost, hand_over
+
+    input_data = parse_json_option(args.input, "--input")
+    log_stream = sys.stderr if args.json else sys.stdout
+    graph = await engine.workflows.get(args.name)  # an unknown name stops here: nothing recorded
+    log = NodeLog(graph, log_stream)
+    deadline = time.monotonic() + HOST_WAIT_SECONDS
+    while True:
+        host = RunHost(engine.data_dir, engine.runs, engine.bus, engine.workflows)
+        if host.try_acquire():
+            try:
+                await host.serve()
+                result = await _run_here(engine, args.name, input_data, log)
+                await host.close_when_idle()
+                await engine.runs.idle()
+                break
+            finally:
+                await host.stop(grace_seconds=0)
+        handed = await hand_over(engine.data_dir, args.name, input_data, lambda *_: None, workflow=True,
+                                 on_message=log.message)
+        if handed is not None:
+            result = handed
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError("another process holds the data folder's runs but does not answer; "
+                               f"see {engine.data_dir / 'runhost.json'} for its PID.")
+        await asyncio.sleep(RETRY_SECONDS)
     if args.json:
-        print(json.dumps(result_json(result)))
+        print(json.dumps(result))
     else:
-        print(f"[cronium] workflow {result.workflow!r}: {result.status}", file=log_stream)
-    return 0 if result.status == "SUCCESS" else 1
+        print(f"[cronium] workflow {graph['name']!r}: {result['status']}", file=log_stream)
+    return 0 if result["status"] == "SUCCESS" else 1
 
 
 async def list_workflows(engine: Any, args: argparse.Namespace) -> int:

@@ -168,7 +168,7 @@ class Engine:
             await asyncio.to_thread(self._presence.announce)
         self._started = True
         if scheduler:
-            self.run_host = RunHost(self.data_dir, self.runs, self.bus)
+            self.run_host = RunHost(self.data_dir, self.runs, self.bus, self.workflows)
             if self.run_host.try_acquire():
                 await self.run_host.serve()
             else:  # a `run` command hosts the folder's runs until it ends: ours wait, to share its rules

@@ -12,6 +12,10 @@ The protocol is JSON lines. The client sends ``{"token", "op": "run", "event", "
 answers ``{"error"}`` (bad request, nothing recorded) or ``{"accepted": id}``, then
 ``{"segments": [[stream, server, [texts]], ...]}`` as log lines come and ``{"done": summary}``. A
 client that goes away before the run ends cancels it, as Ctrl+C cancels a run the command runs itself.
+`run-workflow` likewise sends ``{"token", "op": "run-workflow", "workflow", "input"}``: its node runs
+go through the host's queue too, and the host streams ``{"node": [key, status, execution id]}``,
+``{"segments": …, "execution": id}`` for each node's lines, then ``{"done": result}`` (the shape
+`run-workflow --json` prints).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import IO, Any
 
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.lock import _lock, _private, _unlock
-from cronium_desktop.engine.notices import LogLines, Notice, NoticeBus, RunFinished
+from cronium_desktop.engine.notices import LogLines, NodeStateChanged, Notice, NoticeBus, RunFinished
 from cronium_desktop.engine.runs import RunService
 
 HOST_LOCK_FILENAME = "runhost.lock"
@@ -58,9 +62,10 @@ def summary_fields(summary: Any) -> dict[str, Any]:
 class RunHost:
     """The listening side: takes runs from other processes into this process's run queue."""
 
-    def __init__(self, data_dir: Path, runs: RunService, bus: NoticeBus) -> None:
+    def __init__(self, data_dir: Path, runs: RunService, bus: NoticeBus, workflows: Any = None) -> None:
         self._data_dir = data_dir
         self._runs = runs
+        self._workflows = workflows  # WorkflowService: takes `run-workflow` too
         self._bus = bus
         self._lock_handle: IO[str] | None = None
         self._server: asyncio.Server | None = None
@@ -161,6 +166,9 @@ class RunHost:
             return
         if not isinstance(request, dict) or not hmac.compare_digest(str(request.get("token", "")), self._token):
             return  # not one of ours: say nothing
+        if request.get("op") == "run-workflow" and isinstance(request.get("workflow"), str) and self._workflows:
+            await self._serve_workflow(request, reader, writer)
+            return
         if request.get("op") != "run" or not isinstance(request.get("event"), str):
             await self._send(writer, {"error": "the request must name an event to run."})
             return
@@ -202,6 +210,56 @@ class RunHost:
             for task in (finished, gone):
                 task.cancel()
 
+    async def _serve_workflow(self, request: dict[str, Any], reader: asyncio.StreamReader,
+                              writer: asyncio.StreamWriter) -> None:
+        from cronium_desktop.engine.subworkflows import result_json
+
+        notices: asyncio.Queue[Notice] = asyncio.Queue()
+        unsubscribe = self._bus.subscribe(lambda notice: notices.put_nowait(notice)
+                                          if isinstance(notice, LogLines | NodeStateChanged) else None)
+        try:
+            try:
+                run_id = await self._workflows.run(request["workflow"], input=request.get("input"), trigger="CLI")
+            except (CroniumError, ValueError) as error:
+                await self._send(writer, {"error": str(error)})
+                return
+            await self._send(writer, {"accepted": run_id})
+            nodes: set[int] = set()  # execution ids of this workflow run's nodes
+            finished = asyncio.ensure_future(self._workflows.wait(run_id))
+            gone = asyncio.ensure_future(reader.read())
+            try:
+                while True:
+                    taken = asyncio.ensure_future(notices.get())
+                    done, _ = await asyncio.wait({taken, finished, gone}, return_when=asyncio.FIRST_COMPLETED)
+                    pending = [taken.result()] if taken in done else []
+                    if taken not in done:
+                        taken.cancel()
+                    if finished in done:
+                        while not notices.empty():
+                            pending.append(notices.get_nowait())
+                    for notice in pending:
+                        await self._forward_node(run_id, nodes, notice, writer)
+                    if gone in done:
+                        await self._workflows.cancel(run_id)
+                        return
+                    if finished in done:
+                        await self._send(writer, {"done": result_json(finished.result())})
+                        return
+            finally:
+                for task in (finished, gone):
+                    task.cancel()
+        finally:
+            unsubscribe()
+
+    async def _forward_node(self, run_id: int, nodes: set[int], notice: Notice, writer: asyncio.StreamWriter) -> None:
+        if isinstance(notice, NodeStateChanged) and notice.workflow_execution_id == run_id:
+            if notice.execution_id is not None:
+                nodes.add(notice.execution_id)
+            await self._send(writer, {"node": [notice.node_key, notice.status, notice.execution_id]})
+        elif isinstance(notice, LogLines) and notice.execution_id in nodes:
+            segments = [[segment.stream, segment.server, segment.texts] for segment in notice.segments]
+            await self._send(writer, {"segments": segments, "execution": notice.execution_id})
+
     async def _forward(self, execution_id: int, notice: Notice, writer: asyncio.StreamWriter) -> None:
         if isinstance(notice, LogLines) and notice.execution_id == execution_id:
             segments = [[segment.stream, segment.server, segment.texts] for segment in notice.segments]
@@ -219,8 +277,11 @@ def _address(data_dir: Path) -> dict[str, Any] | None:
     return address if isinstance(address, dict) and isinstance(address.get("port"), int) else None
 
 
-async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment) -> dict[str, Any] | None:
-    """Run `event` in the folder's run host and stream its log to `show`; its summary when done.
+async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment,
+                    workflow: bool = False, on_message: Callable[[dict[str, Any]], None] | None = None,
+                    ) -> dict[str, Any] | None:
+    """Run `event` (with `workflow`: the workflow of that name) in the folder's run host and stream
+    its log to `show` (a workflow's messages to `on_message`); its summary (result) when done.
 
     None when no host took the run (none is there, or it was closing): nothing was recorded, the
     caller may become the host or try again. Raises RunRefused for a request the host refused and
@@ -234,8 +295,8 @@ async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment) -
     except OSError:
         return None
     try:
-        writer.write(json.dumps({"token": address.get("token"), "op": "run", "event": event,
-                                 "input": input}).encode() + b"\n")
+        request = ({"op": "run-workflow", "workflow": event} if workflow else {"op": "run", "event": event})
+        writer.write(json.dumps({"token": address.get("token"), **request, "input": input}).encode() + b"\n")
         await writer.drain()
         try:
             first = await reader.readline()
@@ -259,7 +320,9 @@ async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment) -
                 raise HostGone(f"the process running this folder's runs (PID {address.get('pid')}) stopped "
                                f"during run {execution_id}; see `cronium-desktop list runs`.")
             message = json.loads(line)
-            if "segments" in message:
+            if on_message is not None and "done" not in message:
+                on_message(message)
+            elif "segments" in message:
                 for stream, server, texts in message["segments"]:
                     show(stream, server, texts)
             elif "done" in message:

@@ -141,3 +141,40 @@ def test_a_scheduler_started_while_a_command_hosts_the_runs_waits_to_share_its_l
     slow_end = spans(trace)[1][1]
     tick_starts = [float(line.split()[2]) for line in trace.read_text().splitlines() if line.startswith("start 0 ")]
     assert tick_starts and min(tick_starts) >= slow_end, "a scheduled run went past the limit of 1"
+
+
+def traced(name: str, trace: Path, seconds: float = 1.5) -> dict[str, object]:
+    """An event that writes when it starts and ends (keyed by its shell's PID) to `trace`."""
+    return {"name": name, "type": "BASH", "overlap": "ALLOW",
+            "content": f'echo "start $$ $(date +%s.%N)" >> {trace}\nsleep {seconds}\necho "end $$ $(date +%s.%N)" >> {trace}\n'}
+
+
+@pytest.mark.parametrize("with_scheduler", [False, True])
+def test_a_workflow_run_from_the_command_line_shares_the_folders_limit(
+        cli: Cli, tmp_path: Path, with_scheduler: bool, request: pytest.FixtureRequest) -> None:
+    trace = tmp_path / "trace"
+    flow = {"name": "Flow", "trigger": "MANUAL", "edges": [],
+            "nodes": [{"id": "a", "event": "A", "label": "A", "x": 0, "y": 0},
+                      {"id": "b", "event": "B", "label": "B", "x": 200, "y": 0}]}
+    path = tmp_path / "flow.cronium.json"
+    path.write_text(json.dumps({"format": "cronium-desktop", "version": 1,
+                                "events": [traced("A", trace), traced("B", trace), traced("Solo", trace)],
+                                "workflow": flow}))
+    assert cli("import", str(path)).code == 0
+    assert cli("settings", "set", "concurrency", "1").code == 0
+    if with_scheduler:
+        request.getfixturevalue("headless")
+        time.sleep(1.2)  # the scheduler reads the new limit within a second
+    solo = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Solo", "--json"],
+                            env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workflow = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run-workflow", "Flow", "--json"],
+                                env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    code, summary = finish(solo)
+    assert (code, summary["status"]) == (0, "SUCCESS")
+    stdout, stderr = workflow.communicate(timeout=120)
+    assert workflow.returncode == 0, stderr
+    result = json.loads(stdout)
+    assert result["status"] == "SUCCESS" and set(result["nodes"]) == {"A", "B"}
+    assert "[cronium] A: SUCCESS" in stderr and "[cronium] B: SUCCESS" in stderr  # node states reach the command
+    assert len(spans(trace)) == 3
+    assert most_at_once(trace) == 1, "a workflow's node runs went past the folder's concurrency limit"
