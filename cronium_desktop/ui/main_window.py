@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from cronium_desktop.ui.events.page import EventsPage
     from cronium_desktop.ui.runs.page import RunsPage
 
-PAGES = ("Dashboard", "Timeline", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings")
+# The views of SPEC §10 keep their places (and their Ctrl+1…8); the Timeline looks ahead and back
+# beside Runs (Ctrl+9), Settings has Ctrl+, as on every desktop.
+PAGES = ("Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Timeline", "Settings")
 
 
 class MainWindow(QMainWindow):

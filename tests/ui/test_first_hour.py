@@ -332,7 +332,7 @@ def theme_previews_live(window: Any, loop: Any) -> None:
     """Problem 9: a setting applies as it is chosen and says "Saved"; no Save button to find."""
     from cronium_desktop.ui import theme
 
-    key(window.pages["Runs"].table, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
+    key(window.pages["Runs"].table, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
     settings = window.pages["Settings"]
     assert not [b for b in settings.findChildren(QPushButton) if b.text() == "Save settings"]
     settings.theme.setFocus()

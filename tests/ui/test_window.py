@@ -23,7 +23,7 @@ def open_editor(application: Any) -> Any:
 
 def test_sidebar_has_every_view_of_the_spec(application: Any) -> None:
     names = [application.window.sidebar.item(i).text() for i in range(application.window.sidebar.count())]
-    assert names == ["Dashboard", "Timeline", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Settings"]
+    assert names == ["Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Timeline", "Settings"]
 
 
 def test_editor_shows_validation_errors_then_creates_and_runs_the_event(application: Any, loop: Any) -> None:

@@ -36,13 +36,16 @@ def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-d
     # Names are compared case-insensitively with lower() on both sides, so it must fold like Python.
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
-    # A new store gives freed pages back to the file system bit by bit (retention); on an existing
-    # one this only takes effect at its next VACUUM.
-    cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
+    # First, so that nothing below fails at once while another connection holds the write lock.
+    cursor.execute("PRAGMA busy_timeout=15000")
+    # A new store gives freed pages back to the file system bit by bit (retention). Only a file with
+    # no pages yet takes it as it is; an existing one is converted by `prune`'s one full VACUUM, and
+    # asking it here would need the write lock on every new connection.
+    if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 
 
