@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 HOST_WAIT_SECONDS = 60.0  # another process holds the host role but is not answering yet (starting or closing)
@@ -60,9 +61,11 @@ async def _run_here(engine: Any, name: str, input_data: Any, show: Any) -> dict[
         unsubscribe()
 
 
-async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: Any) -> dict[str, Any]:
-    """Hand the run to the folder's run host, or host the folder's runs ourselves until done."""
-    from cronium_desktop.engine.run_host import RunHost, hand_over
+async def under_folder_rules(engine: Any, run_here: Callable[[], Awaitable[dict[str, Any]]],
+                             hand: Callable[[], Awaitable[dict[str, Any] | None]]) -> dict[str, Any]:
+    """`run_here()` while this command hosts the folder's runs (no other process does), else `hand()`
+    the work to the host; what either returns. Used by `run` and `run-workflow`."""
+    from cronium_desktop.engine.run_host import RunHost
 
     deadline = time.monotonic() + HOST_WAIT_SECONDS
     while True:
@@ -71,19 +74,27 @@ async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: 
         if host.try_acquire():
             try:
                 await host.serve()
-                summary = await _run_here(engine, name, input_data, show)
+                result = await run_here()
                 await host.close_when_idle()
                 await engine.runs.idle()  # conditional actions started by these runs finish before we exit
-                return summary
+                return result
             finally:
                 await host.stop(grace_seconds=0)
-        summary = await hand_over(engine.data_dir, name, input_data, show)
-        if summary is not None:
-            return summary
+        handed = await hand()
+        if handed is not None:
+            return handed
         if time.monotonic() > deadline:
             raise TimeoutError("another process holds the data folder's runs but does not answer; "
                                f"see {engine.data_dir / 'runhost.json'} for its PID.")
         await asyncio.sleep(RETRY_SECONDS)
+
+
+async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: Any) -> dict[str, Any]:
+    """Hand the run to the folder's run host, or host the folder's runs ourselves until done."""
+    from cronium_desktop.engine.run_host import hand_over
+
+    return await under_folder_rules(engine, lambda: _run_here(engine, name, input_data, show),
+                                    lambda: hand_over(engine.data_dir, name, input_data, show))
 
 
 async def cmd_run(engine: Any, args: argparse.Namespace) -> int:

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-import time
 from typing import Any, TextIO
-
-HOST_WAIT_SECONDS = 60.0  # another process holds the run-host role but is not answering yet
-RETRY_SECONDS = 0.05
 
 
 class NodeLog:
@@ -69,33 +64,17 @@ async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
     """Run a workflow under the data folder's rules: its node runs go through the folder's run host
     (the window, `headless` or another command), or this command hosts the folder's runs until done."""
     from cronium_desktop.cli import parse_json_option
-    from cronium_desktop.engine.run_host import RunHost, hand_over
+    from cronium_desktop.cli_run import under_folder_rules
+    from cronium_desktop.engine.run_host import hand_over
 
     input_data = parse_json_option(args.input, "--input")
     log_stream = sys.stderr if args.json else sys.stdout
     graph = await engine.workflows.get(args.name)  # an unknown name stops here: nothing recorded
     log = NodeLog(graph, log_stream)
-    deadline = time.monotonic() + HOST_WAIT_SECONDS
-    while True:
-        host = RunHost(engine.data_dir, engine.runs, engine.bus, engine.workflows)
-        if host.try_acquire():
-            try:
-                await host.serve()
-                result = await _run_here(engine, args.name, input_data, log)
-                await host.close_when_idle()
-                await engine.runs.idle()
-                break
-            finally:
-                await host.stop(grace_seconds=0)
-        handed = await hand_over(engine.data_dir, args.name, input_data, lambda *_: None, workflow=True,
-                                 on_message=log.message)
-        if handed is not None:
-            result = handed
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError("another process holds the data folder's runs but does not answer; "
-                               f"see {engine.data_dir / 'runhost.json'} for its PID.")
-        await asyncio.sleep(RETRY_SECONDS)
+    result = await under_folder_rules(
+        engine, lambda: _run_here(engine, args.name, input_data, log),
+        lambda: hand_over(engine.data_dir, args.name, input_data, lambda *_: None, workflow=True,
+                          on_message=log.message))
     if args.json:
         print(json.dumps(result))
     else:

@@ -209,13 +209,18 @@ def test_enter_after_a_colon_indents(code: CodeEditor, qtbot: Any) -> None:
     assert code.text() == "for row in rows:\n    print(row)"
 
 
-def test_zoom_is_kept_in_settings_for_the_next_editor(qtbot: Any, loop: Any, tmp_path: Any) -> None:
+def store_settings(folder: Any) -> Any:
+    """Settings of a real store in `folder`, where the editor keeps its zoom and font."""
     from cronium_desktop.engine.settings import Settings
     from cronium_desktop.engine.store.db import Database
 
-    database = Database(tmp_path)
+    database = Database(folder)
     database.migrate()
-    settings = Settings(database)
+    return Settings(database)
+
+
+def test_zoom_is_kept_in_settings_for_the_next_editor(qtbot: Any, loop: Any, tmp_path: Any) -> None:
+    settings = store_settings(tmp_path)
     first = CodeEditor(settings=settings)
     qtbot.addWidget(first)
     first.show()
@@ -231,12 +236,7 @@ def test_zoom_is_kept_in_settings_for_the_next_editor(qtbot: Any, loop: Any, tmp
 
 
 def test_the_font_chosen_is_kept_in_settings_for_the_next_editor(qtbot: Any, loop: Any, tmp_path: Any) -> None:
-    from cronium_desktop.engine.settings import Settings
-    from cronium_desktop.engine.store.db import Database
-
-    database = Database(tmp_path)
-    database.migrate()
-    settings = Settings(database)
+    settings = store_settings(tmp_path)
     first = CodeEditor(settings=settings)
     qtbot.addWidget(first)
     assert "Font…" in [action.text() for action in first.context_menu().actions()]
