@@ -192,8 +192,8 @@ def _mark_calendar(lane: Lane, schedule: dict[str, Any], expander: Expander, cal
         day += timedelta(days=1)
     if schedule.get("on_calendar_day") in ("NEXT_BUSINESS_DAY", "PREVIOUS_BUSINESS_DAY") and "business_day" not in schedule:
         plain = {key: value for key, value in schedule.items() if key not in ("calendar", "on_calendar_day")}
-        usual, _ = expander.fires(plain, lane.zone or None, **times)
-        lane.shifted = [tick for tick in lane.ticks if tick not in set(usual)]
+        usual = set(expander.fires(plain, lane.zone or None, **times)[0])
+        lane.shifted = [tick for tick in lane.ticks if tick not in usual]
 
 
 class TimelineService:
