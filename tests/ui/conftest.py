@@ -104,6 +104,12 @@ def application(loop: QEventLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     try:
         yield app
     finally:
+        # Runs a test left going are stopped without the quit question: its modal loop would wait
+        # for a click that never comes.
+        from cronium_desktop.ui.runs import quit_choice
+
+        if quit_choice.remembered() is None:
+            QSettings().setValue(quit_choice.SETTING, quit_choice.STOP)
         run(loop, app.stop())
         hide_leftover_windows()
 
