@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -13,9 +14,22 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QWidget
 log = logging.getLogger(__name__)
 
 
-def spawn(coroutine: Awaitable[Any], parent: QWidget | None = None, what: str = "That") -> asyncio.Future[Any]:
-    """Run a coroutine on the shared loop from a slot; errors become a dialog, never a crash."""
-    future = asyncio.ensure_future(coroutine)
+def spawn(coroutine: Awaitable[Any], parent: QWidget | None = None, what: str = "That") -> asyncio.Future[Any] | None:
+    """Run a coroutine on the shared loop from a slot; errors become a dialog, never a crash.
+
+    None when the loop is already gone (a timer or signal of a closed window firing while the app
+    quits): there is nothing left to do the work on, so it is dropped.
+    """
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()
+        log.debug("%s dropped: the event loop is gone", what)
+        return None
+    future = asyncio.ensure_future(coroutine, loop=loop)
 
     def done(task: asyncio.Future[Any]) -> None:
         if task.cancelled():
