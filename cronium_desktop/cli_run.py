@@ -56,7 +56,9 @@ async def _run_here(engine: Any, name: str, input_data: Any, show: Any) -> dict[
         for notice in early:
             if notice.execution_id == execution_id:
                 emit(notice)
-        return summary_fields(await engine.runs.wait(execution_id))
+        summary = summary_fields(await engine.runs.wait(execution_id))
+        await engine.runs.idle()  # the run's conditional actions log to it after it ends: show those too
+        return summary
     finally:
         unsubscribe()
 

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -85,10 +86,10 @@ async def add_container_event(data_dir: Path, dockerd: DockerDaemon, content: st
         await engine.stop(grace_seconds=1)
 
 
-def kill_once_it_wrote(cli: Cli) -> None:
+def kill_once_it_wrote(cli: Cli, also: Callable[[], object] = lambda: True) -> None:
     app = headless(cli)
     try:
-        wait_for(lambda: has_output(cli.data_dir))
+        wait_for(lambda: has_output(cli.data_dir) and also())
     finally:
         app.send_signal(signal.SIGKILL)
         app.wait()
@@ -150,8 +151,10 @@ async def test_a_remote_run_still_going_is_followed_again_and_keeps_its_exit_cod
 async def test_a_container_run_outlives_a_killed_app_and_keeps_its_exit_code(
         cli: Cli, data_dir: Path, dockerd: DockerDaemon, exit_code: int) -> None:  # noqa: F811
     await add_container_event(data_dir, dockerd, f"echo start\nsleep 10\nseq 1 2000\necho oops >&2\nexit {exit_code}")
-    await asyncio.to_thread(kill_once_it_wrote, cli)
-    assert dockerd.containers(f"{LABEL_DATA_FOLDER}={data_dir}")  # Docker keeps it while the app is down
+    label = f"{LABEL_DATA_FOLDER}={data_dir}"
+    await asyncio.to_thread(kill_once_it_wrote, cli, lambda: dockerd.containers(label))
+    await asyncio.sleep(1)
+    assert dockerd.containers(label)  # Docker keeps it while the app is down
     execution_id, status, code, _ = await asyncio.to_thread(restart_until_final, cli, data_dir)
     assert (status, code) == ("SUCCESS" if exit_code == 0 else "FAILURE", exit_code)
     log = await log_of(data_dir, execution_id)

@@ -332,7 +332,14 @@ async def test_run_of_a_cli_killed_while_the_window_runs_is_followed_once_the_cl
     try:
         await until_a_run_is_running(data_dir)
         await window.start(scheduler=True)
-        assert [run.status for run in await window.runs.list()] == ["RUNNING"]
+        [running] = await window.runs.list()
+        assert running.status == "RUNNING"
+        # Killed once it has recorded the script's first line (the CLI reads the output in batches),
+        # so the log reads in the order things happened: the line, then the window taking over.
+        deadline = time.monotonic() + 30
+        while not [record for record in await window.runs.log(running.execution_id) if record.text == "started"]:
+            assert time.monotonic() < deadline, "the CLI never recorded the script's first line"
+            await asyncio.sleep(0.1)
         process.send_signal(signal.SIGKILL)
         process.wait()
         await wait_for_status(window, "SUCCESS", timeout=60)

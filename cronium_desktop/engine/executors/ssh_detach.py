@@ -41,9 +41,12 @@ def launch(wrapper: str, token: str, marker: str) -> str:
 
     Prints "PGID PID FOLDER" after the caller's marker; the channel then carries the spool files."""
     def start(how: str) -> str:
-        return f'{TOKEN_ENV}={shlex.quote(token)} {how} /bin/sh ./{wrapper} "$d" >{OUT} 2>{ERR} </dev/null & p=$!;'
+        return f'{TOKEN_ENV}={shlex.quote(token)} {how} /bin/sh ./{wrapper} "$d" >>{OUT} 2>>{ERR} </dev/null & p=$!;'
 
     return (
+        # The spool files exist before the followers start: the background job opens its own
+        # redirections only once it is forked, and `tail -f` gives up on a file that is not there yet.
+        f": >{OUT}; : >{ERR}; "
         f"if command -v setsid >/dev/null 2>&1; then {start('setsid')} g=$p; "
         f"else {start('nohup')} g=$$; fi; "  # no setsid (macOS): the bootstrap's own group
         f'echo "{marker} $g $p $d"; '

@@ -73,7 +73,8 @@ class SettingsPage(QWidget):
         secrets_row.addWidget(self.secrets, 1)
         secrets_row.addWidget(self.passphrase_button)
         self.rotate_key = RotateKeyButton(engine, self)
-        self.rotate_key.rotated.connect(lambda text: (self.secrets.setText(text), self.saved.setText("")))
+        self._secrets_note = ""  # what was last done to the key; it stays when the status is shown again
+        self.rotate_key.rotated.connect(self._rotated)
         secrets_row.addWidget(self.rotate_key)
         self.saved = QLabel("", objectName="muted")
         self._save_timer = QTimer(self, singleShot=True, interval=400)
@@ -177,6 +178,11 @@ class SettingsPage(QWidget):
         if getattr(self.engine, "calendars", None) is not None:
             self.calendars.refresh()
 
+    def _rotated(self, text: str) -> None:
+        self._secrets_note = text
+        self.saved.setText("")
+        self.show_secrets_status()
+
     def show_secrets_status(self) -> None:
         status, mode = self._secrets_state()
         if status == "locked":
@@ -189,7 +195,7 @@ class SettingsPage(QWidget):
                 "new": "No secret stored yet; the master key is created in the OS keychain on first use "
                        "(or protect secrets with a passphrase where there is no keychain).",
             }.get(status, status)
-        self.secrets.setText(text)
+        self.secrets.setText(f"{self._secrets_note} {text}" if self._secrets_note else text)
         action = passphrase_action(status, mode)
         self.passphrase_button.setVisible(action is not None)
         self.passphrase_button.setText("Unlock…" if action == UNLOCK else "Use a passphrase…")

@@ -63,6 +63,8 @@ class VariablesPage(QWidget):
         self.body = EmptyOr(self.table, self.empty, self)
         layout.addWidget(self.body, 1)
         layout.addLayout(form)
+        # Secrets the user revealed stay revealed when the list reloads, until their value changes.
+        self._revealed: dict[str, tuple[Any, str]] = {}  # key -> (updated_at, value)
         bridge.variablesChanged.connect(self.refresh)
         bridge.runFinished.connect(lambda *args: self.refresh())
 
@@ -73,8 +75,11 @@ class VariablesPage(QWidget):
         variables = await self.engine.variables.list()
         self.body.set_empty(not variables)
         self.table.setRowCount(len(variables))
+        self._revealed = {variable.key: self._revealed[variable.key] for variable in variables
+                          if variable.secret and self._revealed.get(variable.key, (None,))[0] == variable.updated_at}
         for row, variable in enumerate(variables):
-            for column, text in enumerate((variable.key, variable.value, "secret" if variable.secret else "plain",
+            value = self._revealed[variable.key][1] if variable.key in self._revealed else variable.value
+            for column, text in enumerate((variable.key, value, "secret" if variable.secret else "plain",
                                            local_time(variable.updated_at))):
                 self.table.setItem(row, column, QTableWidgetItem(text))
 
@@ -97,11 +102,15 @@ class VariablesPage(QWidget):
     def reveal(self) -> None:
         key = self._selected_key()
         if key:
-            spawn(self._reveal(key, self.table.currentRow()), self, "Revealing the variable")
+            spawn(self._reveal(key), self, "Revealing the variable")
 
-    async def _reveal(self, key: str, row: int) -> None:
+    async def _reveal(self, key: str) -> None:
         info = await self.engine.variables.get(key, reveal=True)
-        self.table.setItem(row, 1, QTableWidgetItem(info.value))
+        self._revealed[key] = (info.updated_at, info.value)
+        for row in range(self.table.rowCount()):  # the list may have reloaded meanwhile
+            item = self.table.item(row, 0)
+            if item is not None and item.text() == key:
+                self.table.setItem(row, 1, QTableWidgetItem(info.value))
 
     def delete(self) -> None:
         key = self._selected_key()
