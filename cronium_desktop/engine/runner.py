@@ -64,6 +64,7 @@ class Prepared:
     started_at: Any = None  # the attempt's start
     execution_started_at: Any = None  # the first attempt's: the run's duration counts from it
     has_actions: bool = False  # the run's phases end when its conditional actions are done
+    queued_s: float | None = None  # how long the attempt waited to start (None when re-attached)
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
@@ -92,7 +93,6 @@ class Runner:
         self.local: Any = None  # the local executor, which re-attaches runs
         # Executors that re-attach runs, by the kind of what a stopped app left ("local", "ssh", "container").
         self.reattachers: dict[str, Any] = {}
-        self._queued: dict[int, float] = {}  # execution id → seconds its attempt waited to start
 
     def cancel(self, execution_id: int) -> bool:
         """Stop the run's executor; its bookkeeping goes on and records it CANCELLED.
@@ -167,7 +167,8 @@ class Runner:
         )
         if retry:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
-            await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink))
+            await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink,
+                                                                      prepared.queued_s))
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
@@ -275,9 +276,10 @@ class Runner:
         if found is None:
             return None
         execution, event, started_at = found
+        queued = None
         if not adopting:
             waited_from = execution.not_before if execution.attempt > 1 and execution.not_before else execution.created_at
-            self._queued[execution.id] = max(0.0, (now - waited_from).total_seconds()) if waited_from else 0.0
+            queued = max(0.0, (now - waited_from).total_seconds()) if waited_from else 0.0
         if event is None:
             row = session.get(Execution, execution_id)
             row.end("FAILURE", "The event was deleted before the run started.", now)
@@ -331,6 +333,7 @@ class Runner:
             started_at=started_at,
             execution_started_at=execution.started_at,
             has_actions=bool(event.action_count),
+            queued_s=queued,
         )
 
     def _fail_unprepared(self, session: Any, execution_id: int, error: Exception) -> RunFinished | None:
@@ -349,7 +352,7 @@ class Runner:
         return RunFinished(execution.id, execution.event_id, execution.event_name, "FAILURE", None, message)
 
     def _close_attempt(self, session: Any, execution: Execution, result: ExecResult,
-                       sink: LogSink | None = None) -> None:
+                       sink: LogSink | None = None, queued: float | None = None) -> None:
         attempt = session.scalar(
             select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
         )
@@ -359,7 +362,7 @@ class Runner:
         self._record_metrics(session, execution.id, execution.attempt, execution.event_id,
                              attempt.started_at if attempt is not None else execution.started_at,
                              attempt.finished_at if attempt is not None else utcnow(), result, sink,
-                             execution.created_at)
+                             queued, execution.created_at)
         for outcome in result.servers:
             session.add(
                 ServerResult(
@@ -376,11 +379,13 @@ class Runner:
                 )
             )
 
-    def _record_metrics(self, session: Any, execution_id: int, attempt: int, event_id: int | None, started: Any,
-                        finished: Any, result: ExecResult, sink: LogSink | None, created: Any = None) -> None:
-        """The attempt's figures and phases, in the same transaction as its final state."""
+    @staticmethod
+    def _record_metrics(session: Any, execution_id: int, attempt: int, event_id: int | None, started: Any,
+                        finished: Any, result: ExecResult, sink: LogSink | None, queued: float | None,
+                        created: Any = None) -> None:
+        """The attempt's figures and phases, in the same transaction as its final state; `queued` is
+        known for an attempt this process started, else counted from `created` for a first attempt."""
         figures = result.metrics.as_dict() if result.metrics is not None else {}
-        queued = self._queued.pop(execution_id, None)
         if queued is None and attempt == 1 and started is not None and created is not None:
             queued = max(0.0, (started - created).total_seconds())
         session.add(RunMetric(
@@ -395,10 +400,10 @@ class Runner:
             row.actions_done_at = utcnow()
 
     def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float,
-                      sink: LogSink | None = None) -> None:
+                      sink: LogSink | None = None, queued: float | None = None) -> None:
         execution = session.get(Execution, execution_id)
         assert execution is not None
-        self._close_attempt(session, execution, result, sink)
+        self._close_attempt(session, execution, result, sink, queued)
         execution.attempt += 1
         execution.status = "PENDING"
         execution.exit_code, execution.error = result.exit_code, result.error
@@ -410,7 +415,8 @@ class Runner:
                       sink: LogSink | None = None) -> RunFinished:
         job, now = prepared.job, utcnow()
         run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result, now)
-        self._record_metrics(session, execution_id, job.attempt, job.event_id, prepared.started_at, now, result, sink)
+        self._record_metrics(session, execution_id, job.attempt, job.event_id, prepared.started_at, now, result, sink,
+                             prepared.queued_s)
         for key, value in result.variables.items():
             self._variables.write(session, key, value)
         return RunFinished(

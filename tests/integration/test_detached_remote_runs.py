@@ -73,6 +73,15 @@ def has_output(data_dir: Path) -> bool:
         return bool(connection.execute("SELECT COUNT(*) FROM log_blocks").fetchone()[0])
 
 
+def script_started(dockerd: DockerDaemon, label: str) -> bool:  # noqa: F811
+    """A container with `label` has written its script's first line."""
+    client = dockerd.client
+    try:
+        return any(b"start" in container.logs() for container in client.containers.list(all=True, filters={"label": label}))
+    finally:
+        client.close()
+
+
 async def add_container_event(data_dir: Path, dockerd: DockerDaemon, content: str) -> None:  # noqa: F811
     engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     engine.settings.set("docker_endpoint", dockerd.endpoint)
@@ -152,8 +161,9 @@ async def test_a_container_run_outlives_a_killed_app_and_keeps_its_exit_code(
         cli: Cli, data_dir: Path, dockerd: DockerDaemon, exit_code: int) -> None:  # noqa: F811
     await add_container_event(data_dir, dockerd, f"echo start\nsleep 10\nseq 1 2000\necho oops >&2\nexit {exit_code}")
     label = f"{LABEL_DATA_FOLDER}={data_dir}"
-    await asyncio.to_thread(kill_once_it_wrote, cli, lambda: dockerd.containers(label))
-    await asyncio.sleep(1)
+    # Killed while the script runs: once its first line is out (the store's first line may be the
+    # catch-up note, written before the container exists).
+    await asyncio.to_thread(kill_once_it_wrote, cli, lambda: script_started(dockerd, label))
     assert dockerd.containers(label)  # Docker keeps it while the app is down
     execution_id, status, code, _ = await asyncio.to_thread(restart_until_final, cli, data_dir)
     assert (status, code) == ("SUCCESS" if exit_code == 0 else "FAILURE", exit_code)

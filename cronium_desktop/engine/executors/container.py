@@ -147,6 +147,10 @@ class ContainerExecutor:
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         try:
             container = await asyncio.to_thread(self.docker.call, lambda client: client.containers.get(left.container_id))
+            if container.status == "created":
+                # The app stopped between creating the container and starting it: nothing of the script
+                # ran yet, and Docker would report a never-started container as ended with code 0.
+                await asyncio.to_thread(container.start)
         except Exception as error:  # noqa: BLE001 - gone, or Docker is: either way there is nothing to follow
             message = f"The container of this run could not be found again ({error})."
             sink.line("system", message)
