@@ -75,9 +75,14 @@ def has_output(data_dir: Path) -> bool:
 
 def script_started(dockerd: DockerDaemon, label: str) -> bool:  # noqa: F811
     """A container with `label` has written its script's first line."""
+    import docker
+
     client = dockerd.client
     try:
-        return any(b"start" in container.logs() for container in client.containers.list(all=True, filters={"label": label}))
+        return any(b"start" in container.logs()
+                   for container in client.containers.list(all=True, sparse=True, filters={"label": label}))
+    except docker.errors.NotFound:  # removed between the list and its logs
+        return False
     finally:
         client.close()
 

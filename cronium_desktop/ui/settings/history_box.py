@@ -19,6 +19,8 @@ class HistorySettings(QGroupBox):
         super().__init__("Run history", parent)
         self.engine = engine
         self._loading = False
+        self._dirty = False  # a change not saved yet
+        self._saving: asyncio.Future[Any] | None = None
         self.days = QSpinBox(minimum=0, maximum=36_500, suffix=" days")
         self.days.setSpecialValueText("for ever")
         self.per_event = QSpinBox(minimum=0, maximum=10_000_000)
@@ -44,12 +46,19 @@ class HistorySettings(QGroupBox):
         self._loading = False
 
     def _changed(self, *_args: Any) -> None:
+        """One save at a time, of the latest values: two saves in worker threads could land in
+        either order and leave an older value stored."""
         if self._loading:
             return
-        days, per_event = self.days.value(), self.per_event.value()
+        self._dirty = True
+        if self._saving is None or self._saving.done():
+            self._saving = spawn(self._save(), self, "Saving the history settings")
 
-        def save() -> None:
-            self.engine.settings.set("log_retention_days", days)
-            self.engine.settings.set("max_runs_per_event", per_event)
+    async def _save(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            await asyncio.to_thread(self._store, self.days.value(), self.per_event.value())
 
-        spawn(asyncio.to_thread(save), self, "Saving the history settings")
+    def _store(self, days: int, per_event: int) -> None:
+        self.engine.settings.set("log_retention_days", days)
+        self.engine.settings.set("max_runs_per_event", per_event)
