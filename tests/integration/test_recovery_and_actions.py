@@ -42,6 +42,10 @@ async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, 
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         await wait_for_status(observer, "RUNNING")
+        # RUNNING is recorded before the wrapper writes its identity: kill once it has.
+        deadline = time.monotonic() + 30
+        while not list(run_folders_root(data_dir).glob("run-*/identity")) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
