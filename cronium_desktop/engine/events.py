@@ -7,6 +7,7 @@ and target events that must exist, secret env values sealed by `secrets`.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, object_session
 
 from cronium_desktop.engine import versions
-from cronium_desktop.engine.calendars import require_calendar, session_calendars
+from cronium_desktop.engine.calendars import CalendarDays, require_calendar, session_calendars
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.notices import EventsChanged
@@ -74,8 +75,22 @@ class EventSummary:
     description: str
 
 
+# What the list of events reads of each event: its summary and what its next run is computed from
+# (columns, not whole events: the script, env, HTTP and container settings are not read).
+SUMMARY_COLUMNS = (
+    Event.id, Event.name, Event.type, Event.status, Event.trigger, Event.tags, Event.execution_count,
+    Event.run_location, Event.description,
+    Event.schedule, Event.timezone, Event.start_time, Event.end_time, Event.activated_at,
+)
+
+
 def next_run_of(event: Event, after: datetime | None = None) -> datetime | None:
     """When the scheduler will next fire this event (aware), or None."""
+    return _next_run(event, session_calendars(object_session(event)), after)
+
+
+def _next_run(event: Any, calendars: Callable[[str], CalendarDays], after: datetime | None = None) -> datetime | None:
+    """`next_run_of` for anything with the event's schedule attributes (an Event, or a row of them)."""
     if event.status != "ACTIVE" or event.trigger != "SCHEDULE" or not event.schedule:
         return None
     start = event.start_time.replace(tzinfo=UTC) if event.start_time else None
@@ -83,7 +98,7 @@ def next_run_of(event: Event, after: datetime | None = None) -> datetime | None:
     anchor = start or (event.activated_at.replace(tzinfo=UTC) if event.activated_at else None)
     try:
         runs = next_runs(event.schedule, event.timezone, 1, after=after, anchor=anchor, start_time=start, end_time=end,
-                         calendars=session_calendars(object_session(event)))
+                         calendars=calendars)
     except ValidationError:
         return None
     return runs[0] if runs else None
@@ -174,26 +189,27 @@ class EventService:
                 .correlate(Event).scalar_subquery()
             )
             rows = session.execute(
-                select(Event, Execution.status, Execution.finished_at)
+                select(*SUMMARY_COLUMNS, Execution.status.label("last_status"), Execution.finished_at)
                 .outerjoin(Execution, Execution.id == last_id)
                 .order_by(func.lower(Event.name))
             ).all()
+            calendars = session_calendars(session)
             return [
                 EventSummary(
-                    id=event.id,
-                    name=event.name,
-                    type=event.type,
-                    status=event.status,
-                    trigger=event.trigger,
-                    tags=list(event.tags),
-                    next_run=next_run_of(event),
-                    last_status=status,
-                    last_run_at=finished,
-                    execution_count=event.execution_count,
-                    run_location=event.run_location,
-                    description=event.description,
+                    id=row.id,
+                    name=row.name,
+                    type=row.type,
+                    status=row.status,
+                    trigger=row.trigger,
+                    tags=list(row.tags or []),
+                    next_run=_next_run(row, calendars),
+                    last_status=row.last_status,
+                    last_run_at=row.finished_at,
+                    execution_count=row.execution_count,
+                    run_location=row.run_location,
+                    description=row.description,
                 )
-                for event, status, finished in rows
+                for row in rows
             ]
 
     # -- writing ---------------------------------------------------------------------------------------

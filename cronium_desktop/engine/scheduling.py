@@ -9,6 +9,7 @@ not APScheduler's Monday-first numbering, so they are translated to day names he
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -202,6 +203,7 @@ class WindowTrigger(BaseTrigger):
         return f"{self.inner} between {self.start} and {self.end}"
 
 
+@functools.lru_cache(maxsize=4096)  # triggers are immutable; listing events computes thousands of next runs
 def cron_trigger(expression: str, timezone: tzinfo) -> BaseTrigger:
     """Parse a cron expression (5 or 6 fields, or an @alias) into a trigger in `timezone`."""
     text = " ".join(expression.split())

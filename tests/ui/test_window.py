@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import run, wait_until
@@ -89,6 +90,35 @@ def test_events_list_filters_by_text_type_and_status(application: Any, loop: Any
     page.type_filter.setCurrentIndex(0)
     page.status_filter.setCurrentIndex(page.status_filter.findData("DRAFT"))
     assert page.proxy.rowCount() == 1 and page.proxy.event_at(0).name == "Backup home"
+
+
+def test_events_list_sorts_by_a_clicked_column_and_keeps_the_selected_event(application: Any, loop: Any) -> None:
+    engine = application.engine
+    for name, cron in (("beta", "0 9 * * *"), ("Alpha", "30 9 * * *"), ("gamma", None)):
+        data = {"name": name, "type": "BASH", "content": "true", "status": "ACTIVE" if cron else "DRAFT"}
+        if cron:
+            data |= {"trigger": "SCHEDULE", "schedule": {"cron": cron}, "timezone": "UTC"}
+        run(loop, engine.events.create(data))
+    page = application.window.pages["Events"]
+    application.window.open_page("Events")
+    wait_until(loop, lambda: page.proxy.rowCount() == 3)
+    names = lambda: [page.proxy.event_at(row).name for row in range(page.proxy.rowCount())]  # noqa: E731
+    assert names() == ["Alpha", "beta", "gamma"]  # by name, whatever the case
+    page.select(next(event.id for event in page.model.events if event.name == "gamma"))
+    header = page.table.horizontalHeader()
+
+    def click_column(column: int) -> None:
+        middle = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+        QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(middle, header.height() // 2))
+
+    click_column(4)  # Next run: the soonest first, none last
+    assert names() == ["beta", "Alpha", "gamma"]
+    assert header.sortIndicatorSection() == 4
+    click_column(4)
+    assert names() == ["gamma", "Alpha", "beta"]
+    assert page.selected().name == "gamma", "the selection stays on the event, not on the row"
+    page.refresh()
+    wait_until(loop, lambda: names() == ["gamma", "Alpha", "beta"])  # a reload keeps the chosen order
 
 
 def test_tray_pauses_and_resumes_all_schedules(application: Any, loop: Any) -> None:
