@@ -42,7 +42,7 @@ class HeaviestEvents(QWidget):
                                    (self.by_memory, by_memory, lambda v: human_bytes(int(v)))):
             listing.clear()
             for row in rows:
-                item = QListWidgetItem(f"{row.name} — {say(row.value)} ({row.runs} runs)")
+                item = QListWidgetItem(f"{row.name} — {say(row.value)} ({row.runs} run{'' if row.runs == 1 else 's'})")
                 item.setData(EVENT_ID_ROLE, row.event_id)
                 listing.addItem(item)
             if not rows:
