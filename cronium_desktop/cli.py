@@ -288,14 +288,10 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
         else:
             print_table([[v.key, v.value, "secret" if v.secret else ""] for v in variables], ["KEY", "VALUE", ""])
     elif args.what == "servers":
-        if engine.servers is None:
-            raise UsageError("servers are not available in this version")
         from cronium_desktop import cli_servers
 
         return await _maybe_await(cli_servers.list_servers(engine, args))
     else:
-        if engine.workflows is None:
-            raise UsageError("workflows are not available in this version")
         from cronium_desktop import cli_workflows
 
         return await _maybe_await(cli_workflows.list_workflows(engine, args))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 READ_LISTS = ("events", "runs", "variables")
 
@@ -26,9 +25,6 @@ def is_read_command(args: argparse.Namespace) -> bool:
 
 class ReadEngine:
     """The services a read command uses, over one data folder (the `Engine` facade's names)."""
-
-    servers: Any = None
-    workflows: Any = None
 
     def __init__(self, data_dir: Path, passphrase: str | None = None) -> None:
         from cronium_desktop.engine.context import EngineContext

@@ -13,16 +13,6 @@ from typing import Any
 from cronium_desktop.engine.errors import CroniumError, NotFound, ValidationError
 from cronium_desktop.engine.ssh.errors import SshError
 
-
-def _servers(engine: Any) -> Any:
-    from cronium_desktop.engine.servers import ServerService
-
-    if isinstance(getattr(engine, "servers", None), ServerService):
-        return engine.servers
-    engine.servers = ServerService(engine.ctx)
-    return engine.servers
-
-
 # The server fields the engine names in its errors, as the options of `server add` say them.
 OPTION_OF_FIELD = {"host": "--host", "port": "--port", "username": "--user", "key_path": "--key",
                    "password": "--password-stdin"}
@@ -53,7 +43,7 @@ async def add_server(engine: Any, args: argparse.Namespace) -> int:
             _error("--password-stdin: no password was given on standard input.")
             return 2
     method = "KEY" if args.key else ("PASSWORD" if args.password_stdin else "AGENT")
-    servers = _servers(engine)
+    servers = engine.servers
     try:
         info = await servers.add(
             args.name,
@@ -82,7 +72,7 @@ async def add_server(engine: Any, args: argparse.Namespace) -> int:
 
 async def check_server(engine: Any, args: argparse.Namespace) -> int:
     """Log in to a saved server and report. 0 online, 1 check failed, 2 no such server."""
-    servers = _servers(engine)
+    servers = engine.servers
     try:
         result = await servers.check(args.name, accept_host_key=bool(getattr(args, "accept_host_key", False)))
     except NotFound as error:
@@ -104,7 +94,7 @@ async def list_servers(engine: Any, args: argparse.Namespace) -> int:
 
     from cronium_desktop.cli import iso, print_table
 
-    servers = await _servers(engine).list()
+    servers = await engine.servers.list()
     if args.json:
         print(json.dumps([
             {"name": s.name, "host": s.host, "port": s.port, "username": s.username, "auth_method": s.auth_method,

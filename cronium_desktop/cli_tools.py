@@ -12,16 +12,13 @@ from cronium_desktop.engine.errors import CroniumError
 
 async def add_tool(engine: Any, args: argparse.Namespace) -> int:
     """Store a tool credential; its config is sealed as a secret. 0 on success, 2 on bad input."""
-    from cronium_desktop.engine.tools.service import ToolService
-
     try:
         config = json.loads(args.config)
     except ValueError as error:
         print(f"error: --config is not valid JSON: {error}", file=sys.stderr)
         return 2
-    tools = engine.tools if isinstance(engine.tools, ToolService) else ToolService(engine.ctx)
     try:
-        await tools.add(args.name, args.type, config)
+        await engine.tools.add(args.name, args.type, config)
     except CroniumError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

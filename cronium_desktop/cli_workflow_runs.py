@@ -100,7 +100,7 @@ async def _show_run(engine: Any, args: argparse.Namespace) -> int:
 
 def listener_port(engine: Any) -> int:
     """The webhook listener's port: this process's if it runs one, else the one set in Settings."""
-    if getattr(engine, "webhooks", None) is not None and engine.webhooks.port:
+    if engine.webhooks is not None and engine.webhooks.port:
         return int(engine.webhooks.port)
     return int(engine.settings.get("webhook_port"))
 

@@ -60,11 +60,12 @@ class MessageSender(Protocol):
 
 
 class ConditionalActions:
-    def __init__(self, ctx: EngineContext, runs: RunService, variables: VariableService) -> None:
+    def __init__(self, ctx: EngineContext, runs: RunService, variables: VariableService,
+                 messages: MessageSender) -> None:
         self._ctx = ctx
         self._runs = runs
         self._variables = variables
-        self.messages: MessageSender | None = None  # set when tools are available
+        self._messages = messages  # the tool credentials that send SEND_MESSAGE actions
         # Per event, its actions' `on` values: most runs end with nothing to do, known without a read.
         # Dropped when events change here; another process's edit shows within PLAN_CACHE_SECONDS.
         self._triggers: dict[int, tuple[float, tuple[str, ...]]] = {}
@@ -192,11 +193,9 @@ class ConditionalActions:
         )
 
     async def _send_message(self, execution: dict[str, Any], action: dict[str, Any], scope: dict[str, Any]) -> None:
-        if self.messages is None:
-            raise RuntimeError("sending messages is not available in this build")
         if action["tool_id"] is None:
             raise RuntimeError("its tool credential was deleted")
-        await self.messages.send_conditional_message(action["tool_id"], action["subject"], action["body"], scope)
+        await self._messages.send_conditional_message(action["tool_id"], action["subject"], action["body"], scope)
         await self.note(execution["id"], execution["attempt"], f"Conditional action {action['on']}: message sent.")
 
     async def _set_variable(self, execution: dict[str, Any], action: dict[str, Any], scope: dict[str, Any]) -> None:

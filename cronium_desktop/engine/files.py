@@ -149,10 +149,10 @@ def _read_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 class FileService:
-    def __init__(self, ctx: EngineContext, events: EventService) -> None:
+    def __init__(self, ctx: EngineContext, events: EventService, workflows: WorkflowFiles) -> None:
         self._ctx = ctx
         self._events = events
-        self.workflows: WorkflowFiles | None = None
+        self.workflows = workflows
 
     # -- import ---------------------------------------------------------------------------------
 
@@ -237,15 +237,11 @@ class FileService:
                         report.missing_secrets.append(f"event {spec['name']!r}: env {name}")
                         report.secret_env_without_value.append((spec["name"], name))
             for index, child in children:
-                if self.workflows is None:
-                    raise ValidationError("workflows", "workflows are not available in this version.")
                 self._check_workflow_name_free(session, child, replace, f"workflows[{index}]")
                 report.child_workflows.append(
                     self.workflows.import_workflow(session, child, event_keys, replace, f"workflows[{index}]"))
             workflow = data.get("workflow")
             if workflow is not None:
-                if self.workflows is None:
-                    raise ValidationError("workflow", "workflows are not available in this version.")
                 self._check_workflow_name_free(session, workflow, replace)
                 report.workflow, report.workflow_replaced = self.workflows.import_workflow(
                     session, workflow, event_keys, replace
@@ -516,8 +512,6 @@ class FileService:
 
     @in_thread
     def export_workflow(self, name: str, path: Path | None = None) -> dict[str, Any]:
-        if self.workflows is None:
-            raise ValidationError("workflow", "workflows are not available in this version.")
         with self._ctx.db.read() as session:
             workflow, event_ids = self.workflows.export_workflow(session, name)
             children = []

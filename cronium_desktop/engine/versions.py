@@ -173,10 +173,10 @@ def forget(session: Session, kind: str, object_id: int) -> None:
 
 
 class VersionService:
-    def __init__(self, ctx: EngineContext, events: EventService) -> None:
+    def __init__(self, ctx: EngineContext, events: EventService, workflows: WorkflowService) -> None:
         self._ctx = ctx
         self._events = events
-        self.workflows: WorkflowService | None = None  # set once the engine has started
+        self._workflows = workflows
 
     @staticmethod
     def _check_kind(kind: str) -> None:
@@ -244,8 +244,7 @@ class VersionService:
         if kind == "event":
             await self._events.update(object_id, data)
         else:
-            assert self.workflows is not None, "workflows are available once the engine has started"
-            await self.workflows.save(data)
+            await self._workflows.save(data)
 
         def note() -> int:
             with self._ctx.db.write() as session:
