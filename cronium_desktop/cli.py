@@ -14,11 +14,12 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 from cronium_desktop import __version__
+from cronium_desktop.engine.clock import from_store, to_local
 
 APP_NAME = "cronium-desktop"
 
@@ -58,17 +59,13 @@ def prepare_data_dir(data_dir: Path) -> None:
                          "Give another with --data-dir or CRONIUM_DATA_DIR.") from error
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # the store keeps UTC, naive
-
-
 def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else _aware(moment).isoformat()
+    return None if moment is None else from_store(moment).isoformat()
 
 
 def shown(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S %Z") -> str | None:
     """A time for people: in this computer's zone, to the second (JSON keeps full ISO 8601 in UTC)."""
-    return None if moment is None else _aware(moment).astimezone().strftime(pattern)
+    return None if moment is None else to_local(moment).strftime(pattern)
 
 
 def parse_json_option(text: str | None, option: str) -> Any:

@@ -11,19 +11,15 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from cronium_desktop.engine.clock import from_store, to_local
 from cronium_desktop.engine.notices import Segment
+from cronium_desktop.engine.states import FINAL_STATES
 
 MARKERS = {"stdout": " ", "stderr": "!", "system": "#"}
 FOLLOW_POLL_SECONDS = 0.25
-FINAL_STATES = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "SKIPPED")
 _encode = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class TextWriter:
@@ -31,11 +27,11 @@ class TextWriter:
         self._out = out
 
     def header(self, run: Any, first: bool) -> None:
-        started = _aware(run.started_at).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if run.started_at else "not started"
+        started = to_local(run.started_at).strftime("%Y-%m-%d %H:%M:%S %Z") if run.started_at else "not started"
         self._out.write(f"── run {run.execution_id} · {run.status} · {started}\n")
 
     def segment(self, _number: int, _attempt: int, segment: Segment) -> None:
-        prefix = f"{_aware(segment.ts).astimezone().strftime('%H:%M:%S')} {MARKERS.get(segment.stream, ' ')} "
+        prefix = f"{to_local(segment.ts).strftime('%H:%M:%S')} {MARKERS.get(segment.stream, ' ')} "
         if segment.server:  # a multi-server run: each line says which server it came from, as in the window
             prefix += f"[{segment.server}] "
         self._out.write(prefix + f"\n{prefix}".join(segment.texts) + "\n")
@@ -62,7 +58,7 @@ class JsonWriter:
 
     def segment(self, _number: int, _attempt: int, segment: Segment) -> None:
         server = f'"server": {_encode(segment.server)}, ' if segment.server else ""
-        prefix = f'\n    {{"ts": "{_aware(segment.ts).isoformat()}", "stream": {_encode(segment.stream)}, {server}"text": '
+        prefix = f'\n    {{"ts": "{from_store(segment.ts).isoformat()}", "stream": {_encode(segment.stream)}, {server}"text": '
         body = ",".join(f"{prefix}{_encode(text)}}}" for text in segment.texts)
         self._out.write(("," if self._lines else "") + body)
         self._lines += segment.count

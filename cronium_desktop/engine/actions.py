@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 
 from cronium_desktop.engine import logstore
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
-from cronium_desktop.engine.events import utcnow
 from cronium_desktop.engine.notices import (
     EventsChanged,
     LogLineNotice,
@@ -26,6 +26,7 @@ from cronium_desktop.engine.notices import (
     Notice,
     RunFinished,
 )
+from cronium_desktop.engine.states import FAILED_STATES, RunTrigger
 from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution
 from cronium_desktop.engine.variables import VariableService
 
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 MAX_CHAIN_DEPTH = 20
 PLAN_CACHE_SECONDS = 2.0
-FAILED_STATES = ("FAILURE", "TIMEOUT", "PARTIAL")
 
 
 def action_matches(on: str, status: str, condition: bool) -> bool:
@@ -187,7 +187,7 @@ class ConditionalActions:
         await self._runs.start(
             action["target_event_id"],
             input=execution["output"],
-            trigger="ACTION",
+            trigger=RunTrigger.ACTION,
             parent_execution_id=execution["id"],
             chain_depth=depth,
         )

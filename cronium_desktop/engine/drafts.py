@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cronium_desktop.engine.executors.base import Executor, Job
+from cronium_desktop.engine.states import SCRIPT_TYPES, RunTrigger
 
-DRAFT_TRIGGER = "DRAFT"
-SCRIPT_TYPES = ("BASH", "PYTHON", "NODEJS")
+DRAFT_TRIGGER = RunTrigger.DRAFT.value
 LOST_TEXT = "The draft's text is gone (the application stopped before it ran); run the draft again."
 
 

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, aliased, object_session
 
 from cronium_desktop.engine import versions
 from cronium_desktop.engine.calendars import require_calendar, session_calendars
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.notices import EventsChanged
 from cronium_desktop.engine.scheduling import next_runs
+from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.engine.store.models import (
     ConditionalAction,
     Event,
@@ -32,12 +34,6 @@ from cronium_desktop.engine.store.models import (
 from cronium_desktop.engine.triggers.spec import pack as pack_triggers
 from cronium_desktop.engine.triggers.spec import unpack as unpack_triggers
 from cronium_desktop.engine.validation import normalize_event
-
-FINAL_STATES = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def secret_env_owner(event_id: int, name: str) -> str:

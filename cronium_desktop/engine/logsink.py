@@ -16,9 +16,10 @@ import asyncio
 import collections
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cronium_desktop.engine import logstore
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import LogLines, Segment
 from cronium_desktop.engine.secrets import Masker
@@ -29,10 +30,6 @@ DEFAULT_CAP_BYTES = 100 * 1024 * 1024
 
 # Writes blocks of output: (execution id, attempt, segments, spool offsets) → done.
 BlockWriter = Callable[[int, int, list[Segment], tuple[int | None, int | None]], Awaitable[None]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _write_with(ctx: EngineContext) -> BlockWriter:

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 
 from cronium_desktop.engine import logstore, run_records, runtime
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
-from cronium_desktop.engine.events import secret_env_owner, utcnow
+from cronium_desktop.engine.events import secret_env_owner
 from cronium_desktop.engine.executors.base import (
     CANCELLED,
     FAILURE,

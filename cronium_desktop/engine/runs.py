@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import func, insert, select, true, update
 
 from cronium_desktop.engine import logstore, versions
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
-from cronium_desktop.engine.events import FINAL_STATES, EventService, utcnow
+from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.logstore import LogRecord
 from cronium_desktop.engine.metrics_store import MeasuredRun, latest_for
 from cronium_desktop.engine.notices import (
@@ -31,10 +32,10 @@ from cronium_desktop.engine.notices import (
     Segment,
 )
 from cronium_desktop.engine.queue import PRIORITY_RANK, RunQueue
+from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS
 from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
 
-COUNTED_TRIGGERS = ("MANUAL", "SCHEDULE", "CLI")
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
@@ -270,7 +271,7 @@ class RunService:
             state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
                                                   "status": event.status, "last_fire_at": event.last_fire_at})
             # Workflow nodes and editor drafts run whatever else is going on.
-            skip = event_busy and event.overlap == "SKIP" and request.trigger not in ("WORKFLOW", "DRAFT")
+            skip = event_busy and event.overlap == "SKIP" and request.trigger not in OVERLAP_EXEMPT_TRIGGERS
             burst = self._skip_burst(session, event.id, request.trigger) if skip else None
             if burst is not None:
                 # One record per burst: a 1-second schedule on a long script is not a row a second.

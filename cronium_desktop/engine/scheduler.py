@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from cronium_desktop.engine.calendars import session_calendars
+from cronium_desktop.engine.clock import from_store, to_store
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.notices import (
@@ -42,7 +43,8 @@ from cronium_desktop.engine.triggers.records import note_runs
 from cronium_desktop.engine.triggers.spec import unpack as unpack_triggers
 
 if TYPE_CHECKING:
-    from cronium_desktop.engine.triggers.service import TriggerService
+    from cronium_desktop.engine.clock import from_store, to_store
+from cronium_desktop.engine.triggers.service import TriggerService
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +55,6 @@ WATCHDOG_SECONDS = 2.0
 SKIP_GRACE_SECONDS = int(CLOCK_JUMP_SECONDS)
 
 WorkflowStarter = Callable[[int, str], Awaitable[Any]]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 # The longest single wait for the next fire. Qt's event loop (qasync) keeps timers in signed 32-bit
@@ -96,9 +90,9 @@ class Schedulable:
 def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     if row.status != "ACTIVE" or row.trigger != "SCHEDULE" or not row.schedule:
         return None
-    start = _aware(getattr(row, "start_time", None))
-    end = _aware(getattr(row, "end_time", None))
-    activated = _aware(getattr(row, "activated_at", None)) or _aware(row.created_at)
+    start = from_store(getattr(row, "start_time", None))
+    end = from_store(getattr(row, "end_time", None))
+    activated = from_store(getattr(row, "activated_at", None)) or from_store(row.created_at)
     try:
         trigger = build_trigger(
             row.schedule, row.timezone, anchor=start or activated, start_time=start, end_time=end,
@@ -107,7 +101,7 @@ def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     except CroniumError:
         log.warning("%s %s has a schedule that no longer parses", kind, row.id)
         return None
-    return Schedulable(kind, row.id, row.name, trigger, row.misfire, _aware(row.last_fire_at), activated,
+    return Schedulable(kind, row.id, row.name, trigger, row.misfire, from_store(row.last_fire_at), activated,
                        unpack_triggers(row.triggers)["misfire_cap"])
 
 
@@ -338,14 +332,14 @@ class Scheduler:
         if self.gate is not None and self.gate.has_conditions(kind, item_id):
             if kind != "event":
                 await asyncio.to_thread(self._remember_fire, kind, item_id, due)
-            self.gate.submit(kind, item_id, "SCHEDULE", scheduled_for=_naive(due))
+            self.gate.submit(kind, item_id, "SCHEDULE", scheduled_for=to_store(due))
             return
         if kind != "event":
             await self._start(kind, item_id, due)
             return
         # Group commit: fires arriving while a batch is being recorded form the next batch, so the
         # store sees a few transactions a second however many events fire (each has its own offset).
-        self._batch.append(RunRequest(item_id, trigger="SCHEDULE", scheduled_for=_naive(due)))
+        self._batch.append(RunRequest(item_id, trigger="SCHEDULE", scheduled_for=to_store(due)))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.ensure_future(self._record_fires())
             self._pending_syncs.add(self._recorder)
@@ -373,7 +367,7 @@ class Scheduler:
         try:
             if kind == "event":
                 # RunService records last_fire_at in the same transaction as the run.
-                await self._runs.start(item_id, trigger="SCHEDULE", scheduled_for=_naive(due))
+                await self._runs.start(item_id, trigger="SCHEDULE", scheduled_for=to_store(due))
             else:
                 await asyncio.to_thread(self._remember_fire, kind, item_id, due)
                 if self.start_workflow is not None:
@@ -391,7 +385,7 @@ class Scheduler:
             for kind, item_id, due in fires:
                 row = self._row(session, kind, item_id)
                 if row is not None:
-                    row.last_fire_at = _naive(due)
+                    row.last_fire_at = to_store(due)
 
     # -- misfires -----------------------------------------------------------------------------------------
 
@@ -423,9 +417,9 @@ class Scheduler:
                     skipped.append((item.kind, item.id, misfire.last))
                 if self.gate is not None and self.gate.has_conditions(item.kind, item.id):
                     for due in times:
-                        self.gate.submit(item.kind, item.id, "SCHEDULE", scheduled_for=_naive(due), note=note)
+                        self.gate.submit(item.kind, item.id, "SCHEDULE", scheduled_for=to_store(due), note=note)
                 elif item.kind == "event":
-                    requests += [RunRequest(item.id, trigger="SCHEDULE", scheduled_for=_naive(due)) for due in times]
+                    requests += [RunRequest(item.id, trigger="SCHEDULE", scheduled_for=to_store(due)) for due in times]
                     notes += [note] * len(times)
                 else:
                     for due in times:
@@ -452,12 +446,12 @@ class Scheduler:
         note = catch_up_note(True, item.misfire, len(times))
         if self.gate is not None and self.gate.has_conditions(kind, item_id):
             for moment in times:
-                self.gate.submit(kind, item_id, "SCHEDULE", scheduled_for=_naive(moment), note=note)
+                self.gate.submit(kind, item_id, "SCHEDULE", scheduled_for=to_store(moment), note=note)
         elif kind != "event":
             for moment in times:
                 await self._start(kind, item_id, moment)
         else:
-            ids = await self._start_batch([RunRequest(item_id, trigger="SCHEDULE", scheduled_for=_naive(moment))
+            ids = await self._start_batch([RunRequest(item_id, trigger="SCHEDULE", scheduled_for=to_store(moment))
                                            for moment in times])
             await note_runs(self._ctx, ids, note)
         if not times or times[-1] < due:  # RUN_ALL past its cap: the rest count as handled

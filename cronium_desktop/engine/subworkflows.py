@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.events import utcnow
 from cronium_desktop.engine.store.models import Workflow, WorkflowExecution, WorkflowNode
 from cronium_desktop.engine.workflow_graph import Graph
 

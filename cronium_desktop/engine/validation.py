@@ -10,25 +10,30 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from cronium_desktop.engine.clock import to_store
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors.container_config import normalize_container
 from cronium_desktop.engine.runtime import VARIABLE_KEY
 from cronium_desktop.engine.scheduling import validate_schedule, zone
+from cronium_desktop.engine.states import (
+    ACTION_TRIGGERS,
+    EVENT_STATUSES,
+    EVENT_TRIGGERS,
+    EVENT_TYPES,
+    MISFIRES,
+    OVERLAPS,
+    PRIORITIES,
+    RUN_LOCATIONS,
+    SCRIPT_TYPES,
+)
 from cronium_desktop.engine.triggers.spec import TRIGGER_KEYS, normalize_triggers
 
-EVENT_TYPES = ("BASH", "PYTHON", "NODEJS", "HTTP_REQUEST", "TOOL_ACTION")
-SCRIPT_TYPES = ("BASH", "PYTHON", "NODEJS")
-STATUSES = ("ACTIVE", "PAUSED", "DRAFT", "ARCHIVED")
-TRIGGERS = ("MANUAL", "SCHEDULE")
-RUN_LOCATIONS = ("LOCAL", "CONTAINER", "REMOTE")
-OVERLAPS = ("SKIP", "QUEUE", "ALLOW")
-MISFIRES = ("RUN_ONCE", "RUN_ALL", "SKIP")
-PRIORITIES = ("LOW", "NORMAL", "HIGH", "CRITICAL")
-ACTION_TRIGGERS = ("ON_SUCCESS", "ON_FAILURE", "ALWAYS", "ON_CONDITION")
-ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE", "SET_VARIABLE")
+# The field words are named once, in states.py; these are the names the editor and the checks use.
+STATUSES = EVENT_STATUSES
+TRIGGERS = EVENT_TRIGGERS
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TIMEOUT_SECONDS = 7 * 86400
@@ -167,7 +172,7 @@ def parse_time(value: Any, field: str, timezone_name: str | None) -> datetime | 
         raise ValidationError(field, f"must be an ISO 8601 string, not {value!r}.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(timezone_name))
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    return to_store(moment)
 
 
 def _string_list(data: dict[str, Any], field: str, max_length: int) -> list[str]:

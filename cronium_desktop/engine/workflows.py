@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from cronium_desktop.engine import versions
 from cronium_desktop.engine.calendars import require_calendar
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
-from cronium_desktop.engine.events import utcnow
 from cronium_desktop.engine.notices import NodeStateChanged, WorkflowRunFinished, WorkflowsChanged
 from cronium_desktop.engine.runs import INTERRUPTED, RunService
 from cronium_desktop.engine.scheduling import validate_schedule, zone
+from cronium_desktop.engine.states import MISFIRES, WORKFLOW_TRIGGERS
 from cronium_desktop.engine.store.models import (
     Event,
     Workflow,
@@ -56,8 +57,7 @@ WORKFLOW_KEYS = {"id", "name", "description", "trigger", "schedule", "timezone",
 FILE_WORKFLOW_KEYS = {"name", "description", "trigger", "schedule", "nodes", "edges", "timezone", "misfire",
                       *TRIGGER_KEYS}
 WORKFLOW_KEYS |= set(TRIGGER_KEYS)
-MISFIRES = ("RUN_ONCE", "RUN_ALL", "SKIP")
-TRIGGERS = ("MANUAL", "SCHEDULE", "WEBHOOK")
+TRIGGERS = WORKFLOW_TRIGGERS
 FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 

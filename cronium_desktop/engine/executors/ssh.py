@@ -30,13 +30,14 @@ import tarfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import paramiko
 
 from cronium_desktop.engine import runtime
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.executors import remote_metrics, ssh_detach
 from cronium_desktop.engine.executors.base import (
@@ -81,10 +82,6 @@ NO_TAR, NO_FOLDER, NO_UNPACK = 121, 122, 123
 STARTED, RESULTS = "cronium-run-started", "cronium-run-results"
 BANNER_LIMIT = 65536
 FOLDER = "\0"  # stands for the run folder in `runtime.folder_env` values; the wrapper gets it as "$1"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def posix_shell(script: str) -> str:

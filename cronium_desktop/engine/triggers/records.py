@@ -4,11 +4,12 @@ and a system line in a run's log saying why it ran (caught up after sleep, or af
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from cronium_desktop.engine import logstore
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import RunFinished, RunQueued, WorkflowRunFinished
 from cronium_desktop.engine.store import group
@@ -16,10 +17,6 @@ from cronium_desktop.engine.store.models import Event, Execution, Workflow, Work
 
 CAUGHT_UP_AFTER_SLEEP = "Caught up after sleep"
 CAUGHT_UP_AFTER_CLOSED = "Caught up after the app was closed"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 async def note_runs(ctx: EngineContext, execution_ids: list[int], text: str) -> None:
