@@ -100,10 +100,11 @@ def print_table(rows: list[list[str]], headers: list[str]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     # The options work before or after the command; after it, they must not reset what came before.
-    top = argparse.ArgumentParser(add_help=False)
+    # Parents are made as `_Parser`s too: the sub-parsers (of that class) take them as parents.
+    top = _Parser(add_help=False)
     top.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CRONIUM_DATA_DIR or the user data folder)")
     top.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="data folder")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
 

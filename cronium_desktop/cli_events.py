@@ -214,13 +214,13 @@ async def _set_env(engine: Any, event: dict[str, Any], args: argparse.Namespace)
 
 
 async def _edit(engine: Any, event: dict[str, Any], args: argparse.Namespace) -> int:
-    from cronium_desktop.engine.validation import FACADE_EVENT_KEYS
+    from cronium_desktop.engine.event_fields import FACADE_KEYS
 
     form = editable(event)
     edited = await asyncio.to_thread(_edit_in_editor, form)
     if not isinstance(edited, dict):
         raise ValidationError("event", "must stay one JSON object.")
-    unknown = sorted(set(edited) - (FACADE_EVENT_KEYS - {"id"}))
+    unknown = sorted(set(edited) - (FACADE_KEYS - {"id"}))
     if unknown:
         raise ValidationError(unknown[0], "is not a field of an event; nothing was changed.")
     if edited == form:

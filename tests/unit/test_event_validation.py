@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.validation import FILE_EVENT_KEYS, normalize_event
+from cronium_desktop.engine.event_fields import FILE_KEYS as FILE_EVENT_KEYS
+from cronium_desktop.engine.validation import normalize_event
 
 
 def event(**changes: Any) -> dict[str, Any]:
