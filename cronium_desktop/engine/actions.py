@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
-from cronium_desktop.engine import logstore
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import (
@@ -26,12 +25,13 @@ from cronium_desktop.engine.notices import (
     Notice,
     RunFinished,
 )
+from cronium_desktop.engine.runs import logstore
 from cronium_desktop.engine.states import FAILED_STATES, RunTrigger
 from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution
 from cronium_desktop.engine.variables import VariableService
 
 if TYPE_CHECKING:
-    from cronium_desktop.engine.runs import RunService
+    from cronium_desktop.engine.runs.service import RunService
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from cronium_desktop.engine.lock import FolderLocked
 from cronium_desktop.engine.messages import TemplateError
 from cronium_desktop.engine.metrics_store import HeavyEvent, MeasuredRun, Phases, TrendPoint
 from cronium_desktop.engine.retention import PruneReport
-from cronium_desktop.engine.run_host import RunRefused
-from cronium_desktop.engine.runs import AttemptInfo, RunDetail, RunSummary, ServerResultInfo
+from cronium_desktop.engine.runs.host import RunRefused
+from cronium_desktop.engine.runs.service import AttemptInfo, RunDetail, RunSummary, ServerResultInfo
 from cronium_desktop.engine.secrets import SecretsError, SecretsLocked, WrongPassphrase
 from cronium_desktop.engine.servers import CheckResult, ServerInfo
 from cronium_desktop.engine.ssh.errors import (
@@ -56,8 +56,9 @@ from cronium_desktop.engine.tools.base import ToolError
 from cronium_desktop.engine.tools.service import ToolInfo
 from cronium_desktop.engine.variables import VariableInfo
 from cronium_desktop.engine.versions import DiffRow, FieldChange, VersionDiff, VersionInfo
-from cronium_desktop.engine.workflow_history import NodeRunRecord, WorkflowRunRecord
-from cronium_desktop.engine.workflows import NodeResult, WorkflowResult, WorkflowSummary
+from cronium_desktop.engine.workflows.definitions import WorkflowSummary
+from cronium_desktop.engine.workflows.history import NodeRunRecord, WorkflowRunRecord
+from cronium_desktop.engine.workflows.service import NodeResult, WorkflowResult
 
 __all__ = [
     # the facade

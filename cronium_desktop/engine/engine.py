@@ -21,7 +21,6 @@ from cronium_desktop.engine.alerts import AlertService
 from cronium_desktop.engine.calendars import CalendarService
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
-from cronium_desktop.engine.drafts import DraftRuns
 from cronium_desktop.engine.event_webhooks import EventWebhooks
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
@@ -37,12 +36,13 @@ from cronium_desktop.engine.imports.service import ScheduleImports
 from cronium_desktop.engine.lock import FolderLock, RunnerPresence
 from cronium_desktop.engine.metrics_store import RunMetricsService
 from cronium_desktop.engine.notices import Message, NoticeBus
-from cronium_desktop.engine.queue import RunQueue
 from cronium_desktop.engine.retention import Retention, keep_pruned
-from cronium_desktop.engine.run_host import RunHost
-from cronium_desktop.engine.runner import Runner
-from cronium_desktop.engine.runs import Recovery, RunService
-from cronium_desktop.engine.scheduler import Scheduler
+from cronium_desktop.engine.runs.drafts import DraftRuns
+from cronium_desktop.engine.runs.host import RunHost
+from cronium_desktop.engine.runs.queue import RunQueue
+from cronium_desktop.engine.runs.runner import Runner
+from cronium_desktop.engine.runs.service import Recovery, RunService
+from cronium_desktop.engine.scheduling.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
 from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.settings import Settings
@@ -53,9 +53,9 @@ from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.triggers.service import TriggerService
 from cronium_desktop.engine.variables import VariableService
 from cronium_desktop.engine.versions import VersionService
-from cronium_desktop.engine.webhooks import WebhookListener
-from cronium_desktop.engine.workflow_history import WorkflowHistory
-from cronium_desktop.engine.workflows import WorkflowService
+from cronium_desktop.engine.workflows.history import WorkflowHistory
+from cronium_desktop.engine.workflows.service import WorkflowService
+from cronium_desktop.engine.workflows.webhooks import WebhookListener
 
 log = logging.getLogger(__name__)
 

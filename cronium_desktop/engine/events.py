@@ -21,7 +21,7 @@ from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.event_fields import FACADE_FIELDS
 from cronium_desktop.engine.notices import EventsChanged
-from cronium_desktop.engine.scheduling import next_runs
+from cronium_desktop.engine.scheduling.schedules import next_runs
 from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.engine.store.models import (
     ConditionalAction,

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from cronium_desktop.engine.calendar_schedules import uses_calendar_fields
 from cronium_desktop.engine.calendars import session_calendars
 from cronium_desktop.engine.clock import from_store, to_store
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.scheduling import build_trigger, local_zone_name, zone
+from cronium_desktop.engine.scheduling.calendar_schedules import uses_calendar_fields
+from cronium_desktop.engine.scheduling.schedules import build_trigger, local_zone_name, zone
 from cronium_desktop.engine.store.models import Event, Execution, Workflow, WorkflowExecution
 
 MAX_TICKS_PER_LANE = 2000  # a 1-second schedule over a week is drawn as a dense band, not 604,800 ticks

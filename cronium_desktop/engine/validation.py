@@ -18,7 +18,7 @@ from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.event_fields import DEFAULTS, FACADE_KEYS
 from cronium_desktop.engine.executors.container_config import normalize_container
 from cronium_desktop.engine.runtime import VARIABLE_KEY
-from cronium_desktop.engine.scheduling import validate_schedule, zone
+from cronium_desktop.engine.scheduling.schedules import validate_schedule, zone
 from cronium_desktop.engine.states import (
     ACTION_TRIGGERS,
     EVENT_STATUSES,

@@ -27,7 +27,7 @@ from cronium_desktop.engine.store.models import DefinitionVersion, Event, Workfl
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.events import EventService
-    from cronium_desktop.engine.workflows import WorkflowService
+    from cronium_desktop.engine.workflows.service import WorkflowService
 
 KINDS = ("event", "workflow")
 # Not part of a definition: identity, and states set by Activate/Pause rather than by an edit.
@@ -186,7 +186,7 @@ class VersionService:
     def _object_id(self, session: Session, kind: str, id_or_name: int | str) -> int:
         if kind == "event":
             return self._events.find(session, id_or_name).id
-        from cronium_desktop.engine.workflows import WorkflowService
+        from cronium_desktop.engine.workflows.service import WorkflowService
 
         return WorkflowService.find(session, id_or_name).id
 

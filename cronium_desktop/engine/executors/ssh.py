@@ -529,7 +529,7 @@ class SshExecutor:
                        stored_lines: dict[tuple[str | None, str], int], started_at: datetime | None) -> ExecResult:
         """Reconnect to each server and follow its run from the lines already stored; a server whose
         run left no record (it had not started) counts as interrupted."""
-        from cronium_desktop.engine.runs import INTERRUPTED
+        from cronium_desktop.engine.runs.service import INTERRUPTED
 
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         by_server = {record.server_id: record for record in records}
@@ -607,7 +607,7 @@ class SshExecutor:
                                finish: Callable[..., ServerRun], skips: tuple[int, int], timeout: float) -> ServerRun:
         channel = await self._pool.run(remote.attach, left, *skips)
         if channel is None:
-            from cronium_desktop.engine.runs import INTERRUPTED
+            from cronium_desktop.engine.runs.service import INTERRUPTED
 
             return finish(FAILURE, error=f"{remote.spec.where}: {INTERRUPTED} (the remote process is gone).",
                           announce=True)

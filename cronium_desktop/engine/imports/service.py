@@ -23,7 +23,7 @@ from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.imports.jobs import ParsedJob, ParsedSource, Unconverted
 from cronium_desktop.engine.notices import EventsChanged
-from cronium_desktop.engine.scheduling import ALIASES, next_runs
+from cronium_desktop.engine.scheduling.schedules import ALIASES, next_runs
 from cronium_desktop.engine.store.models import Event, Tool
 from cronium_desktop.engine.validation import MAX_TIMEOUT_SECONDS, normalize_event
 

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from cronium_desktop.engine import logstore
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import RunFinished, RunQueued, WorkflowRunFinished
+from cronium_desktop.engine.runs import logstore
 from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.models import Event, Execution, Workflow, WorkflowExecution
 

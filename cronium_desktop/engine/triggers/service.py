@@ -22,7 +22,7 @@ from sqlalchemy import select
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.notices import EventsChanged, Message, Notice, WorkflowsChanged
-from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.runs.service import RunService
 from cronium_desktop.engine.store.models import Event, Workflow
 from cronium_desktop.engine.triggers.conditions import ConditionChecker, Verdict
 from cronium_desktop.engine.triggers.records import note_runs, record_skipped

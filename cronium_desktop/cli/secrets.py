@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from cronium_desktop.cli import UsageError
+from cronium_desktop.cli.common import UsageError
 
 PROGRESS_FROM = 500  # secrets; fewer are re-encrypted in a blink
 

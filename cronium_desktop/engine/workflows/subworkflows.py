@@ -19,10 +19,10 @@ from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.store.models import Workflow, WorkflowExecution, WorkflowNode
-from cronium_desktop.engine.workflow_graph import Graph
+from cronium_desktop.engine.workflows.graph import Graph
 
 if TYPE_CHECKING:
-    from cronium_desktop.engine.workflows import NodeResult, WorkflowResult, WorkflowService, _Run
+    from cronium_desktop.engine.workflows.service import NodeResult, WorkflowResult, WorkflowService, _Run
 
 
 def result_json(result: WorkflowResult) -> dict[str, Any]:
@@ -148,7 +148,7 @@ class ChildRuns:
             return nesting_of(session, workflow_execution_id)
 
     async def run_node(self, run: _Run, node_key: str, child_id: int, node_input: Any) -> NodeResult:
-        from cronium_desktop.engine.workflows import NodeResult
+        from cronium_desktop.engine.workflows.service import NodeResult
 
         limit = int(self._ctx.settings.get("workflow_nesting_limit"))
         depth = await asyncio.to_thread(self._nesting, run.execution_id) + 1

@@ -1,6 +1,6 @@
 """`workflow runs NAME`, `workflow show-run ID` and `workflow webhook NAME` (SPEC §9).
 
-The history is read from the store (engine/workflow_history.py), as the window's run history reads
+The history is read from the store (engine/workflows/history.py), as the window's run history reads
 it. A webhook URL is printed with the port from Settings: the listener runs in the window or in
 `headless`, not in this command.
 """
@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import Any
 
-from cronium_desktop.cli import UsageError, iso, print_table, shown
+from cronium_desktop.cli.common import UsageError, iso, print_table, shown
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:

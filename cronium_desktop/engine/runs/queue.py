@@ -55,7 +55,7 @@ class RunQueue:
         self._tasks: set[asyncio.Task[None]] = set()  # every execute task, released ones included
         self._timer: asyncio.TimerHandle | None = None
         self._accepting = True
-        self._held = False  # runs wait: another process hosts the folder's runs for now (run_host.py)
+        self._held = False  # runs wait: another process hosts the folder's runs for now (runs/host.py)
         self._limit_value = 1
         self._limit_read_at = -LIMIT_REFRESH_SECONDS  # monotonic time the limit was last read
 

@@ -2,7 +2,7 @@
 
 The run goes to the folder's run host (the window, `headless`, or another `run` command) so that
 overlap and the concurrency limit are decided in one queue; with no host, this command becomes the
-host until its run and every run handed to it have ended (engine/run_host.py).
+host until its run and every run handed to it have ended (engine/runs/host.py).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def _printer(log_stream: TextIO) -> Any:
 
 async def _run_here(engine: Any, name: str, input_data: Any, show: Any) -> dict[str, Any]:
     """Run the event in this process's queue (we are the host), streaming its log to `show`."""
-    from cronium_desktop.cli import unlock_secrets_for_runs
+    from cronium_desktop.cli.common import unlock_secrets_for_runs
     from cronium_desktop.engine.notices import LogLines
-    from cronium_desktop.engine.run_host import summary_fields
+    from cronium_desktop.engine.runs.host import summary_fields
 
     await unlock_secrets_for_runs(engine)
     wanted: set[int] = set()
@@ -67,7 +67,7 @@ async def under_folder_rules(engine: Any, run_here: Callable[[], Awaitable[dict[
                              hand: Callable[[], Awaitable[dict[str, Any] | None]]) -> dict[str, Any]:
     """`run_here()` while this command hosts the folder's runs (no other process does), else `hand()`
     the work to the host; what either returns. Used by `run` and `run-workflow`."""
-    from cronium_desktop.engine.run_host import RunHost
+    from cronium_desktop.engine.runs.host import RunHost
 
     deadline = time.monotonic() + HOST_WAIT_SECONDS
     while True:
@@ -93,14 +93,14 @@ async def under_folder_rules(engine: Any, run_here: Callable[[], Awaitable[dict[
 
 async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: Any) -> dict[str, Any]:
     """Hand the run to the folder's run host, or host the folder's runs ourselves until done."""
-    from cronium_desktop.engine.run_host import hand_over
+    from cronium_desktop.engine.runs.host import hand_over
 
     return await under_folder_rules(engine, lambda: _run_here(engine, name, input_data, show),
                                     lambda: hand_over(engine.data_dir, name, input_data, show))
 
 
 async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop.cli import parse_json_option
+    from cronium_desktop.cli.common import parse_json_option
 
     input_data = parse_json_option(args.input, "--input")
     log_stream = sys.stderr if args.json else sys.stdout

@@ -51,7 +51,7 @@ def _when(moment: Any) -> str:
 
 
 async def import_schedules(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop.cli import print_table
+    from cronium_desktop.cli.common import print_table
 
     parsed = read_sources(args.command, args.files)
     plan = await engine.imports.plan(parsed, args.tag)

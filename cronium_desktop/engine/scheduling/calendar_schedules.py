@@ -1,6 +1,6 @@
 """Schedule specs that name a calendar, and the business-day forms (SPEC §1/§8 schedule, calendar fields).
 
-Two additions to the schedule spec of `engine/scheduling.py`:
+Two additions to the schedule spec of `engine/scheduling/schedules.py`:
 
 - any cron or interval schedule may add `"calendar": NAME` and `"on_calendar_day"`: `SKIP`
   (default), `NEXT_BUSINESS_DAY` or `PREVIOUS_BUSINESS_DAY`;
@@ -22,7 +22,7 @@ from apscheduler.triggers.base import BaseTrigger
 from cronium_desktop.engine.errors import ValidationError
 
 if TYPE_CHECKING:
-    from cronium_desktop.engine.business_days import PreviewEntry
+    from cronium_desktop.engine.scheduling.business_days import PreviewEntry
 
 # business_days builds on scheduling, which builds on this module: it is imported where used.
 POLICIES = ("SKIP", "NEXT_BUSINESS_DAY", "PREVIOUS_BUSINESS_DAY")
@@ -92,7 +92,10 @@ def calendar_of(schedule: dict[str, Any], calendars: CalendarLookup | None) -> C
 def build_calendar_trigger(schedule: dict[str, Any], timezone: Any, base: Callable[[dict[str, Any]], BaseTrigger],
                            calendars: CalendarLookup | None) -> BaseTrigger:
     """The trigger of a schedule with calendar fields; `base` builds the plain cron/interval part."""
-    from cronium_desktop.engine.business_days import BusinessDayOfMonthTrigger, CalendarPolicyTrigger
+    from cronium_desktop.engine.scheduling.business_days import (
+        BusinessDayOfMonthTrigger,
+        CalendarPolicyTrigger,
+    )
 
     days = calendar_of(schedule, calendars)
     if "business_day" in schedule:
@@ -120,7 +123,7 @@ def describe(schedule: dict[str, Any]) -> str:
 
 def preview_runs(trigger: BaseTrigger, after: datetime, count: int, days: Container[date]) -> list[PreviewEntry]:
     """The next runs with skipped and shifted calendar days marked (see business_days.preview)."""
-    from cronium_desktop.engine.business_days import preview
+    from cronium_desktop.engine.scheduling.business_days import preview
 
     name_of = getattr(days, "name_of", None)
     return preview(trigger, after, count, name_of)

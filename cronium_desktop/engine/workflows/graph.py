@@ -10,7 +10,7 @@ from cronium_desktop.engine.errors import ValidationError
 EDGE_TYPES = ("ALWAYS", "ON_SUCCESS", "ON_FAILURE", "ON_CONDITION")
 FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 NODE_KEYS = {"id", "kind", "event", "workflow", "label", "x", "y"}
-# An EVENT node runs an event; a WORKFLOW node runs another workflow (engine/subworkflows.py).
+# An EVENT node runs an event; a WORKFLOW node runs another workflow (engine/workflows/subworkflows.py).
 NODE_KINDS = ("EVENT", "WORKFLOW")
 EDGE_KEYS = {"from", "to", "type"}
 

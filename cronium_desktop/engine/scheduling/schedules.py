@@ -19,14 +19,14 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from cronium_desktop.engine.calendar_schedules import (
+from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.scheduling.calendar_schedules import (
     CalendarLookup,
     build_calendar_trigger,
     uses_calendar_fields,
     validate_calendar_schedule,
 )
-from cronium_desktop.engine.cron_fields import expand_steps
-from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.scheduling.cron_fields import expand_steps
 
 UNITS = ("SECONDS", "MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS")
 # The longest interval of each unit (100 years): beyond it fire times leave the calendar's range.
@@ -164,7 +164,7 @@ class WallClockCronTrigger(BaseTrigger):
 
     def _second_pass_fire(self, threshold: datetime, before: datetime | None) -> datetime | None:
         """The earliest fire at or after `threshold` in the second pass of a repeated hour, if any comes first."""
-        from cronium_desktop.engine.clock_changes import fall_backs
+        from cronium_desktop.engine.scheduling.clock_changes import fall_backs
 
         end = before if before is not None else threshold + timedelta(days=366)
         for moment, repeated in fall_backs(self.timezone, threshold - timedelta(hours=3), end):
@@ -357,7 +357,7 @@ def build_trigger(
 ) -> BaseTrigger:
     """The trigger for a schedule spec: aware `anchor`, `start_time` and `end_time` (or None).
 
-    `calendars` resolves the calendar a schedule names (engine/calendar_schedules.py); without it
+    `calendars` resolves the calendar a schedule names (engine/scheduling/calendar_schedules.py); without it
     a named calendar has no days."""
     timezone = zone(timezone_name)
     inner: BaseTrigger

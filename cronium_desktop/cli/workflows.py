@@ -1,4 +1,4 @@
-"""`run-workflow` (under the data folder's rules, like `run`: engine/run_host.py) and `list workflows` (SPEC §9)."""
+"""`run-workflow` (under the data folder's rules, like `run`: engine/runs/host.py) and `list workflows` (SPEC §9)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class NodeLog:
             self.stream.flush()
 
     def message(self, message: dict[str, Any]) -> None:
-        """A message of the run host (engine/run_host.py) about the workflow run it runs for us."""
+        """A message of the run host (engine/runs/host.py) about the workflow run it runs for us."""
         if "node" in message:
             self.state(*message["node"])
         elif "segments" in message:
@@ -41,7 +41,7 @@ class NodeLog:
 async def _run_here(engine: Any, name: str, input_data: Any, log: NodeLog) -> dict[str, Any]:
     """Run the workflow in this process (we are the folder's run host)."""
     from cronium_desktop.engine.notices import LogLines, NodeStateChanged
-    from cronium_desktop.engine.subworkflows import result_json
+    from cronium_desktop.engine.workflows.subworkflows import result_json
 
     state: dict[str, Any] = {"id": None}
 
@@ -63,9 +63,9 @@ async def _run_here(engine: Any, name: str, input_data: Any, log: NodeLog) -> di
 async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
     """Run a workflow under the data folder's rules: its node runs go through the folder's run host
     (the window, `headless` or another command), or this command hosts the folder's runs until done."""
-    from cronium_desktop.cli import parse_json_option
-    from cronium_desktop.cli_run import under_folder_rules
-    from cronium_desktop.engine.run_host import hand_over
+    from cronium_desktop.cli.common import parse_json_option
+    from cronium_desktop.cli.run import under_folder_rules
+    from cronium_desktop.engine.runs.host import hand_over
 
     input_data = parse_json_option(args.input, "--input")
     log_stream = sys.stderr if args.json else sys.stdout
@@ -83,7 +83,7 @@ async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
 
 
 async def list_workflows(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop.cli import print_table
+    from cronium_desktop.cli.common import print_table
 
     workflows = await engine.workflows.list()
     if args.json:

@@ -1,4 +1,4 @@
-"""The `cronium-desktop` command line (SPEC §9).
+"""The `cronium-desktop` command line (SPEC §9): the parser, the commands and `main`.
 
 Each command opens the data folder, does one thing through the engine facade and exits:
 0 on success, 1 when a run or check did not succeed, 2 on bad usage or input. Errors are one
@@ -14,85 +14,25 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from cronium_desktop import __version__
-from cronium_desktop.engine.clock import from_store, to_local
+from cronium_desktop.cli.common import (
+    Parser,
+    UsageError,
+    has_secrets,
+    iso,
+    maybe_await,
+    parse_json_option,
+    prepare_data_dir,
+    print_table,
+    resolve_data_dir,
+    shown,
+    unlock_secrets_for_runs,
+)
 
 APP_NAME = "cronium-desktop"
-
-
-class UsageError(Exception):
-    """Bad usage or input: exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def default_data_dir() -> Path:
-    from cronium_desktop.engine import platform
-
-    return platform.current().data_dir()
-
-
-def resolve_data_dir(value: str | None) -> Path:
-    if value:
-        return Path(value).expanduser()
-    if os.environ.get("CRONIUM_DATA_DIR"):
-        return Path(os.environ["CRONIUM_DATA_DIR"]).expanduser()
-    return default_data_dir()
-
-
-def prepare_data_dir(data_dir: Path) -> None:
-    """Make the data folder, or say plainly why it cannot be used."""
-    if data_dir.exists() and not data_dir.is_dir():
-        raise UsageError(f"the data folder {str(data_dir)!r} is a file; give a folder with --data-dir or CRONIUM_DATA_DIR.")
-    try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create the data folder {str(data_dir)!r}: {error.strerror or error}. "
-                         "Give another with --data-dir or CRONIUM_DATA_DIR.") from error
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else from_store(moment).isoformat()
-
-
-def shown(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S %Z") -> str | None:
-    """A time for people: in this computer's zone, to the second (JSON keeps full ISO 8601 in UTC)."""
-    return None if moment is None else to_local(moment).strftime(pattern)
-
-
-def parse_json_option(text: str | None, option: str) -> Any:
-    if text is None:
-        return None
-    from cronium_desktop.engine.validation import MAX_JSON_DEPTH, json_depth_exceeds
-
-    too_deep = UsageError(f"{option} nests lists or objects more than {MAX_JSON_DEPTH} levels deep; flatten the data.")
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        raise too_deep from None
-    except ValueError as error:
-        raise UsageError(f"{option} is not valid JSON: {error}") from error
-    if json_depth_exceeds(value):
-        raise too_deep
-    return value
-
-
-def print_table(rows: list[list[str]], headers: list[str]) -> None:
-    if not rows:
-        print("(none)")
-        return
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 # -- parser ------------------------------------------------------------------------------------------
@@ -100,15 +40,15 @@ def print_table(rows: list[list[str]], headers: list[str]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     # The options work before or after the command; after it, they must not reset what came before.
-    # Parents are made as `_Parser`s too: the sub-parsers (of that class) take them as parents.
-    top = _Parser(add_help=False)
+    # Parents are made as `Parser`s too: the sub-parsers (of that class) take them as parents.
+    top = Parser(add_help=False)
     top.add_argument("--data-dir", metavar="DIR", help="data folder (default: $CRONIUM_DATA_DIR or the user data folder)")
     top.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    common = _Parser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="data folder")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
 
-    parser = _Parser(
+    parser = Parser(
         prog=APP_NAME,
         description="Schedule and run scripts, HTTP requests and notifications; chain them into workflows.",
         parents=[top],
@@ -116,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--tray", action="store_true",
                         help="start with the window hidden: the tray icon and the scheduler only (start at login uses it)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
     sub.add_parser("headless", parents=[common], help="run the scheduler with no window until SIGINT/SIGTERM")
@@ -151,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", "-f", action="store_true", help="keep printing the newest run's lines until it ends")
 
     p = sub.add_parser("var", parents=[common], help="set or get a variable")
-    var = p.add_subparsers(dest="var_command", metavar="ACTION", required=True, parser_class=_Parser)
+    var = p.add_subparsers(dest="var_command", metavar="ACTION", required=True, parser_class=Parser)
     q = var.add_parser("set", parents=[common], help="set a variable")
     q.add_argument("key", metavar="KEY")
     q.add_argument("value", metavar="VALUE")
@@ -162,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--reveal", action="store_true", help="print a secret value in clear")
 
     p = sub.add_parser("server", parents=[common], help="add or check an SSH server")
-    server = p.add_subparsers(dest="server_command", metavar="ACTION", required=True, parser_class=_Parser)
+    server = p.add_subparsers(dest="server_command", metavar="ACTION", required=True, parser_class=Parser)
     q = server.add_parser("add", parents=[common], help="add a server")
     q.add_argument("name", metavar="NAME")
     q.add_argument("--host", required=True, metavar="H", help="host name or IP address")
@@ -178,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--accept-host-key", action="store_true", help="trust the server's host key on first use")
 
     p = sub.add_parser("tool", parents=[common], help="add a tool credential")
-    tool = p.add_subparsers(dest="tool_command", metavar="ACTION", required=True, parser_class=_Parser)
+    tool = p.add_subparsers(dest="tool_command", metavar="ACTION", required=True, parser_class=Parser)
     q = tool.add_parser("add", parents=[common], help="add a tool credential")
     q.add_argument("name", metavar="NAME")
     q.add_argument("--type", required=True, choices=["slack", "discord", "teams", "webhook", "email"])
@@ -189,15 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", nargs="?", help="where to write the backup (a new file)")
     p = sub.add_parser("restore", parents=[common], help="put a backup of the store back (not while a scheduler runs)")
     p.add_argument("file", metavar="FILE", help="the backup to restore")
-    from cronium_desktop import cli_calendars, cli_events, cli_history, cli_imports, cli_runs, cli_settings
+    from cronium_desktop.cli import calendars as cli_calendars
+    from cronium_desktop.cli import events as cli_events
+    from cronium_desktop.cli import history as cli_history
+    from cronium_desktop.cli import imports as cli_imports
+    from cronium_desktop.cli import runs as cli_runs
+    from cronium_desktop.cli import settings as cli_settings
 
     cli_imports.add_parsers(sub, common)
     cli_runs.add_parsers(sub, common)
-    cli_calendars.add_parsers(sub, common, _Parser)
+    cli_calendars.add_parsers(sub, common, Parser)
     cli_events.add_parsers(sub, common)
     cli_settings.add_parsers(sub, common)
     cli_history.add_parsers(sub, common)
-    from cronium_desktop import cli_event_webhooks, cli_secrets, cli_workflow_runs
+    from cronium_desktop.cli import event_webhooks as cli_event_webhooks
+    from cronium_desktop.cli import secrets as cli_secrets
+    from cronium_desktop.cli import workflow_runs as cli_workflow_runs
 
     cli_workflow_runs.add_parsers(sub, common)
     cli_secrets.add_parsers(sub, common)
@@ -238,15 +185,8 @@ async def cmd_export(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def unlock_secrets_for_runs(engine: Any) -> None:
-    """Open the secrets now if a run will need them, so a missing or wrong passphrase is an error
-    up front: a run reads every secret variable and its event's secret env as it starts."""
-    if await asyncio.to_thread(_has_secrets, engine, "variable:", "event:"):
-        await asyncio.to_thread(engine.secrets.unlock)
-
-
 async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_run  # the folder's run host decides overlap and the limit
+    from cronium_desktop.cli import run as cli_run  # the folder's run host decides overlap and the limit
 
     return await cli_run.cmd_run(engine, args)
 
@@ -286,18 +226,18 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
         else:
             print_table([[v.key, v.value, "secret" if v.secret else ""] for v in variables], ["KEY", "VALUE", ""])
     elif args.what == "servers":
-        from cronium_desktop import cli_servers
+        from cronium_desktop.cli import servers as cli_servers
 
-        return await _maybe_await(cli_servers.list_servers(engine, args))
+        return await maybe_await(cli_servers.list_servers(engine, args))
     else:
-        from cronium_desktop import cli_workflows
+        from cronium_desktop.cli import workflows as cli_workflows
 
-        return await _maybe_await(cli_workflows.list_workflows(engine, args))
+        return await maybe_await(cli_workflows.list_workflows(engine, args))
     return 0
 
 
 async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_logs
+    from cronium_desktop.cli import logs as cli_logs
 
     return await cli_logs.cmd_logs(engine, args, UsageError)
 
@@ -314,25 +254,19 @@ async def cmd_var(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _maybe_await(value: Any) -> int:
-    if asyncio.iscoroutine(value):
-        value = await value
-    return int(value)
-
-
 async def cmd_server(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_servers
+    from cronium_desktop.cli import servers as cli_servers
 
     handler = cli_servers.add_server if args.server_command == "add" else cli_servers.check_server
-    return await _maybe_await(handler(engine, args))
+    return await maybe_await(handler(engine, args))
 
 
 async def cmd_tool(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_tools
+    from cronium_desktop.cli import tools as cli_tools
 
     imported = await _tool_without_settings(engine, args.name)
     if imported is None:
-        return await _maybe_await(cli_tools.add_tool(engine, args))
+        return await maybe_await(cli_tools.add_tool(engine, args))
     # An imported file names its tool credentials without their settings: `tool add` fills them in.
     if imported.type != args.type:
         raise UsageError(f"the tool credential {imported.name!r} is a {imported.type} tool, not {args.type}; "
@@ -351,70 +285,65 @@ async def _tool_without_settings(engine: Any, name: str) -> Any:
         info = await engine.tools.get(name)
     except NotFound:
         return None
-    return None if await asyncio.to_thread(_has_secrets, engine, config_owner(info.id)) else info
-
-
-def _has_secrets(engine: Any, *prefixes: str) -> bool:
-    with engine.ctx.db.read() as session:
-        return any(engine.secrets.owners(session, prefix) for prefix in prefixes)
+    return None if await asyncio.to_thread(has_secrets, engine, config_owner(info.id)) else info
 
 
 async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_workflows
+    from cronium_desktop.cli import workflows as cli_workflows
 
     parse_json_option(args.input, "--input")
     await unlock_secrets_for_runs(engine)
-    return await _maybe_await(cli_workflows.run_workflow(engine, args))
+    return await maybe_await(cli_workflows.run_workflow(engine, args))
 
 
 async def cmd_runs(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_runs
+    from cronium_desktop.cli import runs as cli_runs
 
     return await cli_runs.cmd_runs(engine, args, iso, shown)
 
 
 async def cmd_calendar(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_calendars
+    from cronium_desktop.cli import calendars as cli_calendars
 
     return await cli_calendars.cmd_calendar(engine, args, UsageError)
 
 
 async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_imports
+    from cronium_desktop.cli import imports as cli_imports
 
     return await cli_imports.import_schedules(engine, args)
 
 
 async def cmd_event(engine: Any, args: argparse.Namespace) -> int:
     if args.event_command == "webhook":
-        from cronium_desktop import cli_event_webhooks
+        from cronium_desktop.cli import event_webhooks as cli_event_webhooks
 
         return await cli_event_webhooks.cmd_event_webhook(engine, args)
-    from cronium_desktop import cli_events
+    from cronium_desktop.cli import events as cli_events
 
     return await cli_events.cmd_event(engine, args)
 
 
 async def cmd_settings(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_settings
+    from cronium_desktop.cli import settings as cli_settings
 
     return await cli_settings.cmd_settings(engine, args)
 
 
 async def cmd_prune(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_history
+    from cronium_desktop.cli import history as cli_history
 
     return await cli_history.cmd_prune(engine, args)
 
 
 async def cmd_workflow(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_workflow_runs
+    from cronium_desktop.cli import workflow_runs as cli_workflow_runs
 
     return await cli_workflow_runs.cmd_workflow(engine, args)
 
 
 async def cmd_secrets(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop import cli_secrets
+    from cronium_desktop.cli import secrets as cli_secrets
 
     return await cli_secrets.cmd_secrets(engine, args)
 
@@ -485,9 +414,9 @@ def cmd_restore(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
-    from cronium_desktop.cli_reads import ReadEngine, is_read_command
+    from cronium_desktop.cli.reads import ReadEngine, is_read_command
 
-    if is_read_command(args):  # no executors, no queue: a light process (cli_reads.py)
+    if is_read_command(args):  # no executors, no queue: a light process (cli/reads.py)
         engine: Any = ReadEngine(data_dir)
     else:
         from cronium_desktop.engine.engine import Engine

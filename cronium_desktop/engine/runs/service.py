@@ -15,12 +15,11 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, true, update
 
-from cronium_desktop.engine import logstore, versions
+from cronium_desktop.engine import versions
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.events import EventService
-from cronium_desktop.engine.logstore import LogRecord
 from cronium_desktop.engine.metrics_store import MeasuredRun, latest_for
 from cronium_desktop.engine.notices import (
     EventPaused,
@@ -31,7 +30,9 @@ from cronium_desktop.engine.notices import (
     RunQueued,
     Segment,
 )
-from cronium_desktop.engine.queue import PRIORITY_RANK, RunQueue
+from cronium_desktop.engine.runs import logstore
+from cronium_desktop.engine.runs.logstore import LogRecord
+from cronium_desktop.engine.runs.queue import PRIORITY_RANK, RunQueue
 from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS
 from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
@@ -491,7 +492,7 @@ class RunService:
         """
         from datetime import timedelta
 
-        from cronium_desktop.engine.runner import retry_delay
+        from cronium_desktop.engine.runs.runner import retry_delay
 
         recovery = Recovery()
         now = utcnow()

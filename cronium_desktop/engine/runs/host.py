@@ -33,7 +33,7 @@ from typing import IO, Any
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.lock import _lock, _private, _unlock
 from cronium_desktop.engine.notices import LogLines, NodeStateChanged, Notice, NoticeBus, RunFinished
-from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.runs.service import RunService
 
 HOST_LOCK_FILENAME = "runhost.lock"
 HOST_ADDRESS_FILENAME = "runhost.json"
@@ -212,7 +212,7 @@ class RunHost:
 
     async def _serve_workflow(self, request: dict[str, Any], reader: asyncio.StreamReader,
                               writer: asyncio.StreamWriter) -> None:
-        from cronium_desktop.engine.subworkflows import result_json
+        from cronium_desktop.engine.workflows.subworkflows import result_json
 
         notices: asyncio.Queue[Notice] = asyncio.Queue()
         unsubscribe = self._bus.subscribe(lambda notice: notices.put_nowait(notice)

@@ -63,7 +63,7 @@ async def cmd_calendar(engine: Any, args: argparse.Namespace, usage_error: type[
             print(json.dumps([{"name": c.name, "country": c.country, "subdivision": c.subdivision,
                                "dates": c.dates, "used_by": c.used_by} for c in items], indent=2))
         else:
-            from cronium_desktop.cli import print_table
+            from cronium_desktop.cli.common import print_table
 
             print_table([[c.name, c.country or "-", c.subdivision or "-", str(c.dates), ", ".join(c.used_by) or "-"]
                          for c in items], ["NAME", "COUNTRY", "REGION", "DATES", "USED BY"])
@@ -109,9 +109,9 @@ async def cmd_calendar(engine: Any, args: argparse.Namespace, usage_error: type[
 
 
 async def _next_runs(engine: Any, args: argparse.Namespace, usage_error: type[Exception]) -> int:
-    from cronium_desktop.cli import parse_json_option
-    from cronium_desktop.engine.calendar_schedules import preview_runs
-    from cronium_desktop.engine.scheduling import build_trigger, validate_schedule, zone
+    from cronium_desktop.cli.common import parse_json_option
+    from cronium_desktop.engine.scheduling.calendar_schedules import preview_runs
+    from cronium_desktop.engine.scheduling.schedules import build_trigger, validate_schedule, zone
 
     spec = validate_schedule(parse_json_option(args.schedule, "SCHEDULE_JSON"), zone(args.timezone))
     if spec is None:

@@ -4,7 +4,7 @@ process.
 These commands only read the store (prune deletes from it), so they need neither the executors nor
 the run queue: building the full `Engine` imported SSH, HTTP, Docker and Jinja and took most of a
 command's second. This builds the few services they use over the same store, with the same
-answers. `cli.py` sends a command here when `is_read_command` says so.
+answers. `cli/main.py` sends a command here when `is_read_command` says so.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class ReadEngine:
         from cronium_desktop.engine.history import RunHistory
         from cronium_desktop.engine.notices import NoticeBus
         from cronium_desktop.engine.retention import Retention
-        from cronium_desktop.engine.runs import RunService
+        from cronium_desktop.engine.runs.service import RunService
         from cronium_desktop.engine.secrets import SecretStore
         from cronium_desktop.engine.settings import Settings
         from cronium_desktop.engine.store.db import Database

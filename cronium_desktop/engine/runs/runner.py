@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cronium_desktop.engine import logstore, run_records, runtime
+from cronium_desktop.engine import runtime
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.events import secret_env_owner
@@ -27,9 +27,11 @@ from cronium_desktop.engine.executors.base import (
     Executor,
     Job,
 )
-from cronium_desktop.engine.logsink import LogSink
 from cronium_desktop.engine.masking import MASKED_NOTE, mask_copies
 from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted, Segment
+from cronium_desktop.engine.runs import logstore
+from cronium_desktop.engine.runs import records as run_records
+from cronium_desktop.engine.runs.logsink import LogSink
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group

@@ -21,8 +21,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
 
-from cronium_desktop.engine.calendar_schedules import POLICIES
-from cronium_desktop.engine.scheduling import place
+from cronium_desktop.engine.scheduling.calendar_schedules import POLICIES
+from cronium_desktop.engine.scheduling.schedules import place
 
 # A shift looks this many days for a business day; no real calendar closes longer than that.
 MAX_SHIFT_DAYS = 31

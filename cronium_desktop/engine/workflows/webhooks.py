@@ -17,7 +17,7 @@ from aiohttp import web
 
 from cronium_desktop.engine.event_webhooks import REFUSED_STATUSES, EventWebhooks
 from cronium_desktop.engine.validation import MAX_JSON_DEPTH, json_depth_exceeds
-from cronium_desktop.engine.workflows import WorkflowService
+from cronium_desktop.engine.workflows.service import WorkflowService
 
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -35,8 +35,8 @@ from cronium_desktop.engine.notices import (
     ScheduleChanged,
     WorkflowsChanged,
 )
-from cronium_desktop.engine.runs import RunRequest, RunService
-from cronium_desktop.engine.scheduling import Misfire, build_trigger, find_misfire
+from cronium_desktop.engine.runs.service import RunRequest, RunService
+from cronium_desktop.engine.scheduling.schedules import Misfire, build_trigger, find_misfire
 from cronium_desktop.engine.store.models import Event, Workflow
 from cronium_desktop.engine.triggers.catchup import catch_up_note, catch_up_times
 from cronium_desktop.engine.triggers.records import note_runs

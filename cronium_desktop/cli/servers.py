@@ -92,7 +92,7 @@ async def check_server(engine: Any, args: argparse.Namespace) -> int:
 async def list_servers(engine: Any, args: argparse.Namespace) -> int:
     import json
 
-    from cronium_desktop.cli import iso, print_table
+    from cronium_desktop.cli.common import iso, print_table
 
     servers = await engine.servers.list()
     if args.json:

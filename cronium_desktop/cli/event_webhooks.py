@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cronium_desktop.cli import UsageError
+from cronium_desktop.cli.common import UsageError
 
 
 def _event_actions(sub: Any, common: argparse.ArgumentParser) -> Any:
@@ -35,7 +35,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 async def cmd_event_webhook(engine: Any, args: argparse.Namespace) -> int:
-    from cronium_desktop.cli_workflow_runs import print_webhook
+    from cronium_desktop.cli.workflow_runs import print_webhook
 
     event = await engine.events.get(args.name)
     name = event["name"]

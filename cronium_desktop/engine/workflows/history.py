@@ -16,7 +16,7 @@ from sqlalchemy import select
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.store.models import Execution, WorkflowExecution
-from cronium_desktop.engine.workflows import WorkflowService
+from cronium_desktop.engine.workflows.service import WorkflowService
 
 MAX_LISTED_RUNS = 1000
 

@@ -18,10 +18,10 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from cronium_desktop.engine import logstore
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import LogLines, Segment
+from cronium_desktop.engine.runs import logstore
 from cronium_desktop.engine.secrets import Masker
 
 PERSIST_INTERVAL_SECONDS = 0.5
