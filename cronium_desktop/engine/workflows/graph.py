@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.states import FAILED_STATES
 
 EDGE_TYPES = ("ALWAYS", "ON_SUCCESS", "ON_FAILURE", "ON_CONDITION")
-FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 NODE_KEYS = {"id", "kind", "event", "workflow", "label", "x", "y"}
 # An EVENT node runs an event; a WORKFLOW node runs another workflow (engine/workflows/subworkflows.py).
 NODE_KINDS = ("EVENT", "WORKFLOW")
@@ -79,7 +79,7 @@ def edge_satisfied(edge_type: str, status: str, condition: bool) -> bool:
     if edge_type == "ON_SUCCESS":
         return status == "SUCCESS"
     if edge_type == "ON_FAILURE":
-        return status in FAILED
+        return status in FAILED_STATES
     return condition  # ON_CONDITION
 
 

@@ -22,12 +22,13 @@ from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.notices import NodeStateChanged, WorkflowRunFinished
 from cronium_desktop.engine.runs.service import INTERRUPTED, RunService
+from cronium_desktop.engine.states import FAILED_STATES
 from cronium_desktop.engine.store.models import (
     WorkflowExecution,
     WorkflowNodeRun,
 )
 from cronium_desktop.engine.workflows.definitions import WorkflowDefinitions
-from cronium_desktop.engine.workflows.graph import FAILED, Graph, edge_satisfied, parse_graph
+from cronium_desktop.engine.workflows.graph import Graph, edge_satisfied, parse_graph
 from cronium_desktop.engine.workflows.subworkflows import (
     ChildRuns,
     child_run_of,
@@ -36,7 +37,6 @@ from cronium_desktop.engine.workflows.subworkflows import (
 
 log = logging.getLogger(__name__)
 
-FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
 @dataclass
@@ -182,7 +182,7 @@ class WorkflowService(WorkflowDefinitions):
     def aggregate(graph: Graph, results: dict[str, NodeResult], cancelled: bool) -> str:
         if cancelled or any(result.status == "CANCELLED" for result in results.values()):
             return "CANCELLED"
-        failed = [node_id for node_id, result in results.items() if result.status in FAILED]
+        failed = [node_id for node_id, result in results.items() if result.status in FAILED_STATES]
         if not failed:
             return "SUCCESS"
         handled = [n for n in failed if any(e.type in ("ON_FAILURE", "ALWAYS") for e in graph.outgoing(n))]
