@@ -15,6 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
+from cronium_desktop.engine.states import RunTrigger
+
 HOST_WAIT_SECONDS = 60.0  # another process holds the host role but is not answering yet (starting or closing)
 RETRY_SECONDS = 0.05
 
@@ -51,7 +53,7 @@ async def _run_here(engine: Any, name: str, input_data: Any, show: Any) -> dict[
 
     unsubscribe = engine.bus.subscribe(on_notice)
     try:
-        execution_id = await engine.runs.start(name, input=input_data, trigger="CLI")
+        execution_id = await engine.runs.start(name, input=input_data, trigger=RunTrigger.CLI)
         wanted.add(execution_id)
         for notice in early:
             if notice.execution_id == execution_id:

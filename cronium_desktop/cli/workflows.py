@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any, TextIO
 
+from cronium_desktop.engine.states import RunTrigger
+
 
 class NodeLog:
     """Prints a workflow run's node states and node lines, by node label (as --json names nodes)."""
@@ -53,7 +55,7 @@ async def _run_here(engine: Any, name: str, input_data: Any, log: NodeLog) -> di
 
     unsubscribe = engine.bus.subscribe(on_notice)
     try:
-        workflow_execution_id = await engine.workflows.run(name, input=input_data, trigger="CLI")
+        workflow_execution_id = await engine.workflows.run(name, input=input_data, trigger=RunTrigger.CLI)
         state["id"] = workflow_execution_id
         return result_json(await engine.workflows.wait(workflow_execution_id))
     finally:

@@ -34,6 +34,7 @@ from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.lock import _lock, _private, _unlock
 from cronium_desktop.engine.notices import LogLines, NodeStateChanged, Notice, NoticeBus, RunFinished
 from cronium_desktop.engine.runs.service import RunService
+from cronium_desktop.engine.states import RunTrigger
 
 HOST_LOCK_FILENAME = "runhost.lock"
 HOST_ADDRESS_FILENAME = "runhost.json"
@@ -177,7 +178,7 @@ class RunHost:
             lambda notice: notices.put_nowait(notice) if isinstance(notice, LogLines | RunFinished) else None)
         try:
             try:
-                execution_id = await self._runs.start(request["event"], input=request.get("input"), trigger="CLI")
+                execution_id = await self._runs.start(request["event"], input=request.get("input"), trigger=RunTrigger.CLI)
             except (CroniumError, ValueError) as error:
                 await self._send(writer, {"error": str(error)})
                 return
@@ -219,7 +220,7 @@ class RunHost:
                                           if isinstance(notice, LogLines | NodeStateChanged) else None)
         try:
             try:
-                run_id = await self._workflows.run(request["workflow"], input=request.get("input"), trigger="CLI")
+                run_id = await self._workflows.run(request["workflow"], input=request.get("input"), trigger=RunTrigger.CLI)
             except (CroniumError, ValueError) as error:
                 await self._send(writer, {"error": str(error)})
                 return

@@ -33,7 +33,7 @@ from cronium_desktop.engine.notices import (
 from cronium_desktop.engine.runs import logstore
 from cronium_desktop.engine.runs.logstore import LogRecord
 from cronium_desktop.engine.runs.queue import PRIORITY_RANK, RunQueue
-from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS
+from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS, RunTrigger
 from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
 
@@ -225,7 +225,7 @@ class RunService:
         busy, seen = [], set()
         for request in requests:  # a second start of an event in the same batch finds it busy
             busy.append(self._queue.is_event_busy(request.event_id) or request.event_id in seen)
-            if request.trigger != "WORKFLOW":
+            if request.trigger != RunTrigger.WORKFLOW:
                 seen.add(request.event_id)
         created, notices = await group.writer(self._ctx.db).run(lambda session: self._create_all(session, requests, busy))
         for notice in notices:

@@ -44,6 +44,7 @@ from cronium_desktop.engine.triggers.spec import unpack as unpack_triggers
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.clock import from_store, to_store
+from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.triggers.service import TriggerService
 
 log = logging.getLogger(__name__)
@@ -339,7 +340,7 @@ class Scheduler:
             return
         # Group commit: fires arriving while a batch is being recorded form the next batch, so the
         # store sees a few transactions a second however many events fire (each has its own offset).
-        self._batch.append(RunRequest(item_id, trigger="SCHEDULE", scheduled_for=to_store(due)))
+        self._batch.append(RunRequest(item_id, trigger=RunTrigger.SCHEDULE, scheduled_for=to_store(due)))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.ensure_future(self._record_fires())
             self._pending_syncs.add(self._recorder)
@@ -367,7 +368,7 @@ class Scheduler:
         try:
             if kind == "event":
                 # RunService records last_fire_at in the same transaction as the run.
-                await self._runs.start(item_id, trigger="SCHEDULE", scheduled_for=to_store(due))
+                await self._runs.start(item_id, trigger=RunTrigger.SCHEDULE, scheduled_for=to_store(due))
             else:
                 await asyncio.to_thread(self._remember_fire, kind, item_id, due)
                 if self.start_workflow is not None:
@@ -419,7 +420,7 @@ class Scheduler:
                     for due in times:
                         self.gate.submit(item.kind, item.id, "SCHEDULE", scheduled_for=to_store(due), note=note)
                 elif item.kind == "event":
-                    requests += [RunRequest(item.id, trigger="SCHEDULE", scheduled_for=to_store(due)) for due in times]
+                    requests += [RunRequest(item.id, trigger=RunTrigger.SCHEDULE, scheduled_for=to_store(due)) for due in times]
                     notes += [note] * len(times)
                 else:
                     for due in times:
@@ -451,7 +452,7 @@ class Scheduler:
             for moment in times:
                 await self._start(kind, item_id, moment)
         else:
-            ids = await self._start_batch([RunRequest(item_id, trigger="SCHEDULE", scheduled_for=to_store(moment))
+            ids = await self._start_batch([RunRequest(item_id, trigger=RunTrigger.SCHEDULE, scheduled_for=to_store(moment))
                                            for moment in times])
             await note_runs(self._ctx, ids, note)
         if not times or times[-1] < due:  # RUN_ALL past its cap: the rest count as handled

@@ -12,6 +12,7 @@ from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import RunFinished, RunQueued, WorkflowRunFinished
 from cronium_desktop.engine.runs import logstore
+from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.models import Event, Execution, Workflow, WorkflowExecution
 
@@ -43,7 +44,7 @@ async def record_skipped(ctx: EngineContext, kind: str, item_id: int, trigger: s
         row: Event | Workflow | None = session.get(Event, item_id) if kind == "event" else session.get(Workflow, item_id)
         if row is None:
             return None
-        if trigger == "SCHEDULE" and scheduled_for is not None:
+        if trigger == RunTrigger.SCHEDULE and scheduled_for is not None:
             row.last_fire_at = scheduled_for  # handled: not a misfire at the next start
         if kind == "event":
             execution = Execution(event_id=row.id, event_name=row.name, trigger=trigger, status="SKIPPED",

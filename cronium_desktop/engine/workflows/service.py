@@ -22,7 +22,7 @@ from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.notices import NodeStateChanged, WorkflowRunFinished
 from cronium_desktop.engine.runs.service import INTERRUPTED, RunService
-from cronium_desktop.engine.states import FAILED_STATES
+from cronium_desktop.engine.states import FAILED_STATES, RunTrigger
 from cronium_desktop.engine.store.models import (
     WorkflowExecution,
     WorkflowNodeRun,
@@ -167,7 +167,7 @@ class WorkflowService(WorkflowDefinitions):
         await self._finish(run, graph, results)
 
     async def _run_node(self, run: _Run, node_key: str, event_id: int, node_input: Any) -> NodeResult:
-        execution_id = await self._runs.start(event_id, input=node_input, trigger="WORKFLOW",
+        execution_id = await self._runs.start(event_id, input=node_input, trigger=RunTrigger.WORKFLOW,
                                               workflow_execution_id=run.execution_id, workflow_node_key=node_key)
         run.node_executions[node_key] = execution_id
         await self._node_state(run, node_key, "RUNNING", execution_id)

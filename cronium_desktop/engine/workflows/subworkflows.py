@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.store.models import Workflow, WorkflowExecution, WorkflowNode
 from cronium_desktop.engine.workflows.graph import Graph
 
@@ -135,7 +136,7 @@ class ChildRuns:
         with self._ctx.db.write() as session:
             child = session.get(Workflow, child_id)
             execution = WorkflowExecution(
-                workflow_id=child_id, workflow_name=child.name if child else "?", trigger="WORKFLOW", status="FAILURE",
+                workflow_id=child_id, workflow_name=child.name if child else "?", trigger=RunTrigger.WORKFLOW, status="FAILURE",
                 input=node_input, error=error, started_at=utcnow(), finished_at=utcnow(),
                 parent_workflow_execution_id=parent, parent_node_key=node_key,
             )
@@ -157,7 +158,7 @@ class ChildRuns:
                      "workflow_nesting_limit); raise it or flatten the workflows.")
             child_run = await asyncio.to_thread(self._refuse, child_id, run.execution_id, node_key, node_input, error)
         else:
-            child_run = await self._workflows.run(child_id, input=node_input, trigger="WORKFLOW",
+            child_run = await self._workflows.run(child_id, input=node_input, trigger=RunTrigger.WORKFLOW,
                                                   parent=(run.execution_id, node_key))
         run.child_runs[node_key] = child_run
         await self._workflows._node_state(run, node_key, "RUNNING")

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from cronium_desktop.engine.event_webhooks import REFUSED_STATUSES, EventWebhooks
+from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.validation import MAX_JSON_DEPTH, json_depth_exceeds
 from cronium_desktop.engine.workflows.service import WorkflowService
 
@@ -82,7 +83,7 @@ class WebhookListener:
         if workflow_id is None:
             assert event is not None
             return await self._run_event(event, payload)
-        execution_id = await self._workflows.run(workflow_id, input=payload, trigger="WEBHOOK")
+        execution_id = await self._workflows.run(workflow_id, input=payload, trigger=RunTrigger.WEBHOOK)
         return web.json_response({"workflow_execution_id": execution_id}, status=202)
 
     async def _run_event(self, event: tuple[int, str, str], payload: Any) -> web.Response:
@@ -91,5 +92,5 @@ class WebhookListener:
             return web.json_response({"error": f"The event {name!r} is {status.lower()}; activate it to run it "
                                                "by webhook."}, status=409)
         assert self._start_run is not None
-        execution_id = await self._start_run(event_id, input=payload, trigger="WEBHOOK")
+        execution_id = await self._start_run(event_id, input=payload, trigger=RunTrigger.WEBHOOK)
         return web.json_response({"execution_id": execution_id, "event": name}, status=202)
