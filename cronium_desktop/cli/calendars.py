@@ -13,7 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 DATE_HELP = "a date 2027-12-24 or a range 2027-12-24..2028-01-01, optionally =NAME (repeatable)"
 
@@ -54,7 +57,7 @@ def parse_date_option(text: str) -> dict[str, str]:
     return {"start": start.strip(), "end": (end or start).strip(), "name": name.strip()}
 
 
-async def cmd_calendar(engine: Any, args: argparse.Namespace, usage_error: type[Exception]) -> int:
+async def cmd_calendar(engine: Engine, args: argparse.Namespace, usage_error: type[Exception]) -> int:
     calendars = engine.calendars
     command = args.calendar_command
     if command == "list":
@@ -108,7 +111,7 @@ async def cmd_calendar(engine: Any, args: argparse.Namespace, usage_error: type[
     return await _next_runs(engine, args, usage_error)
 
 
-async def _next_runs(engine: Any, args: argparse.Namespace, usage_error: type[Exception]) -> int:
+async def _next_runs(engine: Engine, args: argparse.Namespace, usage_error: type[Exception]) -> int:
     from cronium_desktop.cli.common import parse_json_option
     from cronium_desktop.engine.scheduling.calendar_schedules import preview_runs
     from cronium_desktop.engine.scheduling.schedules import build_trigger, validate_schedule, zone

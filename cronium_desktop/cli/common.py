@@ -10,9 +10,12 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cronium_desktop.engine.clock import from_store, to_local
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 
 class UsageError(Exception):
@@ -94,13 +97,13 @@ async def maybe_await(value: Any) -> int:
     return int(value)
 
 
-async def unlock_secrets_for_runs(engine: Any) -> None:
+async def unlock_secrets_for_runs(engine: Engine) -> None:
     """Open the secrets now if a run will need them, so a missing or wrong passphrase is an error
     up front: a run reads every secret variable and its event's secret env as it starts."""
     if await asyncio.to_thread(has_secrets, engine, "variable:", "event:"):
         await asyncio.to_thread(engine.secrets.unlock)
 
 
-def has_secrets(engine: Any, *prefixes: str) -> bool:
+def has_secrets(engine: Engine, *prefixes: str) -> bool:
     with engine.ctx.db.read() as session:
         return any(engine.secrets.owners(session, prefix) for prefix in prefixes)

@@ -7,9 +7,12 @@ itself to their sub-commands), or makes the `event` command itself.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.cli.common import UsageError
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 
 def _event_actions(sub: Any, common: argparse.ArgumentParser) -> Any:
@@ -34,7 +37,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("--json", action="store_true", help='print {"event", "url", "token"}')
 
 
-async def cmd_event_webhook(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_event_webhook(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli.workflow_runs import print_webhook
 
     event = await engine.events.get(args.name)
@@ -43,6 +46,7 @@ async def cmd_event_webhook(engine: Any, args: argparse.Namespace) -> int:
         await engine.event_webhooks.disable(event["id"])
         print(f"The event {name!r} has no webhook now; its URL stops working.")
         return 0
+    token: str | None
     if args.rotate or args.enable:
         change = engine.event_webhooks.rotate if args.rotate else engine.event_webhooks.enable
         token = await change(event["id"])

@@ -17,9 +17,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.engine.errors import ValidationError
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 # Fields `event set` takes, by how the text after `=` is read.
 INT_FIELDS = ("max_executions", "retries")
@@ -120,7 +123,7 @@ def editable(event: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in event.items() if key != "id"}
 
 
-async def _update(engine: Any, event: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+async def _update(engine: Engine, event: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Apply `changes` over the event's current form, with the editor's checks; the event afterwards."""
     await engine.events.update(event["id"], {**editable(event), **changes})
     return dict(await engine.events.get(event["id"]))
@@ -158,7 +161,7 @@ def _edit_in_editor(form: dict[str, Any]) -> Any:
         return FileService.read(path)
 
 
-async def cmd_event(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_event(engine: Engine, args: argparse.Namespace) -> int:
     action = args.event_command
     event = dict(await engine.events.get(args.name))
     name = event["name"]
@@ -193,7 +196,7 @@ def _say(as_json: bool, data: dict[str, Any], text: str) -> None:
     print(json.dumps(data) if as_json else text)
 
 
-async def _set_env(engine: Any, event: dict[str, Any], args: argparse.Namespace) -> int:
+async def _set_env(engine: Engine, event: dict[str, Any], args: argparse.Namespace) -> int:
     value = sys.stdin.read()
     value = value[:-1] if value.endswith("\n") else value
     value = value[:-1] if value.endswith("\r") else value
@@ -213,7 +216,7 @@ async def _set_env(engine: Any, event: dict[str, Any], args: argparse.Namespace)
     return 0
 
 
-async def _edit(engine: Any, event: dict[str, Any], args: argparse.Namespace) -> int:
+async def _edit(engine: Engine, event: dict[str, Any], args: argparse.Namespace) -> int:
     from cronium_desktop.engine.event_fields import FACADE_KEYS
 
     form = editable(event)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -13,7 +16,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="only say what would be removed")
 
 
-async def cmd_prune(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_prune(engine: Engine, args: argparse.Namespace) -> int:
     report = await asyncio.to_thread(engine.retention.prune, args.dry_run)
     for line in report.lines():
         print(line)

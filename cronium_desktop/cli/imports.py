@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 HELP = {
     "import-cron": "import a crontab (default: your own, from 'crontab -l'; '-' reads standard input)",
@@ -50,7 +53,7 @@ def _when(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
-async def import_schedules(engine: Any, args: argparse.Namespace) -> int:
+async def import_schedules(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli.common import print_table
 
     parsed = read_sources(args.command, args.files)
@@ -61,10 +64,10 @@ async def import_schedules(engine: Any, args: argparse.Namespace) -> int:
     for item in plan.events:
         for note in item.notes:
             print(f"Note: {item.name!r} ({item.job.source}): {note}.")
-    for item in plan.not_carried_over:
-        print(f"Not carried over: {item.source}: {item.text.strip()} — {item.reason}")
-    for item in plan.invalid:
-        print(f"{'Skipped' if args.skip_invalid else 'Cannot convert'}: {item.source}: {item.text.strip()} — {item.reason}")
+    for left in plan.not_carried_over:
+        print(f"Not carried over: {left.source}: {left.text.strip()} — {left.reason}")
+    for bad in plan.invalid:
+        print(f"{'Skipped' if args.skip_invalid else 'Cannot convert'}: {bad.source}: {bad.text.strip()} — {bad.reason}")
     if args.dry_run:
         if plan.invalid and not args.skip_invalid:
             print("error: some lines cannot be converted; nothing would be imported without --skip-invalid.",

@@ -11,11 +11,14 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cronium_desktop.engine.clock import from_store, to_local
 from cronium_desktop.engine.notices import Segment
 from cronium_desktop.engine.states import FINAL_STATES
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 MARKERS = {"stdout": " ", "stderr": "!", "system": "#"}
 FOLLOW_POLL_SECONDS = 0.25
@@ -71,7 +74,7 @@ class JsonWriter:
         self._out.flush()
 
 
-async def cmd_logs(engine: Any, args: argparse.Namespace, usage_error: type[Exception]) -> int:
+async def cmd_logs(engine: Engine, args: argparse.Namespace, usage_error: type[Exception]) -> int:
     if args.last < 1:
         raise usage_error("--last must be at least 1")
     runs = list(reversed(await engine.runs.list(event=args.event, limit=args.last)))

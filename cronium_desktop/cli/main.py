@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cronium_desktop import __version__
 from cronium_desktop.cli.common import (
@@ -31,6 +31,9 @@ from cronium_desktop.cli.common import (
     shown,
     unlock_secrets_for_runs,
 )
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 APP_NAME = "cronium-desktop"
 
@@ -157,14 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
 Command = Callable[[Any, argparse.Namespace], Awaitable[int]]
 
 
-async def cmd_import(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
     report = await engine.files.import_file(Path(args.file), replace=args.replace)
     for line in report.lines() or ["Nothing to import: the file holds no events and no workflow."]:
         print(line)
     return 0
 
 
-async def cmd_export(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_export(engine: Engine, args: argparse.Namespace) -> int:
     output = Path(args.output)
     if args.workflow:
         document = await engine.files.export_workflow(args.workflow, output)
@@ -185,13 +188,13 @@ async def cmd_export(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_run(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import run as cli_run  # the folder's run host decides overlap and the limit
 
     return await cli_run.cmd_run(engine, args)
 
 
-async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_list(engine: Engine, args: argparse.Namespace) -> int:
     if args.what == "events":
         events = await engine.events.list()
         if args.json:
@@ -236,13 +239,13 @@ async def cmd_list(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_logs(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_logs(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import logs as cli_logs
 
     return await cli_logs.cmd_logs(engine, args, UsageError)
 
 
-async def cmd_var(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_var(engine: Engine, args: argparse.Namespace) -> int:
     if args.var_command == "set":
         # Setting a secret again without --secret must not turn it into plain text: None keeps its kind.
         await engine.variables.set(args.key, args.value, secret=True if args.secret else None)
@@ -254,14 +257,14 @@ async def cmd_var(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_server(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_server(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import servers as cli_servers
 
     handler = cli_servers.add_server if args.server_command == "add" else cli_servers.check_server
     return await maybe_await(handler(engine, args))
 
 
-async def cmd_tool(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_tool(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import tools as cli_tools
 
     imported = await _tool_without_settings(engine, args.name)
@@ -276,7 +279,7 @@ async def cmd_tool(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _tool_without_settings(engine: Any, name: str) -> Any:
+async def _tool_without_settings(engine: Engine, name: str) -> Any:
     """The tool credential named `name` if it exists with no settings stored (imported), else None."""
     from cronium_desktop.engine.errors import NotFound
     from cronium_desktop.engine.tools.service import config_owner
@@ -288,7 +291,7 @@ async def _tool_without_settings(engine: Any, name: str) -> Any:
     return None if await asyncio.to_thread(has_secrets, engine, config_owner(info.id)) else info
 
 
-async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_run_workflow(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import workflows as cli_workflows
 
     parse_json_option(args.input, "--input")
@@ -296,25 +299,25 @@ async def cmd_run_workflow(engine: Any, args: argparse.Namespace) -> int:
     return await maybe_await(cli_workflows.run_workflow(engine, args))
 
 
-async def cmd_runs(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_runs(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import runs as cli_runs
 
     return await cli_runs.cmd_runs(engine, args, iso, shown)
 
 
-async def cmd_calendar(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import calendars as cli_calendars
 
     return await cli_calendars.cmd_calendar(engine, args, UsageError)
 
 
-async def cmd_import_schedules(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_import_schedules(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import imports as cli_imports
 
     return await cli_imports.import_schedules(engine, args)
 
 
-async def cmd_event(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_event(engine: Engine, args: argparse.Namespace) -> int:
     if args.event_command == "webhook":
         from cronium_desktop.cli import event_webhooks as cli_event_webhooks
 
@@ -324,25 +327,25 @@ async def cmd_event(engine: Any, args: argparse.Namespace) -> int:
     return await cli_events.cmd_event(engine, args)
 
 
-async def cmd_settings(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_settings(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import settings as cli_settings
 
     return await cli_settings.cmd_settings(engine, args)
 
 
-async def cmd_prune(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_prune(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import history as cli_history
 
     return await cli_history.cmd_prune(engine, args)
 
 
-async def cmd_workflow(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_workflow(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import workflow_runs as cli_workflow_runs
 
     return await cli_workflow_runs.cmd_workflow(engine, args)
 
 
-async def cmd_secrets(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_secrets(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli import secrets as cli_secrets
 
     return await cli_secrets.cmd_secrets(engine, args)
@@ -417,7 +420,8 @@ async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
     from cronium_desktop.cli.reads import ReadEngine, is_read_command
 
     if is_read_command(args):  # no executors, no queue: a light process (cli/reads.py)
-        engine: Any = ReadEngine(data_dir)
+        # The read commands use only services a ReadEngine has, under the names Engine gives them.
+        engine: Engine = cast("Engine", ReadEngine(data_dir))
     else:
         from cronium_desktop.engine.engine import Engine
 

@@ -13,9 +13,12 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cronium_desktop.engine.states import RunTrigger
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 HOST_WAIT_SECONDS = 60.0  # another process holds the host role but is not answering yet (starting or closing)
 RETRY_SECONDS = 0.05
@@ -30,7 +33,7 @@ def _printer(log_stream: TextIO) -> Any:
     return show
 
 
-async def _run_here(engine: Any, name: str, input_data: Any, show: Any) -> dict[str, Any]:
+async def _run_here(engine: Engine, name: str, input_data: Any, show: Any) -> dict[str, Any]:
     """Run the event in this process's queue (we are the host), streaming its log to `show`."""
     from cronium_desktop.cli.common import unlock_secrets_for_runs
     from cronium_desktop.engine.notices import LogLines
@@ -65,7 +68,7 @@ async def _run_here(engine: Any, name: str, input_data: Any, show: Any) -> dict[
         unsubscribe()
 
 
-async def under_folder_rules(engine: Any, run_here: Callable[[], Awaitable[dict[str, Any]]],
+async def under_folder_rules(engine: Engine, run_here: Callable[[], Awaitable[dict[str, Any]]],
                              hand: Callable[[], Awaitable[dict[str, Any] | None]]) -> dict[str, Any]:
     """`run_here()` while this command hosts the folder's runs (no other process does), else `hand()`
     the work to the host; what either returns. Used by `run` and `run-workflow`."""
@@ -93,7 +96,7 @@ async def under_folder_rules(engine: Any, run_here: Callable[[], Awaitable[dict[
         await asyncio.sleep(RETRY_SECONDS)
 
 
-async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: Any) -> dict[str, Any]:
+async def run_under_folder_rules(engine: Engine, name: str, input_data: Any, show: Any) -> dict[str, Any]:
     """Hand the run to the folder's run host, or host the folder's runs ourselves until done."""
     from cronium_desktop.engine.runs.host import hand_over
 
@@ -101,7 +104,7 @@ async def run_under_folder_rules(engine: Any, name: str, input_data: Any, show: 
                                     lambda: hand_over(engine.data_dir, name, input_data, show))
 
 
-async def cmd_run(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_run(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli.common import parse_json_option
 
     input_data = parse_json_option(args.input, "--input")

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.engine import metrics as figures
 from cronium_desktop.engine.metrics_store import MeasuredRun
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -44,7 +47,7 @@ def phase_lines(measured: MeasuredRun) -> list[str]:
             f"Actions        {spans['actions']:.2f} s"]
 
 
-async def cmd_runs(engine: Any, args: argparse.Namespace, iso: Any, shown: Any) -> int:
+async def cmd_runs(engine: Engine, args: argparse.Namespace, iso: Any, shown: Any) -> int:
     detail = await engine.runs.get(args.id)
     attempts = await engine.metrics.of_run(detail.execution_id)
     if args.json:

@@ -11,9 +11,12 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.cli.common import UsageError
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 PROGRESS_FROM = 500  # secrets; fewer are re-encrypted in a blink
 
@@ -29,13 +32,13 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("--json", action="store_true", help='print {"key_version", "secrets"}')
 
 
-async def cmd_secrets(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_secrets(engine: Engine, args: argparse.Namespace) -> int:
     if args.secrets_command == "status":
         return await _status(engine, args)
     return await _rotate(engine, args)
 
 
-async def _status(engine: Any, args: argparse.Namespace) -> int:
+async def _status(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.engine.secrets import SecretsError
 
     record = await asyncio.to_thread(engine.secrets.key_record)
@@ -65,7 +68,7 @@ async def _status(engine: Any, args: argparse.Namespace) -> int:
     return 0 if readable or record["mode"] is None else 1
 
 
-async def _rotate(engine: Any, args: argparse.Namespace) -> int:
+async def _rotate(engine: Engine, args: argparse.Namespace) -> int:
     new_passphrase = None
     if args.new_passphrase_stdin:
         new_passphrase = sys.stdin.readline().rstrip("\r\n")

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cronium_desktop.engine.errors import CroniumError, NotFound, ValidationError
 from cronium_desktop.engine.ssh.errors import SshError
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 # The server fields the engine names in its errors, as the options of `server add` say them.
 OPTION_OF_FIELD = {"host": "--host", "port": "--port", "username": "--user", "key_path": "--key",
@@ -29,7 +32,7 @@ def _input_error(error: ValidationError) -> str:
     return f"{OPTION_OF_FIELD.get(error.field, error.field)}: {error.message}"
 
 
-async def add_server(engine: Any, args: argparse.Namespace) -> int:
+async def add_server(engine: Engine, args: argparse.Namespace) -> int:
     """Add a server after a successful login. 0 added, 1 login/host key failed, 2 bad input."""
     chosen = [flag for flag, given in (("--key", args.key), ("--password-stdin", args.password_stdin),
                                        ("--agent", args.agent)) if given]
@@ -70,7 +73,7 @@ async def add_server(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def check_server(engine: Any, args: argparse.Namespace) -> int:
+async def check_server(engine: Engine, args: argparse.Namespace) -> int:
     """Log in to a saved server and report. 0 online, 1 check failed, 2 no such server."""
     servers = engine.servers
     try:
@@ -89,7 +92,7 @@ async def check_server(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def list_servers(engine: Any, args: argparse.Namespace) -> int:
+async def list_servers(engine: Engine, args: argparse.Namespace) -> int:
     import json
 
     from cronium_desktop.cli.common import iso, print_table

@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.engine.errors import ValidationError
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 # key → (kind, detail): "int" with (minimum, maximum), "choice" with the allowed values,
 # "bool", "text", or "object" (a JSON object; the bundled defaults show its shape).
@@ -86,7 +89,7 @@ def _shown(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-async def cmd_settings(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_settings(engine: Engine, args: argparse.Namespace) -> int:
     import asyncio
 
     from cronium_desktop.engine.settings import DEFAULTS

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cronium_desktop.engine.errors import CroniumError
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
-async def add_tool(engine: Any, args: argparse.Namespace) -> int:
+
+async def add_tool(engine: Engine, args: argparse.Namespace) -> int:
     """Store a tool credential; its config is sealed as a secret. 0 on success, 2 on bad input."""
     try:
         config = json.loads(args.config)

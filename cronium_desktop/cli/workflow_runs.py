@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.cli.common import UsageError, iso, print_table, shown
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -52,7 +55,7 @@ def _run_json(run: Any) -> dict[str, Any]:
             "duration_ms": run.duration_ms, "error": run.error}
 
 
-async def cmd_workflow(engine: Any, args: argparse.Namespace) -> int:
+async def cmd_workflow(engine: Engine, args: argparse.Namespace) -> int:
     if args.workflow_command == "runs":
         return await _runs(engine, args)
     if args.workflow_command == "show-run":
@@ -60,7 +63,7 @@ async def cmd_workflow(engine: Any, args: argparse.Namespace) -> int:
     return await _webhook(engine, args)
 
 
-async def _runs(engine: Any, args: argparse.Namespace) -> int:
+async def _runs(engine: Engine, args: argparse.Namespace) -> int:
     last = _whole_number(args.last, "--last")
     runs = await engine.workflow_history.runs(args.name, last=last)
     if args.json:
@@ -72,7 +75,7 @@ async def _runs(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _show_run(engine: Any, args: argparse.Namespace) -> int:
+async def _show_run(engine: Engine, args: argparse.Namespace) -> int:
     run_id = _whole_number(args.id, "ID")
     run = await engine.workflow_history.run(run_id)
     if args.json:
@@ -98,14 +101,14 @@ async def _show_run(engine: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def listener_port(engine: Any) -> int:
+def listener_port(engine: Engine) -> int:
     """The webhook listener's port: this process's if it runs one, else the one set in Settings."""
     if engine.webhooks is not None and engine.webhooks.port:
         return int(engine.webhooks.port)
     return int(engine.settings.get("webhook_port"))
 
 
-def print_webhook(engine: Any, args: argparse.Namespace, what: str, name: str, token: str) -> None:
+def print_webhook(engine: Engine, args: argparse.Namespace, what: str, name: str, token: str) -> None:
     import sys
 
     from cronium_desktop.engine.event_webhooks import webhook_url
@@ -121,7 +124,7 @@ def print_webhook(engine: Any, args: argparse.Namespace, what: str, name: str, t
               "(set a fixed port in Settings to keep the URL stable).", file=sys.stderr)
 
 
-async def _webhook(engine: Any, args: argparse.Namespace) -> int:
+async def _webhook(engine: Engine, args: argparse.Namespace) -> int:
     workflow = await engine.workflows.get(args.name)
     if workflow["trigger"] != "WEBHOOK":
         raise UsageError(f"the workflow {workflow['name']!r} is triggered {workflow['trigger']}, not by webhook; "

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cronium_desktop.engine.states import RunTrigger
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.api import Engine
 
 
 class NodeLog:
@@ -40,7 +43,7 @@ class NodeLog:
                 self.lines(int(message["execution"]), texts)
 
 
-async def _run_here(engine: Any, name: str, input_data: Any, log: NodeLog) -> dict[str, Any]:
+async def _run_here(engine: Engine, name: str, input_data: Any, log: NodeLog) -> dict[str, Any]:
     """Run the workflow in this process (we are the folder's run host)."""
     from cronium_desktop.engine.notices import LogLines, NodeStateChanged
     from cronium_desktop.engine.workflows.subworkflows import result_json
@@ -62,7 +65,7 @@ async def _run_here(engine: Any, name: str, input_data: Any, log: NodeLog) -> di
         unsubscribe()
 
 
-async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
+async def run_workflow(engine: Engine, args: argparse.Namespace) -> int:
     """Run a workflow under the data folder's rules: its node runs go through the folder's run host
     (the window, `headless` or another command), or this command hosts the folder's runs until done."""
     from cronium_desktop.cli.common import parse_json_option
@@ -84,7 +87,7 @@ async def run_workflow(engine: Any, args: argparse.Namespace) -> int:
     return 0 if result["status"] == "SUCCESS" else 1
 
 
-async def list_workflows(engine: Any, args: argparse.Namespace) -> int:
+async def list_workflows(engine: Engine, args: argparse.Namespace) -> int:
     from cronium_desktop.cli.common import print_table
 
     workflows = await engine.workflows.list()
