@@ -142,7 +142,8 @@ class Engine:
         self._queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
 
     async def start(self, scheduler: bool = False) -> None:
-        """Bind to the running loop and start the run queue.
+        """Bind to the running loop and start the run queue. An engine is started once, before any run
+        is started through it; `stop()` ends it.
 
         With `scheduler=True` this process owns the data folder: it recovers runs a previous process
         left behind (once no CLI command is running any) and fires schedules. CLI commands start
