@@ -99,8 +99,8 @@ def _timed(command: list[str]) -> float:
 def fill_runs(data_dir: Path, runs: int, start: datetime, end: datetime, first_event: int = 1,
               events: int = EVENTS) -> None:
     """Insert `runs` finished runs spread between `start` and `end`, each with an attempt and a block."""
-    from cronium_desktop.engine import logstore
     from cronium_desktop.engine.notices import Segment
+    from cronium_desktop.engine.runs import logstore
 
     rng = random.Random(runs)
     db = sqlite3.connect(data_dir / "cronium.db")

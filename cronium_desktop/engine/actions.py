@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
-from cronium_desktop.engine import logstore
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
-from cronium_desktop.engine.events import utcnow
 from cronium_desktop.engine.notices import (
     EventsChanged,
     LogLineNotice,
@@ -26,17 +25,18 @@ from cronium_desktop.engine.notices import (
     Notice,
     RunFinished,
 )
+from cronium_desktop.engine.runs import logstore
+from cronium_desktop.engine.states import FAILED_STATES, RunTrigger
 from cronium_desktop.engine.store.models import ConditionalAction, Event, Execution
 from cronium_desktop.engine.variables import VariableService
 
 if TYPE_CHECKING:
-    from cronium_desktop.engine.runs import RunService
+    from cronium_desktop.engine.runs.service import RunService
 
 log = logging.getLogger(__name__)
 
 MAX_CHAIN_DEPTH = 20
 PLAN_CACHE_SECONDS = 2.0
-FAILED_STATES = ("FAILURE", "TIMEOUT", "PARTIAL")
 
 
 def action_matches(on: str, status: str, condition: bool) -> bool:
@@ -60,11 +60,12 @@ class MessageSender(Protocol):
 
 
 class ConditionalActions:
-    def __init__(self, ctx: EngineContext, runs: RunService, variables: VariableService) -> None:
+    def __init__(self, ctx: EngineContext, runs: RunService, variables: VariableService,
+                 messages: MessageSender) -> None:
         self._ctx = ctx
         self._runs = runs
         self._variables = variables
-        self.messages: MessageSender | None = None  # set when tools are available
+        self._messages = messages  # the tool credentials that send SEND_MESSAGE actions
         # Per event, its actions' `on` values: most runs end with nothing to do, known without a read.
         # Dropped when events change here; another process's edit shows within PLAN_CACHE_SECONDS.
         self._triggers: dict[int, tuple[float, tuple[str, ...]]] = {}
@@ -186,17 +187,15 @@ class ConditionalActions:
         await self._runs.start(
             action["target_event_id"],
             input=execution["output"],
-            trigger="ACTION",
+            trigger=RunTrigger.ACTION,
             parent_execution_id=execution["id"],
             chain_depth=depth,
         )
 
     async def _send_message(self, execution: dict[str, Any], action: dict[str, Any], scope: dict[str, Any]) -> None:
-        if self.messages is None:
-            raise RuntimeError("sending messages is not available in this build")
         if action["tool_id"] is None:
             raise RuntimeError("its tool credential was deleted")
-        await self.messages.send_conditional_message(action["tool_id"], action["subject"], action["body"], scope)
+        await self._messages.send_conditional_message(action["tool_id"], action["subject"], action["body"], scope)
         await self.note(execution["id"], execution["attempt"], f"Conditional action {action['on']}: message sent.")
 
     async def _set_variable(self, execution: dict[str, Any], action: dict[str, Any], scope: dict[str, Any]) -> None:

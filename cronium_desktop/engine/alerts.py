@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.events import EventService, utcnow
+from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.notices import EventsChanged, Notice, RunFinished, RunQueued, RunStarted
+from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.store.models import AlertRule, Execution, RunAlert
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 MEDIAN_OF = 20  # the runs a "usual" duration is read from
 MIN_HISTORY = 3  # fewer successful runs than this say nothing about "usual"
 RULE_FIELDS = ("late_seconds", "slow_factor", "slow_seconds", "tool")
-UNWATCHED_TRIGGERS = ("DRAFT",)
+UNWATCHED_TRIGGERS = (RunTrigger.DRAFT.value,)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A calendar holds a country's (and optionally a region's) public holidays, computed offline by the
 `holidays` package for any year asked, plus explicit dates and date ranges the user adds or imports
 from an `.ics` file (`engine/calendar_ics.py`). Schedules name a calendar in their spec
-(`{"cron": ..., "calendar": NAME, "on_calendar_day": "SKIP"}`); `engine/calendar_schedules.py`
+(`{"cron": ..., "calendar": NAME, "on_calendar_day": "SKIP"}`); `engine/scheduling/calendar_schedules.py`
 turns that into a trigger. A calendar in use cannot be deleted; renaming it renames it in the
 schedules that use it.
 """

@@ -21,7 +21,6 @@ from cronium_desktop.engine.alerts import AlertService
 from cronium_desktop.engine.calendars import CalendarService
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.docker_engine import DockerEngine, DockerUnavailable
-from cronium_desktop.engine.drafts import DraftRuns
 from cronium_desktop.engine.event_webhooks import EventWebhooks
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.executors.base import Executor, Job
@@ -37,12 +36,13 @@ from cronium_desktop.engine.imports.service import ScheduleImports
 from cronium_desktop.engine.lock import FolderLock, RunnerPresence
 from cronium_desktop.engine.metrics_store import RunMetricsService
 from cronium_desktop.engine.notices import Message, NoticeBus
-from cronium_desktop.engine.queue import RunQueue
 from cronium_desktop.engine.retention import Retention, keep_pruned
-from cronium_desktop.engine.run_host import RunHost
-from cronium_desktop.engine.runner import Runner
-from cronium_desktop.engine.runs import Recovery, RunService
-from cronium_desktop.engine.scheduler import Scheduler
+from cronium_desktop.engine.runs.drafts import DraftRuns
+from cronium_desktop.engine.runs.host import RunHost
+from cronium_desktop.engine.runs.queue import RunQueue
+from cronium_desktop.engine.runs.runner import Runner
+from cronium_desktop.engine.runs.service import Recovery, RunService
+from cronium_desktop.engine.scheduling.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
 from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.settings import Settings
@@ -53,9 +53,9 @@ from cronium_desktop.engine.tools.service import ToolService
 from cronium_desktop.engine.triggers.service import TriggerService
 from cronium_desktop.engine.variables import VariableService
 from cronium_desktop.engine.versions import VersionService
-from cronium_desktop.engine.webhooks import WebhookListener
-from cronium_desktop.engine.workflow_history import WorkflowHistory
-from cronium_desktop.engine.workflows import WorkflowService
+from cronium_desktop.engine.workflows.history import WorkflowHistory
+from cronium_desktop.engine.workflows.service import WorkflowService
+from cronium_desktop.engine.workflows.webhooks import WebhookListener
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,6 @@ class Engine:
         self.secrets = self.ctx.secrets
         self.events = EventService(self.ctx)
         self.calendars = CalendarService(self.ctx)
-        self.versions = VersionService(self.ctx, self.events)  # every save's definition, restorable
         self.timeline = TimelineService(self.ctx)  # what runs when, for the Timeline page
         self.variables = VariableService(self.ctx)
         self._local = LocalExecutor(run_folders_root(data_dir))
@@ -100,15 +99,13 @@ class Engine:
         self._containers = ContainerExecutor(data_dir, self.docker, run_folders_root(data_dir),
                                              lambda: dict(self.settings.get("container_images") or {}))
         self.register_executor("CONTAINER", self._containers)
-        self.workflows: WorkflowService | None = None
-        self.webhooks: WebhookListener | None = None
+        self.webhooks: WebhookListener | None = None  # listening only while this process owns the folder
         self.scheduler: Scheduler | None = None
         self.triggers: TriggerService | None = None  # file, login and condition triggers (scheduler process)
         self._changes: FolderChangeWatcher | None = None  # what other processes change, while we own the folder
         self.run_host: RunHost | None = None  # takes the CLI's runs while we own the folder
         self._lock = FolderLock(data_dir)
         self._presence = RunnerPresence(data_dir)
-        self.files = FileService(self.ctx, self.events)
         self.imports = ScheduleImports(self.ctx, self.events)  # crontab, timers, agents, tasks
         self.metrics = RunMetricsService(self.ctx)  # what runs cost: per run, per event, the week's heaviest
         self.retention = Retention(self.ctx)  # run history kept N days, M runs per event
@@ -116,16 +113,37 @@ class Engine:
         self.event_webhooks = EventWebhooks(self.ctx)
         self.workflow_history = WorkflowHistory(self.ctx)
         self._started = False
+        self._loop_bound = False  # start() ran once: the queue and the runner work on its loop
         self._background: set[asyncio.Future[None]] = set()  # recovery work after start()
-        self._queue: RunQueue | None = None
-        self.runs: RunService  # set in start(): it needs the running loop
-        self.actions: ConditionalActions
-        self._runner: Runner
-        self.drafts: DraftRuns  # runs of unsaved editor text, set in start()
-        self.alerts: AlertService  # late/slow run alerts, set in start()
+        # The run path. Built here, without a loop: the queue and the services take the running loop
+        # when they first schedule work, which is after start().
+        self._queue = RunQueue(lambda: int(self.settings.get("concurrency")), self._execute, self._cancel)
+        self.runs = RunService(self.ctx, self.events, self._queue)
+        self.actions = ConditionalActions(self.ctx, self.runs, self.variables, self.tools)
+        self.workflows = WorkflowService(self.ctx, self.runs)
+        self.files = FileService(self.ctx, self.events, self.workflows)
+        self.versions = VersionService(self.ctx, self.events, self.workflows)  # every save's definition, restorable
+        self.alerts = AlertService(self.ctx, self.tools)  # late and slow runs
+        self.drafts = DraftRuns(self.runs.start)  # runs of unsaved editor text
+        self._runner = Runner(
+            self.ctx, self.variables, self.drafts.wrap_selector(self._select_executor), self._resubmit,
+            self._queue.release, self.drafts.wrap_after_run(self.actions.after_run),
+        )
+        self._runner.local = self._local
+        self._runner.reattachers = {"local": self._local, "ssh": self._ssh, "container": self._containers}
+
+    async def _execute(self, execution_id: int) -> None:
+        await self._runner.execute(execution_id)
+
+    def _cancel(self, execution_id: int) -> bool:
+        return self._runner.cancel(execution_id)
+
+    def _resubmit(self, execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
+        self._queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
 
     async def start(self, scheduler: bool = False) -> None:
-        """Bind to the running loop and start the run queue.
+        """Bind to the running loop and start the run queue. An engine is started once, before any run
+        is started through it; `stop()` ends it.
 
         With `scheduler=True` this process owns the data folder: it recovers runs a previous process
         left behind (once no CLI command is running any) and fires schedules. CLI commands start
@@ -134,34 +152,7 @@ class Engine:
         if self._started:
             return
         self.bus.bind_loop(asyncio.get_running_loop())
-        runner_holder: dict[str, Runner] = {}
-
-        async def execute(execution_id: int) -> None:
-            await runner_holder["runner"].execute(execution_id)
-
-        def cancel(execution_id: int) -> bool:
-            return runner_holder["runner"].cancel(execution_id)
-
-        self._queue = RunQueue(lambda: int(self.settings.get("concurrency")), execute, cancel)
-        self.runs = RunService(self.ctx, self.events, self._queue)
-        self.actions = ConditionalActions(self.ctx, self.runs, self.variables)
-        self.actions.messages = self.tools
-        self.workflows = workflows = WorkflowService(self.ctx, self.runs)
-        self.files.workflows = self.workflows
-        self.versions.workflows = self.workflows
-        self.alerts = AlertService(self.ctx, self.tools)  # late and slow runs
-        queue = self._queue
-
-        def resubmit(execution_id: int, event_id: int | None, priority: int, exclusive: bool, delay: float) -> None:
-            queue.submit(execution_id, event_id, priority, exclusive=exclusive, delay=delay)
-
-        self.drafts = drafts = DraftRuns(self.runs.start)
-        runner_holder["runner"] = self._runner = Runner(
-            self.ctx, self.variables, drafts.wrap_selector(self._select_executor), resubmit, queue.release,
-            drafts.wrap_after_run(self.actions.after_run),
-        )
-        self._runner.local = self._local
-        self._runner.reattachers = {"local": self._local, "ssh": self._ssh, "container": self._containers}
+        self._loop_bound = True
         if scheduler:
             self._lock.acquire()  # raises FolderLocked naming the running scheduler's PID
         else:
@@ -174,7 +165,7 @@ class Engine:
             else:  # a `run` command hosts the folder's runs until it ends: ours wait, to share its rules
                 self._queue.hold()
                 self._in_background(self._become_run_host(self.run_host))
-            marks = await asyncio.to_thread(lambda: (self.runs.last_execution_id(), workflows.last_run_id()))
+            marks = await asyncio.to_thread(lambda: (self.runs.last_execution_id(), self.workflows.last_run_id()))
             if not await self._recover(marks):
                 self._in_background(self._recover_later(marks))
             self._in_background(self._daily_backups())
@@ -201,13 +192,11 @@ class Engine:
         while not host.try_acquire():
             await asyncio.sleep(RUN_HOST_RETRY_SECONDS)
         await host.serve()
-        if self._queue is not None:
-            self._queue.resume()
+        self._queue.resume()
 
     def _settings_changed_elsewhere(self) -> None:
         self.settings.forget()
-        if self._queue is not None:
-            self._queue.limit_changed()
+        self._queue.limit_changed()
 
     async def _recover(self, marks: tuple[int, int]) -> bool:
         """Recover the runs a stopped process left behind, if no other process is running any.
@@ -215,7 +204,6 @@ class Engine:
         Only runs recorded before this process started are considered (`marks`: the last execution
         and workflow run ids then). Returns False when a CLI command is still running some.
         """
-        assert self.workflows is not None and self._queue is not None
         workflows, queue = self.workflows, self._queue
 
         def recover() -> Recovery:
@@ -291,7 +279,7 @@ class Engine:
         the next start follows them again; other runs are stopped as usual."""
         if let_runs_finish is None:
             let_runs_finish = self._started and self.settings.get("on_stop") == "let_finish"
-        if let_runs_finish and self._queue is not None:
+        if let_runs_finish and self._loop_bound:
             self._local.keep_running = self._ssh.keep_running = True
             self._runner.detaching = True
             grace_seconds = 0.0
@@ -311,11 +299,10 @@ class Engine:
         if self.triggers is not None:
             await self.triggers.stop()
             self.triggers = None
-        if self._started and self.workflows is not None:
-            await self.workflows.stop()
         if self._started:
+            await self.workflows.stop()
             self.alerts.stop()
-        if self._queue is not None:
+        if self._loop_bound:
             await self._queue.stop(grace_seconds)
         if self.run_host is not None:
             await self.run_host.stop(grace_seconds=5)  # their clients hear how the runs ended
@@ -329,7 +316,7 @@ class Engine:
     @property
     def running_count(self) -> int:
         """How many runs this process has going right now."""
-        return len(self._queue.running_ids()) if self._queue is not None else 0
+        return len(self._queue.running_ids())
 
     @property
     def owns_data_folder(self) -> bool:
@@ -337,11 +324,9 @@ class Engine:
         return self._lock.held
 
     async def _start_workflow(self, workflow_id: int, trigger: str) -> None:
-        if self.workflows is not None:
-            await self.workflows.run(workflow_id, trigger=trigger)
+        await self.workflows.run(workflow_id, trigger=trigger)
 
     async def _start_workflow_with_input(self, workflow_id: int, input: Any, trigger: str) -> int:
-        assert self.workflows is not None
         return await self.workflows.run(workflow_id, input=input, trigger=trigger)
 
     def register_executor(self, key: str, executor: Executor) -> None:

@@ -1,7 +1,7 @@
 """Event webhooks: any event can be run by a POST to the local webhook listener (SPEC §5's rules).
 
 An event has a webhook when it has a token; the URL is `http://127.0.0.1:PORT/webhooks/TOKEN`, on
-the same listener as workflow webhooks (engine/webhooks.py), and the JSON body becomes the run's
+the same listener as workflow webhooks (engine/workflows/webhooks.py), and the JSON body becomes the run's
 input. The token is a credential: files never carry it (an exported event only says it has a
 webhook, and an import makes a new token), as for workflow webhooks.
 """

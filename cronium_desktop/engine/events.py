@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session, aliased, object_session
 
 from cronium_desktop.engine import versions
 from cronium_desktop.engine.calendars import CalendarDays, require_calendar, session_calendars
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
+from cronium_desktop.engine.event_fields import FACADE_FIELDS
 from cronium_desktop.engine.notices import EventsChanged
-from cronium_desktop.engine.scheduling import next_runs
+from cronium_desktop.engine.scheduling.schedules import next_runs
+from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.engine.store.models import (
     ConditionalAction,
     Event,
@@ -33,12 +36,6 @@ from cronium_desktop.engine.store.models import (
 from cronium_desktop.engine.triggers.spec import pack as pack_triggers
 from cronium_desktop.engine.triggers.spec import unpack as unpack_triggers
 from cronium_desktop.engine.validation import normalize_event
-
-FINAL_STATES = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def secret_env_owner(event_id: int, name: str) -> str:
@@ -137,39 +134,20 @@ class EventService:
                 actions.append(
                     {"on": action.on, "action": "SEND_MESSAGE", "tool": tool, "subject": action.subject, "body": action.body}
                 )
-        return {
-            "id": event.id,
-            "name": event.name,
-            "description": event.description,
+        computed = {  # the fields not stored as they are shown; the others are columns of the same name
             "tags": list(event.tags),
-            "type": event.type,
-            "content": event.content,
-            "status": event.status,
-            "trigger": event.trigger,
-            "schedule": event.schedule,
-            "timezone": event.timezone,
             "start_time": _iso(event.start_time),
             "end_time": _iso(event.end_time),
-            "max_executions": event.max_executions,
-            "reset_counter_on_activate": event.reset_counter_on_activate,
-            "run_location": event.run_location,
             "servers": [link.server.name for link in event.servers],
             "timeout_seconds": _whole(event.timeout_seconds),
-            "retries": event.retries,
             "retry_backoff_seconds": _whole(event.retry_backoff_seconds),
-            "overlap": event.overlap,
-            "misfire": event.misfire,
-            "priority": event.priority,
             "env": env,
             "secret_env": list(event.secret_env),
-            "http": event.http,
-            "tool_action": event.tool_action,
-            "container": event.container,
-            "limit_memory_mb": event.limit_memory_mb,
-            "limit_cpu_seconds": event.limit_cpu_seconds,
             "conditional_actions": actions,
-            **unpack_triggers(event.triggers),
         }
+        fields = {field.name: computed[field.name] if field.name in computed else getattr(event, field.name)
+                  for field in FACADE_FIELDS}
+        return {**fields, **unpack_triggers(event.triggers)}
 
     @in_thread
     def get(self, id_or_name: int | str, reveal_secrets: bool = False) -> dict[str, Any]:

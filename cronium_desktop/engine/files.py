@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.event_fields import EXPORT_KEYS, EXPORTED_WHEN_SET, FILE_KEYS
 from cronium_desktop.engine.event_webhooks import new_token
 from cronium_desktop.engine.events import EventService, secret_env_owner
 from cronium_desktop.engine.files_compose import (
@@ -36,7 +37,6 @@ from cronium_desktop.engine.tools.registry import TOOL_TYPES, tool_kind
 from cronium_desktop.engine.tools.service import MAX_NAME_LENGTH, config_owner
 from cronium_desktop.engine.triggers.spec import non_default as non_default_triggers
 from cronium_desktop.engine.validation import (
-    FILE_EVENT_KEYS,
     MAX_JSON_DEPTH,
     clean_name,
     json_depth_exceeds,
@@ -48,14 +48,6 @@ VERSION = 1
 TOP_LEVEL_KEYS = ("format", "version", "tools", "calendars", "events", "workflows", "workflow")
 TOOL_KEYS = ("name", "type", "config")
 TOOL_EXAMPLE = '{"name": "ops-slack", "type": "slack", "config": {}}'
-# Export order of event keys, as the SPEC shows them.
-EXPORT_KEYS = (
-    "key", "name", "description", "type", "content", "status", "trigger", "schedule", "timezone",
-    "start_time", "end_time", "max_executions", "run_location", "servers", "timeout_seconds", "retries",
-    "retry_backoff_seconds", "overlap", "misfire", "priority", "env", "secret_env", "tags", "http",
-    "tool_action", "container", "conditional_actions",
-)  # fmt: skip
-OPTIONAL_EXPORT_KEYS = ("container",)  # written only when the event has one: older files stay as they were
 # `"webhook": true` says the event has a webhook; its token is a credential and never leaves the
 # store (as for workflow webhooks): an import makes a new one, or keeps the replaced event's.
 WEBHOOK_KEY = "webhook"
@@ -149,10 +141,10 @@ def _read_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 class FileService:
-    def __init__(self, ctx: EngineContext, events: EventService) -> None:
+    def __init__(self, ctx: EngineContext, events: EventService, workflows: WorkflowFiles) -> None:
         self._ctx = ctx
         self._events = events
-        self.workflows: WorkflowFiles | None = None
+        self.workflows = workflows
 
     # -- import ---------------------------------------------------------------------------------
 
@@ -237,15 +229,11 @@ class FileService:
                         report.missing_secrets.append(f"event {spec['name']!r}: env {name}")
                         report.secret_env_without_value.append((spec["name"], name))
             for index, child in children:
-                if self.workflows is None:
-                    raise ValidationError("workflows", "workflows are not available in this version.")
                 self._check_workflow_name_free(session, child, replace, f"workflows[{index}]")
                 report.child_workflows.append(
                     self.workflows.import_workflow(session, child, event_keys, replace, f"workflows[{index}]"))
             workflow = data.get("workflow")
             if workflow is not None:
-                if self.workflows is None:
-                    raise ValidationError("workflow", "workflows are not available in this version.")
                 self._check_workflow_name_free(session, workflow, replace)
                 report.workflow, report.workflow_replaced = self.workflows.import_workflow(
                     session, workflow, event_keys, replace
@@ -306,16 +294,16 @@ class FileService:
                 if isinstance(item.get(mark), str) and item[mark].strip():
                     label = f"events[{index}] ({item[mark]!r})"
                     break
-            unknown = sorted(set(item) - FILE_EVENT_KEYS - {WEBHOOK_KEY})
+            unknown = sorted(set(item) - FILE_KEYS - {WEBHOOK_KEY})
             if unknown:
                 raise ValidationError(f"{label}.{unknown[0]}",
-                                      unknown_key(unknown[0], sorted(FILE_EVENT_KEYS | {WEBHOOK_KEY})))
+                                      unknown_key(unknown[0], sorted(FILE_KEYS | {WEBHOOK_KEY})))
             webhook = item.get(WEBHOOK_KEY, False)
             if not isinstance(webhook, bool):
                 raise ValidationError(f"{label}.{WEBHOOK_KEY}", f"must be true or false, not {webhook!r}.")
             item = {name: value for name, value in item.items() if name != WEBHOOK_KEY}
             try:
-                spec = normalize_event(item, allowed_keys=FILE_EVENT_KEYS)
+                spec = normalize_event(item, allowed_keys=FILE_KEYS)
             except ValidationError as error:
                 raise ValidationError(f"{label}.{error.field}", error.message) from error
             key = item.get("key") or spec["name"]
@@ -415,7 +403,7 @@ class FileService:
                 target = next((a for a in event.actions if a.target_event and a.target_event.name == action["event"]), None)
                 if target is not None and target.target_event_id in keys_by_id:
                     action["event"] = keys_by_id[target.target_event_id]
-        document = {name: data[name] for name in EXPORT_KEYS if data[name] is not None or name not in OPTIONAL_EXPORT_KEYS}
+        document = {name: data[name] for name in EXPORT_KEYS if data[name] is not None or name not in EXPORTED_WHEN_SET}
         if event.webhook_token:
             document[WEBHOOK_KEY] = True
         return {**document, **non_default_triggers(data)}  # only what is set: older files stay as they were
@@ -516,8 +504,6 @@ class FileService:
 
     @in_thread
     def export_workflow(self, name: str, path: Path | None = None) -> dict[str, Any]:
-        if self.workflows is None:
-            raise ValidationError("workflow", "workflows are not available in this version.")
         with self._ctx.db.read() as session:
             workflow, event_ids = self.workflows.export_workflow(session, name)
             children = []

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
-from cronium_desktop.engine.events import utcnow
-from cronium_desktop.engine.runs import RunSummary, _summary
+from cronium_desktop.engine.runs.service import RunSummary, _summary
 from cronium_desktop.engine.store.models import Execution
 
 FINISHED = ("SUCCESS", "FAILURE", "TIMEOUT", "PARTIAL", "CANCELLED")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.store.models import Event, Execution, RunMetric
 
 # The figures `list runs --json` and `logs --json` carry (SPEC §9), in that order.
@@ -159,13 +160,13 @@ class RunMetricsService:
         return await asyncio.to_thread(self._read, lambda session: trend(session, event_id, limit))
 
     async def heaviest(self, by: str, days: int = 7, limit: int = TOP_EVENTS) -> list[HeavyEvent]:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utcnow()
         return await asyncio.to_thread(self._read, lambda session: heaviest(session, now, by, days, limit))
 
     async def heaviest_by_cpu_and_memory(self, days: int = 7,
                                          limit: int = TOP_EVENTS) -> tuple[list[HeavyEvent], list[HeavyEvent]]:
         """Both lists from one read, so they describe the same moment."""
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utcnow()
         return await asyncio.to_thread(self._read, lambda session: (heaviest(session, now, "cpu", days, limit),
                                                                     heaviest(session, now, "memory", days, limit)))
 

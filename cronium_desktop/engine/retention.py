@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
-from cronium_desktop.engine.events import utcnow
 from cronium_desktop.engine.versions import prune_versions
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import builtins
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import paramiko
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import Conflict, NotFound, ValidationError
 from cronium_desktop.engine.notices import ServerStatusChanged
@@ -44,10 +45,6 @@ MIN_HEALTH_INTERVAL_SECONDS = 1.0
 
 def secret_owner(server_id: int, kind: str) -> str:
     return f"server:{server_id}:{kind}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from cronium_desktop.engine.calendar_schedules import uses_calendar_fields
 from cronium_desktop.engine.calendars import session_calendars
+from cronium_desktop.engine.clock import from_store, to_store
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.scheduling import build_trigger, local_zone_name, zone
+from cronium_desktop.engine.scheduling.calendar_schedules import uses_calendar_fields
+from cronium_desktop.engine.scheduling.schedules import build_trigger, local_zone_name, zone
 from cronium_desktop.engine.store.models import Event, Execution, Workflow, WorkflowExecution
 
 MAX_TICKS_PER_LANE = 2000  # a 1-second schedule over a week is drawn as a dense band, not 604,800 ticks
@@ -75,10 +76,6 @@ class TimelineWindow:
     lanes: list[Lane]
     runs: list[PastRun]
     clock_changes: list[ClockChange]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
 
 
 ELAPSED_UNITS = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600}
@@ -210,21 +207,21 @@ class TimelineService:
         lanes: dict[tuple[str, int], Lane] = {}
         zones: set[str] = set()
         expander = Expander(ticks_from, end)
-        naive_start, naive_end = start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
+        naive_start, naive_end = to_store(start), to_store(end)
         with self._ctx.db.read() as session:
             calendars = session_calendars(session)
             for event in session.scalars(select(Event).where(Event.status == "ACTIVE", Event.trigger == "SCHEDULE")):
                 lane = lanes[("event", event.id)] = Lane("event", event.id, event.name, event.timezone or local_zone_name())
                 zones.add(lane.zone)
                 if event.schedule:
-                    begin = _aware(event.start_time)
+                    begin = from_store(event.start_time)
                     try:
                         lane.ticks, lane.truncated = expander.fires(
-                            event.schedule, event.timezone, anchor=begin or _aware(event.activated_at),
-                            start_time=begin, end_time=_aware(event.end_time), calendars=calendars)
+                            event.schedule, event.timezone, anchor=begin or from_store(event.activated_at),
+                            start_time=begin, end_time=from_store(event.end_time), calendars=calendars)
                         _mark_calendar(lane, event.schedule, expander, calendars, start, end,
-                                       anchor=begin or _aware(event.activated_at), start_time=begin,
-                                       end_time=_aware(event.end_time))
+                                       anchor=begin or from_store(event.activated_at), start_time=begin,
+                                       end_time=from_store(event.end_time))
                     except ValidationError:
                         pass  # a schedule the scheduler would refuse too: an empty lane
             for workflow in session.scalars(select(Workflow).where(Workflow.status == "ACTIVE",
@@ -235,10 +232,10 @@ class TimelineService:
                 if workflow.schedule:
                     try:
                         lane.ticks, lane.truncated = expander.fires(workflow.schedule, workflow.timezone,
-                                                                    anchor=_aware(workflow.last_fire_at),
+                                                                    anchor=from_store(workflow.last_fire_at),
                                                                     calendars=calendars)
                         _mark_calendar(lane, workflow.schedule, expander, calendars, start, end,
-                                       anchor=_aware(workflow.last_fire_at))
+                                       anchor=from_store(workflow.last_fire_at))
                     except ValidationError:
                         pass
             runs: list[PastRun] = []
@@ -249,8 +246,8 @@ class TimelineService:
                        Execution.finished_at).where(in_window, Execution.event_id.is_not(None), Execution.trigger != "DRAFT")
             ):
                 lanes.setdefault(("event", row.event_id), Lane("event", row.event_id, row.event_name, ""))
-                runs.append(PastRun("event", row.event_id, row.id, row.status, _aware(row.started_at) or start,
-                                    _aware(row.finished_at)))
+                runs.append(PastRun("event", row.event_id, row.id, row.status, from_store(row.started_at) or start,
+                                    from_store(row.finished_at)))
             flows = (WorkflowExecution.started_at < naive_end) & or_(WorkflowExecution.finished_at.is_(None),
                                                                     WorkflowExecution.finished_at >= naive_start)
             for flow in session.execute(
@@ -260,7 +257,7 @@ class TimelineService:
             ):
                 lanes.setdefault(("workflow", flow.workflow_id), Lane("workflow", flow.workflow_id, flow.workflow_name, ""))
                 runs.append(PastRun("workflow", flow.workflow_id, flow.id, flow.status,
-                                    _aware(flow.started_at) or start, _aware(flow.finished_at)))
+                                    from_store(flow.started_at) or start, from_store(flow.finished_at)))
         changes = [change for name in sorted(zones) for change in clock_changes(name, start, end)]
         ordered = sorted(lanes.values(), key=lambda lane: (lane.name.lower(), lane.kind))
         return TimelineWindow(start, end, now, builtins.list(ordered), runs, sorted(changes, key=lambda c: c.at))

@@ -10,25 +10,31 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from cronium_desktop.engine.clock import to_store
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.event_fields import DEFAULTS, FACADE_KEYS
 from cronium_desktop.engine.executors.container_config import normalize_container
 from cronium_desktop.engine.runtime import VARIABLE_KEY
-from cronium_desktop.engine.scheduling import validate_schedule, zone
-from cronium_desktop.engine.triggers.spec import TRIGGER_KEYS, normalize_triggers
+from cronium_desktop.engine.scheduling.schedules import validate_schedule, zone
+from cronium_desktop.engine.states import (
+    ACTION_TRIGGERS,
+    EVENT_STATUSES,
+    EVENT_TRIGGERS,
+    EVENT_TYPES,
+    MISFIRES,
+    OVERLAPS,
+    PRIORITIES,
+    RUN_LOCATIONS,
+    SCRIPT_TYPES,
+)
+from cronium_desktop.engine.triggers.spec import normalize_triggers
 
-EVENT_TYPES = ("BASH", "PYTHON", "NODEJS", "HTTP_REQUEST", "TOOL_ACTION")
-SCRIPT_TYPES = ("BASH", "PYTHON", "NODEJS")
-STATUSES = ("ACTIVE", "PAUSED", "DRAFT", "ARCHIVED")
-TRIGGERS = ("MANUAL", "SCHEDULE")
-RUN_LOCATIONS = ("LOCAL", "CONTAINER", "REMOTE")
-OVERLAPS = ("SKIP", "QUEUE", "ALLOW")
-MISFIRES = ("RUN_ONCE", "RUN_ALL", "SKIP")
-PRIORITIES = ("LOW", "NORMAL", "HIGH", "CRITICAL")
-ACTION_TRIGGERS = ("ON_SUCCESS", "ON_FAILURE", "ALWAYS", "ON_CONDITION")
-ACTION_TYPES = ("RUN_EVENT", "SEND_MESSAGE", "SET_VARIABLE")
+# The field words are named once, in states.py; these are the names the editor and the checks use.
+STATUSES = EVENT_STATUSES
+TRIGGERS = EVENT_TRIGGERS
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TIMEOUT_SECONDS = 7 * 86400
@@ -39,51 +45,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # and storing or sending a value nested thousands deep exhausts Python's recursion limit.
 MAX_JSON_DEPTH = 100
 
-# Keys of an event in a `.cronium.json` file (SPEC §8); anything else is an error.
-FILE_EVENT_KEYS = frozenset(
-    {
-        "key", "name", "type", "content", "trigger", "schedule", "timezone", "run_location", "servers",
-        "timeout_seconds", "retries", "env", "tags", "conditional_actions", "description", "status",
-        "start_time", "end_time", "max_executions", "retry_backoff_seconds", "overlap", "misfire",
-        "priority", "secret_env", "http", "tool_action", "container",
-    }
-    | set(TRIGGER_KEYS)  # file triggers, login, conditions, misfire cap (engine/triggers/spec.py)
-)  # fmt: skip
-# The facade and the editor may also say these.
-FACADE_EVENT_KEYS = FILE_EVENT_KEYS | {"id", "reset_counter_on_activate"}
-# Run metrics: optional limits of a local run (POSIX), None = no limit, with their bounds.
+# Run metrics: the bounds of a local run's optional limits (event_fields.py describes the fields).
 LIMIT_KEYS = {"limit_memory_mb": (16, 1024 * 1024), "limit_cpu_seconds": (1, 7 * 24 * 3600)}
-FACADE_EVENT_KEYS = FACADE_EVENT_KEYS | set(LIMIT_KEYS)
-
-DEFAULTS: dict[str, Any] = {
-    "description": "",
-    "tags": [],
-    "content": "",
-    "status": "DRAFT",
-    "trigger": "MANUAL",
-    "schedule": None,
-    "timezone": None,
-    "start_time": None,
-    "end_time": None,
-    "max_executions": 0,
-    "reset_counter_on_activate": True,
-    "run_location": "LOCAL",
-    "servers": [],
-    "timeout_seconds": 3600,
-    "retries": 0,
-    "retry_backoff_seconds": 5,
-    "limit_memory_mb": None,
-    "limit_cpu_seconds": None,
-    "overlap": "SKIP",
-    "misfire": "RUN_ONCE",
-    "priority": "NORMAL",
-    "env": {},
-    "secret_env": [],
-    "http": None,
-    "tool_action": None,
-    "container": None,
-    "conditional_actions": [],
-}
 
 
 def clean_name(value: Any, field: str, max_length: int = 200) -> str:
@@ -167,7 +130,7 @@ def parse_time(value: Any, field: str, timezone_name: str | None) -> datetime | 
         raise ValidationError(field, f"must be an ISO 8601 string, not {value!r}.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(timezone_name))
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    return to_store(moment)
 
 
 def _string_list(data: dict[str, Any], field: str, max_length: int) -> list[str]:
@@ -238,7 +201,7 @@ def normalize_conditional_action(item: Any, field: str) -> dict[str, Any]:
     return {key: item.get(key, "") for key in sorted(allowed)}
 
 
-def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_EVENT_KEYS) -> dict[str, Any]:
+def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_KEYS) -> dict[str, Any]:
     """Validate every field rule of SPEC §1 and return the event with defaults filled in."""
     if not isinstance(data, dict):
         raise ValidationError("event", "must be an object.")

@@ -27,7 +27,7 @@ from cronium_desktop.engine.store.models import DefinitionVersion, Event, Workfl
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.events import EventService
-    from cronium_desktop.engine.workflows import WorkflowService
+    from cronium_desktop.engine.workflows.service import WorkflowService
 
 KINDS = ("event", "workflow")
 # Not part of a definition: identity, and states set by Activate/Pause rather than by an edit.
@@ -173,10 +173,10 @@ def forget(session: Session, kind: str, object_id: int) -> None:
 
 
 class VersionService:
-    def __init__(self, ctx: EngineContext, events: EventService) -> None:
+    def __init__(self, ctx: EngineContext, events: EventService, workflows: WorkflowService) -> None:
         self._ctx = ctx
         self._events = events
-        self.workflows: WorkflowService | None = None  # set once the engine has started
+        self._workflows = workflows
 
     @staticmethod
     def _check_kind(kind: str) -> None:
@@ -186,7 +186,7 @@ class VersionService:
     def _object_id(self, session: Session, kind: str, id_or_name: int | str) -> int:
         if kind == "event":
             return self._events.find(session, id_or_name).id
-        from cronium_desktop.engine.workflows import WorkflowService
+        from cronium_desktop.engine.workflows.service import WorkflowService
 
         return WorkflowService.find(session, id_or_name).id
 
@@ -244,8 +244,7 @@ class VersionService:
         if kind == "event":
             await self._events.update(object_id, data)
         else:
-            assert self.workflows is not None, "workflows are available once the engine has started"
-            await self.workflows.save(data)
+            await self._workflows.save(data)
 
         def note() -> int:
             with self._ctx.db.write() as session:

@@ -19,7 +19,7 @@ import pytest
 from cronium_desktop.engine.docker_engine import LABEL_DATA_FOLDER
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.executors.local import run_folders_root
-from cronium_desktop.engine.runner import REATTACHED
+from cronium_desktop.engine.runs.runner import REATTACHED
 from tests.conftest import TEST_PASSPHRASE, Cli
 from tests.fixtures.dockerd import DockerDaemon
 from tests.fixtures.dockerd import dockerd_fixture as dockerd  # noqa: F401 - session-scoped fixture

@@ -17,8 +17,8 @@ from pathlib import Path
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.local import run_folders_root
-from cronium_desktop.engine.runner import REATTACHED
-from cronium_desktop.engine.runs import INTERRUPTED
+from cronium_desktop.engine.runs.runner import REATTACHED
+from cronium_desktop.engine.runs.service import INTERRUPTED
 from tests.conftest import TEST_PASSPHRASE, Cli
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.engine import Engine
-from cronium_desktop.engine.events import utcnow
-from cronium_desktop.engine.runs import DRAFT_INTERRUPTED
+from cronium_desktop.engine.runs.service import DRAFT_INTERRUPTED
 from cronium_desktop.engine.store.models import Event, Execution
 from tests.conftest import TEST_PASSPHRASE
 

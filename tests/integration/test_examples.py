@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from cronium_desktop.engine.engine import Engine
-from cronium_desktop.engine.validation import FACADE_EVENT_KEYS
+from cronium_desktop.engine.event_fields import FACADE_KEYS as FACADE_EVENT_KEYS
 from tests.fixtures.http_server import RecordingServer, http_server_fixture  # noqa: F401 - fixture
 from tests.fixtures.sshd import SshServer, sshd_fixture  # noqa: F401 - fixture
 from tests.fixtures.tools import wire_tools

@@ -18,7 +18,7 @@ from cronium_desktop.engine.imports.cron import parse_crontab
 from cronium_desktop.engine.imports.launchd import parse_plist
 from cronium_desktop.engine.imports.schtasks import parse_task
 from cronium_desktop.engine.imports.systemd import parse_timers
-from cronium_desktop.engine.scheduling import next_runs
+from cronium_desktop.engine.scheduling.schedules import next_runs
 from tests.conftest import Cli
 
 DATA = Path(__file__).parent.parent / "data" / "imports"

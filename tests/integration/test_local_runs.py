@@ -12,7 +12,7 @@ import pytest
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.notices import LogLines, Notice
-from cronium_desktop.engine.runner import retry_delay
+from cronium_desktop.engine.runs.runner import retry_delay
 from cronium_desktop.engine.secrets import MASK
 
 PYTHON_HELPERS = """

@@ -19,8 +19,8 @@ from cronium_desktop.engine.actions import MAX_CHAIN_DEPTH
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors.local import run_folders_root
-from cronium_desktop.engine.runner import REATTACHED
-from cronium_desktop.engine.runs import INTERRUPTED
+from cronium_desktop.engine.runs.runner import REATTACHED
+from cronium_desktop.engine.runs.service import INTERRUPTED
 from tests.conftest import TEST_PASSPHRASE, Cli
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from cronium_desktop.engine import logstore
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.notices import Segment
+from cronium_desktop.engine.runs import logstore
 from cronium_desktop.engine.store.models import (
     Attempt,
     Event,

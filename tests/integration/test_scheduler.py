@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.notices import EventPaused, Message, Notice
-from cronium_desktop.engine.scheduler import Scheduler
+from cronium_desktop.engine.scheduling.scheduler import Scheduler
 from cronium_desktop.engine.store.models import Event, Execution
 from tests.conftest import TEST_PASSPHRASE
 

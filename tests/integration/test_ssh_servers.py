@@ -14,7 +14,7 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from cronium_desktop.cli_servers import add_server, check_server
+from cronium_desktop.cli.servers import add_server, check_server
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors.ssh import SshExecutor
 from cronium_desktop.engine.notices import ServerStatusChanged

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cronium_desktop.cli import build_parser
+from cronium_desktop.cli.parser import build_parser
 from tests.ui.conftest import run, wait_until
 
 

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from cronium_desktop.engine.business_days import CalendarPolicyTrigger
-from cronium_desktop.engine.calendar_schedules import preview_runs
 from cronium_desktop.engine.calendars import CalendarDays
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.scheduling import build_trigger, next_runs, validate_schedule
+from cronium_desktop.engine.scheduling.business_days import CalendarPolicyTrigger
+from cronium_desktop.engine.scheduling.calendar_schedules import preview_runs
+from cronium_desktop.engine.scheduling.schedules import build_trigger, next_runs, validate_schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GERMANY_2027 = holidays.country_holidays("DE", years=2027)

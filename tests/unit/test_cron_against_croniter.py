@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from croniter import croniter
 
-from cronium_desktop.engine.clock_changes import fall_backs
-from cronium_desktop.engine.scheduling import WallClockCronTrigger, _translate_day_of_week
+from cronium_desktop.engine.scheduling.clock_changes import fall_backs
+from cronium_desktop.engine.scheduling.schedules import WallClockCronTrigger, _translate_day_of_week
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"]
 RANGES = {"minute": (0, 59), "hour": (0, 23), "day": (1, 31), "month": (1, 12), "dow": (0, 7)}

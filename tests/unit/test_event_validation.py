@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.validation import FILE_EVENT_KEYS, normalize_event
+from cronium_desktop.engine.event_fields import FILE_KEYS as FILE_EVENT_KEYS
+from cronium_desktop.engine.validation import normalize_event
 
 
 def event(**changes: Any) -> dict[str, Any]:
@@ -129,7 +130,7 @@ def test_name_is_trimmed_before_its_rules_apply() -> None:
 def test_cron_with_both_day_fields_runs_on_either_day_as_in_crontab() -> None:
     from datetime import UTC, datetime
 
-    from cronium_desktop.engine.scheduling import next_runs
+    from cronium_desktop.engine.scheduling.schedules import next_runs
 
     after = datetime(2026, 12, 29, tzinfo=UTC)
     runs = next_runs({"cron": "0 9 1 * 1"}, "UTC", 3, after=after)  # the 1st, and every Monday

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.scheduling import (
+from cronium_desktop.engine.scheduling.schedules import (
     build_trigger,
     find_misfire,
     missed_fires,

@@ -6,7 +6,7 @@ import pytest
 from defusedxml import ElementTree
 
 from cronium_desktop.engine.imports.schtasks import NoExactSchedule, trigger_schedule
-from cronium_desktop.engine.scheduling import next_runs
+from cronium_desktop.engine.scheduling.schedules import next_runs
 from cronium_desktop.engine.validation import parse_time
 
 NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.workflow_graph import parse_graph
+from cronium_desktop.engine.workflows.graph import parse_graph
 
 
 def test_a_node_without_kind_is_an_event_node_as_in_older_files() -> None:

@@ -11,15 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cronium_desktop.engine.states import RunState
+
 if TYPE_CHECKING:
     from cronium_desktop.engine.metrics import RunMetrics
     from cronium_desktop.engine.runtime_requests import RunRequests
 
-SUCCESS = "SUCCESS"
-FAILURE = "FAILURE"
-TIMEOUT = "TIMEOUT"
-PARTIAL = "PARTIAL"
-CANCELLED = "CANCELLED"
+# The outcomes an executor reports, as the store keeps them (states.py).
+SUCCESS = RunState.SUCCESS.value
+FAILURE = RunState.FAILURE.value
+TIMEOUT = RunState.TIMEOUT.value
+PARTIAL = RunState.PARTIAL.value
+CANCELLED = RunState.CANCELLED.value
 
 
 @dataclass(frozen=True)

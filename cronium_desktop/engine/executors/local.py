@@ -16,11 +16,12 @@ import signal
 import subprocess
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cronium_desktop.engine import runtime
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
@@ -36,10 +37,6 @@ DRAIN_SECONDS = 2.0
 REATTACH_POLL_SECONDS = 0.1  # a re-attached wrapper is not our child: how often to look whether it ended
 SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
 OPTION_LISTS = ("NODE_OPTIONS",)  # ours first, the event's own options after them
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _temp_root() -> Path:

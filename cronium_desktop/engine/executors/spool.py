@@ -27,9 +27,9 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.notices import Segment
 from cronium_desktop.engine.secrets import Masker
 
@@ -85,10 +85,6 @@ while [ "$idle" -lt 60 ]; do
 done
 rm -f "$root/guardian.pid"
 """
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_token() -> str:

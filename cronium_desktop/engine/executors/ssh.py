@@ -30,13 +30,14 @@ import tarfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import paramiko
 
 from cronium_desktop.engine import runtime
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.executors import remote_metrics, ssh_detach
 from cronium_desktop.engine.executors.base import (
@@ -81,10 +82,6 @@ NO_TAR, NO_FOLDER, NO_UNPACK = 121, 122, 123
 STARTED, RESULTS = "cronium-run-started", "cronium-run-results"
 BANNER_LIMIT = 65536
 FOLDER = "\0"  # stands for the run folder in `runtime.folder_env` values; the wrapper gets it as "$1"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def posix_shell(script: str) -> str:
@@ -532,7 +529,7 @@ class SshExecutor:
                        stored_lines: dict[tuple[str | None, str], int], started_at: datetime | None) -> ExecResult:
         """Reconnect to each server and follow its run from the lines already stored; a server whose
         run left no record (it had not started) counts as interrupted."""
-        from cronium_desktop.engine.runs import INTERRUPTED
+        from cronium_desktop.engine.runs.service import INTERRUPTED
 
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         by_server = {record.server_id: record for record in records}
@@ -610,7 +607,7 @@ class SshExecutor:
                                finish: Callable[..., ServerRun], skips: tuple[int, int], timeout: float) -> ServerRun:
         channel = await self._pool.run(remote.attach, left, *skips)
         if channel is None:
-            from cronium_desktop.engine.runs import INTERRUPTED
+            from cronium_desktop.engine.runs.service import INTERRUPTED
 
             return finish(FAILURE, error=f"{remote.spec.where}: {INTERRUPTED} (the remote process is gone).",
                           announce=True)

@@ -20,7 +20,7 @@ from cronium_desktop.engine.imports.jobs import (
     clean_name,
     name_from_command,
 )
-from cronium_desktop.engine.scheduling import ALIASES, validate_schedule, zone
+from cronium_desktop.engine.scheduling.schedules import ALIASES, validate_schedule, zone
 from cronium_desktop.engine.validation import ENV_NAME
 
 ENV_LINE = re.compile(r"^\s*([^\s=#]+)\s*=\s*(.*?)\s*$")

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine.clock import from_store
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.events import EventService
 from cronium_desktop.engine.imports.jobs import ParsedJob, ParsedSource, Unconverted
 from cronium_desktop.engine.notices import EventsChanged
-from cronium_desktop.engine.scheduling import ALIASES, next_runs
+from cronium_desktop.engine.scheduling.schedules import ALIASES, next_runs
 from cronium_desktop.engine.store.models import Event, Tool
 from cronium_desktop.engine.validation import MAX_TIMEOUT_SECONDS, normalize_event
 
@@ -136,8 +137,8 @@ class ScheduleImports:
                 invalid.append(Unconverted(job.source, job.text, f"{error.field}: {error.message}", invalid=True))
                 continue
             try:
-                runs = next_runs(spec["schedule"], spec["timezone"], 3, start_time=_aware(spec["start_time"]),
-                                 end_time=_aware(spec["end_time"]))
+                runs = next_runs(spec["schedule"], spec["timezone"], 3, start_time=from_store(spec["start_time"]),
+                                 end_time=from_store(spec["end_time"]))
             except ValidationError:
                 runs = []
             planned.append(PlannedEvent(job, name, spec, mark, already, runs, describe_schedule(job.schedule), notes))
@@ -185,7 +186,3 @@ class ScheduleImports:
         return outcome
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    return None if moment is None else moment.replace(tzinfo=UTC)

@@ -22,7 +22,7 @@ from cronium_desktop.engine.imports.jobs import (
     number_names,
     working_directory_prefix,
 )
-from cronium_desktop.engine.scheduling import validate_schedule, zone
+from cronium_desktop.engine.scheduling.schedules import validate_schedule, zone
 
 SHORTHANDS = {
     "minutely": "*-*-* *:*:00", "hourly": "*-*-* *:00:00", "daily": "*-*-* 00:00:00",

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from apscheduler.triggers.base import BaseTrigger
 
-from cronium_desktop.engine.scheduling import missed_fires
+from cronium_desktop.engine.scheduling.schedules import missed_fires
 from cronium_desktop.engine.triggers.records import CAUGHT_UP_AFTER_CLOSED, CAUGHT_UP_AFTER_SLEEP
 
 

@@ -4,22 +4,20 @@ and a system line in a run's log saying why it ran (caught up after sleep, or af
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from cronium_desktop.engine import logstore
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.notices import RunFinished, RunQueued, WorkflowRunFinished
+from cronium_desktop.engine.runs import logstore
+from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.models import Event, Execution, Workflow, WorkflowExecution
 
 CAUGHT_UP_AFTER_SLEEP = "Caught up after sleep"
 CAUGHT_UP_AFTER_CLOSED = "Caught up after the app was closed"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 async def note_runs(ctx: EngineContext, execution_ids: list[int], text: str) -> None:
@@ -46,7 +44,7 @@ async def record_skipped(ctx: EngineContext, kind: str, item_id: int, trigger: s
         row: Event | Workflow | None = session.get(Event, item_id) if kind == "event" else session.get(Workflow, item_id)
         if row is None:
             return None
-        if trigger == "SCHEDULE" and scheduled_for is not None:
+        if trigger == RunTrigger.SCHEDULE and scheduled_for is not None:
             row.last_fire_at = scheduled_for  # handled: not a misfire at the next start
         if kind == "event":
             execution = Execution(event_id=row.id, event_name=row.name, trigger=trigger, status="SKIPPED",

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.notices import EventsChanged, Message, Notice, WorkflowsChanged
-from cronium_desktop.engine.runs import RunService
+from cronium_desktop.engine.runs.service import RunService
+from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.store.models import Event, Workflow
 from cronium_desktop.engine.triggers.conditions import ConditionChecker, Verdict
 from cronium_desktop.engine.triggers.records import note_runs, record_skipped
@@ -142,14 +143,14 @@ class TriggerService:
             return
         folder = item.triggers["file_triggers"][index]["folder"]
         payload = {"trigger": "FILE", "folder": folder, "changes": [change.as_input() for change in changes]}
-        self._spawn(self.fire(kind, item_id, "FILE", payload))
+        self._spawn(self.fire(kind, item_id, RunTrigger.FILE, payload))
 
     async def run_login_triggers(self) -> int:
         """The app was started at login: run every item with a login trigger; returns how many."""
         await self.settled()
         items = [item for item in self._items.values() if item.triggers["run_at_login"]]
         for item in items:
-            self._spawn(self.fire(item.kind, item.id, "LOGIN", {"trigger": "LOGIN"}))
+            self._spawn(self.fire(item.kind, item.id, RunTrigger.LOGIN, {"trigger": "LOGIN"}))
         return len(items)
 
     def has_conditions(self, kind: str, item_id: int) -> bool:

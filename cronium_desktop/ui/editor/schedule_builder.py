@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cronium_desktop.engine.calendar_schedules import describe as describe_calendar
-from cronium_desktop.engine.calendar_schedules import preview_runs
 from cronium_desktop.engine.errors import ValidationError
-from cronium_desktop.engine.scheduling import UNITS, build_trigger, validate_schedule, zone
+from cronium_desktop.engine.scheduling.calendar_schedules import describe as describe_calendar
+from cronium_desktop.engine.scheduling.calendar_schedules import preview_runs
+from cronium_desktop.engine.scheduling.schedules import UNITS, build_trigger, validate_schedule, zone
 from cronium_desktop.ui.editor.schedule_calendar import BusinessDayPage, CalendarRow, NextRunsList
 
 NEXT_RUNS = 10

@@ -15,7 +15,7 @@ from PySide6.QtCore import QTime, Signal
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListView, QSpinBox, QTimeEdit, QWidget
 
-from cronium_desktop.engine.business_days import PreviewEntry
+from cronium_desktop.engine.scheduling.business_days import PreviewEntry
 
 POLICY_TITLES = {"SKIP": "skip the run", "NEXT_BUSINESS_DAY": "run on the next business day",
                  "PREVIOUS_BUSINESS_DAY": "run on the previous business day"}

@@ -16,7 +16,7 @@ from cronium_desktop.ui.common import spawn
 
 
 def listener_port(engine: Any) -> int:
-    listener = getattr(engine, "webhooks", None)
+    listener = engine.webhooks
     if listener is not None and listener.port:
         return int(listener.port)
     return int(engine.settings.get("webhook_port"))

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cronium_desktop.engine.runs import RunSummary
+from cronium_desktop.engine.runs.service import RunSummary
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.metrics.run_figures import RunFigures

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cronium_desktop.engine.api import UnknownHostKey
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import header, local_time, spawn
 from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
@@ -190,7 +191,7 @@ class ServersPage(QWidget):
         result = await self.engine.servers.check(server_id, accept_host_key=accept)
         if result.ok:
             QMessageBox.information(self, "Connected", f"Logged in. Host key {result.fingerprint}.")
-        elif getattr(result.error, "fingerprint", None) and type(result.error).__name__ == "UnknownHostKey":
+        elif isinstance(result.error, UnknownHostKey) and result.error.fingerprint:
             fingerprint = result.error.fingerprint
             answer = QMessageBox.question(
                 self, "Trust this host key?",

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cronium_desktop.engine.scheduling import zone as zone_of
+from cronium_desktop.engine.scheduling.schedules import zone as zone_of
 from cronium_desktop.ui.theme import colour
 
 LANE_HEIGHT = 26.0

@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     from datetime import datetime
 
-    from cronium_desktop.engine import logstore
+    from cronium_desktop.engine.runs import logstore
     from cronium_desktop.engine.notices import Segment
 
     op.create_table('log_blocks',
@@ -61,7 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from cronium_desktop.engine import logstore
+    from cronium_desktop.engine.runs import logstore
 
     op.create_table('log_lines',
     sa.Column('id', sa.Integer(), nullable=False),

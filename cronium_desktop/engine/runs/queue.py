@@ -1,0 +1,235 @@
+"""The run queue: priorities, the global concurrency limit, overlap between runs of one event.
+
+Entries are execution ids already recorded as PENDING. `claim_next()` picks the highest priority,
+oldest entry whose time has come (retries wait for their backoff) and whose event is free to run
+(overlap QUEUE allows one run of an event at a time). Every operation on the hot path is O(log n):
+a backlog of tens of thousands of queued runs must not slow down the scheduler that feeds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PRIORITY_RANK = {"LOW": 0, "NORMAL": 1, "HIGH": 2, "CRITICAL": 3}
+# The concurrency limit is a setting in the store; reading it on every submit would put a query on
+# the loop's hot path, so a change takes effect within this many seconds.
+LIMIT_REFRESH_SECONDS = 1.0
+
+
+@dataclass(order=True)
+class QueueEntry:
+    sort_key: tuple[int, int] = field(init=True)
+    execution_id: int = field(compare=False)
+    event_id: int | None = field(compare=False)
+    exclusive: bool = field(compare=False)  # overlap QUEUE: wait while the event runs
+    not_before: float = field(compare=False, default=0.0)  # time.monotonic() of the earliest start
+
+
+class RunQueue:
+    def __init__(
+        self,
+        limit: Callable[[], int],
+        execute: Callable[[int], Coroutine[Any, Any, None]],
+        cancel: Callable[[int], bool] | None = None,
+    ) -> None:
+        """`cancel` stops a running execution cooperatively; without it, its task is cancelled."""
+        self._limit = limit
+        self._execute = execute
+        self._cancel = cancel
+        self._heap: list[QueueEntry] = []  # ready to run, by priority then age
+        self._delayed: list[tuple[float, int, QueueEntry]] = []  # waiting for not_before (retry backoff)
+        self._queued_per_event: collections.Counter[int | None] = collections.Counter()
+        self._counter = itertools.count()
+        self._running: dict[int, tuple[asyncio.Task[None], int | None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # every execute task, released ones included
+        self._timer: asyncio.TimerHandle | None = None
+        self._accepting = True
+        self._held = False  # runs wait: another process hosts the folder's runs for now (runs/host.py)
+        self._limit_value = 1
+        self._limit_read_at = -LIMIT_REFRESH_SECONDS  # monotonic time the limit was last read
+
+    # -- what is in it ----------------------------------------------------------------------------
+
+    def running_ids(self) -> list[int]:
+        return list(self._running)
+
+    def _entries(self) -> list[QueueEntry]:
+        return self._heap + [entry for _, _, entry in self._delayed]
+
+    def queued_ids(self) -> list[int]:
+        return [entry.execution_id for entry in self._entries()]
+
+    def is_event_busy(self, event_id: int) -> bool:
+        return self._queued_per_event[event_id] > 0 or any(eid == event_id for _, eid in self._running.values())
+
+    async def idle(self, poll_seconds: float = 0.05) -> None:
+        """Wait until nothing is queued or running."""
+        while self._heap or self._delayed or self._running or any(not task.done() for task in self._tasks):
+            await asyncio.sleep(poll_seconds)
+
+    def __contains__(self, execution_id: int) -> bool:
+        return execution_id in self._running or any(e.execution_id == execution_id for e in self._entries())
+
+    # -- feeding it -------------------------------------------------------------------------------
+
+    def submit(
+        self, execution_id: int, event_id: int | None, priority: int, *, exclusive: bool = False, delay: float = 0.0
+    ) -> None:
+        entry = QueueEntry(
+            sort_key=(-priority, next(self._counter)),
+            execution_id=execution_id,
+            event_id=event_id,
+            exclusive=exclusive,
+            not_before=time.monotonic() + delay,
+        )
+        self._queued_per_event[event_id] += 1
+        if delay > 0:
+            heapq.heappush(self._delayed, (entry.not_before, entry.sort_key[1], entry))
+        else:
+            heapq.heappush(self._heap, entry)
+        self.pump()
+
+    def remove(self, execution_id: int) -> bool:
+        """Take a queued (not running) execution out; True if it was queued."""
+        for index, entry in enumerate(self._heap):
+            if entry.execution_id == execution_id:
+                self._heap.pop(index)
+                heapq.heapify(self._heap)
+                self._queued_per_event[entry.event_id] -= 1
+                return True
+        for index, (_, _, entry) in enumerate(self._delayed):
+            if entry.execution_id == execution_id:
+                self._delayed.pop(index)
+                heapq.heapify(self._delayed)
+                self._queued_per_event[entry.event_id] -= 1
+                return True
+        return False
+
+    def cancel_running(self, execution_id: int) -> bool:
+        running = self._running.get(execution_id)
+        if running is None:
+            return False
+        if self._cancel is not None:
+            return self._cancel(execution_id)
+        if not running[0].cancelling():  # a second cancel would interrupt the first one's cleanup
+            running[0].cancel()
+        return True
+
+    # -- running it -------------------------------------------------------------------------------
+
+    def _promote_due(self) -> None:
+        """Move retries whose backoff has passed into the ready heap."""
+        now = time.monotonic()
+        while self._delayed and self._delayed[0][0] <= now:
+            heapq.heappush(self._heap, heapq.heappop(self._delayed)[2])
+
+    def claim_next(self) -> QueueEntry | None:
+        self._promote_due()
+        busy_events = {event_id for _, event_id in self._running.values()}
+        waiting: list[QueueEntry] = []  # overlap QUEUE entries whose event is running: they keep their place
+        claimed: QueueEntry | None = None
+        while self._heap:
+            entry = heapq.heappop(self._heap)
+            if entry.exclusive and entry.event_id in busy_events:
+                waiting.append(entry)
+                continue
+            claimed = entry
+            break
+        for entry in waiting:
+            heapq.heappush(self._heap, entry)
+        if claimed is not None:
+            self._queued_per_event[claimed.event_id] -= 1
+        return claimed
+
+    def limit(self) -> int:
+        """The global concurrency limit (at least 1), re-read from the settings at most once a second."""
+        now = time.monotonic()
+        if now - self._limit_read_at >= LIMIT_REFRESH_SECONDS:
+            self._limit_value = max(1, self._limit())
+            self._limit_read_at = now
+        return self._limit_value
+
+    def hold(self) -> None:
+        """Start nothing until `resume()`: what is submitted keeps its place."""
+        self._held = True
+
+    def resume(self) -> None:
+        self._held = False
+        if self._accepting:
+            self.pump()
+
+    def limit_changed(self) -> None:
+        """The limit setting changed: read it now and start what a raised limit lets run."""
+        self._limit_read_at = -LIMIT_REFRESH_SECONDS
+        if self._accepting:
+            self.pump()
+
+    def pump(self) -> None:
+        if not self._accepting or self._held:
+            return
+        while len(self._running) < self.limit():
+            entry = self.claim_next()
+            if entry is None:
+                break
+            task: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._execute(entry.execution_id))
+            self._running[entry.execution_id] = (task, entry.event_id)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(functools.partial(self._task_done, entry.execution_id))
+        self._arm_timer()
+
+    def adopt(self, execution_id: int, event_id: int | None, work: Coroutine[Any, Any, None]) -> None:
+        """A run found still going after a restart: it runs outside the queue's choice but counts
+        towards the concurrency limit and its event's overlap like any running run."""
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+        self._running[execution_id] = (task, event_id)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(functools.partial(self._task_done, execution_id))
+
+    def _task_done(self, execution_id: int, task: asyncio.Task[None]) -> None:
+        running = self._running.get(execution_id)
+        if running is not None and running[0] is task:  # not a later attempt already running again
+            self.release(execution_id)
+
+    def release(self, execution_id: int) -> None:
+        """The execution reached its final state: free its slot (its follow-up actions may go on)."""
+        if self._running.pop(execution_id, None) is not None:
+            self.pump()
+
+    def _arm_timer(self) -> None:
+        """Wake up when the earliest waiting retry becomes due."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._delayed:
+            delay = self._delayed[0][0] - time.monotonic()
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self.pump)
+
+    async def stop(self, grace_seconds: float) -> list[int]:
+        """Stop claiming; wait up to `grace_seconds` for running runs, then cancel them.
+
+        Returns the ids still queued (they stay PENDING in the store and run at next start).
+        """
+        self._accepting = False
+        if self._timer is not None:
+            self._timer.cancel()
+        tasks = {task: execution_id for execution_id, (task, _) in self._running.items()}
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+            for task in pending:
+                self.cancel_running(tasks[task])
+            if pending:
+                await asyncio.wait(pending, timeout=15)
+        return self.queued_ids()

@@ -1,0 +1,546 @@
+"""Runs (executions): start them, wait for them, cancel them, read their history and logs (SPEC §2).
+
+Every trigger comes through `RunService.start()`, which records the execution before anything runs
+and applies the event's overlap policy and max_executions counter in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, true, update
+
+from cronium_desktop.engine import versions
+from cronium_desktop.engine.clock import utcnow
+from cronium_desktop.engine.context import EngineContext, in_thread
+from cronium_desktop.engine.errors import NotFound
+from cronium_desktop.engine.events import EventService
+from cronium_desktop.engine.metrics_store import MeasuredRun, latest_for
+from cronium_desktop.engine.notices import (
+    EventPaused,
+    EventsChanged,
+    Message,
+    Notice,
+    RunFinished,
+    RunQueued,
+    Segment,
+)
+from cronium_desktop.engine.runs import logstore
+from cronium_desktop.engine.runs.logstore import LogRecord
+from cronium_desktop.engine.runs.queue import PRIORITY_RANK, RunQueue
+from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS, RunTrigger
+from cronium_desktop.engine.store import group
+from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
+
+INTERRUPTED = "interrupted: the application stopped during the run"
+SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
+WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
+METRICS_PAGE = 1000  # `list` attaches each run's figures up to this many runs
+DRAFT_INTERRUPTED = "Cancelled: the application stopped before this draft ran; run the draft again."
+
+
+@dataclass
+class RunSummary:
+    execution_id: int
+    event_id: int | None
+    event: str
+    status: str
+    attempt: int
+    trigger: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    exit_code: int | None
+    error: str | None
+    workflow_execution_id: int | None
+    output: Any = None
+    skipped_count: int = 0  # a SKIPPED run: how many fires were skipped in its burst, until when
+    skipped_until: datetime | None = None
+    metrics: MeasuredRun | None = None  # the last attempt's figures and phases, if it was measured
+    event_version: int | None = None  # the event's definition version the run ran
+
+    @property
+    def status_text(self) -> str:
+        """The status as people read it: a burst of skipped fires says how many it stands for."""
+        if self.status == "SKIPPED" and self.skipped_count > 1:
+            return f"{self.status} ×{self.skipped_count}"
+        return self.status
+
+
+@dataclass
+class AttemptInfo:
+    number: int
+    status: str
+    exit_code: int | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass
+class ServerResultInfo:
+    server: str
+    attempt: int
+    status: str
+    exit_code: int | None
+    error: str | None
+    output: Any
+
+
+@dataclass
+class RunDetail(RunSummary):
+    input: Any = None
+    condition: bool = False
+    attempts: list[AttemptInfo] = field(default_factory=list)
+    servers: list[ServerResultInfo] = field(default_factory=list)
+    parent_execution_id: int | None = None
+
+
+@dataclass
+class Recovery:
+    """What `RunService.recover_left_behind()` found: runs to queue again, and runs it ended."""
+
+    # (execution id, event id, priority, exclusive, delay in seconds)
+    queue: builtins.list[tuple[int, int | None, int, bool, float]] = field(default_factory=list)
+    finished: builtins.list[int] = field(default_factory=list)  # their conditional actions are due
+    interrupted: builtins.list[int] = field(default_factory=list)  # were RUNNING: their process is gone
+    # Were RUNNING and their process outlived the app (or ended while it was down): (id, event id, folder).
+    reattach: builtins.list[tuple[int, int | None, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RunRequest:
+    event_id: int
+    input: Any = None
+    trigger: str = "MANUAL"
+    workflow_execution_id: int | None = None
+    workflow_node_key: str | None = None
+    parent_execution_id: int | None = None
+    chain_depth: int = 0
+    scheduled_for: datetime | None = None
+
+
+def _summary(row: Execution) -> RunSummary:
+    return RunSummary(
+        execution_id=row.id,
+        event_id=row.event_id,
+        event=row.event_name,
+        status=row.status,
+        attempt=row.attempt,
+        trigger=row.trigger,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        duration_ms=row.duration_ms,
+        exit_code=row.exit_code,
+        error=row.error,
+        workflow_execution_id=row.workflow_execution_id,
+        output=row.output,
+        skipped_count=row.skipped_count,
+        skipped_until=row.skipped_until,
+        event_version=row.event_version,
+    )
+
+
+class RunService:
+    def __init__(self, ctx: EngineContext, events: EventService, queue: RunQueue) -> None:
+        self._ctx = ctx
+        self._events = events
+        self._queue = queue
+        self._waiters: dict[int, list[asyncio.Future[RunSummary]]] = {}
+        self._pending_starts: builtins.list[tuple[builtins.list[RunRequest], asyncio.Future[builtins.list[int]]]] = []
+        self._recording: asyncio.Future[None] | None = None
+        ctx.bus.subscribe(self._on_notice)
+
+    # -- starting ---------------------------------------------------------------------------------------
+
+    async def start(
+        self,
+        event: int | str,
+        input: Any = None,
+        trigger: str = "MANUAL",
+        *,
+        workflow_execution_id: int | None = None,
+        workflow_node_key: str | None = None,
+        parent_execution_id: int | None = None,
+        chain_depth: int = 0,
+        scheduled_for: datetime | None = None,
+    ) -> int:
+        """Record a run of `event` and queue it; returns the execution id.
+
+        With overlap SKIP and a run of the event still going (or queued), the new run is recorded
+        as SKIPPED instead. Workflow node runs are exempt: the workflow decides what runs.
+        """
+        if not isinstance(event, int):
+            event = await asyncio.to_thread(self._resolve, event)
+        request = RunRequest(event, input, trigger, workflow_execution_id, workflow_node_key,
+                             parent_execution_id, chain_depth, scheduled_for)
+        [execution_id] = await self.start_many([request])
+        return execution_id
+
+    async def start_many(self, requests: builtins.list[RunRequest]) -> builtins.list[int]:
+        """Record several runs in one transaction (the scheduler's fires of one instant).
+
+        Starts that arrive while a recording is under way are recorded together next (group
+        commit): a burst of starts costs a few transactions, not one each."""
+        future: asyncio.Future[builtins.list[int]] = asyncio.get_running_loop().create_future()
+        self._pending_starts.append((requests, future))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.ensure_future(self._record_pending())
+        return await future
+
+    async def _record_pending(self) -> None:
+        while self._pending_starts:
+            batch, self._pending_starts = self._pending_starts, []
+            try:
+                ids = await self._record([request for requests, _ in batch for request in requests])
+            except Exception:
+                if len(batch) == 1:
+                    raise_into = batch[0][1]
+                    try:
+                        await self._record(batch[0][0])
+                    except Exception as error:  # noqa: BLE001 - handed to the caller
+                        if not raise_into.done():
+                            raise_into.set_exception(error)
+                    continue
+                for requests, future in batch:  # one bad request must not fail the others
+                    try:
+                        result = await self._record(requests)
+                    except Exception as error:  # noqa: BLE001 - handed to the caller
+                        future.set_exception(error)
+                    else:
+                        future.set_result(result)
+                continue
+            for requests, future in batch:
+                future.set_result(ids[:len(requests)])
+                ids = ids[len(requests):]
+
+    async def _record(self, requests: builtins.list[RunRequest]) -> builtins.list[int]:
+        busy, seen = [], set()
+        for request in requests:  # a second start of an event in the same batch finds it busy
+            busy.append(self._queue.is_event_busy(request.event_id) or request.event_id in seen)
+            if request.trigger != RunTrigger.WORKFLOW:
+                seen.add(request.event_id)
+        created, notices = await group.writer(self._ctx.db).run(lambda session: self._create_all(session, requests, busy))
+        for notice in notices:
+            self._ctx.bus.publish(notice)
+        for item, request in zip(created, requests, strict=True):
+            if item.status == "PENDING":
+                self._queue.submit(item.execution_id, request.event_id, item.priority, exclusive=item.exclusive)
+        return [item.execution_id for item in created]
+
+    def _resolve(self, event: int | str) -> int:
+        with self._ctx.db.read() as session:
+            return EventService.find(session, event).id
+
+    @dataclass
+    class _Created:
+        execution_id: int
+        status: str
+        priority: int
+        exclusive: bool
+
+    def _create_all(
+        self, session: Any, requests: builtins.list[RunRequest], busy: builtins.list[bool]
+    ) -> tuple[builtins.list[RunService._Created], builtins.list[Notice]]:
+        """Insert the executions of `requests` in one statement, and update their events in another.
+
+        The scheduler records every fire here, a thousand a second with as many 1-second schedules;
+        the ORM's per-object bookkeeping would hold the GIL for most of that second, so this is Core.
+        """
+        now = utcnow()
+        wanted = {request.event_id for request in requests}
+        events = {event.id: event for event in session.execute(
+            select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
+                   Event.max_executions, Event.execution_count, Event.last_fire_at).where(Event.id.in_(wanted))
+        )}
+        numbers = versions.current_numbers(session, "event", wanted)  # the version each run runs
+        changes: dict[int, dict[str, Any]] = {}
+        rows: builtins.list[dict[str, Any]] = []
+        staged: builtins.list[tuple[RunRequest, Any, bool, builtins.list[Notice]]] = []
+        folded: dict[int, tuple[int, Any]] = {}  # request index → (burst's execution id, event)
+        for index, (request, event_busy) in enumerate(zip(requests, busy, strict=True)):
+            event = events.get(request.event_id)
+            if event is None:
+                raise NotFound(f"No event with id {request.event_id}.")
+            state = changes.setdefault(event.id, {"id": event.id, "execution_count": event.execution_count,
+                                                  "status": event.status, "last_fire_at": event.last_fire_at})
+            # Workflow nodes and editor drafts run whatever else is going on.
+            skip = event_busy and event.overlap == "SKIP" and request.trigger not in OVERLAP_EXEMPT_TRIGGERS
+            burst = self._skip_burst(session, event.id, request.trigger) if skip else None
+            if burst is not None:
+                # One record per burst: a 1-second schedule on a long script is not a row a second.
+                session.execute(update(Execution).where(Execution.id == burst).values(
+                    skipped_count=Execution.skipped_count + 1, skipped_until=now, finished_at=now))
+                self._count(event, state, request, skip)
+                folded[index] = (burst, event)
+                continue
+            rows.append({
+                "event_id": event.id, "event_name": event.name, "trigger": request.trigger,
+                "status": "SKIPPED" if skip else "PENDING", "priority": PRIORITY_RANK[event.priority],
+                "attempt": 1,
+                "max_attempts": 1 if request.trigger == "DRAFT" else event.retries + 1, "input": request.input,
+                "workflow_execution_id": request.workflow_execution_id,
+                "workflow_node_key": request.workflow_node_key,
+                "parent_execution_id": request.parent_execution_id, "chain_depth": request.chain_depth,
+                "scheduled_for": request.scheduled_for, "created_at": now,
+                "error": SKIPPED_ERROR if skip else None, "started_at": now if skip else None,
+                "finished_at": now if skip else None, "duration_ms": 0 if skip else None,
+                "skipped_count": 1 if skip else 0, "skipped_until": now if skip else None,
+                "event_version": numbers.get(event.id),
+            })
+            staged.append((request, event, skip, self._count(event, state, request, skip)))
+        ids = session.scalars(
+            insert(Execution).returning(Execution.id, sort_by_parameter_order=True), rows
+        ).all() if rows else []
+        session.execute(update(Event), builtins.list(changes.values()))
+        notices: builtins.list[Notice] = []
+        inserted: builtins.list[RunService._Created] = []
+        for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
+            notices.append(RunQueued(execution_id, event.id, event.name, request.trigger))
+            notices += more
+            if skip:
+                notices.append(RunFinished(execution_id, event.id, event.name, "SKIPPED", None, SKIPPED_ERROR))
+            inserted.append(RunService._Created(execution_id, row["status"], row["priority"], event.overlap == "QUEUE"))
+        for burst, event in folded.values():
+            notices.append(RunFinished(burst, event.id, event.name, "SKIPPED", None, SKIPPED_ERROR))
+        rest = iter(inserted)
+        created = [RunService._Created(folded[i][0], "SKIPPED", 0, False) if i in folded else next(rest)
+                   for i in range(len(requests))]
+        return created, notices
+
+    @staticmethod
+    def _skip_burst(session: Any, event_id: int, trigger: str) -> int | None:
+        """The SKIPPED run a new skipped fire adds to: the event's newest run, if it is one of the
+        same trigger (nothing else was recorded since, so the same run is still going)."""
+        newest = session.execute(
+            select(Execution.id, Execution.status, Execution.trigger)
+            .where(Execution.event_id == event_id).order_by(Execution.id.desc()).limit(1)
+        ).first()
+        if newest is not None and newest.status == "SKIPPED" and newest.trigger == trigger:
+            return int(newest.id)
+        return None
+
+    @staticmethod
+    def _count(event: Any, state: dict[str, Any], request: RunRequest, skip: bool) -> builtins.list[Notice]:
+        """Remember the fire and count the run towards max_executions; pause the event at its limit."""
+        if request.trigger == "SCHEDULE" and request.scheduled_for is not None:
+            state["last_fire_at"] = request.scheduled_for
+        if request.trigger not in COUNTED_TRIGGERS or skip:
+            return []
+        state["execution_count"] += 1
+        if not (event.max_executions and state["execution_count"] >= event.max_executions and state["status"] == "ACTIVE"):
+            return []
+        state["status"] = "PAUSED"
+        reason = (
+            f"Event {event.name!r} reached its limit of {event.max_executions} runs and was paused. "
+            "Activate it again to continue."
+        )
+        return [EventPaused(event.id, reason), Message("info", reason, {"event_id": event.id}), EventsChanged((event.id,))]
+
+    # -- waiting and cancelling --------------------------------------------------------------------------
+
+    async def idle(self) -> None:
+        """Wait until this process has no run queued or running (e.g. chained actions)."""
+        await self._queue.idle()
+
+    def _on_notice(self, notice: Notice) -> None:
+        if isinstance(notice, RunFinished) and notice.execution_id in self._waiters:
+            waiters = self._waiters.pop(notice.execution_id)
+
+            async def resolve() -> None:
+                summary = await self.summary(notice.execution_id)
+                for future in waiters:
+                    if not future.done():
+                        future.set_result(summary)
+
+            asyncio.ensure_future(resolve())
+
+    async def wait(self, execution_id: int, timeout: float | None = None) -> RunSummary:
+        """Wait until the execution reaches a final state (after its last attempt)."""
+        future: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(execution_id, []).append(future)
+        current = await self.summary(execution_id)
+        if current.status in FINAL_STATES:
+            pending = self._waiters.get(execution_id, [])
+            if future in pending:
+                pending.remove(future)
+            return current
+        return await asyncio.wait_for(future, timeout)
+
+    async def cancel(self, execution_id: int) -> bool:
+        """Stop a queued or running execution; False if it had already finished."""
+        if self._queue.remove(execution_id):
+            notice = await asyncio.to_thread(self._mark_cancelled, execution_id)
+            if notice is not None:
+                self._ctx.bus.publish(notice)
+            return True
+        return self._queue.cancel_running(execution_id)
+
+    def _mark_cancelled(self, execution_id: int) -> RunFinished | None:
+        with self._ctx.db.write() as session:
+            execution = session.get(Execution, execution_id)
+            if execution is None or execution.status in FINAL_STATES:
+                return None
+            now = utcnow()
+            if execution.attempt > 1:  # an earlier attempt ran: this one was waiting for its retry backoff
+                error = f"Cancelled while waiting to retry (attempt {execution.attempt} of {execution.max_attempts})."
+            else:
+                error = "Cancelled before it started."
+            execution.end("CANCELLED", error, now)
+            return RunFinished(execution.id, execution.event_id, execution.event_name, "CANCELLED", None, execution.error)
+
+    # -- history -----------------------------------------------------------------------------------------
+
+    @in_thread
+    def summary(self, execution_id: int) -> RunSummary:
+        with self._ctx.db.read() as session:
+            row = session.get(Execution, execution_id)
+            if row is None:
+                raise NotFound(f"No run with id {execution_id}.")
+            return _summary(row)
+
+    @in_thread
+    def list(
+        self,
+        event: int | str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        limit: int = 200,
+        workflow_execution_id: int | None = None,
+    ) -> builtins.list[RunSummary]:
+        with self._ctx.db.read() as session:
+            query = select(Execution).order_by(Execution.id.desc()).limit(limit)
+            if event is not None:
+                query = query.where(Execution.event_id == EventService.find(session, event).id)
+            if status is not None:
+                query = query.where(Execution.status == status)
+            if since is not None:
+                query = query.where(Execution.created_at >= since)
+            if workflow_execution_id is not None:
+                query = query.where(Execution.workflow_execution_id == workflow_execution_id)
+            summaries = [_summary(row) for row in session.scalars(query)]
+            # A page of runs carries its figures; bulk reads (the dashboard's 30 days) need none.
+            ids = [summary.execution_id for summary in summaries] if len(summaries) <= METRICS_PAGE else []
+            measured = latest_for(session, ids)
+            for summary in summaries:
+                summary.metrics = measured.get(summary.execution_id)
+            return summaries
+
+    @in_thread
+    def get(self, execution_id: int) -> RunDetail:
+        with self._ctx.db.read() as session:
+            row = session.get(Execution, execution_id)
+            if row is None:
+                raise NotFound(f"No run with id {execution_id}.")
+            base = _summary(row)
+            base.metrics = latest_for(session, [row.id]).get(row.id)
+            return RunDetail(
+                **base.__dict__,
+                input=row.input,
+                condition=row.condition,
+                parent_execution_id=row.parent_execution_id,
+                attempts=[
+                    AttemptInfo(a.number, a.status, a.exit_code, a.error, a.started_at, a.finished_at)
+                    for a in session.scalars(select(Attempt).where(Attempt.execution_id == row.id).order_by(Attempt.number))
+                ],
+                servers=[
+                    ServerResultInfo(s.server_name, s.attempt, s.status, s.exit_code, s.error, s.output)
+                    for s in session.scalars(select(ServerResult).where(ServerResult.execution_id == row.id).order_by(ServerResult.id))
+                ],
+            )
+
+    @in_thread
+    def log(self, execution_id: int, after_id: int = 0, limit: int | None = None) -> builtins.list[LogRecord]:
+        """The run's log lines after line number `after_id` (a record's `id` is its line number)."""
+        with self._ctx.db.read() as session:
+            return logstore.records(session.connection(), execution_id, after_id, limit)
+
+    def stream_log(self, execution_id: int, write: Callable[[int, int, Segment], object], after_line: int = 0) -> int:
+        """Hand the run's log to `write` segment by segment (line number, attempt, segment), one
+        stored block in memory at a time; returns the last line's number. Blocking: a worker thread."""
+        last = after_line
+        with self._ctx.db.read() as session:
+            for number, attempt, segment in logstore.iter_segments(session.connection(), execution_id, after_line):
+                write(number, attempt, segment)
+                last = number + segment.count - 1
+        return last
+
+    # -- recovery ----------------------------------------------------------------------------------------
+
+    def last_execution_id(self) -> int:
+        """The newest execution's id (0 if none): runs up to it were recorded before now."""
+        with self._ctx.db.read() as session:
+            return session.scalar(select(func.max(Execution.id))) or 0
+
+    def recover_left_behind(self, up_to: int | None = None, attachable: Callable[[int], Any] | None = None) -> Recovery:
+        """After a stop: RUNNING runs fail as interrupted (retried if they have attempts left);
+        PENDING runs are returned to be queued again. Call only when this process owns the data folder
+        and no other process runs executions there; `up_to` limits it to executions up to that id
+        (those recorded before this process started). `attachable(id)` gives the run folder of a
+        run whose process outlived the app: those stay RUNNING, to be followed again.
+        Blocking: call it from a worker thread.
+
+        Runs of a workflow are not resumed: the workflow run itself fails as interrupted, so its
+        queued node runs are cancelled and its running ones are not retried.
+        """
+        from datetime import timedelta
+
+        from cronium_desktop.engine.runs.runner import retry_delay
+
+        recovery = Recovery()
+        now = utcnow()
+
+        def finish(execution: Execution, status: str, error: str) -> None:
+            execution.end(status, error, now)
+            recovery.finished.append(execution.id)
+
+        with self._ctx.db.write() as session:
+            recorded = Execution.id <= up_to if up_to is not None else true()
+            for execution in session.scalars(select(Execution).where(Execution.status == "RUNNING", recorded)):
+                folder = attachable(execution.id) if attachable is not None else None
+                if folder is not None:
+                    recovery.reattach.append((execution.id, execution.event_id, folder))
+                    continue
+                recovery.interrupted.append(execution.id)
+                attempt = session.scalar(
+                    select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
+                )
+                if attempt is not None:
+                    attempt.status, attempt.error, attempt.finished_at = "FAILURE", INTERRUPTED, now
+                event = session.get(Event, execution.event_id) if execution.event_id else None
+                if (
+                    event is not None
+                    and execution.workflow_execution_id is None
+                    and execution.attempt < execution.max_attempts
+                ):
+                    delay = retry_delay(event.retry_backoff_seconds, execution.attempt)
+                    execution.attempt += 1
+                    execution.status, execution.error = "PENDING", INTERRUPTED
+                    execution.not_before = now + timedelta(seconds=delay)
+                    recovery.queue.append((execution.id, event.id, execution.priority, event.overlap == "QUEUE", delay))
+                else:
+                    finish(execution, "FAILURE", INTERRUPTED)
+            queued = {item[0] for item in recovery.queue}
+            for execution in session.scalars(
+                select(Execution).where(Execution.status == "PENDING", recorded).order_by(Execution.id)
+            ):
+                if execution.id in queued:
+                    continue
+                if execution.workflow_execution_id is not None:
+                    finish(execution, "CANCELLED", WORKFLOW_INTERRUPTED)
+                    continue
+                if execution.trigger == "DRAFT":  # its text lived in the stopped process only
+                    finish(execution, "CANCELLED", DRAFT_INTERRUPTED)
+                    continue
+                event = session.get(Event, execution.event_id) if execution.event_id else None
+                delay = max(0.0, (execution.not_before - now).total_seconds()) if execution.not_before else 0.0
+                exclusive = event is not None and event.overlap == "QUEUE"
+                recovery.queue.append((execution.id, execution.event_id, execution.priority, exclusive, delay))
+        return recovery
