@@ -264,7 +264,7 @@ class CodeEditor(QWidget):
 
     def ask_font(self) -> None:
         family, size = self.font_choice()
-        chosen, accepted = QFontDialog.getFont(QFont(family, size), self, "Editor font",
+        accepted, chosen = QFontDialog.getFont(QFont(family, size), self, "Editor font",
                                                QFontDialog.FontDialogOption.MonospacedFonts)
         if accepted:
             self.set_font(chosen.family(), chosen.pointSize())
