@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
@@ -34,6 +34,9 @@ from cronium_desktop.ui.events.script_tab import ScriptTab, is_template, starter
 from cronium_desktop.ui.events.webhook_row import WebhookRow
 from cronium_desktop.ui.triggers.section import TriggersSection
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 __all__ = ["EventEditor", "TIME_UNITS", "TYPE_TITLES"]
 GEOMETRY_KEY = "eventEditor/geometry"
 # Fields the engine may name that live outside the tabs' forms: their label and their tab.
@@ -56,7 +59,7 @@ def _scrolled(widget: QWidget) -> QScrollArea:
 class EventEditor(QDialog):
     """Create or edit one event; `saved_id` is set when the engine accepted it."""
 
-    def __init__(self, engine: Any, event: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, event: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.original = event or {}
@@ -109,8 +112,8 @@ class EventEditor(QDialog):
                                                     (self.script.tool_form, 1), (self.run.form, 2)]
 
     def _setup_buttons(self) -> None:
-        self.error = QLabel(self, wordWrap=True, objectName="error")
-        self.save_button = QPushButton("Save", self, objectName="primary")
+        self.error = QLabel(self, wordWrap=True, objectName="error")  # type: ignore[call-overload]  # Qt property keyword
+        self.save_button = QPushButton("Save", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.save_button.setDefault(True)
         self.save_button.setToolTip("Save (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
@@ -232,7 +235,7 @@ class EventEditor(QDialog):
         replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Keep my script", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(replace)
-        box.finished.connect(lambda _r: box.clickedButton() is replace and self.code.set_text(starter(new)))
+        box.finished.connect(lambda _r: self.code.set_text(starter(new)) if box.clickedButton() is replace else None)
         self._question = box
         box.open()
 

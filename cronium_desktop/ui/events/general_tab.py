@@ -6,7 +6,8 @@ are hidden and one line says how the event runs instead.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import QDateTime, Qt
@@ -40,7 +41,7 @@ class OptionalTime(QWidget):
             self.edit.setDateTime(QDateTime.fromString(value[:19], Qt.DateFormat.ISODate))
 
     def value(self) -> str | None:
-        return self.edit.dateTime().toPython().isoformat() if self.enabled.isChecked() else None
+        return cast(datetime, self.edit.dateTime().toPython()).isoformat() if self.enabled.isChecked() else None
 
 
 class GeneralTab(QWidget):
@@ -53,7 +54,7 @@ class GeneralTab(QWidget):
         self.tags = QLineEdit(placeholderText="comma-separated, e.g. backup, nightly")
         self.status = combo(STATUSES)
         self.trigger = combo(("MANUAL", "SCHEDULE"), {"MANUAL": "Manual (Run now)", "SCHEDULE": "On a schedule"})
-        self.manual_note = QLabel("Runs only when you start it: Run now (F5), a workflow or another event.",
+        self.manual_note = QLabel("Runs only when you start it: Run now (F5), a workflow or another event.",  # type: ignore[call-overload]  # Qt property keyword
                                   objectName="muted", wordWrap=True)
         self.schedule = ScheduleBuilder()
         self.timezone = QComboBox(editable=True)

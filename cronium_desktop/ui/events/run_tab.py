@@ -6,7 +6,7 @@ location's settings (e.g. a container's) are one more entry there.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
@@ -15,9 +15,12 @@ from cronium_desktop.ui.events.container_box import ContainerSettings
 from cronium_desktop.ui.events.fields import TIME_UNITS, FieldForm, combo, set_combo
 from cronium_desktop.ui.events.limits_box import LocalLimits
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class RunTab(QWidget):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._kind = "BASH"
         self.form = form = FieldForm(self)
@@ -42,8 +45,8 @@ class RunTab(QWidget):
                                         "RUN_ALL": "Run each missed run (up to the cap on Triggers)"})
         self.priority = combo(PRIORITIES)
         set_combo(self.priority, "NORMAL")
-        self.max_executions = QSpinBox(minimum=0, maximum=10**9, specialValueText="unlimited")
-        self.reset_counter = QCheckBox("Reset the run counter when activated", checked=True)
+        self.max_executions = QSpinBox(minimum=0, maximum=10**9, specialValueText="unlimited")  # type: ignore[call-arg]  # Qt property keyword
+        self.reset_counter = QCheckBox("Reset the run counter when activated", checked=True)  # type: ignore[call-overload]  # Qt property keyword
         form.add("run_location", "Run on", self.run_location)
         form.add("servers", "Servers", self.servers)
         self.container = ContainerSettings(engine)

@@ -4,7 +4,7 @@ tool, action and parameters for a tool action. Which one shows follows the event
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,6 +23,9 @@ from cronium_desktop.ui import theme
 from cronium_desktop.ui.editor import event_wiring
 from cronium_desktop.ui.editor.code_editor import TEMPLATES, CodeEditor
 from cronium_desktop.ui.events.fields import SCRIPT_TYPES, FieldForm, combo, set_combo
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 HINTS = {
     "BASH": "Bash script: `source cronium.sh` for cronium_input, cronium_output, cronium_setVariable…",
@@ -43,19 +46,19 @@ def is_template(text: str) -> bool:
 
 
 class ScriptTab(QWidget):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         self.event_id: int | None = None  # the saved event a draft runs as (set by the editor)
         self.templates = QPushButton("Insert a template…")
         self.templates.clicked.connect(self._show_templates)
         top = QHBoxLayout()
-        self.content_hint = QLabel(objectName="muted", wordWrap=True)
+        self.content_hint = QLabel(objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         top.addWidget(self.content_hint, 1)
         top.addWidget(self.templates)
         self.code = CodeEditor(theme=theme.current(), settings=engine.settings)
         self.draft = event_wiring.draft_pane(engine, lambda: (self.event_id, self.code.text(), self.kind))
-        self.code_error = QLabel(objectName="error", wordWrap=True)
+        self.code_error = QLabel(objectName="error", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         self.code_error.hide()
         self.kind = "BASH"
 
@@ -102,7 +105,7 @@ class ScriptTab(QWidget):
     def _show_templates(self) -> None:
         menu = QMenu(self)
         for title, text in TEMPLATES.get(self.kind, {}).items():
-            menu.addAction(title, lambda text=text: self.code.set_text(text))
+            menu.addAction(title).triggered.connect(lambda _checked=False, text=text: self.code.set_text(text))
         menu.exec(self.templates.mapToGlobal(self.templates.rect().bottomLeft()))
 
     def load(self, event: dict[str, Any]) -> None:

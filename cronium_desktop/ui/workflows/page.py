@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QUndoStack
@@ -46,13 +46,16 @@ from cronium_desktop.ui.workflows.source import EngineSource, WorkflowEntry
 from cronium_desktop.ui.workflows.toolbar import build_toolbar
 from cronium_desktop.ui.workflows.view import WorkflowView
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
 class WorkflowsPage(QWidget):
     message = Signal(str)  # what an action did, for the window's status bar
 
-    def __init__(self, engine: Any, bridge: EngineBridge | None = None, parent: QWidget | None = None,
+    def __init__(self, engine: Engine, bridge: EngineBridge | None = None, parent: QWidget | None = None,
                  source: Any = None) -> None:
         super().__init__(parent)
         self.engine = engine
@@ -93,7 +96,7 @@ class WorkflowsPage(QWidget):
         workflows_layout = QVBoxLayout(workflows)
         workflows_layout.setContentsMargins(0, 0, 0, 0)
         title = QHBoxLayout()
-        title.addWidget(QLabel("Workflows", objectName="pageTitle"))
+        title.addWidget(QLabel("Workflows", objectName="pageTitle"))  # type: ignore[call-overload]  # Qt property keyword
         title.addStretch(1)
         title.addWidget(new)
         title.addWidget(delete)
@@ -105,7 +108,7 @@ class WorkflowsPage(QWidget):
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
-        self.status = QLabel(self, objectName="muted")
+        self.status = QLabel(self, objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long notes never push the toolbar
         self.toolbar: QToolBar
         self.actions_by_name: dict[str, QAction] = {}
@@ -430,7 +433,7 @@ class WorkflowsPage(QWidget):
         box = QMessageBox(QMessageBox.Icon.Question, "Replace?", f"{text}\nReplace what exists with the file's version?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        box.finished.connect(lambda result: answer.done() or answer.set_result(result == QMessageBox.StandardButton.Yes))
+        box.finished.connect(lambda result: None if answer.done() else answer.set_result(result == QMessageBox.StandardButton.Yes))
         box.open()
         return await answer
 

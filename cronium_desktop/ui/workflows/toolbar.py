@@ -80,7 +80,7 @@ def build_toolbar(page: WorkflowsPage) -> QToolBar:
         action = more.addAction(name)
         action.triggered.connect(lambda _checked=False, handler=handler: handler())
         page.actions_by_name[name] = action
-    more_button = QToolButton(page, text="⋯", toolTip="New from an example, export or import a workflow file")
+    more_button = QToolButton(page, text="⋯", toolTip="New from an example, export or import a workflow file")  # type: ignore[call-arg]  # Qt property keyword
     more_button.setObjectName("moreButton")
     more_button.setMenu(more)
     more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
