@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
 from cronium_desktop.engine.validation import MISFIRES, OVERLAPS, PRIORITIES, RUN_LOCATIONS
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 
 class RunTab(QWidget):
+    changed = Signal()  # where or how the event runs edited
+
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._kind = "BASH"
@@ -66,6 +69,20 @@ class RunTab(QWidget):
         form.addRow("", self.reset_counter)
         self.run_location.currentIndexChanged.connect(self.show_location_rows)
         self.show_location_rows()
+        self._report_changes()
+
+    def _report_changes(self) -> None:
+        self.servers.textChanged.connect(self.changed)
+        for box in (self.run_location, self.overlap, self.misfire, self.priority, self.timeout_unit):
+            box.currentIndexChanged.connect(self.changed)
+        for spin in (self.timeout_value, self.retries, self.backoff, self.max_executions):
+            spin.valueChanged.connect(self.changed)
+        self.reset_counter.toggled.connect(self.changed)
+        container = self.container
+        for number in (container.memory, container.cpus, container.pids):
+            number.valueChanged.connect(self.changed)
+        container.network.currentIndexChanged.connect(self.changed)
+        container.image.editTextChanged.connect(self.changed)
 
     def show_location_rows(self) -> None:
         location = self.run_location.currentData()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -46,6 +47,8 @@ def is_template(text: str) -> bool:
 
 
 class ScriptTab(QWidget):
+    changed = Signal()  # the script, the request or the tool action edited
+
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -88,6 +91,19 @@ class ScriptTab(QWidget):
         layout.addWidget(self.code_error)
         layout.addWidget(self.http_box, 1)
         layout.addWidget(self.tool_box, 1)
+        self._report_changes()
+
+    def _report_changes(self) -> None:
+        for line in (self.http_url, self.http_expected, self.tool_action):
+            line.textChanged.connect(self.changed)
+        for text in (self.http_headers, self.http_body, self.tool_params):
+            text.textChanged.connect(self.changed)
+        self.http_method.currentIndexChanged.connect(self.changed)
+        self.code.textChanged.connect(self.changed)
+
+    def raw_json_text(self) -> str:
+        """The JSON fields as typed: what tells two half-typed, unparsable versions apart."""
+        return self.http_headers.toPlainText() + self.tool_params.toPlainText()
 
     def set_kind(self, kind: str) -> None:
         """Show what this type of event needs; the script's language follows."""
