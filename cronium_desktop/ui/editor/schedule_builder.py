@@ -123,9 +123,7 @@ class ScheduleBuilder(QWidget):
 
     def load_calendars(self, engine: Engine) -> None:
         """Fetch the engine's calendars off the GUI thread, then redraw the next runs with them."""
-        service = getattr(engine, "calendars", None)
-        if service is None:
-            return
+        service = engine.calendars
         from cronium_desktop.ui.common import spawn
 
         async def load() -> None:

@@ -190,7 +190,7 @@ class EventEditor(QDialog):
 
     def _show_watch_states(self) -> None:
         """Whether each saved watched folder is being watched, or paused and why (in the app that owns the folder)."""
-        service = getattr(self.engine, "triggers", None)
+        service = self.engine.triggers  # None while another process runs the schedules
         if service is not None and self.event_id is not None:
             self.triggers.show_states(service.watch_states("event", self.event_id))
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def listener_port(engine: Engine) -> int:
-    listener = getattr(engine, "webhooks", None)
+    listener = engine.webhooks  # None while another process owns the folder
     if listener is not None and listener.port:
         return int(listener.port)
     return int(engine.settings.get("webhook_port"))

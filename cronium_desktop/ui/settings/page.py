@@ -178,8 +178,7 @@ class SettingsPage(QWidget):
         self._applied_theme = settings["theme"]
         self.show_secrets_status()
         self.docker.refresh()
-        if getattr(self.engine, "calendars", None) is not None:
-            self.calendars.refresh()
+        self.calendars.refresh()
 
     def _rotated(self, text: str) -> None:
         self._secrets_note = text

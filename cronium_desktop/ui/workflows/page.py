@@ -389,8 +389,8 @@ class WorkflowsPage(QWidget):
 
     async def _refresh_history(self) -> None:
         workflow_id = self.workflow_id
-        history = getattr(self.engine, "workflow_history", None)
-        if workflow_id is None or history is None:
+        history = self.engine.workflow_history
+        if workflow_id is None:
             return
         runs = await history.runs(workflow_id, last=SHOWN_RUNS)
         if workflow_id == self.workflow_id:

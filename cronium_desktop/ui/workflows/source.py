@@ -71,7 +71,7 @@ class EngineSource:
         return NodeRun(detail.status, [(line.stream, line.text) for line in lines], detail.output, detail.error)
 
     def webhook_base(self) -> str | None:
-        listener = getattr(self.engine, "webhooks", None)
+        listener = self.engine.webhooks  # None while another process owns the folder
         return listener.url if listener is not None else None
 
     async def export_workflow(self, name: str, path: Path) -> None:
