@@ -8,6 +8,7 @@ moment after the last keystroke, each followed by "Saved" beside the title (or t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -47,7 +48,7 @@ def passphrase_action(status: str, mode: str | None) -> str | None:
 class SettingsPage(QWidget):
     message = Signal(str)  # for the status bar
 
-    def __init__(self, engine: Engine, apply_theme: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, apply_theme: Callable[[str], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self._apply_theme = apply_theme
