@@ -8,6 +8,16 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
+
+    from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.ui.bridge import EngineBridge
+    from cronium_desktop.ui.main_window import MainWindow
+    from cronium_desktop.ui.settings.page import SettingsPage
+    from cronium_desktop.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 STARTUP_PROBE = "CRONIUM_STARTUP_PROBE"  # a file to write the moment the window is shown (bench, tests)
@@ -53,11 +63,11 @@ class Application:
         self.data_dir = data_dir
         self.passphrase = passphrase
         self.start_hidden = start_hidden  # `--tray`: only the tray icon until the user opens the window
-        self.engine = None
-        self.window = None
-        self.tray = None
-        self.bridge = None
-        self.server = None
+        self.engine: Engine | None = None
+        self.window: MainWindow | None = None
+        self.tray: Tray | None = None
+        self.bridge: EngineBridge | None = None
+        self.server: QLocalServer | None = None
         self.quit_event: asyncio.Event | None = None
         self.engine_settings: dict[str, object] = {}
 
@@ -103,7 +113,7 @@ class Application:
         # With no tray to open it from, a hidden window could never be reached: show it anyway.
         if not (self.start_hidden and tray.isSystemTrayAvailable()):
             window.show()
-        window.pages["Settings"].unlock_at_start()
+        cast("SettingsPage", window.pages["Settings"]).unlock_at_start()
         freeze_startup_heap()
         if os.environ.get(STARTUP_PROBE):
             QTimer.singleShot(0, self._report_shown)
@@ -164,7 +174,7 @@ def run_gui(data_dir: Path, tray: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv))
     app.setApplicationName("Cronium Desktop")
     app.setOrganizationName("Cronium")
     app.setQuitOnLastWindowClosed(False)

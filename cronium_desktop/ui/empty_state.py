@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QLabel, QPushButton, QStackedWidget, QVBoxLayout, 
 class EmptyState(QWidget):
     def __init__(self, title: str, text: str, action: str, on_action: Callable[[], None],
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="emptyState")
-        self.title = QLabel(title, self, objectName="emptyTitle")
-        self.text = QLabel(text, self, objectName="muted", wordWrap=True)
+        super().__init__(parent, objectName="emptyState")  # type: ignore[call-arg]  # Qt property keyword
+        self.title = QLabel(title, self, objectName="emptyTitle")  # type: ignore[call-overload]  # Qt property keyword
+        self.text = QLabel(text, self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.button = QPushButton(action, self, objectName="primary")
+        self.button = QPushButton(action, self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.button.clicked.connect(lambda _checked=False: on_action())
         layout = QVBoxLayout(self)
         layout.addStretch(1)

@@ -51,7 +51,7 @@ class ExamplesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        hint = QLabel("The original Cronium's use cases, ready to run. They are imported into the open data "
+        hint = QLabel("The original Cronium's use cases, ready to run. They are imported into the open data "  # type: ignore[call-overload]  # Qt property keyword
                       "folder as drafts: fill in their settings (env, variables, tools) before you activate them.",
                       wordWrap=True, objectName="muted")
         layout.addWidget(hint)
@@ -69,7 +69,7 @@ async def confirm(parent: QWidget, text: str) -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, "Replace?", f"{text}\nReplace what exists with the example's version?",
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
     answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-    box.finished.connect(lambda result: answer.done() or answer.set_result(result == QMessageBox.StandardButton.Yes))
+    box.finished.connect(lambda result: None if answer.done() else answer.set_result(result == QMessageBox.StandardButton.Yes))
     box.open()
     return await answer
 

@@ -36,7 +36,7 @@ class FieldForm(QFormLayout):
     def add(self, key: str | None, label: str, widget: QWidget) -> QWidget:
         self.addRow(label, widget)
         if key is not None:
-            error = QLabel(objectName="error", wordWrap=True)
+            error = QLabel(objectName="error", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
             self.addRow("", error)
             self.setRowVisible(error, False)
             self.fields[key] = Field(key, label, widget, error)

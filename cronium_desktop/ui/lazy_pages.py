@@ -38,6 +38,7 @@ class LazyPages:
         index = self._names.index(name)
         current = self._stack.currentIndex()
         old = self._stack.widget(index)
+        assert old is not None  # every name has a placeholder or its page at its index
         self._stack.insertWidget(index, page)
         self._stack.removeWidget(old)
         if old is not None and old not in self._built.values():

@@ -3,7 +3,7 @@ with its shortcut, and a status bar where each action says what it did."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -28,8 +28,12 @@ from cronium_desktop.ui.shortcuts import ShortcutsDialog
 from cronium_desktop.ui.tray import app_icon
 
 if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.ui.dashboard.page import DashboardPage
     from cronium_desktop.ui.events.page import EventsPage
+    from cronium_desktop.ui.imports import ImportSchedulesDialog
     from cronium_desktop.ui.runs.page import RunsPage
+    from cronium_desktop.ui.timeline.page import TimelinePage
 
 # The views of SPEC §10 keep their places (and their Ctrl+1…8); the Timeline looks ahead and back
 # beside Runs (Ctrl+9), Settings has Ctrl+, as on every desktop.
@@ -39,8 +43,9 @@ PAGES = ("Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables",
 class MainWindow(QMainWindow):
     closedToTray = Signal()
     quitRequested = Signal()  # File → Quit: the application stops the engine and exits
+    import_schedules_dialog: ImportSchedulesDialog  # the last one File → Import schedules… opened
 
-    def __init__(self, engine: Any, bridge: EngineBridge) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge) -> None:
         super().__init__()
         self.engine = engine
         self.bridge = bridge
@@ -48,7 +53,7 @@ class MainWindow(QMainWindow):
         self.quitting = False
         self.setWindowTitle(f"Cronium Desktop — {engine.data_dir}")
         self.setMinimumSize(900, 600)
-        self.sidebar = QListWidget(self, objectName="sidebar")
+        self.sidebar = QListWidget(self, objectName="sidebar")  # type: ignore[call-arg]  # Qt property keyword
         self.sidebar.setFixedWidth(190)
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stack = QStackedWidget(self)
@@ -57,13 +62,13 @@ class MainWindow(QMainWindow):
         for name in PAGES:
             self.sidebar.addItem(name)
         self.sidebar.currentRowChanged.connect(self._show_page)
-        brand = QWidget(self, objectName="brand")
+        brand = QWidget(self, objectName="brand")  # type: ignore[call-arg]  # Qt property keyword
         brand_row = QHBoxLayout(brand)
         brand_row.setContentsMargins(18, 14, 18, 8)
         logo = QLabel(brand)
         logo.setPixmap(app_icon().pixmap(24, 24))
         brand_row.addWidget(logo)
-        brand_row.addWidget(QLabel("Cronium", brand, objectName="brandName"), 1)
+        brand_row.addWidget(QLabel("Cronium", brand, objectName="brandName"), 1)  # type: ignore[call-overload]  # Qt property keyword
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -110,13 +115,15 @@ class MainWindow(QMainWindow):
         if type(page).__name__ == "ToolsPage":
             self.bridge.toolsChanged.connect(page.refresh)  # type: ignore[attr-defined]
         if type(page).__name__ == "DashboardPage":
-            page.showRun.connect(self.show_run)
-            page.showEventRuns.connect(self.show_event_runs)
-            page.newEventRequested.connect(self.new_event)
+            dashboard = cast("DashboardPage", page)
+            dashboard.showRun.connect(self.show_run)
+            dashboard.showEventRuns.connect(self.show_event_runs)
+            dashboard.newEventRequested.connect(self.new_event)
         if type(page).__name__ == "TimelinePage":
-            page.showRun.connect(self.show_run)
-            page.showEvent.connect(self.show_event)
-            page.showWorkflow.connect(self.show_workflow)
+            timeline = cast("TimelinePage", page)
+            timeline.showRun.connect(self.show_run)
+            timeline.showEvent.connect(self.show_event)
+            timeline.showWorkflow.connect(self.show_workflow)
 
     def show_event(self, event_id: int) -> None:
         """Open an event's editor (a tick on the Timeline)."""
@@ -182,7 +189,7 @@ class MainWindow(QMainWindow):
     def run_now(self) -> None:
         """F5: run what the current view shows: its workflow on the canvas, else the selected event."""
         page = self.stack.currentWidget()
-        if PAGES[self.stack.currentIndex()] == "Workflows" and hasattr(page, "run"):
+        if PAGES[self.stack.currentIndex()] == "Workflows" and page is not None and hasattr(page, "run"):
             page.run()
             return
         self.open_page("Events")
@@ -240,7 +247,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-def _page_factories(window: MainWindow, engine: Any, bridge: EngineBridge) -> dict[str, Any]:
+def _page_factories(window: MainWindow, engine: Engine, bridge: EngineBridge) -> dict[str, Any]:
     """How each page is built; its module is imported only then."""
 
     def dashboard() -> QWidget:

@@ -4,6 +4,7 @@ so a shortcut can be found by looking, and the Keyboard shortcuts list is read f
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -29,12 +30,12 @@ LOCAL_KEYS = (
 )
 
 
-def _action(menu: QMenu, text: str, handler: Callable[[], object], *keys: QKeySequence | str,
+def _action(menu: QMenu, text: str, handler: Callable[[], object], *keys: QKeySequence | QKeySequence.StandardKey | str,
             shown: str | None = None) -> QAction:
     """A menu command; `shown` is a key handled by the focused widget, displayed but not bound."""
     action = QAction(text if shown is None else f"{text}\t{shown}", menu)
     if keys:
-        action.setShortcuts([QKeySequence(k) if isinstance(k, str) else k for k in keys])
+        action.setShortcuts([k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys])
     action.triggered.connect(lambda _checked=False: handler())
     menu.addAction(action)
     return action
@@ -74,7 +75,7 @@ def build_menu_bar(window: MainWindow) -> QMenuBar:
 
     for number, name in enumerate(PAGES, start=1):  # Ctrl+1…9; Settings has Ctrl+, besides
         keys = (f"Ctrl+{number}",) if number <= 9 else ()
-        _action(view, name, lambda name=name: window.open_page(name), *keys)
+        _action(view, name, partial(window.open_page, name), *keys)
 
     run = bar.addMenu("&Run")
     _action(run, "Run now", window.run_now, "F5", "Ctrl+R")

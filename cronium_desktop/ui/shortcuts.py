@@ -37,5 +37,9 @@ class ShortcutsDialog(QDialog):
         self.resize(620, min(640, 60 + 30 * len(rows)))
 
     def keys_for(self, what: str) -> list[str]:
-        return [self.table.item(r, 1).text() for r in range(self.table.rowCount())
-                if self.table.item(r, 2).text() == what]
+        return [self._cell(r, 1) for r in range(self.table.rowCount()) if self._cell(r, 2) == what]
+
+    def _cell(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        assert item is not None  # every cell is filled in __init__
+        return item.text()

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from cronium_desktop.ui.bridge import EngineBridge
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
@@ -29,7 +32,7 @@ def app_icon() -> QIcon:
 
 
 class Tray(QSystemTrayIcon):
-    def __init__(self, engine: Any, bridge: EngineBridge, show_window: Callable[[], None], quit_app: Callable[[], None],
+    def __init__(self, engine: Engine, bridge: EngineBridge, show_window: Callable[[], None], quit_app: Callable[[], None],
                  open_run: Callable[[int], None] | None = None) -> None:
         super().__init__(app_icon())
         self.engine = engine

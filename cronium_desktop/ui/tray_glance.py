@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter
 
 from cronium_desktop.ui.common import local_time, spawn
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 if TYPE_CHECKING:
     from cronium_desktop.ui.bridge import EngineBridge
@@ -50,7 +53,7 @@ def badged_icon(base: QIcon, running: int, failures: int) -> QIcon:
 
 
 class TrayGlance(QObject):
-    def __init__(self, tray: Tray, engine: Any, bridge: EngineBridge) -> None:
+    def __init__(self, tray: Tray, engine: Engine, bridge: EngineBridge) -> None:
         super().__init__(tray)
         self.tray, self.engine = tray, engine
         self.base_icon = tray.icon()
@@ -120,7 +123,7 @@ class TrayGlance(QObject):
     async def fill(self) -> None:
         """List the next runs and the last failures in the menu."""
         events = await self.engine.events.list()
-        coming = sorted((e for e in events if e.next_run is not None), key=lambda e: e.next_run)[:SHOWN]
+        coming = sorted((e for e in events if e.next_run is not None), key=lambda e: cast(datetime, e.next_run))[:SHOWN]
         recent = await self.engine.runs.list(limit=100)
         failures = [r for r in recent if r.status in FAILED][:SHOWN]
         menu = self.tray.menu
@@ -128,7 +131,7 @@ class TrayGlance(QObject):
             menu.removeAction(action)
         self.next_actions, self.failure_actions = [], []
         for event in coming:
-            action = QAction(f"▶  {event.next_run.astimezone():%a %H:%M}   {event.name}", menu)
+            action = QAction(f"▶  {cast(datetime, event.next_run).astimezone():%a %H:%M}   {event.name}", menu)
             action.setToolTip(f"Run {event.name} now")
             action.triggered.connect(lambda _checked=False, event_id=event.id: self.run_now(event_id))
             menu.insertAction(self.failures_separator, action)

@@ -4,7 +4,7 @@ defaults every event takes (setting `alerts`)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.ui.common import spawn
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 NUMBER_FIELDS = (
     ("late_seconds", "Late after (seconds)", "Alert when a run has not started this long after its time; 0 = never."),
     ("slow_factor", "Slow at × usual", "Alert when a run takes longer than this many times the median of its "
@@ -31,7 +34,7 @@ NO_TOOL = "(none: desktop notification only)"
 
 
 class AlertRulesDialog(QDialog):
-    def __init__(self, engine: Any, event_id: int | None, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, event_id: int | None, parent: QWidget | None = None) -> None:
         """`event_id` None: the defaults of every event (Settings)."""
         super().__init__(parent)
         self.engine, self.event_id = engine, event_id
@@ -49,12 +52,12 @@ class AlertRulesDialog(QDialog):
         self.tool = QComboBox(self)
         self.tool.setToolTip("A tool credential that also gets each alert (Slack, email, webhook…).")
         form.addRow("Also send to", self.tool)
-        self.error = QLabel(self, objectName="error", wordWrap=True)
+        self.error = QLabel(self, objectName="error", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Empty fields take the defaults from Settings." if event_id is not None else
+        layout.addWidget(QLabel("Empty fields take the defaults from Settings." if event_id is not None else  # type: ignore[call-overload]  # Qt property keyword
                                 "Every event without its own rule takes these; 0 turns a rule off.",
                                 self, objectName="muted", wordWrap=True))
         layout.addLayout(form)

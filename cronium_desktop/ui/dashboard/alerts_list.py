@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -10,6 +10,10 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from cronium_desktop.ui.common import local_time, spawn
 from cronium_desktop.ui.theme import colour
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.ui.bridge import EngineBridge
 
 RunRole = Qt.ItemDataRole.UserRole + 2
 SHOWN = 30
@@ -19,7 +23,7 @@ ICONS = {"LATE": "⏰", "SLOW": "🐢"}
 class AlertsList(QListWidget):
     showRun = Signal(int)  # execution id
 
-    def __init__(self, engine: Any, bridge: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.setToolTip("Runs that started late or ran longer than usual. Click one to open it.")

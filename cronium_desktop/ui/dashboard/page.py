@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
@@ -31,14 +31,17 @@ from cronium_desktop.ui.empty_state import EmptyState
 from cronium_desktop.ui.metrics.heaviest import HeaviestEvents
 from cronium_desktop.ui.theme import colour
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 EventRole = Qt.ItemDataRole.UserRole + 1
 
 
 def _card(title: str) -> tuple[QWidget, QLabel]:
-    card = QWidget(objectName="card")
+    card = QWidget(objectName="card")  # type: ignore[call-arg]  # Qt property keyword
     layout = QVBoxLayout(card)
-    caption = QLabel(title, objectName="muted")
-    value = QLabel("—", objectName="cardValue")
+    caption = QLabel(title, objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
+    value = QLabel("—", objectName="cardValue")  # type: ignore[call-overload]  # Qt property keyword
     layout.addWidget(caption)
     layout.addWidget(value)
     return card, value
@@ -49,7 +52,7 @@ class DashboardPage(QWidget):
     showEventRuns = Signal(object, object)  # event id (None: all events), day (None: any): open those runs
     newEventRequested = Signal()  # the empty Dashboard's one next step
 
-    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.days: list[date] = []
@@ -80,13 +83,13 @@ class DashboardPage(QWidget):
             plot.scene().sigMouseClicked.connect(lambda event, plot=plot, handler=handler: handler(self._bar_at(plot, event.scenePos())))
             plot.scene().sigMouseMoved.connect(lambda pos, plot=plot: self._hover(plot, pos))
         lists = QGridLayout()
-        lists.addWidget(QLabel("Next runs", objectName="muted"), 0, 0)
-        lists.addWidget(QLabel("Failing events", objectName="muted"), 0, 1)
+        lists.addWidget(QLabel("Next runs", objectName="muted"), 0, 0)  # type: ignore[call-overload]  # Qt property keyword
+        lists.addWidget(QLabel("Failing events", objectName="muted"), 0, 1)  # type: ignore[call-overload]  # Qt property keyword
         lists.addWidget(self.upcoming, 1, 0)
         lists.addWidget(self.failing, 1, 1)
         self.alerts = AlertsList(engine, bridge)  # late and slow runs (engine/alerts.py)
         self.alerts.showRun.connect(self.showRun)
-        lists.addWidget(QLabel("Late and slow runs", objectName="muted"), 0, 2)
+        lists.addWidget(QLabel("Late and slow runs", objectName="muted"), 0, 2)  # type: ignore[call-overload]  # Qt property keyword
         lists.addWidget(self.alerts, 1, 2)
         charts = QGridLayout()
         charts.addWidget(self.runs_plot, 0, 0)
@@ -136,7 +139,7 @@ class DashboardPage(QWidget):
         self.runs_plot.getAxis("bottom").setTicks(axis_labels)
         self.rate_plot.getAxis("bottom").setTicks(axis_labels)
         self.days, self.per_day, self.ok_per_day = days, per_day, ok_per_day
-        self.body.setCurrentWidget(self.empty if not figures.any_run and not events else self.body.widget(0))
+        self.body.setCurrentIndex(self.body.indexOf(self.empty) if not figures.any_run and not events else 0)
         busy = [(i, per_day[d]) for i, d in enumerate(days) if per_day[d]]
         if busy:
             self.runs_plot.addItem(pg.BarGraphItem(x=[i for i, _ in busy], height=[c for _, c in busy], width=0.7,
@@ -157,11 +160,11 @@ class DashboardPage(QWidget):
         recent = figures.recent
         self.recent = recent
         self.duration_plot.setXRange(-0.5, max(9.5, len(recent) - 0.5), padding=0)
-        longest = max((r.duration_ms / 1000 for r in recent), default=0)
+        longest = max(((r.duration_ms or 0) / 1000 for r in recent), default=0)
         self.duration_plot.setYRange(0, max(1.0, longest * 1.1), padding=0)
         if recent:
             brushes = [pg.mkBrush(colour(r.status)) for r in recent]
-            self.duration_plot.addItem(pg.BarGraphItem(x=list(range(len(recent))), height=[r.duration_ms / 1000 for r in recent],
+            self.duration_plot.addItem(pg.BarGraphItem(x=list(range(len(recent))), height=[(r.duration_ms or 0) / 1000 for r in recent],
                                                        width=0.7, brushes=brushes))
         total_done = sum(done_per_day.values())
         self.values["Events"].setText(str(len(events)))
@@ -169,7 +172,7 @@ class DashboardPage(QWidget):
         self.values["Runs today"].setText(str(per_day[today.date()]))
         self.values["Success rate (30 days)"].setText(f"{100 * sum(ok_per_day.values()) / total_done:.0f} %" if total_done else "no runs")
         self.upcoming.clear()
-        for event in sorted((e for e in events if e.next_run), key=lambda e: e.next_run)[:10]:
+        for event in sorted((e for e in events if e.next_run), key=lambda e: cast(datetime, e.next_run))[:10]:
             self._add_event_item(self.upcoming, f"{local_time(event.next_run)}   {event.name}", event,
                                  f"Next run of '{event.name}'. Click to see its past runs.")
         if self.upcoming.count() == 0:

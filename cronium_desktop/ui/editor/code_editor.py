@@ -77,7 +77,7 @@ class CodeEditor(QWidget):
         editor.modified.connect(self._modified)
         editor.charAdded.connect(lambda character: commands.auto_indent(editor, character))
         editor.updateUi.connect(lambda *args: commands.match_braces(editor))
-        editor.zoom.connect(self._zoomed)
+        editor.zoom.connect(self._zoomed)  # type: ignore[attr-defined]  # the zoom signal; the stubs know only the zoom() getter
         self.actions_by_name: dict[str, QAction] = {}
         self._make_actions()
         self.set_language("BASH")
@@ -144,7 +144,7 @@ class CodeEditor(QWidget):
     # -- text ------------------------------------------------------------------------------------------
 
     def text(self) -> str:
-        return bytes(self.editor.getText(self.editor.length() + 1)).rstrip(b"\0").decode("utf-8", errors="replace")
+        return bytes(self.editor.getText(self.editor.length() + 1).data()).rstrip(b"\0").decode("utf-8", errors="replace")
 
     def set_text(self, text: str) -> None:
         self.editor.setText(text)
@@ -264,7 +264,7 @@ class CodeEditor(QWidget):
 
     def ask_font(self) -> None:
         family, size = self.font_choice()
-        chosen, accepted = QFontDialog.getFont(QFont(family, size), self, "Editor font",
+        accepted, chosen = QFontDialog.getFont(QFont(family, size), self, "Editor font",
                                                QFontDialog.FontDialogOption.MonospacedFonts)
         if accepted:
             self.set_font(chosen.family(), chosen.pointSize())

@@ -11,7 +11,7 @@ INDIC_BRACE = 9
 
 
 def _line_text(editor: ScintillaEdit, line: int) -> str:
-    return bytes(editor.getLine(line)).decode("utf-8", errors="replace").rstrip("\r\n")
+    return bytes(editor.getLine(line).data()).decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 def _selected_lines(editor: ScintillaEdit) -> range:

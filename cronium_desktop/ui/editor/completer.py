@@ -62,7 +62,7 @@ class Completer(QObject):
         self._tip.setStyleSheet("border: 1px solid palette(mid);")
         editor.autoCompleteCancelled.connect(self.hide_tip)
         editor.autoCompleteSelection.connect(lambda *args: self.hide_tip())
-        editor.focusChanged.connect(lambda focused: focused or self.hide_tip())
+        editor.focusChanged.connect(lambda focused: None if focused else self.hide_tip())
 
     def _typed(self, character: int) -> None:
         text = chr(character) if 0 < character < 0x110000 else ""
@@ -79,7 +79,7 @@ class Completer(QObject):
         position = editor.currentPos()
         line = editor.lineFromPosition(position)
         start = editor.positionFromLine(line)
-        column = len(bytes(editor.textRange(start, position)).decode("utf-8", errors="replace"))
+        column = len(bytes(editor.textRange(start, position).data()).decode("utf-8", errors="replace"))
         request = Request(self.owner.language(), self.owner.text(), line, column, self.context)
         self._asked_at = position
         self._explicit, self._tip_only = explicit, tip_only
@@ -133,7 +133,7 @@ class Completer(QObject):
 
     def _before(self, count: int) -> str:
         position = self.editor.currentPos()
-        return bytes(self.editor.textRange(max(0, position - count), position)).decode("utf-8", errors="replace")
+        return bytes(self.editor.textRange(max(0, position - count), position).data()).decode("utf-8", errors="replace")
 
     def _after_trigger(self) -> bool:
         """Without a prefix the popup opens only right after `.`, `$`, a quote or `{{ `."""

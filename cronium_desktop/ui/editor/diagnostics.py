@@ -39,8 +39,8 @@ class Diagnostics(QObject):
         editor.setMarginMaskN(PROBLEM_MARGIN, (1 << MARKER_ERROR) | (1 << MARKER_WARNING))
         editor.setMouseDwellTime(400)
         editor.dwellStart.connect(self._hover)
-        editor.dwellEnd.connect(lambda *args: editor.callTipActive() and self._hovering and editor.callTipCancel())
         self._hovering = False
+        editor.dwellEnd.connect(lambda *args: editor.callTipCancel() if editor.callTipActive() and self._hovering else None)
 
     def apply_palette(self, theme: str) -> None:
         colours, editor = PALETTES[theme], self.editor
@@ -84,7 +84,7 @@ class Diagnostics(QObject):
         """From the problem's column to the end of its word; the whole line when that is empty."""
         editor = self.editor
         line_start, line_end = editor.positionFromLine(line), editor.lineEndPosition(line)
-        text = bytes(editor.textRange(line_start, line_end)).decode("utf-8", errors="replace")
+        text = bytes(editor.textRange(line_start, line_end).data()).decode("utf-8", errors="replace")
         start = line_start + len(text[:column].encode())
         end = editor.wordEndPosition(start, True)
         if end <= start:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -15,6 +15,9 @@ from cronium_desktop.engine.events import FINAL_STATES
 from cronium_desktop.ui.common import duration_text, spawn
 from cronium_desktop.ui.runs.log_view import LogView
 from cronium_desktop.ui.theme import colour
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 POLL_SECONDS = 0.2
 
@@ -26,7 +29,7 @@ class DraftPane(QWidget):
     scriptLineClicked = Signal(int)
     finished = Signal(int, str)  # execution id, status
 
-    def __init__(self, engine: Any, source: DraftSource, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, source: DraftSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.source = source

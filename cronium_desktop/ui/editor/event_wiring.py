@@ -5,7 +5,7 @@ interpreter Settings name for the language). Kept here so the dialog only calls 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtWidgets import QSplitter, QWidget
@@ -14,6 +14,9 @@ from cronium_desktop.engine.notices import Message
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.editor.code_editor import CodeEditor
 from cronium_desktop.ui.editor.draft_pane import DraftPane, DraftSource
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 
 def script_area(code: CodeEditor, draft: DraftPane) -> QSplitter:
@@ -26,11 +29,11 @@ def script_area(code: CodeEditor, draft: DraftPane) -> QSplitter:
     return split
 
 
-def draft_pane(engine: Any, source: DraftSource) -> DraftPane:
+def draft_pane(engine: Engine, source: DraftSource) -> DraftPane:
     return DraftPane(engine, source)
 
 
-def wire(dialog: QWidget, engine: Any, code: CodeEditor, draft: DraftPane, env_names: Callable[[], list[str]],
+def wire(dialog: QWidget, engine: Engine, code: CodeEditor, draft: DraftPane, env_names: Callable[[], list[str]],
          env_changed: SignalInstance) -> None:
     code.runDraftRequested.connect(draft.run)
     draft.scriptLineClicked.connect(lambda line: code.go_to_line(line, mark=True))
@@ -50,7 +53,7 @@ def wire(dialog: QWidget, engine: Any, code: CodeEditor, draft: DraftPane, env_n
     spawn(load(), dialog, "Loading variable names")
 
 
-def say_problems_left(engine: Any, name: str, code: CodeEditor) -> None:
+def say_problems_left(engine: Engine, name: str, code: CodeEditor) -> None:
     """After a save: the script's remaining problems, where the window shows messages."""
     count = code.problem_count()
     if count and code.isVisible():

@@ -21,9 +21,9 @@ class FindBar(QWidget):
         self.setObjectName("findBar")
         self.find_text = QLineEdit(self, placeholderText="Find")
         self.replace_text = QLineEdit(self, placeholderText="Replace with")
-        self.regex = QCheckBox(".*", self, toolTip="Regular expression")
-        self.case = QCheckBox("Aa", self, toolTip="Match case")
-        self.word = QCheckBox("Word", self, toolTip="Whole word")
+        self.regex = QCheckBox(".*", self, toolTip="Regular expression")  # type: ignore[call-overload]  # Qt property keyword
+        self.case = QCheckBox("Aa", self, toolTip="Match case")  # type: ignore[call-overload]  # Qt property keyword
+        self.word = QCheckBox("Word", self, toolTip="Whole word")  # type: ignore[call-overload]  # Qt property keyword
         self.status = QLabel(self)
         self.status.setObjectName("muted")
         buttons = []
@@ -32,7 +32,7 @@ class FindBar(QWidget):
                                 ("Replace", "Replace this match and find the next", self.replace),
                                 ("All", "Replace all (one undo step)", self.replace_all),
                                 ("✕", "Close (Esc)", self.close_bar)):
-            button = QToolButton(self, text=text, toolTip=tip)
+            button = QToolButton(self, text=text, toolTip=tip)  # type: ignore[call-arg]  # Qt property keyword
             button.clicked.connect(slot)
             buttons.append(button)
         layout = QGridLayout(self)
@@ -55,7 +55,7 @@ class FindBar(QWidget):
         self.hide()
 
     def open(self, replace: bool = False) -> None:
-        selected = bytes(self.editor.getSelText()).rstrip(b"\0").decode("utf-8", errors="replace")
+        selected = bytes(self.editor.getSelText().data()).rstrip(b"\0").decode("utf-8", errors="replace")
         if selected and "\n" not in selected:
             self.find_text.setText(selected)
         for widget in self._replace_row:
@@ -88,7 +88,7 @@ class FindBar(QWidget):
         found = found or self._search(0, self.editor.length())
         self._show(found)
 
-    def find(self, forward: bool = True) -> tuple[int, int] | None:
+    def find(self, forward: bool = True) -> tuple[int, int] | None:  # type: ignore[override]  # the bar's search, not QWidget.find(window id)
         length = self.editor.length()
         if forward:
             found = self._search(self.editor.selectionEnd(), length) or self._search(0, length)

@@ -4,7 +4,7 @@ schedule in words and the next ten runs, with the days a calendar skips or shift
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,6 +23,9 @@ from cronium_desktop.engine.scheduling.calendar_schedules import describe as des
 from cronium_desktop.engine.scheduling.calendar_schedules import preview_runs
 from cronium_desktop.engine.scheduling.schedules import UNITS, build_trigger, validate_schedule, zone
 from cronium_desktop.ui.editor.schedule_calendar import BusinessDayPage, CalendarRow, NextRunsList
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 NEXT_RUNS = 10
 
@@ -118,11 +121,9 @@ class ScheduleBuilder(QWidget):
         self.calendar.set_names(list(calendars))
         self._update()
 
-    def load_calendars(self, engine: Any) -> None:
+    def load_calendars(self, engine: Engine) -> None:
         """Fetch the engine's calendars off the GUI thread, then redraw the next runs with them."""
-        service = getattr(engine, "calendars", None)
-        if service is None:
-            return
+        service = engine.calendars
         from cronium_desktop.ui.common import spawn
 
         async def load() -> None:

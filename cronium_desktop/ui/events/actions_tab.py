@@ -23,6 +23,8 @@ from cronium_desktop.ui.events.fields import combo, set_combo
 
 class ActionsTab(QWidget):
     changed = Signal()
+    # The table of actions; the name (which tests and callers use) shadows QWidget.actions(), unused here.
+    actions: QTableWidget  # type: ignore[assignment]
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,7 +39,7 @@ class ActionsTab(QWidget):
         add.clicked.connect(self.add_new)
         remove = QPushButton("Remove")
         remove.clicked.connect(self._remove)
-        hint = QLabel("RUN_EVENT starts another event with this run's output as input. SEND_MESSAGE sends the subject "
+        hint = QLabel("RUN_EVENT starts another event with this run's output as input. SEND_MESSAGE sends the subject "  # type: ignore[call-overload]  # Qt property keyword
                       "and body (Jinja2 templates with event, execution, output and variables) through a tool. "
                       "SET_VARIABLE sets the named variable to the value template.",
                       wordWrap=True, objectName="muted")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from cronium_desktop.ui.common import show_error, spawn
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 
 def _count(number: int) -> str:
@@ -27,7 +30,7 @@ class BulkBar(QWidget):
     done = Signal(str)  # what was done, for the status bar
     runsStarted = Signal(list)  # execution ids
 
-    def __init__(self, engine: Any, events: Callable[[], list[Any]], parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, events: Callable[[], list[Any]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.events = events
@@ -50,11 +53,11 @@ class BulkBar(QWidget):
         self.label.setText(f"{_count(number)} selected:")
         self.setVisible(number > 1)
 
-    def _ask(self, title: str, text: str, then: Callable[[], None]) -> None:
+    def _ask(self, title: str, text: str, then: Callable[[], object]) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, title, text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.finished.connect(lambda result: result == QMessageBox.StandardButton.Yes and then())
+        box.finished.connect(lambda result: then() if result == QMessageBox.StandardButton.Yes else None)
         self.question = box
         box.open()
 
@@ -93,7 +96,7 @@ class BulkBar(QWidget):
                              "Cronium files (*.cronium.json)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         events = self.events()
-        dialog.fileSelected.connect(lambda path: path and self.export_to(Path(path), events))
+        dialog.fileSelected.connect(lambda path: self.export_to(Path(path), events) if path else None)
         self.file_dialog = dialog
         dialog.open()
 

@@ -60,7 +60,7 @@ class ContainerSettings(QWidget):
         self.network.setCurrentIndex(self.network.findData(DEFAULTS["network"]))
         self.pull_button = QPushButton("Pull image")
         self.pull_button.clicked.connect(self.pull)
-        self.progress = QProgressBar(maximumWidth=120, textVisible=False)
+        self.progress = QProgressBar(maximumWidth=120, textVisible=False)  # type: ignore[call-arg]  # Qt property keyword
         self.progress.setRange(0, 0)  # busy: a pull reports steps, not a total
         self.progress.hide()
         self.status = QLabel(wordWrap=True)
@@ -131,7 +131,9 @@ class ContainerSettings(QWidget):
     def pull(self) -> None:
         if self._pulling is not None and not self._pulling.done():
             return
-        image = self.image.currentText().strip() or self.image.lineEdit().placeholderText().removeprefix("default: ")
+        line_edit = self.image.lineEdit()
+        assert line_edit is not None  # the image box is editable
+        image = self.image.currentText().strip() or line_edit.placeholderText().removeprefix("default: ")
         if not image:
             self.status.setText("Name an image to pull.")
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
@@ -27,21 +27,26 @@ from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.editor import event_wiring
 from cronium_desktop.ui.events.actions_tab import ActionsTab
 from cronium_desktop.ui.events.env_tab import EnvTab
-from cronium_desktop.ui.events.fields import SCRIPT_TYPES, TIME_UNITS, TYPE_TITLES, FieldForm, user_message
+from cronium_desktop.ui.events.field_errors import FieldErrors
+from cronium_desktop.ui.events.fields import (
+    SCRIPT_TYPES,
+    TIME_UNITS,
+    TYPE_TITLES,
+    EditorTab,
+    FieldForm,
+    user_message,
+)
 from cronium_desktop.ui.events.general_tab import GeneralTab
 from cronium_desktop.ui.events.run_tab import RunTab
 from cronium_desktop.ui.events.script_tab import ScriptTab, is_template, starter
 from cronium_desktop.ui.events.webhook_row import WebhookRow
 from cronium_desktop.ui.triggers.section import TriggersSection
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 __all__ = ["EventEditor", "TIME_UNITS", "TYPE_TITLES"]
 GEOMETRY_KEY = "eventEditor/geometry"
-# Fields the engine may name that live outside the tabs' forms: their label and their tab.
-OTHER_FIELDS = {"content": ("Script", 1), "http": ("Request", 1), "tool_action": ("Tool action", 1),
-                "env": ("Environment", 3), "secret_env": ("Secret environment", 3),
-                "conditional_actions": ("Conditional actions", 4), "event": ("Event", 0),
-                "file_triggers": ("Watched folders", 5), "run_at_login": ("At login", 5),
-                "conditions": ("Conditions", 5), "misfire_cap": ("Catch-up runs", 5)}
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -56,7 +61,7 @@ def _scrolled(widget: QWidget) -> QScrollArea:
 class EventEditor(QDialog):
     """Create or edit one event; `saved_id` is set when the engine accepted it."""
 
-    def __init__(self, engine: Any, event: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, event: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.original = event or {}
@@ -100,6 +105,9 @@ class EventEditor(QDialog):
         self.tabs.addTab(self.conditional, "Conditional actions")
         self.triggers = TriggersSection()
         self.tabs.addTab(_scrolled(self.triggers), "Triggers")
+        # In tab order: each loads its fields from the event, fills its keys of the saved data, reports edits.
+        self.parts: tuple[EditorTab, ...] = (self.general, self.script, self.run, self.environment, self.conditional,
+                                             self.triggers)
         # the fields other code and tests reach by name
         self.name, self.type, self.trigger = self.general.name, self.general.type, self.general.trigger
         self.schedule, self.timezone, self.status = self.general.schedule, self.general.timezone, self.general.status
@@ -107,10 +115,11 @@ class EventEditor(QDialog):
         self.container = self.run.container
         self.forms: list[tuple[FieldForm, int]] = [(self.general.form, 0), (self.script.http_form, 1),
                                                     (self.script.tool_form, 1), (self.run.form, 2)]
+        self.field_errors = FieldErrors(self.forms, self.code, self.script.code_error)
 
     def _setup_buttons(self) -> None:
-        self.error = QLabel(self, wordWrap=True, objectName="error")
-        self.save_button = QPushButton("Save", self, objectName="primary")
+        self.error = QLabel(self, wordWrap=True, objectName="error")  # type: ignore[call-overload]  # Qt property keyword
+        self.save_button = QPushButton("Save", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.save_button.setDefault(True)
         self.save_button.setToolTip("Save (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
@@ -147,7 +156,7 @@ class EventEditor(QDialog):
     # -- data in and out --------------------------------------------------------------------------------
 
     def load(self, event: dict[str, Any]) -> None:
-        for part in (self.general, self.script, self.run, self.environment, self.conditional, self.triggers):
+        for part in self.parts:
             part.load(event)
         self._show_kind()
         self._show_watch_states()
@@ -155,7 +164,7 @@ class EventEditor(QDialog):
     def data(self) -> dict[str, Any]:
         """The event as the engine's facade takes it. Raises ValidationError for unreadable JSON fields."""
         data: dict[str, Any] = {}
-        for part in (self.general, self.script, self.run, self.environment, self.conditional, self.triggers):
+        for part in self.parts:
             part.fill(data)
         return data
 
@@ -163,7 +172,7 @@ class EventEditor(QDialog):
         try:
             return json.dumps(self.data(), sort_keys=True, default=str)
         except ValidationError:  # a JSON field half typed: compare its raw text
-            return "raw:" + self.script.http_headers.toPlainText() + self.script.tool_params.toPlainText()
+            return "raw:" + self.script.raw_json_text()
 
     @property
     def dirty(self) -> bool:
@@ -172,37 +181,16 @@ class EventEditor(QDialog):
     # -- reacting to edits ----------------------------------------------------------------------------------
 
     def _connect_changes(self) -> None:
-        general, script, run = self.general, self.script, self.run
-        for widget in (general.name, general.description, general.tags, run.servers, script.http_url,
-                       script.http_expected, script.tool_action):
-            widget.textChanged.connect(self._changed)
-        for text in (script.http_headers, script.http_body, script.tool_params):
-            text.textChanged.connect(self._changed)
-        for combo in (general.type, general.status, general.trigger, general.timezone, run.run_location, run.overlap,
-                      run.misfire, run.priority, script.http_method, run.timeout_unit):
-            combo.currentIndexChanged.connect(self._changed)
-        for spin in (run.timeout_value, run.retries, run.backoff, run.max_executions):
-            spin.valueChanged.connect(self._changed)
-        for box in (general.start_time.enabled, run.reset_counter):
-            box.toggled.connect(self._changed)
-        general.start_time.edit.dateTimeChanged.connect(self._changed)
-        general.end_time.edit.dateTimeChanged.connect(self._changed)
-        general.end_time.enabled.toggled.connect(self._changed)
-        general.schedule.changed.connect(self._changed)
-        script.code.textChanged.connect(self._changed)
-        self.environment.changed.connect(self._changed)
-        self.conditional.changed.connect(self._changed)
-        self.triggers.changed.connect(self._changed)
+        """Every tab reports its own edits; the editor only ties the tabs that depend on each other."""
+        for part in self.parts:
+            part.changed.connect(self._changed)
+        run = self.run
         run.misfire.currentIndexChanged.connect(lambda _i: self.triggers.set_misfire(run.misfire.currentData()))
-        general.type.currentIndexChanged.connect(self._type_changed)
-        for box in (run.container.memory, run.container.cpus, run.container.pids):
-            box.valueChanged.connect(self._changed)
-        run.container.network.currentIndexChanged.connect(self._changed)
-        run.container.image.editTextChanged.connect(self._changed)
+        self.type.currentIndexChanged.connect(self._type_changed)
 
     def _show_watch_states(self) -> None:
         """Whether each saved watched folder is being watched, or paused and why (in the app that owns the folder)."""
-        service = getattr(self.engine, "triggers", None)
+        service = self.engine.triggers  # None while another process runs the schedules
         if service is not None and self.event_id is not None:
             self.triggers.show_states(service.watch_states("event", self.event_id))
 
@@ -232,41 +220,19 @@ class EventEditor(QDialog):
         replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Keep my script", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(replace)
-        box.finished.connect(lambda _r: box.clickedButton() is replace and self.code.set_text(starter(new)))
+        box.finished.connect(lambda _r: self.code.set_text(starter(new)) if box.clickedButton() is replace else None)
         self._question = box
         box.open()
 
     # -- errors at the field ------------------------------------------------------------------------------
 
-    def _label_and_tab(self, field: str) -> tuple[str, int, QWidget | None]:
-        for form, tab in self.forms:
-            for key in sorted(form.fields, key=len, reverse=True):
-                if field == key or field.startswith(key + "."):
-                    return form.fields[key].label, tab, form.fields[key].widget
-        label, tab = OTHER_FIELDS.get(field.split(".")[0].split("[")[0], (field, 0))
-        return label, tab, self.code if field == "content" else None
-
-    def _mark(self, field: str | None, text: str = "") -> None:
-        for form, _tab in self.forms:
-            key = None
-            if field is not None:
-                key = next((k for k in sorted(form.fields, key=len, reverse=True)
-                            if field == k or field.startswith(k + ".")), None)
-            form.show_error(key, text)
-            for name, entry in form.fields.items():
-                entry.widget.setProperty("invalid", name == key)
-                entry.widget.style().unpolish(entry.widget)
-                entry.widget.style().polish(entry.widget)
-        self.script.code_error.setText(text if field == "content" else "")
-        self.script.code_error.setVisible(field == "content")
-
     def show_error(self, error: ValidationError, reveal: bool = False) -> None:
         """The message, with the field's label, under the field and beside the buttons; on Save
         (`reveal`) the field's tab is brought forward and the field focused."""
-        label, tab, widget = self._label_and_tab(error.field)
+        label, tab, widget = self.field_errors.locate(error.field)
         text = user_message(label, error.message)
         self.error.setText(text)
-        self._mark(error.field, text)
+        self.field_errors.mark(error.field, text)
         if reveal:
             self.tabs.setCurrentIndex(tab)
             if widget is not None:
@@ -280,7 +246,7 @@ class EventEditor(QDialog):
             self.show_error(error, reveal)
             return False
         self.error.setText("")
-        self._mark(None)
+        self.field_errors.mark(None)
         return True
 
     # -- saving and closing -----------------------------------------------------------------------------

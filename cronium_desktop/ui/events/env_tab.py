@@ -55,7 +55,7 @@ class EnvTab(QWidget):
         self.add_button.clicked.connect(self.add_new)
         remove = QPushButton("Remove")
         remove.clicked.connect(self.remove_current)
-        hint = QLabel("Secret values are stored encrypted, masked as •••••• in logs and never shown again; "
+        hint = QLabel("Secret values are stored encrypted, masked as •••••• in logs and never shown again; "  # type: ignore[call-overload]  # Qt property keyword
                       "leave a stored secret empty to keep its value.", wordWrap=True, objectName="muted")
         row = QHBoxLayout()
         row.addWidget(self.add_button)

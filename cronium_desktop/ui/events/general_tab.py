@@ -9,41 +9,20 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from cronium_desktop.engine.validation import EVENT_TYPES, STATUSES
 from cronium_desktop.ui.editor.schedule_builder import ScheduleBuilder
 from cronium_desktop.ui.events.fields import TYPE_TITLES, FieldForm, combo, set_combo
+from cronium_desktop.ui.optional_datetime import OptionalDateTime
 
 LOCAL_ZONE = "This computer's zone"
 
 
-class OptionalTime(QWidget):
-    """A date and time that applies only when its box is ticked."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.enabled = QCheckBox("set", self)
-        self.edit = QDateTimeEdit(QDateTime.currentDateTime(), self, calendarPopup=True)
-        self.edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.edit.setEnabled(False)
-        self.enabled.toggled.connect(self.edit.setEnabled)
-        row.addWidget(self.enabled)
-        row.addWidget(self.edit, 1)
-
-    def load(self, value: str | None) -> None:
-        self.enabled.setChecked(bool(value))
-        if value:
-            self.edit.setDateTime(QDateTime.fromString(value[:19], Qt.DateFormat.ISODate))
-
-    def value(self) -> str | None:
-        return self.edit.dateTime().toPython().isoformat() if self.enabled.isChecked() else None
-
-
 class GeneralTab(QWidget):
+    changed = Signal()  # any field the user can edit here
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.form = form = FieldForm(self)
@@ -53,15 +32,15 @@ class GeneralTab(QWidget):
         self.tags = QLineEdit(placeholderText="comma-separated, e.g. backup, nightly")
         self.status = combo(STATUSES)
         self.trigger = combo(("MANUAL", "SCHEDULE"), {"MANUAL": "Manual (Run now)", "SCHEDULE": "On a schedule"})
-        self.manual_note = QLabel("Runs only when you start it: Run now (F5), a workflow or another event.",
+        self.manual_note = QLabel("Runs only when you start it: Run now (F5), a workflow or another event.",  # type: ignore[call-overload]  # Qt property keyword
                                   objectName="muted", wordWrap=True)
         self.schedule = ScheduleBuilder()
         self.timezone = QComboBox(editable=True)
         self.timezone.addItem(LOCAL_ZONE, None)
         for name in sorted(available_timezones()):
             self.timezone.addItem(name, name)
-        self.start_time = OptionalTime()
-        self.end_time = OptionalTime()
+        self.start_time = OptionalDateTime()
+        self.end_time = OptionalDateTime()
         form.add("name", "Name", self.name)
         form.add("type", "Type", self.type)
         form.add("description", "Description", self.description)
@@ -75,6 +54,16 @@ class GeneralTab(QWidget):
         form.add("end_time", "Not after", self.end_time)
         self.trigger.currentIndexChanged.connect(self.show_trigger_fields)
         self.timezone.currentIndexChanged.connect(self._timezone_changed)
+        self._report_changes()
+
+    def _report_changes(self) -> None:
+        for line in (self.name, self.description, self.tags):
+            line.textChanged.connect(self.changed)
+        for box in (self.type, self.status, self.trigger, self.timezone):
+            box.currentIndexChanged.connect(self.changed)
+        for optional in (self.start_time, self.end_time):
+            optional.changed.connect(self.changed)
+        self.schedule.changed.connect(self.changed)
 
     def show_trigger_fields(self) -> None:
         scheduled = self.trigger.currentData() == "SCHEDULE"

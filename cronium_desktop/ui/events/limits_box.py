@@ -19,9 +19,9 @@ PLATFORMS_NOTE = ("Local run limits (memory, CPU seconds) are applied on Linux a
 class LocalLimits(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.memory_mb = QSpinBox(minimum=0, maximum=1024 * 1024, singleStep=128, suffix=" MB",
+        self.memory_mb = QSpinBox(minimum=0, maximum=1024 * 1024, singleStep=128, suffix=" MB",  # type: ignore[call-arg]  # Qt property keyword
                                   specialValueText="no memory limit")
-        self.cpu_seconds = QSpinBox(minimum=0, maximum=7 * 24 * 3600, singleStep=10, suffix=" s CPU",
+        self.cpu_seconds = QSpinBox(minimum=0, maximum=7 * 24 * 3600, singleStep=10, suffix=" s CPU",  # type: ignore[call-arg]  # Qt property keyword
                                     specialValueText="no CPU limit")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -29,7 +29,7 @@ class LocalLimits(QWidget):
         row.addWidget(self.cpu_seconds)
         row.addStretch(1)
         if not HONOURED:
-            row.addWidget(QLabel("(not honoured on Windows)", self, objectName="muted"))
+            row.addWidget(QLabel("(not honoured on Windows)", self, objectName="muted"))  # type: ignore[call-overload]  # Qt property keyword
             self.setEnabled(False)
         self.setToolTip(PLATFORMS_NOTE)
 

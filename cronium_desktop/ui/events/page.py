@@ -7,7 +7,7 @@ several rows selected (Ctrl/Shift-click), the bulk bar (`bulk.py`) acts on all o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -33,6 +33,9 @@ from cronium_desktop.ui.events.editor import TYPE_TITLES, EventEditor
 from cronium_desktop.ui.events.model import EventsFilter, EventsModel
 from cronium_desktop.ui.metrics.trend import TrendPanel
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class EventsTable(QTableView):
     """Enter edits the selected row and Delete deletes it, as in a file manager's list."""
@@ -53,7 +56,7 @@ class EventsPage(QWidget):
     runStarted = Signal(int)  # execution id, so the window can show its live log
     message = Signal(str)  # what an action did, for the status bar
 
-    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.model = EventsModel()
@@ -89,7 +92,7 @@ class EventsPage(QWidget):
             self.status_filter.addItem(status.title(), status)
         self.status_filter.currentIndexChanged.connect(lambda: self.proxy.set_filters(status=self.status_filter.currentData()))
 
-        self.new_button = QPushButton("New event", self, objectName="primary")
+        self.new_button = QPushButton("New event", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.new_button.clicked.connect(self.new)
         self.example_button = QPushButton("New from example…", self)
         self.example_button.clicked.connect(self.new_from_example)
@@ -126,7 +129,7 @@ class EventsPage(QWidget):
         layout.addLayout(row)
         self.bulk = BulkBar(engine, self.selected_events, self)
         self.bulk.done.connect(self._after_bulk)
-        self.bulk.runsStarted.connect(lambda ids: ids and self.runStarted.emit(ids[-1]))
+        self.bulk.runsStarted.connect(lambda ids: self.runStarted.emit(ids[-1]) if ids else None)
         layout.addWidget(self.bulk)
         self.trend = TrendPanel(engine, self)  # the selected event's last 200 runs
         self.trend.setMaximumHeight(240)

@@ -6,8 +6,9 @@ location's settings (e.g. a container's) are one more entry there.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
 from cronium_desktop.engine.validation import MISFIRES, OVERLAPS, PRIORITIES, RUN_LOCATIONS
@@ -15,9 +16,14 @@ from cronium_desktop.ui.events.container_box import ContainerSettings
 from cronium_desktop.ui.events.fields import TIME_UNITS, FieldForm, combo, set_combo
 from cronium_desktop.ui.events.limits_box import LocalLimits
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class RunTab(QWidget):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    changed = Signal()  # where or how the event runs edited
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._kind = "BASH"
         self.form = form = FieldForm(self)
@@ -42,8 +48,8 @@ class RunTab(QWidget):
                                         "RUN_ALL": "Run each missed run (up to the cap on Triggers)"})
         self.priority = combo(PRIORITIES)
         set_combo(self.priority, "NORMAL")
-        self.max_executions = QSpinBox(minimum=0, maximum=10**9, specialValueText="unlimited")
-        self.reset_counter = QCheckBox("Reset the run counter when activated", checked=True)
+        self.max_executions = QSpinBox(minimum=0, maximum=10**9, specialValueText="unlimited")  # type: ignore[call-arg]  # Qt property keyword
+        self.reset_counter = QCheckBox("Reset the run counter when activated", checked=True)  # type: ignore[call-overload]  # Qt property keyword
         form.add("run_location", "Run on", self.run_location)
         form.add("servers", "Servers", self.servers)
         self.container = ContainerSettings(engine)
@@ -63,6 +69,20 @@ class RunTab(QWidget):
         form.addRow("", self.reset_counter)
         self.run_location.currentIndexChanged.connect(self.show_location_rows)
         self.show_location_rows()
+        self._report_changes()
+
+    def _report_changes(self) -> None:
+        self.servers.textChanged.connect(self.changed)
+        for box in (self.run_location, self.overlap, self.misfire, self.priority, self.timeout_unit):
+            box.currentIndexChanged.connect(self.changed)
+        for spin in (self.timeout_value, self.retries, self.backoff, self.max_executions):
+            spin.valueChanged.connect(self.changed)
+        self.reset_counter.toggled.connect(self.changed)
+        container = self.container
+        for number in (container.memory, container.cpus, container.pids):
+            number.valueChanged.connect(self.changed)
+        container.network.currentIndexChanged.connect(self.changed)
+        container.image.editTextChanged.connect(self.changed)
 
     def show_location_rows(self) -> None:
         location = self.run_location.currentData()

@@ -4,8 +4,9 @@ tool, action and parameters for a tool action. Which one shows follows the event
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,6 +24,9 @@ from cronium_desktop.ui import theme
 from cronium_desktop.ui.editor import event_wiring
 from cronium_desktop.ui.editor.code_editor import TEMPLATES, CodeEditor
 from cronium_desktop.ui.events.fields import SCRIPT_TYPES, FieldForm, combo, set_combo
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 HINTS = {
     "BASH": "Bash script: `source cronium.sh` for cronium_input, cronium_output, cronium_setVariable…",
@@ -43,19 +47,21 @@ def is_template(text: str) -> bool:
 
 
 class ScriptTab(QWidget):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    changed = Signal()  # the script, the request or the tool action edited
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         self.event_id: int | None = None  # the saved event a draft runs as (set by the editor)
         self.templates = QPushButton("Insert a template…")
         self.templates.clicked.connect(self._show_templates)
         top = QHBoxLayout()
-        self.content_hint = QLabel(objectName="muted", wordWrap=True)
+        self.content_hint = QLabel(objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         top.addWidget(self.content_hint, 1)
         top.addWidget(self.templates)
         self.code = CodeEditor(theme=theme.current(), settings=engine.settings)
         self.draft = event_wiring.draft_pane(engine, lambda: (self.event_id, self.code.text(), self.kind))
-        self.code_error = QLabel(objectName="error", wordWrap=True)
+        self.code_error = QLabel(objectName="error", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         self.code_error.hide()
         self.kind = "BASH"
 
@@ -85,6 +91,19 @@ class ScriptTab(QWidget):
         layout.addWidget(self.code_error)
         layout.addWidget(self.http_box, 1)
         layout.addWidget(self.tool_box, 1)
+        self._report_changes()
+
+    def _report_changes(self) -> None:
+        for line in (self.http_url, self.http_expected, self.tool_action):
+            line.textChanged.connect(self.changed)
+        for text in (self.http_headers, self.http_body, self.tool_params):
+            text.textChanged.connect(self.changed)
+        self.http_method.currentIndexChanged.connect(self.changed)
+        self.code.textChanged.connect(self.changed)
+
+    def raw_json_text(self) -> str:
+        """The JSON fields as typed: what tells two half-typed, unparsable versions apart."""
+        return self.http_headers.toPlainText() + self.tool_params.toPlainText()
 
     def set_kind(self, kind: str) -> None:
         """Show what this type of event needs; the script's language follows."""
@@ -102,7 +121,7 @@ class ScriptTab(QWidget):
     def _show_templates(self) -> None:
         menu = QMenu(self)
         for title, text in TEMPLATES.get(self.kind, {}).items():
-            menu.addAction(title, lambda text=text: self.code.set_text(text))
+            menu.addAction(title).triggered.connect(lambda _checked=False, text=text: self.code.set_text(text))
         menu.exec(self.templates.mapToGlobal(self.templates.rect().bottomLeft()))
 
     def load(self, event: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ does), since a URL is something the user copies elsewhere; a new event gets its 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -14,16 +14,19 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from cronium_desktop.engine.event_webhooks import webhook_url
 from cronium_desktop.ui.common import spawn
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
-def listener_port(engine: Any) -> int:
-    listener = engine.webhooks
+
+def listener_port(engine: Engine) -> int:
+    listener = engine.webhooks  # None while another process owns the folder
     if listener is not None and listener.port:
         return int(listener.port)
     return int(engine.settings.get("webhook_port"))
 
 
 class WebhookRow(QWidget):
-    def __init__(self, engine: Any, event_id: int | None, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, event_id: int | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.event_id = event_id
@@ -37,7 +40,7 @@ class WebhookRow(QWidget):
         self.rotate = QPushButton("New URL", self)
         self.rotate.setToolTip("Make a new token: the old URL stops working at once")
         self.rotate.clicked.connect(lambda: spawn(self._rotate(), self, "Making a new webhook URL"))
-        self.note = QLabel("", self, objectName="muted", wordWrap=True)
+        self.note = QLabel("", self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.url, 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -31,6 +31,9 @@ from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.imports.model import ImportPreviewModel
 
 if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
+if TYPE_CHECKING:
     from cronium_desktop.engine.imports.jobs import ParsedSource
     from cronium_desktop.engine.imports.service import ImportOutcome, ImportPlan
 
@@ -48,7 +51,7 @@ SOURCES = (
 class ImportSchedulesDialog(QDialog):
     imported = Signal(list)  # names of the events created
 
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.plan: ImportPlan | None = None
@@ -141,7 +144,7 @@ class ImportSchedulesDialog(QDialog):
         return outcome
 
 
-def open_import_schedules_dialog(parent: QWidget | None, engine: Any) -> ImportSchedulesDialog:
+def open_import_schedules_dialog(parent: QWidget | None, engine: Engine) -> ImportSchedulesDialog:
     """Open the dialog (window-modal, not blocking the loop) and return it."""
     dialog = ImportSchedulesDialog(engine, parent)
     dialog.open()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QListWidget, QListWidgetItem, QWidget
@@ -10,13 +10,16 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QListWidget, QListWidgetItem,
 from cronium_desktop.engine.metrics import human_bytes
 from cronium_desktop.ui.common import spawn
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 EVENT_ID_ROLE = 0x0100 + 7  # Qt.UserRole + 7
 
 
 class HeaviestEvents(QWidget):
     eventActivated = Signal(int)  # an event id: show its runs
 
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.by_cpu = QListWidget(self)
@@ -26,8 +29,8 @@ class HeaviestEvents(QWidget):
             listing.itemActivated.connect(self._activated)
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Most CPU (7 days)", self, objectName="muted"), 0, 0)
-        layout.addWidget(QLabel("Most memory (7 days)", self, objectName="muted"), 0, 1)
+        layout.addWidget(QLabel("Most CPU (7 days)", self, objectName="muted"), 0, 0)  # type: ignore[call-overload]  # Qt property keyword
+        layout.addWidget(QLabel("Most memory (7 days)", self, objectName="muted"), 0, 1)  # type: ignore[call-overload]  # Qt property keyword
         layout.addWidget(self.by_cpu, 1, 0)
         layout.addWidget(self.by_memory, 1, 1)
 

@@ -60,7 +60,7 @@ class RunFigures(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.note = QLabel(self, objectName="muted", wordWrap=True)
+        self.note = QLabel(self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         self.bar = PhaseBar(self)
         self.legend: dict[str, QLabel] = {}
         legend = QHBoxLayout()

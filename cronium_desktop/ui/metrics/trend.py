@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.theme import colour
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 MB = 1024 * 1024
@@ -17,12 +20,12 @@ MB = 1024 * 1024
 class TrendPanel(QWidget):
     """Three small plots side by side; x is the run (oldest left), failed runs are red crosses."""
 
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.event_id: int | None = None
         self.points: list[Any] = []
-        self.title = QLabel("Select an event to see how its runs have gone.", self, objectName="muted")
+        self.title = QLabel("Select an event to see how its runs have gone.", self, objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
         self.plots = {key: pg.PlotWidget(title=title) for key, title in (
             ("duration", "Duration (s)"), ("cpu", "CPU (s)"), ("memory", "Peak memory (MB)"))}
         row = QHBoxLayout()

@@ -63,14 +63,14 @@ class LogView(QWidget):
 
         self.search = QLineEdit(self, placeholderText="Search the log…")
         self.search.returnPressed.connect(lambda: self.find_next(True))
-        previous_button = QToolButton(self, text="↑", toolTip="Previous match (Shift+Enter)")
-        next_button = QToolButton(self, text="↓", toolTip="Next match (Enter)")
+        previous_button = QToolButton(self, text="↑", toolTip="Previous match (Shift+Enter)")  # type: ignore[call-arg]  # Qt property keyword
+        next_button = QToolButton(self, text="↓", toolTip="Next match (Enter)")  # type: ignore[call-arg]  # Qt property keyword
         previous_button.clicked.connect(lambda: self.find_next(False))
         next_button.clicked.connect(lambda: self.find_next(True))
         self.matches = QLabel(self)
-        self.follow = QCheckBox("Follow tail", self, checked=True)
-        self.follow.toggled.connect(lambda on: on and self.list.scrollToBottom())
-        timestamps = QCheckBox("Timestamps", self, checked=True)
+        self.follow = QCheckBox("Follow tail", self, checked=True)  # type: ignore[call-overload]  # Qt property keyword
+        self.follow.toggled.connect(lambda on: self.list.scrollToBottom() if on else None)
+        timestamps = QCheckBox("Timestamps", self, checked=True)  # type: ignore[call-overload]  # Qt property keyword
         timestamps.toggled.connect(self._set_timestamps)
         self.count = QLabel("0 lines", self)
         self.count.setObjectName("muted")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -31,6 +31,9 @@ from cronium_desktop.ui.runs.log_view import LogView
 from cronium_desktop.ui.runs.trace_links import open_event_at_line
 from cronium_desktop.ui.theme import colour
 from cronium_desktop.ui.versions.link import VersionLink
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 COLUMNS = ("Run", "Event", "Status", "Trigger", "Attempt", "Started", "Duration")
 PAGE_SIZE = 200  # runs per page of history
@@ -76,13 +79,13 @@ class RunsModel(QAbstractTableModel):
 
 
 class RunsPage(QWidget):
-    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.current: int | None = None
         self._last_log_id = 0
         self._loading = False
-        self._buffer = []
+        self._buffer: list[Any] = []
         self.model = RunsModel()
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -130,7 +133,7 @@ class RunsPage(QWidget):
         self.details = QTabWidget(self)
         self.details.addTab(self.log, "Log")
         # An empty Output tab says why it is empty instead of showing a blank tree.
-        self.output_note = QLabel(self, objectName="muted", wordWrap=True)
+        self.output_note = QLabel(self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         output_page = QWidget(self)
         output_layout = QVBoxLayout(output_page)
         output_layout.setContentsMargins(8, 8, 8, 8)
@@ -232,7 +235,7 @@ class RunsPage(QWidget):
         self.current = execution_id
         self._last_log_id = 0
         self._loading = True
-        self._buffer: list[Any] = []
+        self._buffer = []
         self.log.clear()
         spawn(self._load_run(execution_id), self, "Loading the run")
 

@@ -7,7 +7,7 @@ Only the script's own frames are links: a library's frame names a file the edito
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -15,6 +15,9 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTableV
 
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.theme import colour
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 PATTERNS = (
     re.compile(r'File "(?:[^"]*[/\\])?script\.py", line (\d+)'),
@@ -64,7 +67,7 @@ def install(table: QTableView, on_line: Any) -> None:
     table.entered.connect(hovered)
 
 
-def open_event_at_line(engine: Any, execution_id: int | None, line: int, parent: QWidget) -> None:
+def open_event_at_line(engine: Engine, execution_id: int | None, line: int, parent: QWidget) -> None:
     """Open the editor of the run's event at `line`, the line marked."""
     if execution_id is None:
         return

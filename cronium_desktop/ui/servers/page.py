@@ -6,7 +6,7 @@ passwords and passphrases are not shown; left empty they are kept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
@@ -34,11 +34,14 @@ from cronium_desktop.ui.common import header, local_time, spawn
 from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 from cronium_desktop.ui.theme import colour
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class ServersPage(QWidget):
     message = Signal(str)  # for the status bar
 
-    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.servers: list[Any] = []
@@ -76,7 +79,7 @@ class ServersPage(QWidget):
         key_layout.addWidget(self.key_path, 1)
         key_layout.addWidget(browse)
         self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="password or key passphrase (stored encrypted)")
-        self.add_button = add = QPushButton("Add server", objectName="primary")
+        self.add_button = add = QPushButton("Add server", objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         add.clicked.connect(self.add)
         self.new_button = QPushButton("New")
         self.new_button.clicked.connect(self.start_new)

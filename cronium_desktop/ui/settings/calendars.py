@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -34,6 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.ui.common import spawn
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 
 class NewCalendarDialog(QDialog):
@@ -60,7 +63,7 @@ class NewCalendarDialog(QDialog):
 
 
 class CalendarSettings(QGroupBox):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__("Calendars", parent)
         self.engine = engine
         self.calendars = QStandardItemModel(0, 4, self)
@@ -78,13 +81,13 @@ class CalendarSettings(QGroupBox):
         self.days_view.setModel(self.days)
         self.days_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.year = QSpinBox(self, minimum=1970, maximum=2200, value=date.today().year)
-        self.start = QDateEdit(QDate.currentDate(), self, calendarPopup=True)
-        self.end = QDateEdit(QDate.currentDate(), self, calendarPopup=True)
+        self.start = QDateEdit(QDate.currentDate(), self, calendarPopup=True)  # type: ignore[call-overload]  # Qt property keyword
+        self.end = QDateEdit(QDate.currentDate(), self, calendarPopup=True)  # type: ignore[call-overload]  # Qt property keyword
         for edit in (self.start, self.end):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.date_name = QLineEdit(self, placeholderText="what the days are, e.g. Year-end freeze")
         self.nesting = QSpinBox(self, minimum=1, maximum=50)
-        self.note = QLabel("", self, objectName="muted", wordWrap=True)
+        self.note = QLabel("", self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         add, delete, add_dates, ics = (QPushButton(text, self) for text in
                                        ("New…", "Delete", "Add these days", "Import .ics…"))
         add.clicked.connect(self.new_calendar)

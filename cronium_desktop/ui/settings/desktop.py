@@ -6,16 +6,19 @@ Each box takes effect when it is clicked. "Start at login" is the autostart entr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QVBoxLayout, QWidget
 
 from cronium_desktop.engine import platform
 from cronium_desktop.ui.common import show_error
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class DesktopSettings(QGroupBox):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__("Desktop", parent)
         self.engine = engine
         self.platform = platform.current()

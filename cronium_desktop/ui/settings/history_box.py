@@ -7,15 +7,18 @@ process that owns the data folder applies it within the hour, `cronium-desktop p
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QSpinBox, QWidget
 
 from cronium_desktop.ui.common import spawn
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class HistorySettings(QGroupBox):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__("Run history", parent)
         self.engine = engine
         self._loading = False
@@ -31,7 +34,7 @@ class HistorySettings(QGroupBox):
         form = QFormLayout(self)
         form.addRow("Keep runs for", self.days)
         form.addRow("Runs kept per event", self.per_event)
-        form.addRow("", QLabel("Older runs and their logs are removed in the background; the runs of a "
+        form.addRow("", QLabel("Older runs and their logs are removed in the background; the runs of a "  # type: ignore[call-overload]  # Qt property keyword
                                "workflow go together, runs still going are kept.", objectName="muted", wordWrap=True))
 
     def load(self) -> None:

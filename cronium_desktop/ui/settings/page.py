@@ -8,7 +8,8 @@ moment after the last keystroke, each followed by "Saved" beside the title (or t
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -33,6 +34,9 @@ from cronium_desktop.ui.settings.docker_box import DockerSettings
 from cronium_desktop.ui.settings.passphrase import CREATE, UNLOCK, PassphraseDialog
 from cronium_desktop.ui.settings.rotate_key import RotateKeyButton
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 def passphrase_action(status: str, mode: str | None) -> str | None:
     """What the passphrase button offers: UNLOCK, CREATE, or nothing (None)."""
@@ -44,7 +48,7 @@ def passphrase_action(status: str, mode: str | None) -> str | None:
 class SettingsPage(QWidget):
     message = Signal(str)  # for the status bar
 
-    def __init__(self, engine: Any, apply_theme: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, apply_theme: Callable[[str], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self._apply_theme = apply_theme
@@ -76,7 +80,7 @@ class SettingsPage(QWidget):
         self._secrets_note = ""  # what was last done to the key; it stays when the status is shown again
         self.rotate_key.rotated.connect(self._rotated)
         secrets_row.addWidget(self.rotate_key)
-        self.saved = QLabel("", objectName="muted")
+        self.saved = QLabel("", objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
         self._save_timer = QTimer(self, singleShot=True, interval=400)
         self._save_timer.timeout.connect(self.save)
 
@@ -87,7 +91,7 @@ class SettingsPage(QWidget):
         form.addRow("Webhook port (127.0.0.1)", self.webhook_port)
         from cronium_desktop.ui.events.limits_box import PLATFORMS_NOTE
 
-        form.addRow("Run limits", QLabel(PLATFORMS_NOTE, objectName="muted", wordWrap=True))  # which platforms honour them
+        form.addRow("Run limits", QLabel(PLATFORMS_NOTE, objectName="muted", wordWrap=True))  # type: ignore[call-overload]  # Qt property keyword; which platforms honour them  # type: ignore[call-overload]  # Qt property keyword
         self.alert_defaults = QPushButton("Late and slow alerts…", self)
         self.alert_defaults.setToolTip("The alert rules of every event that has none of its own")
         self.alert_defaults.clicked.connect(self.edit_alert_defaults)
@@ -103,7 +107,7 @@ class SettingsPage(QWidget):
         about_form.addRow("Theme", self.theme)
         # The groups scroll: with Calendars they are taller than a small window.
         content = QWidget(self)
-        scroll = QScrollArea(self, widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll = QScrollArea(self, widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)  # type: ignore[call-arg]  # Qt property keyword
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -175,8 +179,7 @@ class SettingsPage(QWidget):
         self._applied_theme = settings["theme"]
         self.show_secrets_status()
         self.docker.refresh()
-        if getattr(self.engine, "calendars", None) is not None:
-            self.calendars.refresh()
+        self.calendars.refresh()
 
     def _rotated(self, text: str) -> None:
         self._secrets_note = text

@@ -41,7 +41,7 @@ class PassphraseDialog(QDialog):
         form.addRow("Passphrase", self.passphrase)
         if mode == CREATE:
             form.addRow("Again", self.confirm)
-        self.error = QLabel(self, objectName="error", wordWrap=True)  # the theme colours #error
+        self.error = QLabel(self, objectName="error", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword; the theme colours #error  # type: ignore[call-overload]  # Qt property keyword
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)

@@ -8,18 +8,21 @@ The rotation is one transaction (engine/secrets.py): if it fails, every secret k
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from cronium_desktop.ui.common import show_error, spawn
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class RotateKeyButton(QPushButton):
     rotated = Signal(str)  # what was done, for the status line
 
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__("Rotate key…", parent)
         self.engine = engine
         self.setToolTip("Re-encrypt every secret under a new master key")

@@ -7,7 +7,7 @@ a banner with Reconnect; closing a tab whose shell still runs asks first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -32,6 +32,9 @@ from cronium_desktop.ui.terminal import palette
 from cronium_desktop.ui.terminal.session import ChannelOpener, SessionState, TerminalSession
 from cronium_desktop.ui.terminal.widget import TerminalWidget
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 TERM = "xterm-256color"
 
 
@@ -48,14 +51,14 @@ class TerminalTab(QWidget):
         self._open_channel = open_channel
         self.terminal = TerminalWidget(self)
         self.session: TerminalSession | None = None
-        self.banner = QFrame(self, objectName="terminalBanner")
+        self.banner = QFrame(self, objectName="terminalBanner")  # type: ignore[call-arg]  # Qt property keyword
         self.banner.setStyleSheet(
             "#terminalBanner { background: #3b2225; border-bottom: 1px solid #6e3036; }"
             "#terminalBanner QLabel { color: #f3d2d5; }"
             "#terminalBanner QPushButton { padding: 3px 12px; }"
         )
         self.banner_text = QLabel(self.banner, wordWrap=True)
-        self.reconnect_button = QPushButton("Reconnect", self.banner, objectName="primary")
+        self.reconnect_button = QPushButton("Reconnect", self.banner, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.reconnect_button.clicked.connect(self.reconnect)
         row = QHBoxLayout(self.banner)
         row.setContentsMargins(12, 6, 8, 6)
@@ -117,13 +120,13 @@ class TerminalPage(QWidget):
 
     openPage = Signal(str)  # "Servers" when there is none to open a shell on
 
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.servers = QComboBox(self)
         self.servers.setMinimumWidth(220)
         self.servers.setPlaceholderText("No servers")
-        self.open_button = QPushButton("Open shell", self, objectName="primary")
+        self.open_button = QPushButton("Open shell", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.open_button.setToolTip("Open a shell on the chosen server in a new tab (Ctrl+Shift+T)")
         self.open_button.clicked.connect(self.open_selected)
         self.tabs = QTabWidget(self)
@@ -136,10 +139,10 @@ class TerminalPage(QWidget):
         self.tabs.tabBar().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tabs.tabBar().customContextMenuRequested.connect(self._tab_menu)
         self.confirm_close: QMessageBox | None = None
-        self.empty = QLabel(self, objectName="muted", wordWrap=True)
+        self.empty = QLabel(self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # with no server, the one next step: add one (the window opens Servers)
-        self.add_server_button = QPushButton("Add a server", self, objectName="primary")
+        self.add_server_button = QPushButton("Add a server", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.add_server_button.clicked.connect(lambda: self.openPage.emit("Servers"))
         empty_page = QWidget(self)
         empty_layout = QVBoxLayout(empty_page)

@@ -169,7 +169,7 @@ class TerminalWidget(QWidget):
         painter = QPainter(self)
         painter.fillRect(event.rect(), palette.colour("default", foreground=False))
         rows: set[int] = set()
-        for rect in event.region():
+        for rect in event.region():  # type: ignore[attr-defined]  # a QRegion iterates its rectangles; the stubs omit __iter__
             first = max(0, (rect.top() - PADDING) // self.cell_height)
             last = min(self.terminal_screen.lines - 1, (rect.bottom() - PADDING) // self.cell_height)
             rows.update(range(first, last + 1))

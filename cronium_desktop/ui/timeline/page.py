@@ -8,7 +8,7 @@ on the axis. Ctrl+wheel zooms, dragging pans; a click on a bar opens the run, on
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -18,17 +18,20 @@ from cronium_desktop.ui.common import header, spawn
 from cronium_desktop.ui.timeline.scene import TimelineScene
 from cronium_desktop.ui.timeline.view import TimelineView
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 SPANS = {"24 hours": timedelta(hours=24), "7 days": timedelta(days=7)}
 PAST = {"24 hours": timedelta(hours=3), "7 days": timedelta(hours=12)}  # recent runs shown before now
 
 
 class TimelinePage(QWidget):
     showRun = Signal(int)  # an event's execution
-    showEvent = Signal(int)
+    showEvent = Signal(int)  # type: ignore[assignment]  # an event to open; shadows QWidget.showEvent, which the page does not handle
     showWorkflow = Signal(int)
     message = Signal(str)
 
-    def __init__(self, engine: Any, bridge: EngineBridge | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.span = "24 hours"
@@ -39,15 +42,15 @@ class TimelinePage(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         group = QButtonGroup(self)
         for name in SPANS:
-            button = QPushButton(name, checkable=True, checked=name == self.span)
+            button = QPushButton(name, checkable=True, checked=name == self.span)  # type: ignore[call-overload]  # Qt property keyword
             button.clicked.connect(lambda _checked=False, name=name: self.set_span(name))
             group.addButton(button)
             self.buttons[name] = button
         now_button = QPushButton("Now")
         now_button.setToolTip("Scroll back to the present")
         now_button.clicked.connect(lambda: self.view.scroll_to(datetime.now(UTC) - PAST[self.span] / 3))
-        self.summary = QLabel("", objectName="muted")
-        hint = QLabel("Ctrl+wheel zooms · drag to pan · click a bar or a tick", objectName="muted")
+        self.summary = QLabel("", objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
+        hint = QLabel("Ctrl+wheel zooms · drag to pan · click a bar or a tick", objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(header("Timeline", *self.buttons.values(), now_button))

@@ -38,6 +38,9 @@ class UrlForm(QWidget):
 class EmailForm(QWidget):
     """An SMTP server and who the messages go to; the password is masked."""
 
+    # The From field; the name shadows QObject.sender(), unused here.
+    sender: QLineEdit  # type: ignore[assignment]
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.form = FieldForm(self)
@@ -47,7 +50,7 @@ class EmailForm(QWidget):
         self.port.setMaximumWidth(120)
         self.username = QLineEdit(placeholderText="optional")
         self.password = QLineEdit(placeholderText="optional", echoMode=QLineEdit.EchoMode.Password)
-        self.starttls = QCheckBox("Use STARTTLS", checked=True)
+        self.starttls = QCheckBox("Use STARTTLS", checked=True)  # type: ignore[call-overload]  # Qt property keyword
         self.sender = QLineEdit(placeholderText="cronium@example.com")
         self.to = QLineEdit(placeholderText="ops@example.com, oncall@example.com")
         for key, label, widget in (("config.host", "SMTP host", self.host), ("config.port", "Port", self.port),

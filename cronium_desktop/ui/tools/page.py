@@ -6,7 +6,7 @@ editing of a saved credential (double-click or Edit), whose settings are loaded 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -29,11 +29,14 @@ from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 from cronium_desktop.ui.forms import user_message
 from cronium_desktop.ui.tools.form import TYPE_TITLES, ToolForm
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class ToolsPage(QWidget):
     message = Signal(str)  # for the status bar
 
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.tools: list[Any] = []
@@ -49,11 +52,11 @@ class ToolsPage(QWidget):
         self.form = ToolForm(self)
         self.test_button = QPushButton("Send a test message", self)
         self.test_button.clicked.connect(self.test)
-        self.save_button = QPushButton("Add tool", self, objectName="primary")
+        self.save_button = QPushButton("Add tool", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.save_button.clicked.connect(self.save)
         self.new_button = QPushButton("New", self)
         self.new_button.clicked.connect(self.start_new)
-        self.result = QLabel(self, objectName="muted", wordWrap=True)
+        self.result = QLabel(self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         edit = QPushButton("Edit", self)
         edit.clicked.connect(self.edit)
         delete = QPushButton("Delete", self)

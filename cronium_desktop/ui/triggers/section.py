@@ -65,8 +65,8 @@ class ConditionsBox(QGroupBox):
         self.idle = QCheckBox("Only after the user has been idle")
         self.idle_minutes = QSpinBox(minimum=1, maximum=1440, value=10, suffix=" min")
         self.quiet = QCheckBox("Not between")
-        self.quiet_from = QTimeEdit(QTime(22, 0), displayFormat="HH:mm")
-        self.quiet_to = QTimeEdit(QTime(6, 0), displayFormat="HH:mm")
+        self.quiet_from = QTimeEdit(QTime(22, 0), displayFormat="HH:mm")  # type: ignore[call-overload]  # Qt property keyword
+        self.quiet_to = QTimeEdit(QTime(6, 0), displayFormat="HH:mm")  # type: ignore[call-overload]  # Qt property keyword
         self.when_unmet = QComboBox()
         self.when_unmet.addItem("Wait for them, up to", "WAIT")
         self.when_unmet.addItem("Skip the run", "SKIP")
@@ -138,7 +138,7 @@ class TriggersSection(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.misfire: str | None = None  # the Run tab's choice, for the words
-        self.words = QLabel(wordWrap=True, objectName="triggerWords")
+        self.words = QLabel(wordWrap=True, objectName="triggerWords")  # type: ignore[call-overload]  # Qt property keyword
         self.words.setTextFormat(Qt.TextFormat.RichText)
         self.folders = QTableWidget(0, len(COLUMNS))
         self.folders.setHorizontalHeaderLabels(list(COLUMNS))
@@ -150,7 +150,7 @@ class TriggersSection(QWidget):
         self.folders.setMinimumHeight(110)
         self.folders.setMaximumHeight(190)
         # Why a folder is paused, in full (the Status column has room for a word).
-        self.paused = QLabel(wordWrap=True, objectName="error")
+        self.paused = QLabel(wordWrap=True, objectName="error")  # type: ignore[call-overload]  # Qt property keyword
         self.paused.hide()
         self.folders.itemChanged.connect(self._changed)
         add = QPushButton("Add folder…")
@@ -167,7 +167,7 @@ class TriggersSection(QWidget):
         self.misfire_cap.valueChanged.connect(self._changed)
         files_box = QGroupBox("When files change")
         files_layout = QVBoxLayout(files_box)
-        files_layout.addWidget(QLabel("A burst of changes is one run once the folder has been quiet for the quiet "
+        files_layout.addWidget(QLabel("A burst of changes is one run once the folder has been quiet for the quiet "  # type: ignore[call-overload]  # Qt property keyword
                                       "time; the run's input lists each changed path and how it changed.",
                                       wordWrap=True, objectName="muted"))
         files_layout.addWidget(self.folders, 1)

@@ -35,7 +35,7 @@ class TriggersDialog(QDialog):
         self.misfire.setCurrentIndex(max(0, self.misfire.findData(triggers.get("misfire") or "RUN_ONCE")))
         self.misfire.currentIndexChanged.connect(lambda _i: self.section.set_misfire(self.misfire.currentData()))
         self.section.load({**triggers, "misfire": triggers.get("misfire") or "RUN_ONCE"})
-        self.error = QLabel(self, objectName="error", wordWrap=True)
+        self.error = QLabel(self, objectName="error", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
@@ -69,7 +69,7 @@ class WorkflowTriggersBox(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.words = QLabel(self, wordWrap=True, objectName="triggerWords")
+        self.words = QLabel(self, wordWrap=True, objectName="triggerWords")  # type: ignore[call-overload]  # Qt property keyword
         self.words.setTextFormat(Qt.TextFormat.RichText)
         edit = QPushButton("Edit triggers…", self)
         edit.clicked.connect(self.open_dialog)

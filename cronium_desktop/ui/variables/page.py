@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,11 +23,14 @@ from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import header, local_time, spawn
 from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class VariablesPage(QWidget):
     message = Signal(str)  # for the status bar
 
-    def __init__(self, engine: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.table = QTableWidget(0, 4, self)
@@ -43,7 +46,7 @@ class VariablesPage(QWidget):
         self.secret = QCheckBox("Secret", self)
         self.secret.toggled.connect(  # a secret value is masked while it is typed
             lambda secret: self.value.setEchoMode(QLineEdit.EchoMode.Password if secret else QLineEdit.EchoMode.Normal))
-        save = QPushButton("Set", self, objectName="primary")
+        save = QPushButton("Set", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         save.clicked.connect(self.set_variable)
         reveal = QPushButton("Reveal", self)
         reveal.clicked.connect(self.reveal)

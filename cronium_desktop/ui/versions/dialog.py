@@ -3,7 +3,7 @@ of the script and the fields against the version before, and Restore (which save
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase
@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui.common import local_time, spawn
 from cronium_desktop.ui.theme import colour
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
 
 NumberRole = Qt.ItemDataRole.UserRole + 1
 SIDE_COLOURS = {"delete": "FAILURE", "insert": "SUCCESS", "replace": "PAUSED"}
@@ -72,7 +75,7 @@ class ScriptDiff(QTableWidget):
 class VersionsDialog(QDialog):
     restored = Signal(int)  # the new version's number
 
-    def __init__(self, engine: Any, kind: str, object_id: int, name: str, select: int | None = None,
+    def __init__(self, engine: Engine, kind: str, object_id: int, name: str, select: int | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine, self.kind, self.object_id, self.wanted = engine, kind, object_id, select
@@ -82,7 +85,7 @@ class VersionsDialog(QDialog):
         self.list.setWordWrap(True)
         self.list.setSpacing(2)
         self.list.currentItemChanged.connect(self._chosen)
-        self.caption = QLabel("", self, objectName="muted")
+        self.caption = QLabel("", self, objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
         self.fields = QTableWidget(0, 3, self)
         self.fields.setHorizontalHeaderLabels(["Field", "Before", "After"])
         self.fields.verticalHeader().hide()
@@ -92,7 +95,7 @@ class VersionsDialog(QDialog):
             self.fields.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.fields.setMaximumHeight(180)
         self.script = ScriptDiff(self)
-        self.restore_button = QPushButton("Restore this version", self, objectName="primary")
+        self.restore_button = QPushButton("Restore this version", self, objectName="primary")  # type: ignore[call-overload]  # Qt property keyword
         self.restore_button.setToolTip("Saves this definition again as a new version; nothing is lost.")
         self.restore_button.clicked.connect(self.restore)
         close = QPushButton("Close", self)
@@ -101,9 +104,9 @@ class VersionsDialog(QDialog):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.caption)
-        right_layout.addWidget(QLabel("Fields", self, objectName="muted"))
+        right_layout.addWidget(QLabel("Fields", self, objectName="muted"))  # type: ignore[call-overload]  # Qt property keyword
         right_layout.addWidget(self.fields)
-        right_layout.addWidget(QLabel("Script", self, objectName="muted"))
+        right_layout.addWidget(QLabel("Script", self, objectName="muted"))  # type: ignore[call-overload]  # Qt property keyword
         right_layout.addWidget(self.script, 1)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.list)

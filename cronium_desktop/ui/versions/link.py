@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from cronium_desktop.ui.versions.dialog import VersionsDialog
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 
 class VersionLink(QPushButton):
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__("", parent)
         self.engine = engine
         self.setFlat(True)

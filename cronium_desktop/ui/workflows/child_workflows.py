@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu
 
 from cronium_desktop.ui.common import spawn
@@ -28,15 +28,15 @@ def wire(page: WorkflowsPage) -> None:
     page.properties.schedule.load_calendars(page.engine)  # a workflow's schedule may name a calendar too
 
 
-def _table_menu(page: WorkflowsPage, point: object) -> None:
-    row = page.table.rowAt(point.y())  # type: ignore[attr-defined]
+def _table_menu(page: WorkflowsPage, point: QPoint) -> None:
+    row = page.table.rowAt(point.y())
     if not 0 <= row < len(page.workflows):
         return
     name = page.workflows[row].name
     menu = QMenu(page.table)
     add = menu.addAction(f"Run '{name}' as a node of this workflow")
     add.setEnabled(name.lower() != page.model.name.strip().lower())
-    chosen = menu.exec(page.table.viewport().mapToGlobal(point))  # type: ignore[arg-type]
+    chosen = menu.exec(page.table.viewport().mapToGlobal(point))
     if chosen is add:
         add_workflow_node(page, name)
 
@@ -72,6 +72,7 @@ async def open_child(page: WorkflowsPage, node_id: str) -> None:
 
 async def follow_run(page: WorkflowsPage, workflow_execution_id: int) -> None:
     """Show a run of the open workflow on the canvas and keep following it live."""
+    assert page.engine.workflows is not None, "the window opens on a started engine"
     result = await page.engine.workflows.result(workflow_execution_id)
     page.current_run = workflow_execution_id
     page.run_status = result.status

@@ -68,7 +68,7 @@ class RunHistoryPanel(QWidget):
         super().__init__(parent)
         self.runs: list[Any] = []
         self.chosen: Any = None
-        self.note = QLabel("Save and run the workflow: its runs are listed here.", self, objectName="muted",
+        self.note = QLabel("Save and run the workflow: its runs are listed here.", self, objectName="muted",  # type: ignore[call-overload]  # Qt property keyword
                            wordWrap=True)
         self.runs_table = _table(self, ["Run", "Status", "Started", "Took"])
         self.runs_table.itemSelectionChanged.connect(self._run_selected)
@@ -77,7 +77,7 @@ class RunHistoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.runs_table, 3)
-        layout.addWidget(QLabel("Nodes of the chosen run (choose one for its log and output)", self,
+        layout.addWidget(QLabel("Nodes of the chosen run (choose one for its log and output)", self,  # type: ignore[call-overload]  # Qt property keyword
                                 objectName="muted", wordWrap=True))
         layout.addWidget(self.nodes_table, 2)
 

@@ -221,7 +221,7 @@ class EdgeItem(QGraphicsItem):
         self.update_path()
 
     @property
-    def type(self) -> str:
+    def type(self) -> str:  # type: ignore[override]  # the edge's kind, not QGraphicsItem.type()
         return self.workflow_scene.model.edges[self.key].type
 
     def update_path(self) -> None:

@@ -101,7 +101,7 @@ class EventLibrary(QWidget):
         self.list.doubleClicked.connect(lambda index: self.eventActivated.emit(index.data()))
         for keys in ("Return", "Enter"):  # the keyboard's double-click: add the current event to the canvas
             QShortcut(QKeySequence(keys), self.list, self._add_current, context=Qt.ShortcutContext.WidgetShortcut)
-        self.empty = QLabel("No events yet. Create one, then drag it onto the canvas.", self, objectName="muted", wordWrap=True)
+        self.empty = QLabel("No events yet. Create one, then drag it onto the canvas.", self, objectName="muted", wordWrap=True)  # type: ignore[call-overload]  # Qt property keyword
         self.empty.hide()
         new = QPushButton("New event…", self)
         new.setToolTip("Create an event in the event editor; it appears here when saved.")
@@ -118,7 +118,7 @@ class EventLibrary(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty)
-        hint = QLabel("Drag an event onto the canvas. Drag from a node's right port to another node to connect.",
+        hint = QLabel("Drag an event onto the canvas. Drag from a node's right port to another node to connect.",  # type: ignore[call-overload]  # Qt property keyword
                       self, objectName="muted", wordWrap=True)
         layout.addWidget(hint)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QUndoStack
@@ -46,13 +46,16 @@ from cronium_desktop.ui.workflows.source import EngineSource, WorkflowEntry
 from cronium_desktop.ui.workflows.toolbar import build_toolbar
 from cronium_desktop.ui.workflows.view import WorkflowView
 
+if TYPE_CHECKING:
+    from cronium_desktop.engine.engine import Engine
+
 FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
 class WorkflowsPage(QWidget):
     message = Signal(str)  # what an action did, for the window's status bar
 
-    def __init__(self, engine: Any, bridge: EngineBridge | None = None, parent: QWidget | None = None,
+    def __init__(self, engine: Engine, bridge: EngineBridge | None = None, parent: QWidget | None = None,
                  source: Any = None) -> None:
         super().__init__(parent)
         self.engine = engine
@@ -69,6 +72,20 @@ class WorkflowsPage(QWidget):
         self._early_notices: dict[int, list[tuple[str, str, int]]] = {}
         self.last_import_report: list[str] | None = None
         self._shown_node: str | None = None  # the node whose run the Run tab shows
+        self._build_canvas()
+        left = self._build_lists()
+        heading, centre = self._build_heading()
+        self._build_side_panels()
+        self._lay_out(left, centre, heading)
+        self._connect_notices()
+        child_workflows.wire(self)
+        self.new_workflow()
+        self._update_run_actions()
+
+    # -- building the page ------------------------------------------------------------------------------
+
+    def _build_canvas(self) -> None:
+        """The workflow model, its undo stack, the scene and view that draw it, the library and properties."""
         self.model = WorkflowModel(self)
         self.stack = QUndoStack(self)
         self.scene = WorkflowScene(self.model, self.stack, self)
@@ -76,6 +93,8 @@ class WorkflowsPage(QWidget):
         self.library = EventLibrary(self)
         self.properties = PropertiesPanel(self.model, self.stack, self)
 
+    def _build_lists(self) -> QSplitter:
+        """The left column: the workflows (with New and Delete) above the event library."""
         self.table = QTableWidget(0, 2, self)
         self.table.setHorizontalHeaderLabels(["Workflow", "Last run"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -93,7 +112,7 @@ class WorkflowsPage(QWidget):
         workflows_layout = QVBoxLayout(workflows)
         workflows_layout.setContentsMargins(0, 0, 0, 0)
         title = QHBoxLayout()
-        title.addWidget(QLabel("Workflows", objectName="pageTitle"))
+        title.addWidget(QLabel("Workflows", objectName="pageTitle"))  # type: ignore[call-overload]  # Qt property keyword
         title.addStretch(1)
         title.addWidget(new)
         title.addWidget(delete)
@@ -102,10 +121,12 @@ class WorkflowsPage(QWidget):
         left.addWidget(workflows)
         left.addWidget(self.library)
         left.setSizes([200, 400])
+        return left
 
-        self.title = QLabel(self)
-        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
-        self.status = QLabel(self, objectName="muted")
+    def _build_heading(self) -> tuple[QHBoxLayout, QWidget]:
+        """The open workflow's title, a status note and the toolbar, above the panels; and the canvas's place."""
+        self.title = QLabel(self, objectName="workflowTitle")  # type: ignore[call-overload]  # Qt property keyword
+        self.status = QLabel(self, objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long notes never push the toolbar
         self.toolbar: QToolBar
         self.actions_by_name: dict[str, QAction] = {}
@@ -121,7 +142,10 @@ class WorkflowsPage(QWidget):
         heading.addWidget(self.title)
         heading.addWidget(self.status, 1)
         heading.addWidget(self.toolbar)
+        return heading, centre
 
+    def _build_side_panels(self) -> None:
+        """The right column's tabs: the selection's properties, the run being followed, past runs."""
         self.run_panel = RunPanel(self)
         properties_holder = QWidget(self)
         properties_layout = QVBoxLayout(properties_holder)
@@ -135,6 +159,7 @@ class WorkflowsPage(QWidget):
         self.history.runChosen.connect(self.show_past_run)
         self.history.nodeChosen.connect(self.show_node_run)
 
+    def _lay_out(self, left: QSplitter, centre: QWidget, heading: QHBoxLayout) -> None:
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(centre)
@@ -148,6 +173,8 @@ class WorkflowsPage(QWidget):
         layout.addLayout(heading)
         layout.addWidget(split, 1)
 
+    def _connect_notices(self) -> None:
+        """What the library, the scene and the model ask for, and the engine's notices this page follows."""
         self.library.newEventRequested.connect(self.new_event)
         self.library.eventActivated.connect(self._add_at_centre)
         self.scene.nodeActivated.connect(self.show_node_run)
@@ -160,9 +187,6 @@ class WorkflowsPage(QWidget):
         self._events_timer = QTimer(self, singleShot=True, interval=400)
         self._events_timer.timeout.connect(self.refresh_events)
         self.bridge.runFinished.connect(lambda *_: self._events_timer.start())
-        child_workflows.wire(self)
-        self.new_workflow()
-        self._update_run_actions()
 
     # -- lists ------------------------------------------------------------------------------------------
 
@@ -365,8 +389,8 @@ class WorkflowsPage(QWidget):
 
     async def _refresh_history(self) -> None:
         workflow_id = self.workflow_id
-        history = getattr(self.engine, "workflow_history", None)
-        if workflow_id is None or history is None:
+        history = self.engine.workflow_history
+        if workflow_id is None:
             return
         runs = await history.runs(workflow_id, last=SHOWN_RUNS)
         if workflow_id == self.workflow_id:
@@ -430,7 +454,7 @@ class WorkflowsPage(QWidget):
         box = QMessageBox(QMessageBox.Icon.Question, "Replace?", f"{text}\nReplace what exists with the file's version?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        box.finished.connect(lambda result: answer.done() or answer.set_result(result == QMessageBox.StandardButton.Yes))
+        box.finished.connect(lambda result: None if answer.done() else answer.set_result(result == QMessageBox.StandardButton.Yes))
         box.open()
         return await answer
 

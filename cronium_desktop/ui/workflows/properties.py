@@ -50,7 +50,7 @@ class PropertiesPanel(QWidget):
         webhook_form.setContentsMargins(0, 0, 0, 0)
         webhook_form.addRow("URL", _row(self.webhook_url, copy_url))
         webhook_form.addRow("Token", _row(self.token, copy_token))
-        webhook_form.addRow(QLabel("POST to the URL with the token; the request body becomes the workflow's input.",
+        webhook_form.addRow(QLabel("POST to the URL with the token; the request body becomes the workflow's input.",  # type: ignore[call-overload]  # Qt property keyword
                                    self.webhook, objectName="muted", wordWrap=True))
         self.description = QPlainTextEdit(self, placeholderText="What this workflow does")
         self.description.setMaximumHeight(110)

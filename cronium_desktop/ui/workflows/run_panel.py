@@ -12,7 +12,7 @@ from cronium_desktop.ui.workflows.source import NodeRun
 class RunPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Run the workflow, then click a node to see its log and output.", self,
+        self.title = QLabel("Run the workflow, then click a node to see its log and output.", self,  # type: ignore[call-overload]  # Qt property keyword
                             objectName="muted", wordWrap=True)
         self.log = QPlainTextEdit(self, readOnly=True)
         self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -22,9 +22,9 @@ class RunPanel(QWidget):
         self.output.setPlaceholderText("No output.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(QLabel("Log", self, objectName="muted"))
+        layout.addWidget(QLabel("Log", self, objectName="muted"))  # type: ignore[call-overload]  # Qt property keyword
         layout.addWidget(self.log, 1)
-        layout.addWidget(QLabel("Output", self, objectName="muted"))
+        layout.addWidget(QLabel("Output", self, objectName="muted"))  # type: ignore[call-overload]  # Qt property keyword
         layout.addWidget(self.output)
 
     def say(self, text: str) -> None:

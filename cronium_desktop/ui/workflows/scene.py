@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, QVariantAnimation, Signal
+from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, QRectF, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import (
     QCursor,
     QPainter,
@@ -49,7 +49,7 @@ class WorkflowScene(QGraphicsScene):
     nodeActivated = Signal(str)  # a node was clicked (the page shows its run)
     childWorkflowRequested = Signal(str)  # a WORKFLOW node was double-clicked: open the workflow it runs
 
-    def __init__(self, model: WorkflowModel, stack: QUndoStack, parent: object | None = None) -> None:
+    def __init__(self, model: WorkflowModel, stack: QUndoStack, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.stack = stack
@@ -62,7 +62,7 @@ class WorkflowScene(QGraphicsScene):
         self._connect_line: QGraphicsPathItem | None = None
         self._hover_target: NodeItem | None = None
         self.pulse = 0.0
-        self._pulser = QVariantAnimation(self, startValue=0.0, endValue=2 * math.pi, duration=1400, loopCount=-1)
+        self._pulser = QVariantAnimation(self, startValue=0.0, endValue=2 * math.pi, duration=1400, loopCount=-1)  # type: ignore[call-arg]  # Qt property keyword
         self._pulser.valueChanged.connect(self._pulse_step)
         self.choose_edge_type: Callable[[QPoint, str | None], str | None] = self._menu_edge_type
         self.ask_label: Callable[[str], str | None] = self._dialog_label
@@ -416,10 +416,10 @@ class WorkflowScene(QGraphicsScene):
             menu = QMenu()
             rename = menu.addAction("Rename…")
             delete = menu.addAction("Delete")
-            chosen = menu.exec(event.screenPos())
-            if chosen is delete:
+            picked = menu.exec(event.screenPos())
+            if picked is delete:
                 self.delete_selected()
-            elif chosen is rename:
+            elif picked is rename:
                 self.rename_node(item.node_id)
             event.accept()
             return
@@ -445,5 +445,5 @@ class WorkflowScene(QGraphicsScene):
 
     # -- background ---------------------------------------------------------------------------------------
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # type: ignore[override]  # Qt passes a QRectF
         style.paint_grid(painter, rect)

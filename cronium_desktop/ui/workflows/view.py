@@ -62,7 +62,7 @@ class WorkflowView(QGraphicsView):
                                     ("Copy", self.copy, QKeySequence.StandardKey.Copy),
                                     ("Paste", self.paste, QKeySequence.StandardKey.Paste),
                                     ("Select all", scene.select_all, QKeySequence.StandardKey.SelectAll)):
-            action = QAction(name, self, shortcut=keys, shortcutContext=Qt.ShortcutContext.WidgetShortcut)
+            action = QAction(name, self, shortcut=keys, shortcutContext=Qt.ShortcutContext.WidgetShortcut)  # type: ignore[call-overload]  # a StandardKey shortcut; the stubs' keyword takes only QKeySequence
             action.triggered.connect(handler)
             self.addAction(action)
             self.edit_actions[name] = action
