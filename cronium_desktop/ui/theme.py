@@ -68,14 +68,6 @@ def apply(app: QApplication, choice: str = "system") -> str:
         #error {{ color: {c['FAILURE']}; }}
         #emptyTitle {{ font-size: 13pt; font-weight: 600; }}
         #workflowTitle {{ font-size: 13pt; font-weight: 600; }}
-        QToolBar#workflowToolbar {{ border: none; spacing: 2px; }}
-        #workflowToolbar QToolButton {{ padding: 3px 6px; border: 1px solid transparent; border-radius: 5px; }}
-        #workflowToolbar QToolButton:hover {{ border-color: {c['border']}; background: {c['panel']}; }}
-        #workflowToolbar QToolButton:disabled {{ color: {c['muted']}; }}
-        #workflowToolbar QToolButton#runButton {{ background: {c['accent']}; color: {c['accent_text']}; }}
-        #workflowToolbar QToolButton#runButton:disabled {{ background: {c['border']}; color: {c['muted']}; }}
-        #workflowToolbar QToolButton#qt_toolbar_ext_button {{ padding: 0; min-width: 16px; }}
-        #workflowToolbar QToolButton#moreButton::menu-indicator {{ image: none; }}
         QPushButton:disabled {{ color: {c['muted']}; background: {c['window']}; border-color: {c['window']}; }}
         #card {{ background: {c['panel']}; border: 1px solid {c['border']}; border-radius: 8px; }}
         #cardValue {{ font-size: 18pt; font-weight: 600; }}

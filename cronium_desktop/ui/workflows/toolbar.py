@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton
 
+from cronium_desktop.ui.theme import colour
+
 if TYPE_CHECKING:
     from cronium_desktop.ui.workflows.page import WorkflowsPage
 
@@ -32,7 +34,16 @@ def _action(page: WorkflowsPage, name: str, handler: Any, keys: Any = None, shor
 def build_toolbar(page: WorkflowsPage) -> QToolBar:
     page.toolbar = QToolBar(page)
     page.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    page.toolbar.setObjectName("workflowToolbar")  # the theme styles it (ui/theme.py)
+    page.toolbar.setStyleSheet(
+        f"QToolBar {{ border: none; spacing: 2px; }}"
+        f"QToolButton {{ padding: 3px 6px; border: 1px solid transparent; border-radius: 5px; }}"
+        f"QToolButton:hover {{ border-color: {colour('border')}; background: {colour('panel')}; }}"
+        f"QToolButton:disabled {{ color: {colour('muted')}; }}"
+        f"QToolButton#runButton {{ background: {colour('accent')}; color: {colour('accent_text')}; }}"
+        f"QToolButton#runButton:disabled {{ background: {colour('border')}; color: {colour('muted')}; }}"
+        # the » button that holds the actions a narrow canvas has no room for
+        f"QToolButton#qt_toolbar_ext_button {{ padding: 0; min-width: 16px; }}"
+        f"QToolButton#moreButton::menu-indicator {{ image: none; }}")
     _action(page, "Save", page.save, QKeySequence.StandardKey.Save)
     run_action = _action(page, "Run", page.run)  # F5 / Ctrl+R come from the window's Run menu
     run_action.setToolTip("Run the workflow (F5)")
