@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from cronium_desktop.engine.states import FAILED_STATES
 from cronium_desktop.ui.bridge import EngineBridge
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.engine import Engine
 
-FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
@@ -74,7 +74,7 @@ class Tray(QSystemTrayIcon):
             self.showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, 8000)
 
     def _run_finished(self, execution_id: int, status: str, event_name: str) -> None:
-        if status in FAILED and self.engine.settings.get("notifications"):
+        if status in FAILED_STATES and self.engine.settings.get("notifications"):
             self.notify(f"{event_name}: {status.replace('_', ' ').title()}",
                         f"Run #{execution_id} did not succeed. Click to see its log.", execution_id)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter
 
+from cronium_desktop.engine.states import FAILED_STATES
 from cronium_desktop.ui.common import local_time, spawn
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 SHOWN = 3  # next runs and failures listed in the menu
 BADGE_SIZE = 64
 
@@ -85,7 +85,7 @@ class TrayGlance(QObject):
 
     def _finished(self, execution_id: int, status: str, _event_name: str) -> None:
         self.running.discard(execution_id)
-        if status in FAILED:
+        if status in FAILED_STATES:
             self.unseen_failures += 1
             self.refresh()
         self.update_badge()
@@ -125,7 +125,7 @@ class TrayGlance(QObject):
         events = await self.engine.events.list()
         coming = sorted((e for e in events if e.next_run is not None), key=lambda e: cast(datetime, e.next_run))[:SHOWN]
         recent = await self.engine.runs.list(limit=100)
-        failures = [r for r in recent if r.status in FAILED][:SHOWN]
+        failures = [r for r in recent if r.status in FAILED_STATES][:SHOWN]
         menu = self.tray.menu
         for action in self.next_actions + self.failure_actions:
             menu.removeAction(action)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from cronium_desktop.engine.events import FINAL_STATES
+from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.ui.common import duration_text, spawn
 from cronium_desktop.ui.runs.log_view import LogView
 from cronium_desktop.ui.theme import colour

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from cronium_desktop.engine.states import FAILED_STATES
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.theme import colour
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.engine import Engine
 
-FAILED = ("FAILURE", "TIMEOUT", "PARTIAL")
 MB = 1024 * 1024
 
 
@@ -52,7 +52,7 @@ class TrendPanel(QWidget):
 
     def set_points(self, points: list[Any], name: str) -> None:
         self.points = points
-        failed = sum(1 for p in points if p.status in FAILED)
+        failed = sum(1 for p in points if p.status in FAILED_STATES)
         self.title.setText(f"{name}: last {len(points)} runs, {failed} failed (red ×)" if points else
                            "No finished runs of this event yet." if self.event_id is not None else
                            "Select an event to see how its runs have gone.")
@@ -72,7 +72,7 @@ class TrendPanel(QWidget):
             if not xs:
                 continue
             plot.plot(xs, ys, pen=pg.mkPen(colour("SUCCESS"), width=1.5))
-            bad = [i for i in xs if points[i].status in FAILED]
+            bad = [i for i in xs if points[i].status in FAILED_STATES]
             if bad:
                 plot.plot(bad, [series[key][i] for i in bad], pen=None, symbol="x", symbolSize=9,
                           symbolBrush=colour("FAILURE"), symbolPen=pg.mkPen(colour("FAILURE"), width=2))

@@ -72,7 +72,6 @@ async def open_child(page: WorkflowsPage, node_id: str) -> None:
 
 async def follow_run(page: WorkflowsPage, workflow_execution_id: int) -> None:
     """Show a run of the open workflow on the canvas and keep following it live."""
-    assert page.engine.workflows is not None, "the window opens on a started engine"
     result = await page.engine.workflows.result(workflow_execution_id)
     page.current_run = workflow_execution_id
     page.run_status = result.status

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import show_error, spawn
 from cronium_desktop.ui.theme import colour
@@ -49,7 +50,6 @@ from cronium_desktop.ui.workflows.view import WorkflowView
 if TYPE_CHECKING:
     from cronium_desktop.engine.engine import Engine
 
-FINAL = ("SUCCESS", "FAILURE", "TIMEOUT", "CANCELLED", "PARTIAL", "SKIPPED")
 
 
 class WorkflowsPage(QWidget):
@@ -369,7 +369,7 @@ class WorkflowsPage(QWidget):
         if execution_id:
             self.node_executions[node_key] = execution_id
         self.scene.set_node_state(node_key, status)
-        if status in FINAL and self._shown_node == node_key:
+        if status in FINAL_STATES and self._shown_node == node_key:
             self.show_node_run(node_key)
 
     def on_run_finished(self, workflow_execution_id: int, status: str) -> None:

@@ -14,7 +14,6 @@ from cronium_desktop.ui.workflows.mime import EventInfo
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.engine import Engine
-    from cronium_desktop.engine.workflows.service import WorkflowService
 
 
 @dataclass
@@ -39,31 +38,26 @@ class EngineSource:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @property
-    def _workflows(self) -> WorkflowService:
-        assert self.engine.workflows is not None, "the window opens on a started engine"
-        return self.engine.workflows
-
     async def list_events(self) -> list[EventInfo]:
         return [EventInfo(e.id, e.name, e.type, e.last_status) for e in await self.engine.events.list()]
 
     async def list_workflows(self) -> list[WorkflowEntry]:
-        return [WorkflowEntry(w.id, w.name, w.nodes, w.last_status) for w in await self._workflows.list()]
+        return [WorkflowEntry(w.id, w.name, w.nodes, w.last_status) for w in await self.engine.workflows.list()]
 
     async def load(self, workflow_id: int) -> dict[str, Any]:
-        return dict(await self._workflows.get(workflow_id))
+        return dict(await self.engine.workflows.get(workflow_id))
 
     async def save(self, workflow: dict[str, Any]) -> int:
-        return int(await self._workflows.save(workflow))
+        return int(await self.engine.workflows.save(workflow))
 
     async def delete(self, workflow_id: int) -> None:
-        await self._workflows.delete(workflow_id)
+        await self.engine.workflows.delete(workflow_id)
 
     async def run(self, workflow_id: int) -> int:
-        return int(await self._workflows.run(workflow_id))
+        return int(await self.engine.workflows.run(workflow_id))
 
     async def cancel(self, workflow_execution_id: int) -> None:
-        await self._workflows.cancel(workflow_execution_id)
+        await self.engine.workflows.cancel(workflow_execution_id)
 
     async def node_run(self, execution_id: int) -> NodeRun:
         detail = await self.engine.runs.get(execution_id)
