@@ -72,7 +72,8 @@ class TriggerService:
         self._watcher: FolderWatcher | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._reloading: asyncio.Task[None] | None = None
+        self._reloading: asyncio.Future[None] | None = None
+        self._stale = False  # a change came that no reload has read yet
         self._waiting: dict[tuple[str, int, str], Any] = {}  # fires waiting for their conditions
 
     # -- life cycle -----------------------------------------------------------------------------------
@@ -118,8 +119,16 @@ class TriggerService:
 
     def _on_notice(self, notice: Notice) -> None:
         if isinstance(notice, EventsChanged | WorkflowsChanged):
+            # A change during a reload may have come after that reload read the store: read again
+            # after it (two watcher events created back to back would otherwise watch only one).
+            self._stale = True
             if self._reloading is None or self._reloading.done():
-                self._reloading = asyncio.ensure_future(self.reload())
+                self._reloading = asyncio.ensure_future(self._reload_until_fresh())
+
+    async def _reload_until_fresh(self) -> None:
+        while self._stale:
+            self._stale = False
+            await self.reload()
 
     def watch_states(self, kind: str | None = None, item_id: int | None = None) -> list[WatchState]:
         """Each watched folder and whether it is watched or paused (with the reason)."""
