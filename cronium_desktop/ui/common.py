@@ -6,10 +6,12 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QWidget
+
+from cronium_desktop.engine.clock import to_local
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +65,7 @@ def header(title: str, *widgets: QWidget) -> QHBoxLayout:
 def local_time(moment: datetime | None, with_seconds: bool = False) -> str:
     if moment is None:
         return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+    return to_local(moment).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 
 def duration_text(milliseconds: int | None) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from cronium_desktop.engine.clock import to_local
 from cronium_desktop.ui.theme import colour
 
 TextRole = Qt.ItemDataRole.UserRole + 1
@@ -84,7 +85,7 @@ class LogModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
-                return self._ts[row].replace(tzinfo=UTC).astimezone().strftime("%H:%M:%S.%f")[:-3]
+                return to_local(self._ts[row]).strftime("%H:%M:%S.%f")[:-3]
             return self._texts[row]
         if role == TextRole:
             return self._texts[row]

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cronium_desktop.engine.clock import to_local
 from cronium_desktop.ui.theme import colour
 
 SHOWN_RUNS = 50
@@ -29,10 +30,7 @@ SHOWN_RUNS = 50
 def _when(moment: Any) -> str:
     if moment is None:
         return "—"
-    from datetime import UTC
-
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return aware.astimezone().strftime("%d %b %H:%M:%S")  # short: the side panel is narrow
+    return to_local(moment).strftime("%d %b %H:%M:%S")  # short: the side panel is narrow
 
 
 def _duration(ms: int | None) -> str:
