@@ -226,16 +226,15 @@ class LocalExecutor:
     def attachable(self, execution_id: int) -> Path | None:
         """The run folder of a run left RUNNING, if it can be followed again: its wrapper is still
         running (the same process: PID, start time and token agree), or it ended and left its
-        status or the guardian's mark. None: gone without a word (a reboot), as if interrupted."""
+        status or the guardian's mark (even if the app that started it died before it recorded it).
+        None: gone without a word (a reboot, or killed before it started), as if interrupted."""
         folder = self.folder_of(execution_id)
         if folder is None:
             return None
-        identity = spool.read_identity(folder)
-        if identity is None:
-            return None
-        if spool.read_status(folder) is not None or (folder / "timedout").exists() or spool.is_same_process(identity):
+        if spool.read_status(folder) is not None or (folder / "timedout").exists():
             return folder
-        return None
+        identity = spool.read_identity(folder)
+        return folder if identity is not None and spool.is_same_process(identity) else None
 
     async def reattach(self, folder: Path, job: Job, sink: Sink, offsets: tuple[int, int],
                        started_at: datetime | None) -> ExecResult:
@@ -245,6 +244,10 @@ class LocalExecutor:
         pgid = pid if isinstance(pid, int) else 0
         exited = asyncio.ensure_future(_wrapper_gone(folder, identity))
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
+        if identity.get("complete") is False and pgid and spool.is_same_process(identity):
+            # that app died before it recorded the run: record it now, so the guardian watches it too
+            await asyncio.to_thread(spool.write_identity, folder, pgid, str(identity.get("token")),
+                                    job.timeout_seconds - elapsed)
         if pgid:
             SAMPLER.watch(pgid)
         try:
@@ -300,6 +303,7 @@ class LocalExecutor:
         env[spool.TOKEN_ENV] = token
         env.update(limit_env(job.limits))
         app_peak = app_peak_rss()
+        spool.write_token(folder, token)
         with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
             # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
             # which gives the exact CPU, peak memory and I/O of the tree it reaped.

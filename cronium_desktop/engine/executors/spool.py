@@ -9,7 +9,9 @@ it and are left to whoever reads them), and exits. The `GUARDIAN`
 
 `identity` records what the app needs to find the run again after a restart: the wrapper's PID, its
 start time (from /proc) and a per-run token that is also in the wrapper's environment
-(`CRONIUM_RUN_IDENTITY`): a PID alone can be reused by a stranger.
+(`CRONIUM_RUN_IDENTITY`): a PID alone can be reused by a stranger. The app writes the token before
+it starts the wrapper and the rest once it has started; the wrapper writes its own PID (`pid`) before
+anything else, so an app that dies between the two still leaves what it takes to find the run.
 
 `SpoolReader` follows the spool files in a thread of its own: large reads, lines split over reads,
 secrets masked on whole lines (a secret split across two reads is still one line), handed to the
@@ -45,6 +47,7 @@ STREAMS = ("stdout", "stderr")
 # of the tree). At exit it records what it can tell about the whole tree, which it reaped: `times`
 # (its and its children's CPU) and /proc/$$/io (storage bytes; Linux), read with builtins (no fork).
 WRAPPER = r"""d=$1; shift
+echo $$ > "$d/pid"
 trap 'stopping=1' TERM
 if [ -n "$CRONIUM_LIMIT_MEMORY_KB" ]; then ulimit -v "$CRONIUM_LIMIT_MEMORY_KB"; fi
 if [ -n "$CRONIUM_LIMIT_CPU_SECONDS" ]; then ulimit -t "$CRONIUM_LIMIT_CPU_SECONDS"; fi
@@ -100,6 +103,11 @@ def process_start_time(pid: int) -> str | None:
     return stat[stat.rindex(")") + 2:].split()[19]
 
 
+def write_token(folder: Path, token: str) -> None:
+    """The identity's first half, written before the wrapper starts (its PID is not known yet)."""
+    (folder / "identity").write_text(json.dumps({"token": token}))
+
+
 def write_identity(folder: Path, pid: int, token: str, timeout_seconds: float) -> None:
     (folder / "identity.tmp").write_text(json.dumps({"pid": pid, "start": process_start_time(pid), "token": token}))
     os.replace(folder / "identity.tmp", folder / "identity")
@@ -127,11 +135,21 @@ def ensure_guardian(root: Path) -> None:
 
 
 def read_identity(folder: Path) -> dict[str, object] | None:
+    """The run's identity; one the app had no time to complete takes the PID the wrapper wrote
+    (`complete` False then: the guardian has no deadline for it yet)."""
     try:
         found = json.loads((folder / "identity").read_text())
     except (OSError, ValueError):
         return None
-    return found if isinstance(found, dict) else None
+    if not isinstance(found, dict):
+        return None
+    if "pid" not in found:
+        try:
+            pid = int((folder / "pid").read_text())
+        except (OSError, ValueError):
+            return found
+        found.update(pid=pid, start=process_start_time(pid), complete=False)
+    return found
 
 
 def is_same_process(identity: dict[str, object]) -> bool:
