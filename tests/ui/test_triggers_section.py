@@ -28,6 +28,7 @@ def test_triggers_tab_says_each_trigger_in_words_and_saves_them(application: Any
     editor.tabs.setCurrentIndex(5)
     assert editor.tabs.tabText(5) == "Triggers"
     assert "No file, login or condition triggers" in section.words.text()
+    assert "After sleep or while the app was closed: one catch-up run" in section.words.text()  # the defaults
     section.add_folder({"folder": str(inbox), "patterns": ["*.csv"]})
     section.login.setChecked(True)
     section.conditions.ac_power.setChecked(True)

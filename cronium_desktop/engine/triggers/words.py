@@ -54,6 +54,9 @@ def describe_triggers(spec: dict[str, Any], misfire: str | None = None) -> list[
         lines.append("When Cronium Desktop starts at login")
     lines += describe_conditions(spec.get("conditions"))
     if misfire:
-        lines.append("After sleep or while the app was closed: "
-                     + MISFIRE_WORDS.get(misfire, misfire).format(cap=spec.get("misfire_cap", 10)))
+        lines.append(describe_catch_up(misfire, spec.get("misfire_cap", 10)))
     return lines
+
+
+def describe_catch_up(misfire: str, cap: int) -> str:
+    return "After sleep or while the app was closed: " + MISFIRE_WORDS.get(misfire, misfire).format(cap=cap)

@@ -81,7 +81,7 @@ class ActionsTab(QWidget):
         kind.currentIndexChanged.connect(self.changed)
 
     def load(self, event: dict[str, Any]) -> None:
-        for action in event.get("conditional_actions", []):
+        for action in event["conditional_actions"]:
             self.add(action)
 
     def fill(self, data: dict[str, Any]) -> None:

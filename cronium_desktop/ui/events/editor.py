@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.event_fields import new_event
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.editor import event_wiring
 from cronium_desktop.ui.events.actions_tab import ActionsTab
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EventEditor", "TIME_UNITS", "TYPE_TITLES"]
 GEOMETRY_KEY = "eventEditor/geometry"
+NEW_EVENT_TYPE = "BASH"  # what the type box shows for a new event
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -156,8 +158,10 @@ class EventEditor(QDialog):
     # -- data in and out --------------------------------------------------------------------------------
 
     def load(self, event: dict[str, Any]) -> None:
+        """Show `event`; what it does not say shows as a new event has it (the engine's defaults)."""
+        complete = {**new_event(), "name": "", "type": NEW_EVENT_TYPE, **event}
         for part in self.parts:
-            part.load(event)
+            part.load(complete)
         self._show_kind()
         self._show_watch_states()
 

@@ -92,8 +92,8 @@ class EnvTab(QWidget):
             self.changed.emit()
 
     def load(self, event: dict[str, Any]) -> None:
-        secret = set(event.get("secret_env", []))
-        for name, value in (event.get("env") or {}).items():
+        secret = set(event["secret_env"])
+        for name, value in (event["env"] or {}).items():
             self.add(name, "" if name in secret else value, name in secret, stored=name in secret)
 
     def fill(self, data: dict[str, Any]) -> None:

@@ -27,7 +27,8 @@ class EditorTab(Protocol):
         """Emitted when the user edits any field of the tab."""
 
     def load(self, event: dict[str, Any]) -> None:
-        """Show this tab's fields of `event` (the engine's dict; missing keys take their defaults)."""
+        """Show this tab's fields of `event`: the engine's dict over a new event's defaults, so every
+        field of `event_fields.DEFAULTS` is there."""
 
     def fill(self, data: dict[str, Any]) -> None:
         """Put this tab's keys into `data`; may raise ValidationError for a field that does not parse."""

@@ -77,17 +77,17 @@ class GeneralTab(QWidget):
         self.schedule.set_context(zone_name)
 
     def load(self, event: dict[str, Any]) -> None:
-        self.name.setText(event.get("name", ""))
-        set_combo(self.type, event.get("type", "BASH"))
-        self.description.setText(event.get("description", ""))
-        self.tags.setText(", ".join(event.get("tags", [])))
-        set_combo(self.status, event.get("status", "DRAFT"))
-        set_combo(self.trigger, event.get("trigger", "MANUAL"))
-        self.schedule.set_schedule(event.get("schedule"))
-        if event.get("timezone"):
+        self.name.setText(event["name"])
+        set_combo(self.type, event["type"])
+        self.description.setText(event["description"])
+        self.tags.setText(", ".join(event["tags"]))
+        set_combo(self.status, event["status"])
+        set_combo(self.trigger, event["trigger"])
+        self.schedule.set_schedule(event["schedule"])
+        if event["timezone"]:
             self.timezone.setCurrentText(event["timezone"])
-        self.start_time.load(event.get("start_time"))
-        self.end_time.load(event.get("end_time"))
+        self.start_time.load(event["start_time"])
+        self.end_time.load(event["end_time"])
         self.show_trigger_fields()
 
     def fill(self, data: dict[str, Any]) -> None:

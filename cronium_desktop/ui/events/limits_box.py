@@ -34,8 +34,8 @@ class LocalLimits(QWidget):
         self.setToolTip(PLATFORMS_NOTE)
 
     def load(self, event: dict[str, Any]) -> None:
-        self.memory_mb.setValue(int(event.get("limit_memory_mb") or 0))
-        self.cpu_seconds.setValue(int(event.get("limit_cpu_seconds") or 0))
+        self.memory_mb.setValue(int(event["limit_memory_mb"] or 0))
+        self.cpu_seconds.setValue(int(event["limit_cpu_seconds"] or 0))
 
     def value(self) -> dict[str, int | None]:
         """0 in a box is no limit; below the smallest allowed memory limit is refused on save, by name."""

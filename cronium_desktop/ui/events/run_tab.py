@@ -101,22 +101,22 @@ class RunTab(QWidget):
             self.container.refresh_images()
 
     def load(self, event: dict[str, Any]) -> None:
-        self._kind = event.get("type", "BASH")
-        self._loaded_container = event.get("container")
+        self._kind = event["type"]
+        self._loaded_container = event["container"]
         self.container.load(self._loaded_container, self._kind)
-        set_combo(self.run_location, event.get("run_location", "LOCAL"))
-        self.servers.setText(", ".join(event.get("servers", [])))
-        seconds = float(event.get("timeout_seconds", 3600))
+        set_combo(self.run_location, event["run_location"])
+        self.servers.setText(", ".join(event["servers"]))
+        seconds = float(event["timeout_seconds"])
         unit = "hours" if seconds % 3600 == 0 else "minutes" if seconds % 60 == 0 else "seconds"
         self.timeout_unit.setCurrentText(unit)
         self.timeout_value.setValue(seconds / TIME_UNITS[unit])
-        self.retries.setValue(int(event.get("retries", 0)))
-        self.backoff.setValue(float(event.get("retry_backoff_seconds", 5)))
-        set_combo(self.overlap, event.get("overlap", "SKIP"))
-        set_combo(self.misfire, event.get("misfire", "RUN_ONCE"))
-        set_combo(self.priority, event.get("priority", "NORMAL"))
-        self.max_executions.setValue(int(event.get("max_executions", 0)))
-        self.reset_counter.setChecked(bool(event.get("reset_counter_on_activate", True)))
+        self.retries.setValue(int(event["retries"]))
+        self.backoff.setValue(float(event["retry_backoff_seconds"]))
+        set_combo(self.overlap, event["overlap"])
+        set_combo(self.misfire, event["misfire"])
+        set_combo(self.priority, event["priority"])
+        self.max_executions.setValue(int(event["max_executions"]))
+        self.reset_counter.setChecked(bool(event["reset_counter_on_activate"]))
         self.limits.load(event)
         self.show_location_rows()
 

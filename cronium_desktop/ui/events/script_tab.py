@@ -125,17 +125,17 @@ class ScriptTab(QWidget):
         menu.exec(self.templates.mapToGlobal(self.templates.rect().bottomLeft()))
 
     def load(self, event: dict[str, Any]) -> None:
-        kind = event.get("type", "BASH")
+        kind = event["type"]
         self.set_kind(kind)
-        self.code.set_text(event.get("content") or starter(kind))
-        http = event.get("http") or {}
+        self.code.set_text(event["content"] or starter(kind))
+        http = event["http"] or {}
         set_combo(self.http_method, http.get("method", "GET"))
         self.http_url.setText(http.get("url", ""))
         self.http_headers.setPlainText(json.dumps(http["headers"], indent=2) if http.get("headers") else "")
         body = http.get("body")
         self.http_body.setPlainText(json.dumps(body, indent=2) if isinstance(body, dict | list) else (body or ""))
         self.http_expected.setText(", ".join(str(c) for c in http.get("expected_status") or []))
-        tool = event.get("tool_action") or {}
+        tool = event["tool_action"] or {}
         self.tool_name.setCurrentText(tool.get("tool", ""))
         self.tool_action.setText(tool.get("action", "send_message"))
         self.tool_params.setPlainText(json.dumps(tool.get("params", {}), indent=2) if tool else "")

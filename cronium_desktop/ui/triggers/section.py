@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.triggers.spec import DEFAULT_MISFIRE_CAP, FILE_KINDS, normalize_triggers
 from cronium_desktop.engine.triggers.watch import WatchState
-from cronium_desktop.engine.triggers.words import describe_triggers
+from cronium_desktop.engine.triggers.words import describe_catch_up, describe_triggers
 
 COLUMNS = ("Folder", "Patterns", "Subfolders", "Quiet time (s)", "Changes", "Status")
 FOLDER, PATTERNS, SUBFOLDERS, DEBOUNCE, KINDS, STATUS = range(len(COLUMNS))
@@ -281,12 +281,16 @@ class TriggersSection(QWidget):
         data: dict[str, Any] = {}
         self.fill(data)
         try:
-            lines = describe_triggers(normalize_triggers(data), self.misfire)
+            spec = normalize_triggers(data)
         except ValidationError as error:
             self.words.setText(f"<i>Not yet complete: {error}</i>")
             return
-        self.words.setText("<br>".join(f"• {line}" for line in lines) if lines
-                           else "<i>No file, login or condition triggers: only its schedule or a manual run starts it.</i>")
+        lines = [f"• {line}" for line in describe_triggers(spec)]
+        if not lines:
+            lines.append("<i>No file, login or condition triggers: only its schedule or a manual run starts it.</i>")
+        if self.misfire:
+            lines.append(f"• {describe_catch_up(self.misfire, spec['misfire_cap'])}")
+        self.words.setText("<br>".join(lines))
 
     def _changed(self, *args: Any) -> None:
         if self._loading:
