@@ -25,7 +25,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 
 async def main(lines: int) -> None:
-    from cronium_desktop.app import freeze_startup_heap
+    from cronium_desktop import heap
     from cronium_desktop.engine.engine import Engine
     from cronium_desktop.engine.store.models import LogBlock
     from cronium_desktop.ui.bridge import EngineBridge
@@ -44,7 +44,7 @@ async def main(lines: int) -> None:
     )
     warm_up = await engine.events.create({"name": "Warm-up", "type": "PYTHON", "content": "print('ready')"})
     await engine.runs.wait(await engine.runs.start(warm_up))
-    freeze_startup_heap()  # as the window does once it is up
+    heap.settle(collect=True)  # as the window does once it is up
     execution = {"id": -1}
     bridge.logLines.connect(lambda execution_id, batch: view.append(batch) if execution_id == execution["id"] else None)
 

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from cronium_desktop import heap
+
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer
 
@@ -20,7 +22,10 @@ if TYPE_CHECKING:
     from cronium_desktop.ui.tray import Tray
 
 log = logging.getLogger(__name__)
-STARTUP_PROBE = "CRONIUM_STARTUP_PROBE"  # a file to write the moment the window is shown (bench, tests)
+# A file the app writes to (bench, tests): a line with the time the window was shown, then a line
+# "ready TIME" once the engine has started and the first page is built.
+STARTUP_PROBE = "CRONIUM_STARTUP_PROBE"
+THEME_KEY = "window/theme"  # the theme setting as last applied: the window shows in it before the engine is up
 
 
 def instance_name(data_dir: Path) -> str:
@@ -43,19 +48,6 @@ def activate_running_instance(data_dir: Path) -> bool:
     return True
 
 
-def freeze_startup_heap() -> None:
-    """Keep what start-up built (modules, classes, Qt wrappers) out of the cycle collector's full passes.
-
-    Those objects live as long as the process, yet each full collection walked all of them: a pause
-    of 50–70 ms in the GUI thread, again and again while a run floods its log. `gc.freeze()` moves
-    them to a generation that is never collected; everything made later is collected as before.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
 class Application:
     """Everything the window needs, built in order and torn down in reverse."""
 
@@ -68,26 +60,45 @@ class Application:
         self.tray: Tray | None = None
         self.bridge: EngineBridge | None = None
         self.server: QLocalServer | None = None
-        self.quit_event: asyncio.Event | None = None
+        self.quit_event = asyncio.Event()
         self.engine_settings: dict[str, object] = {}
 
     async def start(self) -> None:
-        from PySide6.QtCore import QTimer
-        from PySide6.QtNetwork import QLocalServer
-        from PySide6.QtWidgets import QApplication
+        """Show the window, then start the engine and give the window its pages.
 
-        from cronium_desktop.engine.engine import Engine
-        from cronium_desktop.engine.lock import FolderLocked
+        The window's frame needs no engine: it is shown first, in the theme it had last time, while
+        the engine's modules load in a worker thread (the window paints and answers meanwhile)."""
+        import importlib
+
+        from PySide6.QtCore import QSettings, QTimer
+        from PySide6.QtNetwork import QLocalServer
+        from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
         from cronium_desktop.ui import theme
-        from cronium_desktop.ui.bridge import EngineBridge
         from cronium_desktop.ui.main_window import MainWindow
-        from cronium_desktop.ui.tray import Tray, app_icon
+        from cronium_desktop.ui.tray import app_icon
 
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.setWindowIcon(app_icon())
         app.setQuitOnLastWindowClosed(False)  # the tray keeps the scheduler going
-        self.quit_event = asyncio.Event()
+        shown_theme = str(QSettings().value(THEME_KEY, "system"))
+        theme.apply(app, shown_theme)
+        self.window = window = MainWindow(self.data_dir)
+        window.quitRequested.connect(self.request_quit)
+        # With no tray to open it from, a hidden window could never be reached: show it anyway.
+        if not (self.start_hidden and QSystemTrayIcon.isSystemTrayAvailable()):
+            window.show()
+        if os.environ.get(STARTUP_PROBE):
+            QTimer.singleShot(0, self._report_shown)
+        for module in ("cronium_desktop.engine.engine", window.opening_page_module()):
+            await asyncio.to_thread(importlib.import_module, module)
+
+        from cronium_desktop.engine.engine import Engine
+        from cronium_desktop.engine.lock import FolderLocked
+        from cronium_desktop.ui.bridge import EngineBridge
+        from cronium_desktop.ui.tray import Tray
+
         self.engine = engine = Engine(self.data_dir, passphrase=self.passphrase)
         for key, value in self.engine_settings.items():
             engine.settings.set(key, value)
@@ -98,30 +109,33 @@ class Application:
         if self.start_hidden and engine.triggers is not None:
             # `--tray` is how the autostart entry starts the app at login: run the login triggers.
             await engine.triggers.run_login_triggers()
-        theme.apply(app, engine.settings.get("theme"))
+        chosen = str(engine.settings.get("theme"))
+        if chosen != shown_theme:
+            window.apply_theme(chosen)
         self.bridge = EngineBridge(engine.bus)
-        self.window = window = MainWindow(engine, self.bridge)
+        window.attach(engine, self.bridge)
         self.tray = tray = Tray(engine, self.bridge, self.show_window, self.request_quit, open_run=self.open_run)
         tray.show()
         window.closedToTray.connect(tray.window_closed)
-        window.quitRequested.connect(self.request_quit)
         window.keep_running_in_tray = engine.scheduler is not None and tray.isSystemTrayAvailable()
         self.server = server = QLocalServer()
         QLocalServer.removeServer(instance_name(self.data_dir))
         server.listen(instance_name(self.data_dir))
         server.newConnection.connect(self._activation_request)
-        # With no tray to open it from, a hidden window could never be reached: show it anyway.
-        if not (self.start_hidden and tray.isSystemTrayAvailable()):
-            window.show()
-        cast("SettingsPage", window.pages["Settings"]).unlock_at_start()
-        freeze_startup_heap()
+        if engine.secrets.mode == "passphrase":  # unlocked at start, else asked on the Settings page
+            cast("SettingsPage", window.pages["Settings"]).unlock_at_start()
+        heap.settle(collect=True)
         if os.environ.get(STARTUP_PROBE):
-            QTimer.singleShot(0, self._report_shown)
+            QTimer.singleShot(0, self._report_ready)
 
     def _report_shown(self) -> None:
         """bench/startup.py and the bundle's tests: write when the shown window got its first turn of
         the event loop (they stop the app with SIGTERM)."""
         Path(os.environ[STARTUP_PROBE]).write_text(f"{time.time():.6f}\n")
+
+    def _report_ready(self) -> None:
+        with Path(os.environ[STARTUP_PROBE]).open("a") as probe:
+            probe.write(f"ready {time.time():.6f}\n")
 
     def _activation_request(self) -> None:
         assert self.server is not None
@@ -144,8 +158,7 @@ class Application:
             self.window.show_run(execution_id)
 
     def request_quit(self) -> None:
-        if self.quit_event is not None:
-            self.quit_event.set()
+        self.quit_event.set()
 
     async def stop(self) -> None:
         let_finish = None
@@ -186,10 +199,8 @@ def run_gui(data_dir: Path, tray: bool = False) -> int:
     application = Application(data_dir, start_hidden=tray)
 
     async def main() -> None:
-        await application.start()
-        assert application.quit_event is not None
-        app.aboutToQuit.connect(application.request_quit)
-        # A logout or `kill` ends the app like Quit does: runs told, the store closed, no traceback.
+        # A logout or `kill` ends the app like Quit does: runs told, the store closed, no traceback
+        # (asked while it starts, it stops once started).
         import signal
 
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -197,6 +208,8 @@ def run_gui(data_dir: Path, tray: bool = False) -> int:
                 loop.add_signal_handler(signum, application.request_quit)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # Windows has no loop signal handlers; a console Ctrl+C stops the app there
+        app.aboutToQuit.connect(application.request_quit)
+        await application.start()
         await application.quit_event.wait()
         await application.stop()
 

@@ -7,6 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
+from cronium_desktop import heap
+
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -20,6 +22,7 @@ async def _serve(data_dir: Path, passphrase: str | None) -> int:
         print(engine.folder_notice, flush=True)
     try:
         await engine.start(scheduler=True)
+        heap.settle(collect=True)
     except FolderLocked as error:
         engine.ctx.db.close()
         print(f"error: {error}", file=sys.stderr)

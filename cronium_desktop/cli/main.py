@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from cronium_desktop import heap
 from cronium_desktop.cli.common import (
     UsageError,
     has_secrets,
@@ -308,6 +309,7 @@ async def run_command(data_dir: Path, args: argparse.Namespace) -> int:
     if engine.folder_notice:
         print(f"note: {engine.folder_notice}", file=sys.stderr)
     await engine.start()
+    heap.settle()
     try:
         return await COMMANDS[args.command](engine, args)
     finally:
@@ -334,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_one()
         return 0
+    heap.pause()  # until the command's process has started (heap.py)
+    try:
+        return _main(argv)
+    finally:
+        heap.settle()
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     try:

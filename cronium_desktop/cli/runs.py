@@ -10,10 +10,10 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.engine import metrics as figures
-from cronium_desktop.engine.metrics_store import MeasuredRun
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.api import Engine
+    from cronium_desktop.engine.metrics_store import MeasuredRun
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:

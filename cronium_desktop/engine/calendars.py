@@ -14,9 +14,8 @@ import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,9 @@ from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.notices import EventsChanged, WorkflowsChanged
 from cronium_desktop.engine.store.models import Calendar, Event, Workflow
 from cronium_desktop.engine.validation import clean_name
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 CALENDAR_KEYS = ("name", "description", "country", "subdivision", "dates")
 DATE_KEYS = ("start", "end", "name")
@@ -37,7 +39,11 @@ class CalendarDays:
     """Answers `day in calendar` and names the day: holidays of a country/region plus explicit dates."""
 
     def __init__(self, country: str | None, subdivision: str | None, dates: builtins.list[dict[str, Any]]) -> None:
-        self._holidays = holidays.country_holidays(country, subdiv=subdivision) if country else None
+        self._holidays: HolidayBase | None = None
+        if country:
+            import holidays  # loaded on first use: the package takes a while to import
+
+            self._holidays = holidays.country_holidays(country, subdiv=subdivision)
         self._explicit: dict[date, str] = {}
         for item in dates:
             start, end = date.fromisoformat(item["start"]), date.fromisoformat(item["end"])
@@ -95,6 +101,8 @@ def check_country(country: Any, subdivision: Any, field: str = "calendar") -> tu
         if subdivision not in (None, ""):
             raise ValidationError(f"{field}.subdivision", "needs a country: a region belongs to a country.")
         return None, None
+    import holidays
+
     supported = holidays.list_supported_countries()
     code = str(country).strip().upper()
     if code not in supported:

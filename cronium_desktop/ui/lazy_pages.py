@@ -22,6 +22,10 @@ class LazyPages:
         for _ in names:
             stack.addWidget(QWidget(stack))  # a placeholder until the page is first shown
 
+    def set_factories(self, factories: dict[str, Callable[[], QWidget]]) -> None:
+        """How each page is built, once that can be known (the window is shown before its engine)."""
+        self._factories = factories
+
     def __getitem__(self, name: str) -> QWidget:
         page = self._built.get(name)
         if page is None:

@@ -1,8 +1,14 @@
 """The main window: a sidebar of views over one engine (SPEC §10), a menu bar holding every command
-with its shortcut, and a status bar where each action says what it did."""
+with its shortcut, and a status bar where each action says what it did.
+
+The window is shown before the engine exists: its frame (sidebar, menus, status bar) needs no engine,
+so it appears as soon as Qt is up, and `attach(engine, bridge)` brings the pages and commands once
+the engine has started. Until then a page shown is an empty placeholder and the commands are greyed.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -13,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QVBoxLayout,
@@ -20,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.ui import theme
-from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.lazy_pages import LazyPages
 from cronium_desktop.ui.menus import build_menu_bar, shortcut_rows
@@ -29,6 +35,7 @@ from cronium_desktop.ui.tray import app_icon
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.ui.bridge import EngineBridge
     from cronium_desktop.ui.dashboard.page import DashboardPage
     from cronium_desktop.ui.events.page import EventsPage
     from cronium_desktop.ui.imports import ImportSchedulesDialog
@@ -38,6 +45,7 @@ if TYPE_CHECKING:
 # The views of SPEC §10 keep their places (and their Ctrl+1…8); the Timeline looks ahead and back
 # beside Runs (Ctrl+9), Settings has Ctrl+, as on every desktop.
 PAGES = ("Dashboard", "Events", "Workflows", "Servers", "Terminal", "Variables", "Tools", "Runs", "Timeline", "Settings")
+PAGE_MODULES = {name: f"cronium_desktop.ui.{name.lower()}.page" for name in PAGES}
 
 
 class MainWindow(QMainWindow):
@@ -45,20 +53,22 @@ class MainWindow(QMainWindow):
     quitRequested = Signal()  # File → Quit: the application stops the engine and exits
     import_schedules_dialog: ImportSchedulesDialog  # the last one File → Import schedules… opened
 
-    def __init__(self, engine: Engine, bridge: EngineBridge) -> None:
+    engine: Engine  # set by `attach`
+    bridge: EngineBridge
+
+    def __init__(self, data_dir: Path) -> None:
         super().__init__()
-        self.engine = engine
-        self.bridge = bridge
+        self.attached = False
         self.keep_running_in_tray = True
         self.quitting = False
-        self.setWindowTitle(f"Cronium Desktop — {engine.data_dir}")
+        self.setWindowTitle(f"Cronium Desktop — {data_dir}")
         self.setMinimumSize(900, 600)
         self.sidebar = QListWidget(self, objectName="sidebar")  # type: ignore[call-arg]  # Qt property keyword
         self.sidebar.setFixedWidth(190)
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stack = QStackedWidget(self)
         # Each page is built (and its module imported) on its first visit: start-up builds one.
-        self.pages = LazyPages(PAGES, self.stack, _page_factories(self, engine, bridge), self._page_built)
+        self.pages = LazyPages(PAGES, self.stack, {}, self._page_built)
         for name in PAGES:
             self.sidebar.addItem(name)
         self.sidebar.currentRowChanged.connect(self._show_page)
@@ -82,12 +92,28 @@ class MainWindow(QMainWindow):
         row.addWidget(left)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.statusBar().showMessage("Scheduler running" if engine.scheduler is not None else "Scheduler not running here")
+        self.statusBar().showMessage("Starting the scheduler…")
 
         self.shortcuts_dialog: ShortcutsDialog | None = None
-        build_menu_bar(self)
-        bridge.message.connect(lambda level, text: self.say(text))
+        self._commands = [action for menu in build_menu_bar(self).findChildren(QMenu) for action in menu.actions()
+                          if action.text() not in ("Close window", "Quit", "Keyboard shortcuts")]
+        for action in self._commands:
+            action.setEnabled(False)  # until the engine is attached
         self._restore()
+
+    def opening_page_module(self) -> str:
+        """The module of the page the window opens on (start-up can load it beside the engine)."""
+        return PAGE_MODULES[PAGES[self.stack.currentIndex()]]
+
+    def attach(self, engine: Engine, bridge: EngineBridge) -> None:
+        """Give the shown window its engine: the pages and commands work from here on."""
+        self.engine, self.bridge, self.attached = engine, bridge, True
+        self.pages.set_factories(_page_factories(self, engine, bridge))
+        for action in self._commands:
+            action.setEnabled(True)
+        self.statusBar().showMessage("Scheduler running" if engine.scheduler is not None else "Scheduler not running here")
+        bridge.message.connect(lambda level, text: self.say(text))
+        self._show_page(self.stack.currentIndex())  # the page the window opened on, built now
 
     def say(self, text: str) -> None:
         """A short note in the status bar about what just happened."""
@@ -153,6 +179,9 @@ class MainWindow(QMainWindow):
             refresh()
 
     def _show_page(self, row: int) -> None:
+        if not self.attached:
+            self.stack.setCurrentIndex(row)  # its placeholder; `attach` builds it
+            return
         fresh = self.pages.get(PAGES[row]) is None
         page = self.pages[PAGES[row]]  # built (and loaded) on its first visit
         self.stack.setCurrentIndex(row)
@@ -221,6 +250,7 @@ class MainWindow(QMainWindow):
 
     def apply_theme(self, choice: str) -> None:
         theme.apply(QApplication.instance(), choice)  # type: ignore[arg-type]
+        QSettings().setValue("window/theme", choice)  # app.THEME_KEY: the next start shows in it at once
 
     def _restore(self) -> None:
         settings = QSettings()

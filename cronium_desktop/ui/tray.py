@@ -14,10 +14,10 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from cronium_desktop.engine.states import FAILED_STATES
-from cronium_desktop.ui.bridge import EngineBridge
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.engine import Engine
+    from cronium_desktop.ui.bridge import EngineBridge
 
 ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
