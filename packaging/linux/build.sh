@@ -19,11 +19,12 @@ rm -rf "$BUNDLE"
 "$PY" -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
   packaging/cronium-desktop.spec
 cp packaging/README.md "$BUNDLE/README.md"
-# Debug symbols out (~25 MB). Not from libraries a wheel's auditwheel/patchelf rewrote (numpy and
+# Debug symbols and the static symbol tables out (~30 MB; the dynamic symbols that libraries and
+# extension modules link by stay). Not from libraries a wheel's auditwheel/patchelf rewrote (numpy and
 # its OpenBLAS, the Scintilla/Lexilla wheels): strip breaks their program headers ("ELF load command
 # address/offset not page-aligned"), which is why PyInstaller's own strip option stays off.
 find "$BUNDLE/_internal" -type f -name '*.so*' ! -path '*/numpy*' ! -path '*.libs/*' \
-  ! -path '*/pyside6_scintilla/*' ! -path '*/lexilla/*' -print0 | xargs -0 strip -S
+  ! -path '*/pyside6_scintilla/*' ! -path '*/lexilla/*' -print0 | xargs -0 strip --strip-unneeded
 
 log "archive: dist/cronium-desktop-$VERSION-linux-$ARCH.tar.gz"
 tar -C dist -I "gzip -3" -cf "dist/cronium-desktop-$VERSION-linux-$ARCH.tar.gz" cronium-desktop
