@@ -1,12 +1,12 @@
-"""`cronium-desktop runs show ID`: one run's states, phases, resources and output (SPEC §9).
-
-(`runs cancel ID` needs a way to reach the process that runs it, and is not here yet.)
+"""`cronium-desktop runs show ID`: one run's states, phases, resources and output (SPEC §9);
+`runs cancel ID`: stop a queued or running run, whichever process runs it (the folder's run host).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.engine import metrics as figures
@@ -22,6 +22,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     q = action.add_parser("show", parents=[common], help="show a run: its states, phases, resources and output")
     q.add_argument("id", type=int, metavar="ID", help="the run's id (see `list runs`)")
     q.add_argument("--json", action="store_true", help="print the run as one JSON object")
+    q = action.add_parser("cancel", parents=[common], help="stop a queued or running run (as Stop in the window)")
+    q.add_argument("id", type=int, metavar="ID", help="the run's id (see `list runs`)")
 
 
 def resource_lines(measured: MeasuredRun) -> list[str]:
@@ -47,7 +49,31 @@ def phase_lines(measured: MeasuredRun) -> list[str]:
             f"Actions        {spans['actions']:.2f} s"]
 
 
+async def cmd_cancel(engine: Engine, args: argparse.Namespace) -> int:
+    """The run is stopped by the process that runs it: the window, `headless` or a `run` command."""
+    from cronium_desktop.engine.runs.host import cancel_in_host
+    from cronium_desktop.engine.states import FINAL_STATES
+
+    detail = await engine.runs.get(args.id)  # NotFound names an unknown run
+    if detail.status in FINAL_STATES:
+        print(f"Run {detail.execution_id} ({detail.event}) had already ended: {detail.status}.")
+        return 1
+    answer = await cancel_in_host(engine.data_dir, detail.execution_id)
+    if answer is None:
+        print(f"error: run {detail.execution_id} is {detail.status} but no Cronium Desktop process is running this "
+              "folder's runs: start the window or `cronium-desktop headless` (it follows a run an earlier one "
+              "left, or records how it ended), then cancel it there or here.", file=sys.stderr)
+        return 1
+    if answer["cancelled"]:
+        print(f"Cancelled run {detail.execution_id} ({detail.event}): {answer['status']}.")
+        return 0
+    print(f"Run {detail.execution_id} ({detail.event}) had already ended: {answer['status']}.")
+    return 1
+
+
 async def cmd_runs(engine: Engine, args: argparse.Namespace, iso: Any, shown: Any) -> int:
+    if args.runs_command == "cancel":
+        return await cmd_cancel(engine, args)
     detail = await engine.runs.get(args.id)
     attempts = await engine.metrics.of_run(detail.execution_id)
     if args.json:

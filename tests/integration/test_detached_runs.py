@@ -111,6 +111,32 @@ async def test_a_re_attached_run_can_be_cancelled(cli: Cli, tmp_path: Path, data
     assert await stopped(int(pid_file.read_text()))
 
 
+async def test_runs_cancel_stops_a_re_attached_run_from_another_process(cli: Cli, tmp_path: Path,
+                                                                         data_dir: Path) -> None:
+    """`cronium-desktop runs cancel ID` reaches the restarted app that follows the run (the folder's
+    run host) and stops the script; cancelling it again, or with no app running, says why not."""
+    pid_file = tmp_path / "script.pid"
+    import_events(cli, tmp_path, {"name": "Long", "type": "BASH", "content": f"echo $$ > {pid_file}\necho up\nsleep 60"})
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Long", "up")
+    no_host = await asyncio.to_thread(cli, "runs", "cancel", "1")
+    engine = await restarted(data_dir)
+    try:
+        execution_id = await newest_run(engine)
+        cancelled = await asyncio.to_thread(cli, "runs", "cancel", str(execution_id))
+        run = await engine.runs.wait(execution_id, timeout=20)
+        again = await asyncio.to_thread(cli, "runs", "cancel", str(execution_id))
+        unknown = await asyncio.to_thread(cli, "runs", "cancel", "999")
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert no_host.code == 1 and "no Cronium Desktop process is running this folder's runs" in no_host.stderr
+    assert cancelled.code == 0, cancelled.stderr
+    assert cancelled.stdout.strip() == f"Cancelled run {execution_id} (Long): CANCELLED."
+    assert run.status == "CANCELLED"
+    assert await stopped(int(pid_file.read_text()))
+    assert again.code == 1 and "had already ended: CANCELLED" in again.stdout
+    assert unknown.code == 2 and "999" in unknown.stderr
+
+
 async def stopped(pid: int, seconds: float = 10.0) -> bool:
     """The process has ended: gone, or a zombie its (possibly non-reaping) new parent has not collected."""
     for _ in range(int(seconds / 0.1)):

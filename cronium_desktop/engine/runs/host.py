@@ -15,7 +15,9 @@ client that goes away before the run ends cancels it, as Ctrl+C cancels a run th
 `run-workflow` likewise sends ``{"token", "op": "run-workflow", "workflow", "input"}``: its node runs
 go through the host's queue too, and the host streams ``{"node": [key, status, execution id]}``,
 ``{"segments": …, "execution": id}`` for each node's lines, then ``{"done": result}`` (the shape
-`run-workflow --json` prints).
+`run-workflow --json` prints). `runs cancel` sends ``{"token", "op": "cancel", "execution"}``; the
+host cancels that run as the window's Stop does and answers ``{"cancelled": bool, "status"}`` once
+the run has stopped (or at once when it had already ended: ``cancelled`` false).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ HOST_LOCK_FILENAME = "runhost.lock"
 HOST_ADDRESS_FILENAME = "runhost.json"
 LINE_LIMIT = 64 * 1024 * 1024  # one message carries a segment of log lines; a segment can be large
 CLOSE_POLL_SECONDS = 0.05
+CANCEL_WAIT_SECONDS = 30.0  # the wrapper gets its TERM, then KILL after the grace: this covers both
 
 ShowSegment = Callable[[str, str | None, list[str]], None]  # stream, server, texts
 
@@ -170,6 +173,9 @@ class RunHost:
         if request.get("op") == "run-workflow" and isinstance(request.get("workflow"), str) and self._workflows:
             await self._serve_workflow(request, reader, writer)
             return
+        if request.get("op") == "cancel" and isinstance(request.get("execution"), int):
+            await self._serve_cancel(request["execution"], writer)
+            return
         if request.get("op") != "run" or not isinstance(request.get("event"), str):
             await self._send(writer, {"error": "the request must name an event to run."})
             return
@@ -186,6 +192,16 @@ class RunHost:
             await self._stream(execution_id, notices, reader, writer)
         finally:
             unsubscribe()
+
+    async def _serve_cancel(self, execution_id: int, writer: asyncio.StreamWriter) -> None:
+        try:
+            cancelled = await self._runs.cancel(execution_id)
+            summary = await self._runs.wait(execution_id, timeout=CANCEL_WAIT_SECONDS)
+        except (CroniumError, TimeoutError) as error:
+            await self._send(writer, {"error": str(error) or f"run {execution_id} did not stop within "
+                                      f"{CANCEL_WAIT_SECONDS:g} s"})
+            return
+        await self._send(writer, {"cancelled": cancelled, "status": summary.status})
 
     async def _stream(self, execution_id: int, notices: asyncio.Queue[Notice],
                       reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -276,6 +292,35 @@ def _address(data_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return address if isinstance(address, dict) and isinstance(address.get("port"), int) else None
+
+
+async def cancel_in_host(data_dir: Path, execution_id: int) -> dict[str, Any] | None:
+    """Ask the folder's run host to cancel a run: its answer (`cancelled`, `status`), or None when no
+    host is there. Raises RunRefused for an error the host gave (an unknown run)."""
+    address = _address(data_dir)
+    if address is None:
+        return None
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", address["port"], limit=LINE_LIMIT)
+    except OSError:
+        return None
+    try:
+        request = {"token": address.get("token"), "op": "cancel", "execution": execution_id}
+        writer.write(json.dumps(request).encode() + b"\n")
+        await writer.drain()
+        try:
+            answer = json.loads(await reader.readline())
+        except (ValueError, ConnectionError):  # nothing: the host was closing
+            return None
+        if not isinstance(answer, dict):
+            return None
+        if "error" in answer:
+            raise RunRefused(answer["error"])
+        return answer
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
 
 
 async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment,
