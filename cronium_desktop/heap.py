@@ -17,6 +17,11 @@ def pause() -> None:
     gc.disable()
 
 
+def resume() -> None:
+    """The collector back on, nothing frozen (a start that ended early)."""
+    gc.enable()
+
+
 def settle(collect: bool = False) -> None:
     """Freeze what exists (after a collection when `collect`: a long-lived process), collect again from here."""
     if collect:

@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     finally:
-        heap.settle()
+        heap.resume()
 
 
 def _main(argv: list[str] | None) -> int:
