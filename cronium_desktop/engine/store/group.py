@@ -4,6 +4,10 @@ SQLite has one writer; a transaction per step per run made runs queue behind eac
 Work handed to `GroupWriter.run()` waits in a queue; the writer thread takes everything queued, runs
 it in one transaction and commits once. If one piece fails, the group is rolled back and its pieces
 run again one transaction each, so a failure stays with the run it belongs to.
+
+A piece whose caller stopped waiting before the writer took it (its task was cancelled, as at
+engine stop) is dropped, as a cancelled task's work that had not begun; once taken, it is written and
+its caller can no longer cancel it.
 """
 
 from __future__ import annotations
@@ -65,6 +69,11 @@ class GroupWriter:
                     self._running = False
                     return
                 group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            # Taken: from here a caller's cancel no longer applies (and setting a cancelled future
+            # would raise, end this thread and leave every later write waiting).
+            group = [(piece, future) for piece, future in group if future.set_running_or_notify_cancel()]
+            if not group:
+                continue
             try:
                 results = self._transaction(group)
             except Exception:
@@ -82,3 +91,4 @@ class GroupWriter:
     def _transaction(self, group: list[tuple[Callable[[Session], Any], Future[Any]]]) -> list[Any]:
         with self._db.write() as session:
             return [piece(session) for piece, _ in group]
+
