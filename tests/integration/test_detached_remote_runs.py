@@ -110,12 +110,20 @@ def kill_once_it_wrote(cli: Cli, also: Callable[[], object] = lambda: True) -> N
 
 
 def kill_while_running(cli: Cli, marker: Path) -> dict[str, object]:
-    """Start `headless`, SIGKILL it once the remote script wrote `marker`; the run's re-attach record."""
+    """Start `headless`, SIGKILL it once the remote script wrote `marker` and the app completed the
+    run's re-attach record (it is written with the token alone first); that record."""
     app = headless(cli)
+
+    def complete_record() -> dict[str, object] | None:
+        found = list(run_folders_root(cli.data_dir).glob("ssh-*.json"))
+        record = json.loads(found[0].read_text()) if found else None
+        return record if record and record["folder"] else None
+
     try:
         wait_for(marker.exists)
-        [record_file] = list(run_folders_root(cli.data_dir).glob("ssh-*.json"))
-        record: dict[str, object] = json.loads(record_file.read_text())
+        wait_for(lambda: complete_record() is not None)
+        record = complete_record()
+        assert record is not None
     finally:
         app.send_signal(signal.SIGKILL)
         app.wait()
@@ -159,6 +167,24 @@ async def test_a_remote_run_still_going_is_followed_again_and_keeps_its_exit_cod
     assert (status, exit_code, error) == ("FAILURE", 3, "Exited with code 3.")
     log = await log_of(data_dir, execution_id)
     assert [text for stream, text in log if stream == "stdout"] == ["before", "after"]
+
+
+async def test_a_remote_run_whose_app_died_before_recording_it_is_found_by_its_token(
+        cli: Cli, tmp_path: Path, data_dir: Path, sshd: SshServer) -> None:
+    """As if the app was killed between sending the run and hearing where it runs: the record holds
+    only the token; the folder named after it and the PID the wrapper wrote there find the run."""
+    started = tmp_path / "started"
+    await add_server_and_event(data_dir, sshd, f"echo before\ntouch {started}\nsleep 4\necho after\nexit 3")
+    record = await asyncio.to_thread(kill_while_running, cli, started)
+    assert Path(str(record["folder"])).name == f"cronium-run.{record['token']}"
+    [record_file] = list(run_folders_root(data_dir).glob("ssh-*.json"))
+    record_file.write_text(json.dumps({**record, "folder": "", "pgid": 0, "pid": 0}))
+    execution_id, status, exit_code, error = await asyncio.to_thread(restart_until_final, cli, data_dir)
+    assert (status, exit_code, error) == ("FAILURE", 3, "Exited with code 3.")
+    log = await log_of(data_dir, execution_id)
+    assert [text for stream, text in log if stream == "stdout"] == ["before", "after"]
+    assert not Path(str(record["folder"])).exists()  # read back and removed as any other run's
+    assert not list(run_folders_root(data_dir).glob("ssh-*.json"))
 
 
 @pytest.mark.parametrize("exit_code", [0, 4])

@@ -96,7 +96,9 @@ def bootstrap_command(token: str) -> str:
     tar = shlex.quote(TAR)
     return posix_shell(
         f"command -v {tar} >/dev/null 2>&1 || exit {NO_TAR}; "
-        f'd=$(mktemp -d "${{TMPDIR:-/tmp}}/cronium-run.XXXXXXXXXX") || exit {NO_FOLDER}; '
+        # Named after the run's token (random, unguessable), so a restarted app finds it from its first
+        # record; mkdir fails rather than use anything already there.
+        f'd={ssh_detach.pending_folder(token)}; mkdir -m 700 "$d" || exit {NO_FOLDER}; '
         # -m: the files get the server's time, so a client clock ahead of it is no warning in the log;
         # -o: they belong to the login user even when that is root.
         f'cd "$d" && {tar} -x -m -o -f - || {{ cd /; rm -rf "$d"; exit {NO_UNPACK}; }}; '
@@ -196,6 +198,7 @@ def wrapper_script(event_type: str) -> str:
         f"{runtime.INTERPRETER_HINTS[event_type]} there."
     )
     return f"""# Cronium Desktop: one remote run, detached from the app. Removed with its folder when the run ends.
+echo $$ > "$1/{ssh_detach.PID}"
 trap 'stopping=1' TERM
 if [ -f {ENV_FILE} ]; then . ./{ENV_FILE}; rm -f {ENV_FILE}; fi
 {exports}
@@ -361,8 +364,10 @@ class RemoteRun:
             self._read_started(channel)
         except SshError:
             self.pid = None  # nothing of it runs: only the folder is left to remove
+            self.folder = record.folder or None  # an incomplete record: its folder may not exist
             return None
-        self.pid = record.pgid
+        if record.pgid:
+            self.pid = record.pgid
         return channel
 
     def _read_started(self, channel: paramiko.Channel) -> None:
@@ -552,7 +557,11 @@ class SshExecutor:
             try:
                 spec = await self._servers.load_spec(record.server_id)
                 remote = RemoteRun(self._pool, spec)
-                remote.pid, remote.folder = record.pgid, record.folder
+                if record.pgid:
+                    remote.pid, remote.folder = record.pgid, record.folder
+                elif await self._pool.run(remote.attach, record, 0, 0) is None:  # found by its token
+                    await self._pool.run(remote.cleanup)
+                    continue
                 await self._stop(remote)
                 await self._pool.run(remote.cleanup)
             except (NotFound, SshError, paramiko.SSHException, OSError, EOFError):
@@ -595,6 +604,9 @@ class SshExecutor:
         if job.env or app_env:
             files[ENV_FILE] = env_bytes
         files[WRAPPER] = wrapper_script(job.event_type).encode("utf-8")
+        if self.records_root is not None and spec.id is not None:  # before it is sent: see ssh_detach
+            pending = ssh_detach.RemoteRecord(job.execution_id, job.attempt, spec.id, spec.name, "", 0, 0, remote.token)
+            await asyncio.to_thread(ssh_detach.write_record, self.records_root, pending)
         channel = await pool.run(remote.start, files)
         if self.records_root is not None and None not in (remote.pid, remote.folder, spec.id):
             assert remote.pid is not None and remote.folder is not None and spec.id is not None

@@ -11,8 +11,11 @@ came after them (`tail -n +N`), so output is exact however the followers ended. 
 the app reconnects and follows again from the lines already stored (`attach_command`).
 
 What the app needs to find the run again is a small record per server in its run folders root
-(`ssh-EXECUTION-ATTEMPT-SERVER.json`: folder, process group, wrapper PID, token), written once the
-run started and removed once its results were read.
+(`ssh-EXECUTION-ATTEMPT-SERVER.json`: folder, process group, wrapper PID, token), removed once its
+results were read. It is written first with the token alone (before the run is sent: the folder on
+the server is named after the token, `pending_folder`, and the wrapper writes its PID to `.pid` before
+anything else), then completed once the bootstrap said where the run is; so an app that dies in
+between still leaves what it takes to follow the run.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-OUT, ERR, STATUS = ".stdout", ".stderr", ".status"
+OUT, ERR, STATUS, PID = ".stdout", ".stderr", ".status", ".pid"
 TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
 GONE = "cronium-run-gone"  # the attach command found neither the process nor its status
 POLL = "0.1"  # how often a re-attached follower looks whether the wrapper is still there
@@ -60,19 +63,28 @@ def follow(wait: str, skip_out: int = 0, skip_err: int = 0) -> str:
             f"{wait}; kill $a $b 2>/dev/null; exit 0")
 
 
+def pending_folder(token: str) -> str:
+    """The run's folder on the server, as shell text: named after the token, in the server's temp folder."""
+    return f'"${{TMPDIR:-/tmp}}/cronium-run.{token}"'
+
+
 def attach_command(folder: str, pid: int, token: str, skip_out: int, skip_err: int, marker: str) -> str:
     """Follow a run started by an earlier app process, if it is still that run or left its status.
 
     The wrapper is taken for the run only if its environment holds the run's token (where /proc
-    tells); a PID alone may have been reused. Prints GONE when there is nothing to follow."""
+    tells); a PID alone may have been reused. A record the app had no time to complete (no folder,
+    PID 0) is found by its token: the folder named after it, the PID the wrapper wrote there.
+    Prints GONE when there is nothing to follow."""
     token_line = shlex.quote(f"{TOKEN_ENV}={token}")
-    alive = (f"{{ if [ -r /proc/{pid}/environ ]; then tr '\\0' '\\n' < /proc/{pid}/environ | grep -qx {token_line}; "
-             f"else kill -0 {pid} 2>/dev/null; fi; }}")
+    alive = ("{ if [ -r /proc/$p/environ ]; then tr '\\0' '\\n' < /proc/$p/environ | grep -qx "
+             f"{token_line}; else kill -0 $p 2>/dev/null; fi; }}")
+    where = f"d={shlex.quote(folder)}" if folder else f"d={pending_folder(token)}"
+    pid_line = f"p={pid}" if pid else f"p=$(cat {PID} 2>/dev/null); [ -n \"$p\" ] || p=0"
     return (
-        f"d={shlex.quote(folder)}; cd \"$d\" 2>/dev/null || {{ echo {GONE}; exit 0; }}; "
-        f"if [ ! -f {STATUS} ] && ! {alive}; then echo {GONE}; exit 0; fi; "
-        f'echo "{marker} {pid} {pid} $d"; '
-        + follow(f"while [ ! -f {STATUS} ] && kill -0 {pid} 2>/dev/null; do sleep {POLL}; done", skip_out, skip_err)
+        f"{where}; cd \"$d\" 2>/dev/null || {{ echo {GONE}; exit 0; }}; {pid_line}; "
+        f"if [ ! -f {STATUS} ] && ! {{ [ \"$p\" != 0 ] && {alive}; }}; then echo {GONE}; exit 0; fi; "
+        f'echo "{marker} $p $p $d"; '
+        + follow(f"while [ ! -f {STATUS} ] && kill -0 $p 2>/dev/null; do sleep {POLL}; done", skip_out, skip_err)
     )
 
 
