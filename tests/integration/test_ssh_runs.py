@@ -63,9 +63,9 @@ def is_running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def remote_folders() -> set[str]:
-    """Run folders on the (loopback) server: what `mktemp -d` made under /tmp."""
-    return set(glob.glob("/tmp/cronium-run.*"))
+def remote_folders(sshd: SshServer) -> set[str]:
+    """Run folders on the (loopback) server: what runs made in its sessions' TMPDIR."""
+    return set(glob.glob(f"{sshd.tmp}/cronium-run.*"))
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ async def test_timeout_kills_the_remote_process_group(sshd: SshServer, servers: 
         echo started
         sleep 300
     """
-    before = remote_folders()
+    before = remote_folders(sshd)
     sink = RecordingSink()
 
     result = await executor.run(make_job("BASH", textwrap.dedent(script), [server], timeout=1.5), sink)
@@ -139,7 +139,7 @@ async def test_timeout_kills_the_remote_process_group(sshd: SshServer, servers: 
     assert "started" in sink.texts("stdout")
     assert any("Timed out after 1.5 s" in text for text in sink.texts("system"))
     assert not is_running(int(pids.read_text()))
-    assert remote_folders() == before
+    assert remote_folders(sshd) == before
 
 
 async def test_cancelling_a_run_stops_the_remote_process_and_reraises(
@@ -147,7 +147,7 @@ async def test_cancelling_a_run_stops_the_remote_process_and_reraises(
 ) -> None:
     pid_file = tmp_path / "pid"
     server = await add_key_server(servers, sshd)
-    before = remote_folders()
+    before = remote_folders(sshd)
     sink = RecordingSink()
     task = asyncio.create_task(executor.run(make_job("BASH", f"echo $$ > {pid_file}; echo up; sleep 300", [server]), sink))
     while "up" not in sink.texts("stdout"):
@@ -158,7 +158,7 @@ async def test_cancelling_a_run_stops_the_remote_process_and_reraises(
         await task
 
     assert not is_running(int(pid_file.read_text()))
-    assert remote_folders() == before
+    assert remote_folders(sshd) == before
 
 
 async def test_a_run_cancelled_while_it_starts_is_stopped_with_sigterm_and_leaves_nothing_behind(
@@ -166,7 +166,7 @@ async def test_a_run_cancelled_while_it_starts_is_stopped_with_sigterm_and_leave
 ) -> None:
     server = await add_key_server(servers, sshd)
     await executor.run(make_job("BASH", "true", [server]), RecordingSink())  # connected: start-up is all that is left
-    before = remote_folders()
+    before = remote_folders(sshd)
     for attempt, delay in enumerate([0, 0.002, 0.005, 0.01, 0.02, 0.04]):
         pid_file, terminated = tmp_path / f"pid-{attempt}", tmp_path / f"terminated-{attempt}"
         script = f"trap 'touch {terminated}; exit 0' TERM\necho $$ > {pid_file}\nsleep 300\n"
@@ -180,14 +180,14 @@ async def test_a_run_cancelled_while_it_starts_is_stopped_with_sigterm_and_leave
         if pid_file.exists():  # it had started: it was asked to stop, not killed after the grace
             assert terminated.exists(), f"cancelled after {delay} s"
             assert not is_running(int(pid_file.read_text()))
-        assert remote_folders() == before, f"cancelled after {delay} s"
+        assert remote_folders(sshd) == before, f"cancelled after {delay} s"
 
 
 async def test_the_remote_folder_is_removed_after_success_and_failure(
     sshd: SshServer, servers: ServerService, executor: SshExecutor
 ) -> None:
     server = await add_key_server(servers, sshd)
-    before = remote_folders()
+    before = remote_folders(sshd)
     sink = RecordingSink()
     script = 'echo "$CRONIUM_RUN_DIR"; mkdir -p deep/er; touch deep/er/file; chmod 000 deep; exit 3'
 
@@ -198,9 +198,9 @@ async def test_the_remote_folder_is_removed_after_success_and_failure(
     assert failed.error == "Exited with code 3."
     assert ok.status == SUCCESS
     run_dir = sink.texts("stdout")[0]
-    assert run_dir.startswith("/tmp/cronium-run.")
+    assert run_dir.startswith(f"{sshd.tmp}/cronium-run.")
     assert not Path(run_dir).exists()
-    assert remote_folders() == before
+    assert remote_folders(sshd) == before
 
 
 async def add_unprivileged_server(servers: ServerService, sshd: SshServer) -> ServerInfo:
@@ -213,7 +213,7 @@ async def test_a_folder_the_script_locked_is_still_removed(
     sshd: SshServer, servers: ServerService, executor: SshExecutor
 ) -> None:
     server = await add_unprivileged_server(servers, sshd)
-    before = remote_folders()
+    before = remote_folders(sshd)
     sink = RecordingSink()
     script = 'echo "$CRONIUM_RUN_DIR"; mkdir -p deep/er; touch deep/er/file; chmod 000 deep'
 
@@ -221,7 +221,7 @@ async def test_a_folder_the_script_locked_is_still_removed(
 
     assert result.status == SUCCESS, sink.lines
     assert not Path(sink.texts("stdout")[0]).exists()
-    assert remote_folders() == before
+    assert remote_folders(sshd) == before
     assert sink.texts("system") == []
 
 
@@ -233,7 +233,7 @@ async def test_what_the_login_user_cannot_remove_is_named_in_the_log(
     planted: list[Path] = []
 
     def plant_a_file_of_roots(stream: str, text: str, server: str | None) -> None:
-        if stream == "stdout" and text.startswith("/tmp/cronium-run."):  # as a script run with sudo might
+        if stream == "stdout" and text.startswith(f"{sshd.tmp}/cronium-run."):  # as a script run with sudo might
             (Path(text) / "locked").mkdir()
             (Path(text) / "locked" / "file").write_text("root's\n")
             planted.append(Path(text))
@@ -271,7 +271,7 @@ async def test_a_script_that_removes_its_own_folder_is_still_stopped_at_its_time
     assert result.output is None and result.variables == {}
     assert not any("could not" in text for text in sink.texts("system"))
     # Its own folder, not a count of /tmp: other workers' runs come and go there meanwhile.
-    [folder] = [text for text in sink.texts("stdout") if text.startswith("/tmp/cronium-run.")]
+    [folder] = [text for text in sink.texts("stdout") if text.startswith(f"{sshd.tmp}/cronium-run.")]
     assert not os.path.exists(folder)
 
 
@@ -279,7 +279,7 @@ async def test_an_output_over_10_mb_is_refused_on_the_server_without_being_sent(
     sshd: SshServer, servers: ServerService, executor: SshExecutor
 ) -> None:
     server = await add_key_server(servers, sshd)
-    before = remote_folders()
+    before = remote_folders(sshd)
     sink = RecordingSink()
     # 3 GB, sparse: instant to make, and a run that fetched it first would not finish in time.
     script = "source cronium.sh\ncronium_setVariable kept yes\ntruncate -s 3G output.json\n"
@@ -291,7 +291,7 @@ async def test_an_output_over_10_mb_is_refused_on_the_server_without_being_sent(
     assert sink.texts("system") == [result.error]
     assert result.output is None
     assert result.variables == {"kept": "yes"}
-    assert remote_folders() == before
+    assert remote_folders(sshd) == before
 
 
 async def test_links_and_pipes_the_script_leaves_are_not_read_back(
@@ -339,7 +339,7 @@ async def test_a_server_without_tar_gets_a_clear_error(
     sshd: SshServer, servers: ServerService, executor: SshExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = await add_key_server(servers, sshd)
-    before = remote_folders()
+    before = remote_folders(sshd)
     monkeypatch.setattr(ssh_executor, "TAR", "tar-not-installed")  # what the server's PATH lacks
     sink = RecordingSink()
 
@@ -350,7 +350,7 @@ async def test_a_server_without_tar_gets_a_clear_error(
                             "install tar-not-installed there (the run's files are sent to the server as a tar archive).")
     assert sink.texts("system") == [result.error]
     assert sink.texts("stdout") == []
-    assert remote_folders() == before
+    assert remote_folders(sshd) == before
     monkeypatch.undo()
     assert (await executor.run(make_job("BASH", "echo fine", [server]), RecordingSink())).status == SUCCESS
 
