@@ -48,6 +48,34 @@ def activate_running_instance(data_dir: Path) -> bool:
     return True
 
 
+async def load_modules(*names: str) -> None:
+    """Import modules in a thread of their own while the loop (and the shown window) goes on.
+
+    A plain thread polled from the loop, not the loop's executor: nothing else waits behind it."""
+    import importlib
+    import threading
+
+    missing = [name for name in names if name not in sys.modules]
+    if not missing:
+        return
+    done, failed = threading.Event(), []
+
+    def load() -> None:
+        try:
+            for name in missing:
+                importlib.import_module(name)
+        except BaseException as error:  # handed to the loop below
+            failed.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=load, name="cronium-start-imports", daemon=True).start()
+    while not done.is_set():
+        await asyncio.sleep(0.02)
+    if failed:
+        raise failed[0]
+
+
 class Application:
     """Everything the window needs, built in order and torn down in reverse."""
 
@@ -68,8 +96,6 @@ class Application:
 
         The window's frame needs no engine: it is shown first, in the theme it had last time, while
         the engine's modules load in a worker thread (the window paints and answers meanwhile)."""
-        import importlib
-
         from PySide6.QtCore import QSettings, QTimer
         from PySide6.QtNetwork import QLocalServer
         from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -91,8 +117,7 @@ class Application:
             window.show()
         if os.environ.get(STARTUP_PROBE):
             QTimer.singleShot(0, self._report_shown)
-        for module in ("cronium_desktop.engine.engine", window.opening_page_module()):
-            await asyncio.to_thread(importlib.import_module, module)
+        await load_modules("cronium_desktop.engine.engine", window.opening_page_module())
 
         from cronium_desktop.engine.engine import Engine
         from cronium_desktop.engine.lock import FolderLocked
