@@ -149,7 +149,6 @@ class Application:
         server.newConnection.connect(self._activation_request)
         if engine.secrets.mode == "passphrase":  # unlocked at start, else asked on the Settings page
             cast("SettingsPage", window.pages["Settings"]).unlock_at_start()
-        heap.settle(collect=True)
         if os.environ.get(STARTUP_PROBE):
             QTimer.singleShot(0, self._report_ready)
 
@@ -198,8 +197,12 @@ class Application:
             self.window.quitting = True
             self.window.save_state()
             self.window.close()
+            # Its signal connections hold the window from C++, out of the collector's sight: only an
+            # explicit delete frees it (and stops its timers) when the process goes on, as the tests' does.
+            self.window.deleteLater()
         if self.tray is not None:
             self.tray.hide()
+            self.tray.deleteLater()
         if self.server is not None:
             self.server.close()
         if self.bridge is not None:
@@ -235,6 +238,9 @@ def run_gui(data_dir: Path, tray: bool = False) -> int:
                 pass  # Windows has no loop signal handlers; a console Ctrl+C stops the app there
         app.aboutToQuit.connect(application.request_quit)
         await application.start()
+        # The process's start-up heap is frozen here, where the process is known to be the app's:
+        # a start inside a longer-lived process (the tests start many) must leave its objects collectable.
+        heap.settle(collect=True)
         await application.quit_event.wait()
         await application.stop()
 

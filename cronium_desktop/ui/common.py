@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import shiboken6
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QWidget
 
 from cronium_desktop.engine.clock import to_local
@@ -37,7 +38,10 @@ def spawn(coroutine: Awaitable[Any], parent: QWidget | None = None, what: str = 
         if task.cancelled():
             return
         error = task.exception()
-        if error is not None:
+        if error is not None and parent is not None and not shiboken6.isValid(parent):
+            # Its window was closed and deleted while the work went on: nobody to tell.
+            log.debug("%s ended after its window was gone: %s", what, error)
+        elif error is not None:
             log.error("%s failed: %s", what, error, exc_info=error)
             show_error(parent, f"{what} did not work", str(error) or type(error).__name__)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import os
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -80,7 +81,13 @@ def loop(qapp: QApplication) -> Iterator[QEventLoop]:
 
 
 def run(loop: QEventLoop, awaitable: Awaitable[T], timeout: float = 30) -> T:
-    return loop.run_until_complete(asyncio.wait_for(awaitable, timeout))
+    # Shortly before the timeout, every thread's stack goes to the test's captured stderr: when the
+    # GUI thread is held up (rather than waiting on the loop), the report shows what holds it.
+    faulthandler.dump_traceback_later(max(timeout - 3, 1))
+    try:
+        return loop.run_until_complete(asyncio.wait_for(awaitable, timeout))
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def wait_until(loop: QEventLoop, condition: Callable[[], Any], timeout: float = 15) -> None:
