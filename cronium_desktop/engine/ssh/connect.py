@@ -21,7 +21,6 @@ from cronium_desktop.engine.ssh.hostkeys import HostKeyStore, fingerprint
 CONNECT_TIMEOUT_SECONDS = 10.0
 KEEPALIVE_SECONDS = 30
 AUTH_METHODS = ("KEY", "PASSWORD", "AGENT")
-_KEY_CLASSES: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 # A host-key type also covers the signature algorithms that use it.
 _HOST_KEY_ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")}
 
@@ -63,7 +62,8 @@ def load_private_key(spec: ServerSpec) -> paramiko.PKey:
     encrypted = is_encrypted(text)
     if encrypted and not spec.passphrase:
         raise CredentialError(f"{spec.where}: the private key is encrypted; set its passphrase.")
-    for key_class in _KEY_CLASSES:  # the header does not always say the type: try each
+    key_classes: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
+    for key_class in key_classes:  # the header does not always say the type: try each
         try:
             return key_class.from_private_key(io.StringIO(text.strip() + "\n"), spec.passphrase if encrypted else None)
         except (paramiko.SSHException, ValueError, TypeError):
