@@ -4,11 +4,18 @@ groups with modules of their own add their parsers here."""
 from __future__ import annotations
 
 import argparse
+import functools
+import gettext
 
 from cronium_desktop import __version__
 from cronium_desktop.cli.common import Parser
 
 APP_NAME = "cronium-desktop"
+
+# argparse looks each of its own words ("usage: ", "options", …) up in the system's translation
+# catalogs, searching the disk every time: some 170 searches to build this parser, most of the time
+# it took. They are a dozen words: each is looked up once.
+setattr(argparse, "_", functools.cache(gettext.gettext))  # noqa: B010 - argparse's module-level `_`
 
 
 def build_parser() -> argparse.ArgumentParser:
