@@ -175,8 +175,8 @@ async def metrics_main() -> None:
     from cronium_desktop.engine.executors.spool import WRAPPER
 
     os.system("uptime")
-    start, end = WRAPPER.index("{ times;"), WRAPPER.index('printf')
-    unrecorded = WRAPPER[:start] + WRAPPER[end:]
+    start = WRAPPER.index("{ printf")
+    unrecorded = WRAPPER[:start] + "printf '%s\\n' \"$code\" > \"$d/status\"\n"
     plain, recorded = [], []
     for _ in range(40):  # alternating blocks, so the machine's load drifts over both alike
         plain += await wrapper_samples(unrecorded, 5)

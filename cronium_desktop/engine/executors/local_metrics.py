@@ -70,10 +70,12 @@ def measured(folder: Path, job: Job, exit_code: int | None, usage: list[Any] | N
              sampled: metrics.RunMetrics | None, app_peak: int = 0) -> metrics.RunMetrics:
     """The run's figures from every source there is: the OS's at exit (when this process waited for
     the wrapper), the wrapper's own record, the app's samples; the signal from the exit status."""
-    try:
-        record = metrics.from_wrapper_record((folder / "metrics").read_text())
-    except OSError:
-        record = None
+    record = None
+    for name in ("status", "metrics"):  # `metrics`: the record of a wrapper an earlier version started
+        try:
+            record = record or metrics.from_wrapper_record((folder / name).read_text())
+        except OSError:
+            pass
     exact = metrics.from_rusage(usage[0]) if usage else None
     if exact is not None and (exact.max_rss_bytes or 0) <= app_peak + SLACK_BYTES:
         exact.max_rss_bytes = None  # the app's own peak, inherited through the fork: says nothing of the run

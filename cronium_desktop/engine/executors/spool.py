@@ -3,8 +3,8 @@
 The app starts `sh -c WRAPPER` in a session of its own with stdout and stderr going to the spool
 files `stdout` and `stderr` in the run's folder (appended to, never pipes to the app). The wrapper
 runs the script in the foreground, writes its exit status to `status` ("CODE\\n": a reader takes it
-only once the newline is there, so a half-written file is no status; `key=value` lines may follow
-it and are left to whoever reads them), and exits. The `GUARDIAN`
+only once the newline is there, so a half-written file is no status) followed by its record of the
+run's resources (`exit CODE`, `times`, /proc/$$/io), and exits. The `GUARDIAN`
 (one process for all runs, not one per run) enforces the runs' timeouts while the app is down.
 
 `identity` records what the app needs to find the run again after a restart: the wrapper's PID, its
@@ -44,8 +44,9 @@ STREAMS = ("stdout", "stderr")
 
 # $1: the run's folder; the rest: the command. The wrapper outlives the app and leaves the status.
 # Optional limits arrive in the environment and are applied with `ulimit` (inherited by every process
-# of the tree). At exit it records what it can tell about the whole tree, which it reaped: `times`
-# (its and its children's CPU) and /proc/$$/io (storage bytes; Linux), read with builtins (no fork).
+# of the tree). After the status line it records what it can tell about the whole tree, which it
+# reaped: `times` (its and its children's CPU) and /proc/$$/io (storage bytes; Linux), read with
+# builtins (no fork). Every file it writes costs the run time: it writes two, its PID first.
 WRAPPER = r"""d=$1; shift
 echo $$ > "$d/pid"
 trap 'stopping=1' TERM
@@ -54,9 +55,8 @@ if [ -n "$CRONIUM_LIMIT_CPU_SECONDS" ]; then ulimit -t "$CRONIUM_LIMIT_CPU_SECON
 unset CRONIUM_LIMIT_MEMORY_KB CRONIUM_LIMIT_CPU_SECONDS
 "$@" </dev/null
 code=$?
-{ times; if [ -r /proc/$$/io ]; then while IFS= read -r l; do echo "$l"; done < /proc/$$/io; fi
-  echo "exit $code"; } > "$d/metrics" 2>/dev/null
-printf '%s\n' "$code" > "$d/status"
+{ printf '%s\nexit %s\n' "$code" "$code"; times
+  if [ -r /proc/$$/io ]; then while IFS= read -r l; do echo "$l"; done < /proc/$$/io; fi; } > "$d/status" 2>/dev/null
 """
 
 # One per run folders root, in a session of its own, started by the app and outliving it: once a
@@ -172,9 +172,9 @@ def read_status(folder: Path) -> int | None:
         text = (folder / "status").read_text()
     except OSError:
         return None
-    if not text.endswith("\n"):
+    if "\n" not in text:
         return None  # the wrapper was stopped while writing it
-    try:  # the first line is the exit status; `key=value` lines may follow (resource figures)
+    try:  # the first line is the exit status; the wrapper's record of the run's resources follows
         return int(text.split("\n", 1)[0])
     except ValueError:
         return None
