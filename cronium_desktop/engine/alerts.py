@@ -26,7 +26,14 @@ from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.events import EventService
-from cronium_desktop.engine.notices import EventsChanged, Notice, RunFinished, RunQueued, RunStarted
+from cronium_desktop.engine.notices import (
+    EventsChanged,
+    Notice,
+    RunFinished,
+    RunQueued,
+    RunStarted,
+    SettingsChanged,
+)
 from cronium_desktop.engine.states import RunTrigger
 from cronium_desktop.engine.store.models import AlertRule, Execution, RunAlert
 
@@ -171,7 +178,7 @@ class AlertService:
         if isinstance(notice, RunQueued):
             if notice.trigger not in UNWATCHED_TRIGGERS and notice.event_id is not None:
                 self._watched[notice.execution_id] = (notice.event_id, notice.event_name)
-                self._spawn(self._watch_late(notice.execution_id, notice.event_id))
+                self._spawn(self._watch_late(notice.execution_id, notice.event_id, notice.due_at))
         elif isinstance(notice, RunStarted):
             self._cancel(notice.execution_id, "LATE")
             if notice.attempt == 1 and notice.execution_id in self._watched:
@@ -182,6 +189,8 @@ class AlertService:
             self._cancel(notice.execution_id, "SLOW")
         elif isinstance(notice, EventsChanged):
             self._rules_cache = None  # a deleted event's rules went with it
+        elif isinstance(notice, SettingsChanged) and "alerts" in notice.keys:
+            self._rules_cache = None  # the defaults, changed by the CLI
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
@@ -200,24 +209,36 @@ class AlertService:
         self._timers[(execution_id, kind)] = loop.call_later(
             max(0.0, delay), lambda: self._spawn(self._raise_if(execution_id, kind, message)))
 
-    async def _watch_late(self, execution_id: int, event_id: int) -> None:
-        def due() -> tuple[AlertRules, datetime | None]:
-            rules = self._rules(event_id)
+    async def _rules_of(self, event_id: int) -> AlertRules:
+        """As `_rules`, on the loop when they are known (every run asks: most are told "no rule")."""
+        if self._rules_cache is not None:
+            return self._rules(event_id)
+        return await asyncio.to_thread(self._rules, event_id)
+
+    async def _watch_late(self, execution_id: int, event_id: int, due_at: datetime | None) -> None:
+        def due() -> datetime | None:
             with self._ctx.db.read() as session:
                 row = session.execute(select(Execution.scheduled_for, Execution.created_at)
                                       .where(Execution.id == execution_id)).first()
-            return rules, None if row is None else (row.scheduled_for or row.created_at)
+            return None if row is None else (row.scheduled_for or row.created_at)
 
-        rules, due_at = await asyncio.to_thread(due)
-        if rules.late_seconds <= 0 or due_at is None:
+        rules = await self._rules_of(event_id)
+        if rules.late_seconds <= 0:
+            return
+        if due_at is None:
+            due_at = await asyncio.to_thread(due)
+        if due_at is None:
             return
         wait = (due_at + timedelta(seconds=rules.late_seconds) - utcnow()).total_seconds()
         self._arm(execution_id, "LATE", wait,
                   f"has not started {rules.late_seconds:g} s after its time ({due_at:%H:%M:%S} UTC).")
 
     async def _watch_slow(self, execution_id: int, event_id: int) -> None:
+        rules = await self._rules_of(event_id)
+        if rules.slow_seconds <= 0 and rules.slow_factor <= 0:
+            return
+
         def limit() -> tuple[float | None, datetime | None]:
-            rules = self._rules(event_id)
             with self._ctx.db.read() as session:
                 durations = builtins.list(session.scalars(
                     select(Execution.duration_ms).where(Execution.event_id == event_id, Execution.status == "SUCCESS",

@@ -28,6 +28,7 @@ class RunQueued(Notice):
     event_id: int | None
     event_name: str
     trigger: str
+    due_at: datetime | None = None  # its scheduled time, else when it was queued (naive UTC)
 
 
 @dataclass(frozen=True)

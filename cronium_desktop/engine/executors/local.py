@@ -341,19 +341,27 @@ class LocalExecutor:
                     sink.line("system", "Cancelled: stopping the process tree.")
                     await asyncio.shield(stop_process_group(pgid, exited))
                 raise
-            note = await asyncio.to_thread(_settle, folder, reader, pgid)
+            result = await asyncio.to_thread(self._settle_and_read, folder, reader, pgid, job, exited, timed_out, sink)
         finally:
-            reader.finish()
-            await asyncio.shield(asyncio.to_thread(reader.join))
+            if reader.is_alive():  # the run was cancelled or failed before its end was read
+                reader.finish()
+                await asyncio.shield(asyncio.to_thread(reader.join))
             sampled = SAMPLER.release(pgid)
-        if note:
-            sink.line("system", note)
-        result = await asyncio.to_thread(self._result, folder, job, exited, timed_out, sink)
         result.metrics = measured(folder, job, result.exit_code, usage, sampled, app_peak)
         if result.metrics.limit_reason and result.status != SUCCESS:
             sink.line("system", result.metrics.limit_reason)
             result.error = result.metrics.limit_reason
         return result
+
+    def _settle_and_read(self, folder: Path, reader: spool.SpoolReader, pgid: int, job: Job,
+                         exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:
+        """The wrapper is gone: the last output read, then its status and files (one worker-thread hop)."""
+        note = _settle(folder, reader, pgid)
+        reader.finish()
+        reader.join()
+        if note:
+            sink.line("system", note)
+        return self._result(folder, job, exited, timed_out, sink)
 
     def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:
         exit_code = spool.read_status(folder)
