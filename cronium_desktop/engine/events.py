@@ -7,7 +7,7 @@ and target events that must exist, secret env values sealed by `secrets`.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -243,8 +243,32 @@ class EventService:
             servers.append(EventServer(server_id=server.id, position=position))
         event.servers = servers
 
+        self.set_actions(session, event, spec["conditional_actions"], event_keys)
+
+        if spec["tool_action"] is not None:
+            spec["tool_action"]["params"] = self._check_tool_action(session, spec["tool_action"])
+            event.tool_action = spec["tool_action"]
+
+        if event.id is None:
+            return  # no secrets to store (see `flush`)
+        secrets = self._ctx.secrets
+        stored = set() if is_new else set(secrets.owners(session, f"event:{event.id}:env:"))
+        wanted = {secret_env_owner(event.id, name) for name in spec["secret_env"]}
+        for owner in stored - wanted:
+            secrets.delete(session, owner)
+        for name in spec["secret_env"]:
+            value = spec["env"].get(name, "")
+            if value:  # an empty value keeps what is stored (the editor never sees secrets)
+                secrets.put(session, secret_env_owner(event.id, name), value)
+        session.flush()
+        versions.record(session, "event", event.id, self.to_dict(session, event))
+
+    @staticmethod
+    def set_actions(session: Session, event: Event, items: Sequence[dict[str, Any]],
+                    event_keys: dict[str, int] | None = None) -> None:
+        """The event's conditional actions from their normalised specs (targets named by file key or name)."""
         actions: list[ConditionalAction] = []
-        for position, item in enumerate(spec["conditional_actions"]):
+        for position, item in enumerate(items):
             field = f"conditional_actions[{position}]"
             action = ConditionalAction(position=position, on=item["on"], action=item["action"])
             if item["action"] == "RUN_EVENT":
@@ -265,24 +289,6 @@ class EventService:
                 action.subject, action.body = item["subject"], item["body"]
             actions.append(action)
         event.actions = actions
-
-        if spec["tool_action"] is not None:
-            spec["tool_action"]["params"] = self._check_tool_action(session, spec["tool_action"])
-            event.tool_action = spec["tool_action"]
-
-        if event.id is None:
-            return  # no secrets to store (see `flush`)
-        secrets = self._ctx.secrets
-        stored = set() if is_new else set(secrets.owners(session, f"event:{event.id}:env:"))
-        wanted = {secret_env_owner(event.id, name) for name in spec["secret_env"]}
-        for owner in stored - wanted:
-            secrets.delete(session, owner)
-        for name in spec["secret_env"]:
-            value = spec["env"].get(name, "")
-            if value:  # an empty value keeps what is stored (the editor never sees secrets)
-                secrets.put(session, secret_env_owner(event.id, name), value)
-        session.flush()
-        versions.record(session, "event", event.id, self.to_dict(session, event))
 
     @staticmethod
     def _check_tool_action(session: Session, action: dict[str, Any]) -> dict[str, Any]:

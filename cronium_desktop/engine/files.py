@@ -214,10 +214,14 @@ class FileService:
                 rows.append((key, event, spec))
             session.flush()  # the new events in one batch of inserts
             event_keys.update((key, event.id) for key, event, _ in rows)
+            created = set(report.created)
             for index, (key, event, spec) in enumerate(rows):
                 if spec["conditional_actions"]:  # pass 1 wrote everything else
                     try:
-                        self._events.apply(session, event, spec, event_keys=event_keys, name_checked=True)
+                        if spec["name"] in created:  # a new event: only its actions are left to write
+                            self._events.set_actions(session, event, spec["conditional_actions"], event_keys)
+                        else:  # a replaced one: saved whole again, so its history shows the actions
+                            self._events.apply(session, event, spec, event_keys=event_keys, name_checked=True)
                     except ValidationError as error:
                         raise ValidationError(f"events[{index}] ({key!r}).{error.field}", error.message) from error
                 if not self._webhooks_wanted.get(key):
