@@ -28,7 +28,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -294,33 +294,49 @@ def _address(data_dir: Path) -> dict[str, Any] | None:
     return address if isinstance(address, dict) and isinstance(address.get("port"), int) else None
 
 
-async def cancel_in_host(data_dir: Path, execution_id: int) -> dict[str, Any] | None:
-    """Ask the folder's run host to cancel a run: its answer (`cancelled`, `status`), or None when no
-    host is there. Raises RunRefused for an error the host gave (an unknown run)."""
+@contextlib.asynccontextmanager
+async def _connected(data_dir: Path, request: dict[str, Any],
+                     ) -> AsyncIterator[tuple[asyncio.StreamReader, dict[str, Any]] | None]:
+    """A connection to the folder's run host with `request` sent: its reader and the host's address
+    record, or None when no host is there."""
     address = _address(data_dir)
     if address is None:
-        return None
+        yield None
+        return
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", address["port"], limit=LINE_LIMIT)
     except OSError:
-        return None
+        yield None
+        return
     try:
-        request = {"token": address.get("token"), "op": "cancel", "execution": execution_id}
-        writer.write(json.dumps(request).encode() + b"\n")
+        writer.write(json.dumps({"token": address.get("token"), **request}).encode() + b"\n")
         await writer.drain()
-        try:
-            answer = json.loads(await reader.readline())
-        except (ValueError, ConnectionError):  # nothing: the host was closing
-            return None
-        if not isinstance(answer, dict):
-            return None
-        if "error" in answer:
-            raise RunRefused(answer["error"])
-        return answer
+        yield reader, address
     finally:
         writer.close()
         with contextlib.suppress(ConnectionError):
             await writer.wait_closed()
+
+
+async def _answer(reader: asyncio.StreamReader) -> dict[str, Any] | None:
+    """The host's first answer; None when there is none (the host was closing). Raises RunRefused
+    for an error the host gave."""
+    try:
+        answer = json.loads(await reader.readline())
+    except (ValueError, ConnectionError):
+        return None
+    if not isinstance(answer, dict):
+        return None
+    if "error" in answer:
+        raise RunRefused(answer["error"])
+    return answer
+
+
+async def cancel_in_host(data_dir: Path, execution_id: int) -> dict[str, Any] | None:
+    """Ask the folder's run host to cancel a run: its answer (`cancelled`, `status`), or None when no
+    host is there. Raises RunRefused for an error the host gave (an unknown run)."""
+    async with _connected(data_dir, {"op": "cancel", "execution": execution_id}) as connection:
+        return None if connection is None else await _answer(connection[0])
 
 
 async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment,
@@ -333,29 +349,14 @@ async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment,
     caller may become the host or try again. Raises RunRefused for a request the host refused and
     HostGone when the host stopped during the run.
     """
-    address = _address(data_dir)
-    if address is None:
-        return None
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", address["port"], limit=LINE_LIMIT)
-    except OSError:
-        return None
-    try:
-        request = ({"op": "run-workflow", "workflow": event} if workflow else {"op": "run", "event": event})
-        writer.write(json.dumps({"token": address.get("token"), **request, "input": input}).encode() + b"\n")
-        await writer.drain()
-        try:
-            first = await reader.readline()
-        except ConnectionError:
+    request = {"op": "run-workflow", "workflow": event} if workflow else {"op": "run", "event": event}
+    async with _connected(data_dir, {**request, "input": input}) as connection:
+        if connection is None:
             return None
-        try:
-            answer = json.loads(first)
-        except ValueError:  # nothing, or not a run host (it was closing)
+        reader, address = connection
+        answer = await _answer(reader)
+        if answer is None:
             return None
-        if not isinstance(answer, dict):
-            return None
-        if "error" in answer:
-            raise RunRefused(answer["error"])
         execution_id = answer["accepted"]
         while True:
             try:
@@ -373,7 +374,3 @@ async def hand_over(data_dir: Path, event: str, input: Any, show: ShowSegment,
                     show(stream, server, texts)
             elif "done" in message:
                 return dict(message["done"])
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()

@@ -120,13 +120,14 @@ class EventsFilter(QSortFilterProxyModel):
         model.sort(column, order)
 
     def set_filters(self, text: str | None = None, type_: str | None = None, status: str | None = None) -> None:
+        self.beginFilterChange()
         if text is not None:
             self.text = text.lower()
         if type_ is not None:
             self.type = type_
         if status is not None:
             self.status = status
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
         model = self.sourceModel()
