@@ -201,6 +201,20 @@ class EventService:
         if clash is not None and clash.id != own_id:
             raise ValidationError("name", f"an event named {clash.name!r} already exists; choose another name.")
 
+    @staticmethod
+    def columns(spec: dict[str, Any]) -> dict[str, Any]:
+        """The event row's columns a normalised spec sets (servers, actions and secrets are rows of their own)."""
+        values = {field: spec[field] for field in (
+            "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",
+            "start_time", "end_time", "max_executions", "reset_counter_on_activate", "run_location",
+            "timeout_seconds", "retries", "retry_backoff_seconds", "overlap", "misfire", "priority",
+            "http", "tool_action", "container", "limit_memory_mb", "limit_cpu_seconds",
+        )}  # fmt: skip
+        values["triggers"] = pack_triggers(spec)
+        values["secret_env"] = list(spec["secret_env"])
+        values["env"] = {k: v for k, v in spec["env"].items() if k not in spec["secret_env"]}
+        return values
+
     def apply(self, session: Session, event: Event, spec: dict[str, Any], *, event_keys: dict[str, int] | None = None,
               name_checked: bool = False, flush: bool = True) -> None:
         """Write a normalised spec onto an event row (new or existing) inside `session`.
@@ -217,16 +231,8 @@ class EventService:
         if event.id is not None:  # version history: what this save replaces is kept
             versions.keep_baseline(session, "event", event.id, lambda: self.to_dict(session, event))
         was_active = event.status == "ACTIVE"
-        for field in (
-            "name", "description", "tags", "type", "content", "status", "trigger", "schedule", "timezone",
-            "start_time", "end_time", "max_executions", "reset_counter_on_activate", "run_location",
-            "timeout_seconds", "retries", "retry_backoff_seconds", "overlap", "misfire", "priority",
-            "http", "tool_action", "container", "limit_memory_mb", "limit_cpu_seconds",
-        ):  # fmt: skip
-            setattr(event, field, spec[field])
-        event.triggers = pack_triggers(spec)
-        event.secret_env = list(spec["secret_env"])
-        event.env = {k: v for k, v in spec["env"].items() if k not in spec["secret_env"]}
+        for field, value in self.columns(spec).items():
+            setattr(event, field, value)
         if event.status == "ACTIVE" and not was_active:
             self._activated(event)
         if event.id is None:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from cronium_desktop.engine.calendars import require_calendar
+from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.event_fields import EXPORT_KEYS, EXPORTED_WHEN_SET, FILE_KEYS
@@ -189,7 +191,17 @@ class FileService:
             tool_ids = self._import_tools(session, tools, replace, report)
             report.created_calendars, report.kept_calendars = import_calendars(session, calendar_items, replace)
             event_keys: dict[str, int] = {}
-            rows: list[tuple[str, Event, dict[str, Any]]] = []
+            rows: list[tuple[str, Event | None, dict[str, Any]]] = []
+            plain: list[tuple[str, dict[str, Any]]] = []  # new events of columns only, not inserted yet
+
+            def insert_plain() -> None:
+                """One Core insert for the waiting new events: no ORM bookkeeping per row."""
+                if plain:
+                    ids = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True),
+                                          [columns for _, columns in plain]).all()
+                    event_keys.update((key, event_id) for (key, _), event_id in zip(plain, ids, strict=True))
+                    plain.clear()
+
             # Every name of the file looked up in one query: one per event compared every stored name
             # each time, and the import grew with the square of the file.
             wanted = {spec["name"].lower() for _, spec in specs}
@@ -205,17 +217,37 @@ class FileService:
                         f"{place}.name",
                         f"an event named {existing.name!r} already exists; import with --replace to overwrite it.",
                     )
-                event = existing or Event()
+                event = None if existing is None and self._plain(spec) else existing or Event()
                 try:
-                    self._events.apply(session, event, {**spec, "conditional_actions": []}, name_checked=True, flush=False)
+                    if event is None:
+                        require_calendar(session, spec["schedule"])
+                        columns = EventService.columns(spec)
+                        if spec["status"] == "ACTIVE":
+                            columns["activated_at"] = utcnow()
+                        columns["webhook_token"] = new_token() if self._webhooks_wanted.get(key) else None
+                        plain.append((key, columns))
+                    else:
+                        if existing is None:
+                            insert_plain()  # the new events get their ids in the file's order
+                        self._events.apply(session, event, {**spec, "conditional_actions": []}, name_checked=True,
+                                           flush=False)
+                        if existing is None:
+                            session.flush()
                 except ValidationError as error:
                     raise ValidationError(f"{place}.{error.field}", error.message) from error
                 (report.replaced if existing is not None else report.created).append(spec["name"])
                 rows.append((key, event, spec))
-            session.flush()  # the new events in one batch of inserts
-            event_keys.update((key, event.id) for key, event, _ in rows)
+            insert_plain()
+            session.flush()
+            event_keys.update((key, event.id) for key, event, _ in rows if event is not None)
+            with_actions = [event_keys[key] for key, event, spec in rows if event is None and spec["conditional_actions"]]
+            loaded = {event.id: event for event in session.scalars(
+                select(Event).where(Event.id.in_(with_actions)).options(selectinload(Event.actions)))}
+            rows = [(key, loaded.get(event_keys[key]) if event is None else event, spec) for key, event, spec in rows]
             created = set(report.created)
             for index, (key, event, spec) in enumerate(rows):
+                if event is None:
+                    continue  # inserted whole: columns only, its webhook key set
                 if spec["conditional_actions"]:  # pass 1 wrote everything else
                     try:
                         if spec["name"] in created:  # a new event: only its actions are left to write
@@ -248,6 +280,11 @@ class FileService:
         if report.workflow or report.child_workflows:
             self._ctx.bus.publish(WorkflowsChanged())
         return report
+
+    @staticmethod
+    def _plain(spec: dict[str, Any]) -> bool:
+        """A new event whose columns are all of it (or actions, written in the second pass)."""
+        return not spec["servers"] and not spec["secret_env"] and spec["tool_action"] is None
 
     def _has_secret(self, session: Session, owner: str) -> bool:
         return owner in self._ctx.secrets.owners(session, owner)
