@@ -91,10 +91,13 @@ def test_settings_calendars_lists_days_and_imports_ics(loop: Any, qtbot: Any, en
     assert box.grab().save(str(SCREENSHOTS / "settings-calendars.png"))
 
 
-def test_double_clicking_a_workflow_node_opens_the_child_and_its_live_run(loop: Any, qtbot: Any, engine: Any) -> None:
+def test_double_clicking_a_workflow_node_opens_the_child_and_its_live_run(loop: Any, qtbot: Any, engine: Any,
+                                                                         tmp_path: Path) -> None:
     from cronium_desktop.ui.workflows.page import WorkflowsPage
 
-    for name, script in (("Fetch", "echo fetched"), ("Slow step", "sleep 1.5; echo done"), ("Notify", "echo sent")):
+    release = tmp_path / "release"  # the slow step runs until the test has seen it running in the child
+    slow = f'while [ ! -e "{release}" ]; do sleep 0.05; done; echo done'
+    for name, script in (("Fetch", "echo fetched"), ("Slow step", slow), ("Notify", "echo sent")):
         run(loop, engine.events.create({"name": name, "type": "BASH", "content": script}))
     run(loop, engine.workflows.save({"name": "Deploy", "nodes": [
         {"id": "a", "event": "Fetch", "label": "Fetch", "x": 0, "y": 0},
@@ -132,4 +135,5 @@ def test_double_clicking_a_workflow_node_opens_the_child_and_its_live_run(loop: 
     wait_until(loop, lambda: page.scene.node_state("b") == "RUNNING")  # the child run, live
     run(loop, asyncio.sleep(0.3))
     assert page.grab().save(str(SCREENSHOTS / "canvas-child-workflow-live.png"))
+    release.touch()
     wait_until(loop, lambda: page.scene.node_state("b") == "SUCCESS")
