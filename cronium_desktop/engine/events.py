@@ -215,6 +215,21 @@ class EventService:
         values["env"] = {k: v for k, v in spec["env"].items() if k not in spec["secret_env"]}
         return values
 
+    @staticmethod
+    def columns_only(spec: dict[str, Any]) -> bool:
+        """Whether a new event of this spec is its columns alone: no servers, secret env or tool action
+        (its actions can follow, `set_actions`)."""
+        return not spec["servers"] and not spec["secret_env"] and spec["tool_action"] is None
+
+    @classmethod
+    def new_row(cls, session: Session, spec: dict[str, Any]) -> dict[str, Any]:
+        """What `apply` writes on a new event that is `columns_only`, as one row for a Core insert."""
+        require_calendar(session, spec["schedule"])
+        row = cls.columns(spec)
+        if spec["status"] == "ACTIVE":
+            row["activated_at"] = utcnow()  # as `_activated` on a new event (it has run 0 times)
+        return row
+
     def apply(self, session: Session, event: Event, spec: dict[str, Any], *, event_keys: dict[str, int] | None = None,
               name_checked: bool = False, flush: bool = True) -> None:
         """Write a normalised spec onto an event row (new or existing) inside `session`.

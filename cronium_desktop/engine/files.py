@@ -19,8 +19,6 @@ from typing import Any, Protocol
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from cronium_desktop.engine.calendars import require_calendar
-from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.event_fields import EXPORT_KEYS, EXPORTED_WHEN_SET, FILE_KEYS
@@ -217,13 +215,10 @@ class FileService:
                         f"{place}.name",
                         f"an event named {existing.name!r} already exists; import with --replace to overwrite it.",
                     )
-                event = None if existing is None and self._plain(spec) else existing or Event()
+                event = None if existing is None and EventService.columns_only(spec) else existing or Event()
                 try:
                     if event is None:
-                        require_calendar(session, spec["schedule"])
-                        columns = EventService.columns(spec)
-                        if spec["status"] == "ACTIVE":
-                            columns["activated_at"] = utcnow()
+                        columns = EventService.new_row(session, spec)
                         columns["webhook_token"] = new_token() if self._webhooks_wanted.get(key) else None
                         plain.append((key, columns))
                     else:
@@ -280,11 +275,6 @@ class FileService:
         if report.workflow or report.child_workflows:
             self._ctx.bus.publish(WorkflowsChanged())
         return report
-
-    @staticmethod
-    def _plain(spec: dict[str, Any]) -> bool:
-        """A new event whose columns are all of it (or actions, written in the second pass)."""
-        return not spec["servers"] and not spec["secret_env"] and spec["tool_action"] is None
 
     def _has_secret(self, session: Session, owner: str) -> bool:
         return owner in self._ctx.secrets.owners(session, owner)
