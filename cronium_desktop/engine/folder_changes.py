@@ -19,6 +19,7 @@ import asyncio
 import logging
 import operator
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,9 @@ class FolderChangeWatcher:
         self._task: asyncio.Task[None] | None = None
         self._version: int | None = None
         self._fingerprint: Fingerprint = {}
+        # The connection is used in worker threads; a look cancelled with the watch goes on in its
+        # thread, so closing it takes this lock too (closing under a running statement crashes).
+        self._connection_lock = threading.Lock()
 
     async def start(self) -> None:
         self._connection = await asyncio.to_thread(self._open)
@@ -153,13 +157,21 @@ class FolderChangeWatcher:
         return self._version_now(), fingerprint(self._connection)
 
     def _poll(self) -> dict[str, set[Any]] | None:
-        """What changed since the last look, or None when no other connection committed."""
-        if self._version_now() == self._version:
-            return None
-        self._version, after = self._look()
+        """What changed since the last look, or None when no other connection committed (or the
+        watcher was stopped meanwhile)."""
+        with self._connection_lock:
+            if self._connection is None or self._version_now() == self._version:
+                return None
+            self._version, after = self._look()
         changes = changed_owners(self._fingerprint, after)
         self._fingerprint = after
         return changes
+
+    def _close(self) -> None:
+        with self._connection_lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     async def _watch(self) -> None:
         while True:
@@ -181,6 +193,4 @@ class FolderChangeWatcher:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        await asyncio.to_thread(self._close)  # after a look still going in its thread
