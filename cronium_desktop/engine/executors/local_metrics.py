@@ -33,7 +33,10 @@ class Wrapper:
             _, status, usage = os.wait4(self.pid, 0)
             popen.returncode = os.waitstatus_to_exitcode(status)  # so Popen never waits for it again
             self.usage.append(usage)
-            loop.call_soon_threadsafe(self._settle, popen.returncode)
+            try:
+                loop.call_soon_threadsafe(self._settle, popen.returncode)
+            except RuntimeError:  # the loop is closed: the app stopped and let the run finish on its own
+                pass
 
         threading.Thread(target=wait, name=f"cronium-wait-{self.pid}", daemon=True).start()
 

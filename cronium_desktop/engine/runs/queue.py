@@ -50,6 +50,7 @@ class RunQueue:
         self._heap: list[QueueEntry] = []  # ready to run, by priority then age
         self._delayed: list[tuple[float, int, QueueEntry]] = []  # waiting for not_before (retry backoff)
         self._queued_per_event: collections.Counter[int | None] = collections.Counter()
+        self._queued: set[int] = set()  # the execution ids in _heap and _delayed
         self._counter = itertools.count()
         self._running: dict[int, tuple[asyncio.Task[None], int | None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # every execute task, released ones included
@@ -79,7 +80,7 @@ class RunQueue:
             await asyncio.sleep(poll_seconds)
 
     def __contains__(self, execution_id: int) -> bool:
-        return execution_id in self._running or any(e.execution_id == execution_id for e in self._entries())
+        return execution_id in self._running or execution_id in self._queued
 
     # -- feeding it -------------------------------------------------------------------------------
 
@@ -94,6 +95,7 @@ class RunQueue:
             not_before=time.monotonic() + delay,
         )
         self._queued_per_event[event_id] += 1
+        self._queued.add(execution_id)
         if delay > 0:
             heapq.heappush(self._delayed, (entry.not_before, entry.sort_key[1], entry))
         else:
@@ -102,6 +104,9 @@ class RunQueue:
 
     def remove(self, execution_id: int) -> bool:
         """Take a queued (not running) execution out; True if it was queued."""
+        if execution_id not in self._queued:
+            return False
+        self._queued.discard(execution_id)
         for index, entry in enumerate(self._heap):
             if entry.execution_id == execution_id:
                 self._heap.pop(index)
@@ -150,6 +155,7 @@ class RunQueue:
             heapq.heappush(self._heap, entry)
         if claimed is not None:
             self._queued_per_event[claimed.event_id] -= 1
+            self._queued.discard(claimed.execution_id)
         return claimed
 
     def limit(self) -> int:

@@ -3,7 +3,8 @@ read in the same transaction), and finished.
 
 Every run goes through both; the ORM's identity map, unit of work and lazy loads cost several
 milliseconds of Python per run while holding the single writer, so these read only the columns
-they need and write with plain UPDATE and INSERT statements.
+they need and write with plain UPDATE and INSERT statements. The statements are built once, here,
+with bound parameters: building one (and its cache key) costs more Python than running it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import DateTime, bindparam, func, insert, select, update
 
 from cronium_desktop.engine.executors.base import ExecResult, ServerRef
 from cronium_desktop.engine.store.models import (
@@ -21,6 +22,7 @@ from cronium_desktop.engine.store.models import (
     Event,
     EventServer,
     Execution,
+    RunMetric,
     Server,
     ServerResult,
 )
@@ -36,13 +38,35 @@ ACTION_COUNT = (select(func.count()).where(ConditionalAction.event_id == Event.i
                 .correlate(Event).scalar_subquery().label("ev_action_count"))
 
 
+_READ = (select(*EXECUTION_COLUMNS, *(column.label(f"ev_{column.key}") for column in EVENT_COLUMNS), ACTION_COUNT)
+         .outerjoin(Event, Event.id == Execution.event_id).where(Execution.id == bindparam("b_id")))
+_ATTEMPT_STARTED = select(Attempt.started_at).where(Attempt.execution_id == bindparam("b_id"),
+                                                    Attempt.number == bindparam("b_number"))
+_MARK_RUNNING = update(Execution).where(Execution.id == bindparam("b_id")).values(
+    status="RUNNING", started_at=func.coalesce(Execution.started_at, bindparam("b_now", type_=DateTime)), not_before=None)
+_ADD_ATTEMPT = insert(Attempt).values(execution_id=bindparam("b_id"), number=bindparam("b_number"),
+                                      status="RUNNING", started_at=bindparam("b_now"))
+_CLOSE_ATTEMPT = update(Attempt).where(Attempt.execution_id == bindparam("b_id"),
+                                       Attempt.number == bindparam("b_number")).values(
+    status=bindparam("v_status"), exit_code=bindparam("v_exit_code"), error=bindparam("v_error"),
+    finished_at=bindparam("v_finished_at"))
+_FINISH = update(Execution).where(Execution.id == bindparam("b_id")).values(
+    status=bindparam("v_status"), error=bindparam("v_error"), finished_at=bindparam("v_finished_at"),
+    duration_ms=bindparam("v_duration_ms"), exit_code=bindparam("v_exit_code"), output=bindparam("v_output"),
+    condition=bindparam("v_condition"))
+_ADD_METRIC = insert(RunMetric)
+_ACTIONS_DONE = update(RunMetric).where(RunMetric.execution_id == bindparam("b_id"),
+                                       RunMetric.attempt == bindparam("b_number")).values(
+    actions_done_at=bindparam("v_at"))
+METRIC_COLUMNS = tuple(column.key for column in RunMetric.__table__.columns if column.key != "id")
+_SUMMARY = select(*Execution.__table__.columns).where(Execution.id == bindparam("b_id"))
+
+
 def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> tuple[Any, Any, Any] | None:
     """(execution row, event row or None, when the attempt started) of a run to start, marked
     RUNNING with its attempt recorded; None if it is not PENDING (RUNNING when `adopting`: a run
     re-attached after a restart, only read). The event's columns come in the same row (`ev_*`)."""
-    row = connection.execute(
-        select(*EXECUTION_COLUMNS, *(column.label(f"ev_{column.key}") for column in EVENT_COLUMNS), ACTION_COUNT)
-        .outerjoin(Event, Event.id == Execution.event_id).where(Execution.id == execution_id)).first()
+    row = connection.execute(_READ, {"b_id": execution_id}).first()
     if row is None or row.status != ("RUNNING" if adopting else "PENDING"):
         return None
     execution = row
@@ -51,13 +75,11 @@ def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> 
     if event is None or event.id is None:
         return execution, None, None
     if adopting:
-        started = connection.execute(select(Attempt.started_at).where(
-            Attempt.execution_id == execution_id, Attempt.number == execution.attempt)).scalar()
+        started = connection.execute(_ATTEMPT_STARTED, {"b_id": execution_id,
+                                                        "b_number": execution.attempt}).scalar()
         return execution, event, started or execution.started_at
-    connection.execute(update(Execution).where(Execution.id == execution_id).values(
-        status="RUNNING", started_at=func.coalesce(Execution.started_at, now), not_before=None))
-    connection.execute(insert(Attempt).values(execution_id=execution_id, number=execution.attempt, status="RUNNING",
-                                              started_at=now))
+    connection.execute(_MARK_RUNNING, {"b_id": execution_id, "b_now": now})
+    connection.execute(_ADD_ATTEMPT, {"b_id": execution_id, "b_number": execution.attempt, "b_now": now})
     return SimpleNamespace(**{**execution._asdict(), "started_at": execution.started_at or now}), event, now
 
 
@@ -70,9 +92,9 @@ def servers_of(connection: Any, event_id: int) -> list[ServerRef]:
 def finish(connection: Any, execution_id: int, attempt: int, started_at: datetime | None, result: ExecResult,
            now: datetime) -> None:
     """Close the attempt and give the execution its final state (`started_at`: the execution's)."""
-    connection.execute(update(Attempt).where(Attempt.execution_id == execution_id,
-                                             Attempt.number == attempt).values(
-        status=result.status, exit_code=result.exit_code, error=result.error, finished_at=now))
+    connection.execute(_CLOSE_ATTEMPT, {"b_id": execution_id, "b_number": attempt, "v_status": result.status,
+                                        "v_exit_code": result.exit_code, "v_error": result.error,
+                                        "v_finished_at": now})
     if result.servers:
         connection.execute(insert(ServerResult), [
             {"execution_id": execution_id, "attempt": attempt, "server_id": outcome.server_id,
@@ -80,6 +102,21 @@ def finish(connection: Any, execution_id: int, attempt: int, started_at: datetim
              "error": outcome.error, "output": outcome.output, "started_at": outcome.started_at,
              "finished_at": outcome.finished_at} for outcome in result.servers])
     duration = int((now - started_at).total_seconds() * 1000) if started_at else None
-    connection.execute(update(Execution).where(Execution.id == execution_id).values(
-        status=result.status, error=result.error, finished_at=now, duration_ms=duration, exit_code=result.exit_code,
-        output=result.output, condition=result.condition))
+    connection.execute(_FINISH, {"b_id": execution_id, "v_status": result.status, "v_error": result.error,
+                                 "v_finished_at": now, "v_duration_ms": duration, "v_exit_code": result.exit_code,
+                                 "v_output": result.output, "v_condition": result.condition})
+
+
+def add_metric(connection: Any, values: dict[str, Any]) -> None:
+    """Record an attempt's figures and phases (`values`: RunMetric's columns; those missing are NULL)."""
+    connection.execute(_ADD_METRIC, {name: values.get(name) for name in METRIC_COLUMNS})
+
+
+def actions_done(connection: Any, execution_id: int, attempt: int, now: datetime) -> None:
+    """The attempt's conditional actions are done: its phases end here."""
+    connection.execute(_ACTIONS_DONE, {"b_id": execution_id, "b_number": attempt, "v_at": now})
+
+
+def summary_row(connection: Any, execution_id: int) -> Any:
+    """The execution's row (every column), or None."""
+    return connection.execute(_SUMMARY, {"b_id": execution_id}).first()

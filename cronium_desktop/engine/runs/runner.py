@@ -35,7 +35,7 @@ from cronium_desktop.engine.runs.logsink import LogSink
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
-from cronium_desktop.engine.store.models import Attempt, Execution, RunMetric, ServerResult
+from cronium_desktop.engine.store.models import Attempt, Execution, ServerResult
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
@@ -391,16 +391,14 @@ class Runner:
         figures = result.metrics.as_dict() if result.metrics is not None else {}
         if queued is None and attempt == 1 and started is not None and created is not None:
             queued = max(0.0, (started - created).total_seconds())
-        session.add(RunMetric(
-            execution_id=execution_id, attempt=attempt, event_id=event_id, queued_s=queued, started_at=started,
-            first_output_at=sink.first_output_at if sink is not None else None, finished_at=finished, **figures))
+        run_records.add_metric(session.connection(), {
+            "execution_id": execution_id, "attempt": attempt, "event_id": event_id, "queued_s": queued,
+            "started_at": started, "first_output_at": sink.first_output_at if sink is not None else None,
+            "finished_at": finished, **figures})
 
     @staticmethod
     def _record_actions_done(session: Any, execution_id: int, attempt: int) -> None:
-        row = session.scalar(select(RunMetric).where(RunMetric.execution_id == execution_id,
-                                                     RunMetric.attempt == attempt))
-        if row is not None:
-            row.actions_done_at = utcnow()
+        run_records.actions_done(session.connection(), execution_id, attempt, utcnow())
 
     def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float,
                       sink: LogSink | None = None, queued: float | None = None) -> None:

@@ -31,6 +31,7 @@ from cronium_desktop.engine.notices import (
     Segment,
 )
 from cronium_desktop.engine.runs import logstore
+from cronium_desktop.engine.runs import records as run_records
 from cronium_desktop.engine.runs.logstore import LogRecord
 from cronium_desktop.engine.runs.queue import PRIORITY_RANK, RunQueue
 from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS, RunTrigger
@@ -126,7 +127,7 @@ class RunRequest:
     scheduled_for: datetime | None = None
 
 
-def _summary(row: Execution) -> RunSummary:
+def _summary(row: Any) -> RunSummary:
     return RunSummary(
         execution_id=row.id,
         event_id=row.event_id,
@@ -366,6 +367,8 @@ class RunService:
         """Wait until the execution reaches a final state (after its last attempt)."""
         future: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(execution_id, []).append(future)
+        if execution_id in self._queue:  # queued or running here: its RunFinished answers, no read needed
+            return await asyncio.wait_for(future, timeout)
         current = await self.summary(execution_id)
         if current.status in FINAL_STATES:
             pending = self._waiters.get(execution_id, [])
@@ -401,7 +404,7 @@ class RunService:
     @in_thread
     def summary(self, execution_id: int) -> RunSummary:
         with self._ctx.db.read() as session:
-            row = session.get(Execution, execution_id)
+            row = run_records.summary_row(session.connection(), execution_id)
             if row is None:
                 raise NotFound(f"No run with id {execution_id}.")
             return _summary(row)
