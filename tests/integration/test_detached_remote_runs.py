@@ -211,10 +211,13 @@ async def test_a_remote_run_goes_on_when_the_app_stops_letting_runs_finish(data_
     await engine.start(scheduler=True)
     await engine.servers.add("box", host=sshd.host, port=sshd.port, username=sshd.user, auth_method="KEY",
                              key_path=str(sshd.key_path), verify=True, accept_host_key=True)
-    event_id = await engine.events.create({"name": "Nightly", "type": "BASH", "content": "echo one\nsleep 2\necho two",
+    event_id = await engine.events.create({"name": "Nightly", "type": "BASH", "content": "echo one\nsleep 3\necho two",
                                            "run_location": "REMOTE", "servers": ["box"]})
     execution_id = await engine.runs.start(event_id)
-    await asyncio.sleep(1.2)
+    for _ in range(300):  # until it is going on the server (a loaded machine may take seconds to start it)
+        if any(record.text == "one" for record in await engine.runs.log(execution_id)):
+            break
+        await asyncio.sleep(0.05)
     await engine.stop(let_runs_finish=True)
     engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await engine.start(scheduler=True)

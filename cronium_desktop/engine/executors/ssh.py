@@ -507,6 +507,9 @@ class SshExecutor:
         except SshError as error:
             return finish(FAILURE, error=str(error), announce=True)
         except asyncio.CancelledError:
+            if self.keep_running and remote.pid is None and remote.abandon_start() and not remote.started.is_set():
+                # the app stops while the run is being sent: once it is started, it goes on like the others
+                await asyncio.shield(self._pool.run(remote.started.wait, KILL_GRACE_SECONDS))
             if self.keep_running and remote.pid is not None:
                 detached = True  # the app stops and lets it finish: the next start follows it again
                 raise
