@@ -48,6 +48,8 @@ class RunFinished(Notice):
     status: str
     exit_code: int | None
     error: str | None
+    # The run's row as its final state was recorded, when the recording read it: waiters need no read.
+    record: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

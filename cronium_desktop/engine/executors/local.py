@@ -289,43 +289,57 @@ class LocalExecutor:
                 exited = process.exited
                 try:
                     return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
-                                             process.usage, process.app_peak)
+                                             process.usage, process.app_peak, remove=True)
                 except asyncio.CancelledError:
                     detached = self.keep_running and not exited.done()
                     raise
         finally:
-            if not detached:
+            if not detached and folder.exists():  # the usual end removed it already, in the same hop
                 await asyncio.to_thread(shutil.rmtree, folder, True)
 
     async def _start(self, folder: Path, interpreter: str, job: Job) -> Wrapper:
+        """Start the wrapper and record its identity, in one worker-thread hop. A cancel landing
+        meanwhile waits for the start and is then delivered to the caller's next await (`follow`
+        stops the tree), so a started run is never left running unwatched."""
         token = spool.new_token()
         env = script_env(folder, job.env)
         env[spool.TOKEN_ENV] = token
         env.update(limit_env(job.limits))
         app_peak = app_peak_rss()
-        spool.write_token(folder, token)
-        with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
-            # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
-            # which gives the exact CPU, peak memory and I/O of the tree it reaped.
-            popen = subprocess.Popen(
-                ["sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
-                 *runtime.command(job.event_type, interpreter, str(folder))],
-                cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
-            )
-        wrapper = Wrapper(popen, asyncio.get_running_loop(), app_peak)
-        SAMPLER.watch(popen.pid)
+        command = ["sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
+                   *runtime.command(job.event_type, interpreter, str(folder))]
 
-        def record() -> None:
+        def launch() -> subprocess.Popen[bytes]:
+            spool.write_token(folder, token)
+            with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
+                # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
+                # which gives the exact CPU, peak memory and I/O of the tree it reaped.
+                popen = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=err, start_new_session=True)
             spool.write_identity(folder, popen.pid, token, job.timeout_seconds)
             spool.ensure_guardian(self.root)
+            return popen
 
-        await asyncio.to_thread(record)
+        launching = asyncio.ensure_future(asyncio.to_thread(launch))
+        cancelled = False
+        try:
+            popen = await asyncio.shield(launching)
+        except asyncio.CancelledError:
+            cancelled = True
+            popen = await launching
+        wrapper = Wrapper(popen, asyncio.get_running_loop(), app_peak)
+        SAMPLER.watch(popen.pid)
+        if cancelled:
+            current = asyncio.current_task()
+            assert current is not None
+            current.cancel()
         return wrapper
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
                      offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None,
-                     app_peak: int = 0) -> ExecResult:
-        """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it."""
+                     app_peak: int = 0, remove: bool = False) -> ExecResult:
+        """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it.
+        `remove`: remove the run folder once its end is read."""
         reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
         reader.start()
         timed_out = False
@@ -341,27 +355,34 @@ class LocalExecutor:
                     sink.line("system", "Cancelled: stopping the process tree.")
                     await asyncio.shield(stop_process_group(pgid, exited))
                 raise
-            result = await asyncio.to_thread(self._settle_and_read, folder, reader, pgid, job, exited, timed_out, sink)
+            result = await asyncio.to_thread(self._settle_and_read, folder, reader, pgid, job, exited, timed_out, sink,
+                                             usage, app_peak, remove)
         finally:
             if reader.is_alive():  # the run was cancelled or failed before its end was read
                 reader.finish()
                 await asyncio.shield(asyncio.to_thread(reader.join))
-            sampled = SAMPLER.release(pgid)
-        result.metrics = measured(folder, job, result.exit_code, usage, sampled, app_peak)
+            SAMPLER.release(pgid)
+        assert result.metrics is not None
         if result.metrics.limit_reason and result.status != SUCCESS:
             sink.line("system", result.metrics.limit_reason)
             result.error = result.metrics.limit_reason
         return result
 
     def _settle_and_read(self, folder: Path, reader: spool.SpoolReader, pgid: int, job: Job,
-                         exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:
-        """The wrapper is gone: the last output read, then its status and files (one worker-thread hop)."""
+                         exited: asyncio.Future[Any], timed_out: bool, sink: Sink, usage: list[Any] | None,
+                         app_peak: int, remove: bool) -> ExecResult:
+        """The wrapper is gone: the last output read, then its status, files and figures, then the
+        folder removed if `remove` (one worker-thread hop)."""
         note = _settle(folder, reader, pgid)
         reader.finish()
         reader.join()
         if note:
             sink.line("system", note)
-        return self._result(folder, job, exited, timed_out, sink)
+        result = self._result(folder, job, exited, timed_out, sink)
+        result.metrics = measured(folder, job, result.exit_code, usage, SAMPLER.release(pgid), app_peak)
+        if remove:
+            shutil.rmtree(folder, True)
+        return result
 
     def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:
         exit_code = spool.read_status(folder)

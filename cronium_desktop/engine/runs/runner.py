@@ -427,4 +427,5 @@ class Runner:
             status=result.status,
             exit_code=result.exit_code,
             error=result.error,
+            record=run_records.summary_row(session.connection(), execution_id),
         )

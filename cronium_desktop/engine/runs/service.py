@@ -354,6 +354,11 @@ class RunService:
     def _on_notice(self, notice: Notice) -> None:
         if isinstance(notice, RunFinished) and notice.execution_id in self._waiters:
             waiters = self._waiters.pop(notice.execution_id)
+            if notice.record is not None:  # read as it was recorded
+                for future in waiters:
+                    if not future.done():
+                        future.set_result(_summary(notice.record))
+                return
 
             async def resolve() -> None:
                 summary = await self.summary(notice.execution_id)
