@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from cronium_desktop.engine.context import EngineContext, in_thread
@@ -150,16 +150,19 @@ def record(session: Session, kind: str, object_id: int, definition: dict[str, An
     return number
 
 
+# Built once: every run's record reads it (a statement's building costs more than its running).
+_CURRENT_NUMBERS = (select(DefinitionVersion.object_id, func.max(DefinitionVersion.number))
+                    .where(DefinitionVersion.kind == bindparam("b_kind"),
+                           DefinitionVersion.object_id.in_(bindparam("b_ids", expanding=True)))
+                    .group_by(DefinitionVersion.object_id))
+
+
 def current_numbers(session: Session, kind: str, object_ids: Iterable[int]) -> dict[int, int]:
     """The current version number of each object (those with a history)."""
     ids = builtins.list(object_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(DefinitionVersion.object_id, func.max(DefinitionVersion.number))
-        .where(DefinitionVersion.kind == kind, DefinitionVersion.object_id.in_(ids))
-        .group_by(DefinitionVersion.object_id)
-    ).all()
+    rows = session.execute(_CURRENT_NUMBERS, {"b_kind": kind, "b_ids": ids}).all()
     return {int(object_id): int(number) for object_id, number in rows}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, true, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 
 from cronium_desktop.engine import versions
 from cronium_desktop.engine.clock import utcnow
@@ -125,6 +125,15 @@ class RunRequest:
     parent_execution_id: int | None = None
     chain_depth: int = 0
     scheduled_for: datetime | None = None
+
+
+# The statements every recorded run goes through, built once (see runs/records.py).
+_EVENTS_TO_RECORD = select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
+                           Event.max_executions, Event.execution_count, Event.last_fire_at).where(
+    Event.id.in_(bindparam("b_ids", expanding=True)))
+_INSERT_RUNS = insert(Execution).returning(Execution.id, sort_by_parameter_order=True)
+_COUNT_FIRES = update(Event).where(Event.id == bindparam("b_id")).values(
+    execution_count=bindparam("v_count"), status=bindparam("v_status"), last_fire_at=bindparam("v_last_fire_at"))
 
 
 def _summary(row: Any) -> RunSummary:
@@ -257,10 +266,8 @@ class RunService:
         """
         now = utcnow()
         wanted = {request.event_id for request in requests}
-        events = {event.id: event for event in session.execute(
-            select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
-                   Event.max_executions, Event.execution_count, Event.last_fire_at).where(Event.id.in_(wanted))
-        )}
+        connection = session.connection()
+        events = {event.id: event for event in connection.execute(_EVENTS_TO_RECORD, {"b_ids": builtins.list(wanted)})}
         numbers = versions.current_numbers(session, "event", wanted)  # the version each run runs
         changes: dict[int, dict[str, Any]] = {}
         rows: builtins.list[dict[str, Any]] = []
@@ -297,10 +304,10 @@ class RunService:
                 "event_version": numbers.get(event.id),
             })
             staged.append((request, event, skip, self._count(event, state, request, skip)))
-        ids = session.scalars(
-            insert(Execution).returning(Execution.id, sort_by_parameter_order=True), rows
-        ).all() if rows else []
-        session.execute(update(Event), builtins.list(changes.values()))
+        ids = connection.execute(_INSERT_RUNS, rows).scalars().all() if rows else []
+        connection.execute(_COUNT_FIRES, [{"b_id": state["id"], "v_count": state["execution_count"],
+                                           "v_status": state["status"], "v_last_fire_at": state["last_fire_at"]}
+                                          for state in changes.values()])
         notices: builtins.list[Notice] = []
         inserted: builtins.list[RunService._Created] = []
         for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
