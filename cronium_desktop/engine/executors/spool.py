@@ -248,9 +248,11 @@ class SpoolReader(threading.Thread):
                         self._pending[index] = b""
                 return
             if exited and not got:
+                # `exited()` woke it while it was reading output: cleared first, the wait holds until
+                # `finish()` (a stale wake would read again during the lease check and cost it 50 ms)
+                self._wake.clear()
                 self.caught_up.set()
                 self._wake.wait()
-                self._wake.clear()
                 continue
             if got:
                 interval = 0.002
