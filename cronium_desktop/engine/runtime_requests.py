@@ -12,13 +12,14 @@ closes the connection. Ops: `getVariable {key}`, `executeToolAction {tool, actio
 `send {kind: email|slack|discord, options: {message|body, subject, to, tool}}`. A request must
 arrive within 10 s of connecting, and its work (a tool action) ends within 60 s.
 
-Contract for executors: `serve_requests(folder, job, sink)` around the script's run gives the
-environment to add. Local runs use it as it is. A container run bind-mounts the run folder: the
-socket inside it is reachable from the container (same kernel), so the executor passes the
-environment on and adds its location to `ON_DEMAND_LOCATIONS`. The script in the container must
-run as the app's user (or root): the run folder is 0700 and connecting to a socket needs write
-permission on it. Runs on servers over SSH reach the
-app through a port forward on their connection (`ssh/app_channel.py`: the same requests over TCP
+Contract for executors: `RequestSocket.plan(job, folder)` gives the environment to add before the
+folder is made; `plan.make(folder)` binds the socket (or writes the variables) with the folder's
+other files; `serve_requests(plan, listener, job, sink)` serves it around the script's run. A
+container run bind-mounts the run folder: the socket inside it is reachable from the container
+(same kernel), so the executor passes the environment on and adds its location to
+`ON_DEMAND_LOCATIONS`. The script in the container must run as the app's user (or root): the run
+folder is 0700 and connecting to a socket needs write permission on it. Runs on servers over SSH
+reach the app through a port forward on their connection (`ssh/app_channel.py`: the same requests over TCP
 on the server's 127.0.0.1, `CRONIUM_APP_PORT`); a server that allows no forwarding gets every
 variable written into the folder, and the helpers refuse tool actions there with a clear error.
 """
@@ -29,6 +30,7 @@ import asyncio
 import hmac
 import json
 import secrets
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -53,6 +55,7 @@ REQUEST_WORK_SECONDS = 60.0
 CONCURRENT_REQUESTS = 4
 # sockaddr_un holds 108 bytes on Linux, 104 on macOS; longer folders fall back to written variables.
 MAX_SOCKET_PATH = 100
+LISTEN_BACKLOG = 64  # scripts connecting before the app serves the socket wait here
 MESSAGE_KINDS = ("email", "slack", "discord")
 
 
@@ -245,31 +248,65 @@ class _Connections:
         return await reply_to(line, self._lookup)
 
 
-@asynccontextmanager
-async def serve_requests(folder: Path, job: Job, sink: Sink) -> AsyncIterator[dict[str, str]]:
-    """Serve the run's socket while the block runs; yields the environment the script needs.
+class RequestSocket:
+    """What a run needs to reach the app, decided before its folder is made: the socket's token and
+    the script's environment, or (a folder too deep for a socket path) its variables to write."""
 
-    A run without a request handler gets nothing. A folder too deep for a socket path gets its
-    variables written into `vars/` instead (the helpers read them there).
-    """
-    requests: RunRequests | None = job.requests
-    if requests is None:
-        yield {}
+    def __init__(self, env: dict[str, str], token: str | None = None, variables: dict[str, str] | None = None) -> None:
+        self.env = env
+        self.token = token
+        self.variables = variables
+
+    @classmethod
+    async def plan(cls, job: Job, folder: str) -> RequestSocket | None:
+        """None for a run without a request handler; `folder`: the run folder's path (or one as long)."""
+        requests: RunRequests | None = job.requests
+        if requests is None:
+            return None
+        if len(f"{folder}/{SOCKET_NAME}".encode()) > MAX_SOCKET_PATH:
+            return cls({}, variables=await requests.all_variables())
+        token = secrets.token_urlsafe(32)
+        return cls({TOKEN_ENV: token, **helper_python()}, token)
+
+    def make(self, folder: Path) -> socket.socket | None:
+        """In the new run folder, before the script starts: the socket bound and listening (a script
+        connecting at once waits in its backlog until the app serves it), or the variables written.
+        Blocking: the worker thread that makes the folder."""
+        if self.token is None:
+            _write_variables(folder, self.variables or {})
+            return None
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(str(folder / SOCKET_NAME))
+            listener.listen(LISTEN_BACKLOG)
+            listener.setblocking(False)
+        except OSError:
+            listener.close()
+            raise
+        return listener
+
+
+@asynccontextmanager
+async def serve_requests(plan: RequestSocket | None, listener: socket.socket | None, job: Job,
+                         sink: Sink) -> AsyncIterator[None]:
+    """Serve the run's socket (made by `plan.make`) while the block runs."""
+    if plan is None or plan.token is None or listener is None or job.requests is None:
+        yield
         return
-    path = folder / SOCKET_NAME
-    if len(str(path).encode()) > MAX_SOCKET_PATH:
-        await asyncio.to_thread(_write_variables, folder, await requests.all_variables())
-        yield {}
-        return
-    token = secrets.token_urlsafe(32)
-    connections = _Connections(requests, token, sink)
-    server = await asyncio.start_unix_server(connections.handle, path=str(path), limit=MAX_REQUEST_BYTES)
+    path = listener.getsockname()
+    connections = _Connections(job.requests, plan.token, sink)
     try:
-        yield {TOKEN_ENV: token, **helper_python()}
+        server = await asyncio.start_unix_server(connections.handle, sock=listener, limit=MAX_REQUEST_BYTES,
+                                                 backlog=LISTEN_BACKLOG)
+    except BaseException:  # cancelled before it served
+        listener.close()
+        Path(path).unlink(missing_ok=True)
+        raise
+    try:
+        yield
     finally:
         server.close()
         for task in list(connections.tasks):
             task.cancel()
         await server.wait_closed()
-        path.unlink(missing_ok=True)
-
+        Path(path).unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import dataclasses
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -27,7 +28,7 @@ from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, Exe
 from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
 from cronium_desktop.engine.executors.sampler import SAMPLER
 from cronium_desktop.engine.folder import folder_digest
-from cronium_desktop.engine.runtime_requests import serve_requests
+from cronium_desktop.engine.runtime_requests import RequestSocket, serve_requests
 
 KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = spool.MAX_LINE_BYTES
@@ -279,61 +280,76 @@ class LocalExecutor:
             message = missing_interpreter_message(job.event_type, job.interpreters)
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
-        folder = await asyncio.to_thread(prepare_folder, self.root, job)
+        # The folder's path is known but for mkdtemp's eight random letters.
+        plan = await RequestSocket.plan(job, str(self.root / f"run-{job.execution_id}-{'x' * 8}"))
+        if plan is not None and plan.env:
+            job = dataclasses.replace(job, env={**job.env, **plan.env})
+        folder, listener, process = await self._start(job, interpreter, plan)
+        exited = process.exited
         detached = False
         try:
-            async with serve_requests(folder, job, sink) as request_env:
-                if request_env:
-                    job = dataclasses.replace(job, env={**job.env, **request_env})
-                process = await self._start(folder, interpreter, job)
-                exited = process.exited
-                try:
-                    return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
-                                             process.usage, process.app_peak, remove=True)
-                except asyncio.CancelledError:
-                    detached = self.keep_running and not exited.done()
-                    raise
+            async with serve_requests(plan, listener, job, sink):
+                return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
+                                         process.usage, process.app_peak, remove=True)
+        except asyncio.CancelledError:
+            detached = self.keep_running and not exited.done()
+            if not detached and not exited.done():  # cancelled before `follow` took over: stop the tree here
+                sink.line("system", "Cancelled: stopping the process tree.")
+                await asyncio.shield(stop_process_group(process.pid, exited))
+                SAMPLER.release(process.pid)
+            raise
         finally:
             if not detached and folder.exists():  # the usual end removed it already, in the same hop
                 await asyncio.to_thread(shutil.rmtree, folder, True)
 
-    async def _start(self, folder: Path, interpreter: str, job: Job) -> Wrapper:
-        """Start the wrapper and record its identity, in one worker-thread hop. A cancel landing
-        meanwhile waits for the start and is then delivered to the caller's next await (`follow`
-        stops the tree), so a started run is never left running unwatched."""
+    async def _start(self, job: Job, interpreter: str,
+                     plan: RequestSocket | None) -> tuple[Path, socket.socket | None, Wrapper]:
+        """Make the run folder (its files, its request socket), start the wrapper and record its
+        identity, all in one worker-thread hop. A cancel landing meanwhile waits for the start and is
+        then delivered to the caller's next await (`follow` stops the tree), so a started run is
+        never left running unwatched."""
         token = spool.new_token()
-        env = script_env(folder, job.env)
-        env[spool.TOKEN_ENV] = token
-        env.update(limit_env(job.limits))
         app_peak = app_peak_rss()
-        command = ["sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
-                   *runtime.command(job.event_type, interpreter, str(folder))]
 
-        def launch() -> subprocess.Popen[bytes]:
-            spool.write_token(folder, token)
-            with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
-                # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
-                # which gives the exact CPU, peak memory and I/O of the tree it reaped.
-                popen = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=err, start_new_session=True)
+        def launch() -> tuple[Path, socket.socket | None, subprocess.Popen[bytes]]:
+            folder = prepare_folder(self.root, job)
+            listener = None
+            try:
+                listener = plan.make(folder) if plan is not None else None
+                env = script_env(folder, job.env)
+                env[spool.TOKEN_ENV] = token
+                env.update(limit_env(job.limits))
+                spool.write_token(folder, token)
+                with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
+                    # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
+                    # which gives the exact CPU, peak memory and I/O of the tree it reaped.
+                    popen = subprocess.Popen(
+                        ["sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
+                         *runtime.command(job.event_type, interpreter, str(folder))],
+                        cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+            except BaseException:
+                if listener is not None:
+                    listener.close()
+                shutil.rmtree(folder, True)
+                raise
             spool.write_identity(folder, popen.pid, token, job.timeout_seconds)
             spool.ensure_guardian(self.root)
-            return popen
+            return folder, listener, popen
 
         launching = asyncio.ensure_future(asyncio.to_thread(launch))
         cancelled = False
         try:
-            popen = await asyncio.shield(launching)
+            folder, listener, popen = await asyncio.shield(launching)
         except asyncio.CancelledError:
             cancelled = True
-            popen = await launching
+            folder, listener, popen = await launching
         wrapper = Wrapper(popen, asyncio.get_running_loop(), app_peak)
         SAMPLER.watch(popen.pid)
         if cancelled:
             current = asyncio.current_task()
             assert current is not None
             current.cancel()
-        return wrapper
+        return folder, listener, wrapper
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
                      offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None,
