@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, true, update
+from sqlalchemy import DateTime, bindparam, func, insert, select, true, update
 
 from cronium_desktop.engine import versions
 from cronium_desktop.engine.clock import utcnow
@@ -134,6 +134,13 @@ _EVENTS_TO_RECORD = select(Event.id, Event.name, Event.priority, Event.retries, 
 _INSERT_RUNS = insert(Execution).returning(Execution.id, sort_by_parameter_order=True)
 _COUNT_FIRES = update(Event).where(Event.id == bindparam("b_id")).values(
     execution_count=bindparam("v_count"), status=bindparam("v_status"), last_fire_at=bindparam("v_last_fire_at"))
+
+# A skipped fire of a busy event: its newest run, and that run's burst counted one more.
+_NEWEST_RUN = (select(Execution.id, Execution.status, Execution.trigger)
+               .where(Execution.event_id == bindparam("b_event")).order_by(Execution.id.desc()).limit(1))
+_FOLD_SKIP = update(Execution).where(Execution.id == bindparam("b_id")).values(
+    skipped_count=Execution.skipped_count + 1, skipped_until=bindparam("b_now", type_=DateTime),
+    finished_at=bindparam("b_now", type_=DateTime))
 
 
 def _summary(row: Any) -> RunSummary:
@@ -281,11 +288,10 @@ class RunService:
                                                   "status": event.status, "last_fire_at": event.last_fire_at})
             # Workflow nodes and editor drafts run whatever else is going on.
             skip = event_busy and event.overlap == "SKIP" and request.trigger not in OVERLAP_EXEMPT_TRIGGERS
-            burst = self._skip_burst(session, event.id, request.trigger) if skip else None
+            burst = self._skip_burst(connection, event.id, request.trigger) if skip else None
             if burst is not None:
                 # One record per burst: a 1-second schedule on a long script is not a row a second.
-                session.execute(update(Execution).where(Execution.id == burst).values(
-                    skipped_count=Execution.skipped_count + 1, skipped_until=now, finished_at=now))
+                connection.execute(_FOLD_SKIP, {"b_id": burst, "b_now": now})
                 self._count(event, state, request, skip)
                 folded[index] = (burst, event)
                 continue
@@ -324,13 +330,10 @@ class RunService:
         return created, notices
 
     @staticmethod
-    def _skip_burst(session: Any, event_id: int, trigger: str) -> int | None:
+    def _skip_burst(connection: Any, event_id: int, trigger: str) -> int | None:
         """The SKIPPED run a new skipped fire adds to: the event's newest run, if it is one of the
         same trigger (nothing else was recorded since, so the same run is still going)."""
-        newest = session.execute(
-            select(Execution.id, Execution.status, Execution.trigger)
-            .where(Execution.event_id == event_id).order_by(Execution.id.desc()).limit(1)
-        ).first()
+        newest = connection.execute(_NEWEST_RUN, {"b_event": event_id}).first()
         if newest is not None and newest.status == "SKIPPED" and newest.trigger == trigger:
             return int(newest.id)
         return None
