@@ -364,19 +364,19 @@ class RunService:
     def _on_notice(self, notice: Notice) -> None:
         if isinstance(notice, RunFinished) and notice.execution_id in self._waiters:
             waiters = self._waiters.pop(notice.execution_id)
-            if notice.record is not None:  # read as it was recorded
-                for future in waiters:
-                    if not future.done():
-                        future.set_result(_summary(notice.record))
-                return
 
-            async def resolve() -> None:
-                summary = await self.summary(notice.execution_id)
+            def answer(summary: RunSummary) -> None:
                 for future in waiters:
                     if not future.done():
                         future.set_result(summary)
 
-            asyncio.ensure_future(resolve())
+            async def read_and_answer() -> None:
+                answer(await self.summary(notice.execution_id))
+
+            if notice.record is not None:  # read as it was recorded
+                answer(_summary(notice.record))
+            else:
+                asyncio.ensure_future(read_and_answer())
 
     async def wait(self, execution_id: int, timeout: float | None = None) -> RunSummary:
         """Wait until the execution reaches a final state (after its last attempt)."""
