@@ -14,7 +14,7 @@ arrive within 10 s of connecting, and its work (a tool action) ends within 60 s.
 
 Contract for executors: `RequestSocket.plan(job, folder)` gives the environment to add before the
 folder is made; `plan.make(folder)` binds the socket (or writes the variables) with the folder's
-other files; `serve_requests(plan, listener, job, sink)` serves it around the script's run. A
+other files; `serve_requests(plan, sink)` serves it around the script's run. A
 container run bind-mounts the run folder: the socket inside it is reachable from the container
 (same kernel), so the executor passes the environment on and adds its location to
 `ON_DEMAND_LOCATIONS`. The script in the container must run as the app's user (or root): the run
@@ -250,12 +250,16 @@ class _Connections:
 
 class RequestSocket:
     """What a run needs to reach the app, decided before its folder is made: the socket's token and
-    the script's environment, or (a folder too deep for a socket path) its variables to write."""
+    the script's environment, or (a folder too deep for a socket path) its variables to write; then
+    the socket itself, made with the folder (`make`)."""
 
-    def __init__(self, env: dict[str, str], token: str | None = None, variables: dict[str, str] | None = None) -> None:
+    def __init__(self, requests: RunRequests, env: dict[str, str], token: str | None = None,
+                 variables: dict[str, str] | None = None) -> None:
+        self.requests = requests
         self.env = env
         self.token = token
         self.variables = variables
+        self.listener: socket.socket | None = None  # bound and listening, once made
 
     @classmethod
     async def plan(cls, job: Job, folder: str) -> RequestSocket | None:
@@ -264,17 +268,17 @@ class RequestSocket:
         if requests is None:
             return None
         if len(f"{folder}/{SOCKET_NAME}".encode()) > MAX_SOCKET_PATH:
-            return cls({}, variables=await requests.all_variables())
+            return cls(requests, {}, variables=await requests.all_variables())
         token = secrets.token_urlsafe(32)
-        return cls({TOKEN_ENV: token, **helper_python()}, token)
+        return cls(requests, {TOKEN_ENV: token, **helper_python()}, token)
 
-    def make(self, folder: Path) -> socket.socket | None:
+    def make(self, folder: Path) -> None:
         """In the new run folder, before the script starts: the socket bound and listening (a script
         connecting at once waits in its backlog until the app serves it), or the variables written.
         Blocking: the worker thread that makes the folder."""
         if self.token is None:
             _write_variables(folder, self.variables or {})
-            return None
+            return
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             listener.bind(str(folder / SOCKET_NAME))
@@ -283,18 +287,23 @@ class RequestSocket:
         except OSError:
             listener.close()
             raise
-        return listener
+        self.listener = listener
+
+    def close(self) -> None:
+        """Close a socket that will not be served (the run did not start)."""
+        if self.listener is not None:
+            self.listener.close()
 
 
 @asynccontextmanager
-async def serve_requests(plan: RequestSocket | None, listener: socket.socket | None, job: Job,
-                         sink: Sink) -> AsyncIterator[None]:
+async def serve_requests(plan: RequestSocket | None, sink: Sink) -> AsyncIterator[None]:
     """Serve the run's socket (made by `plan.make`) while the block runs."""
-    if plan is None or plan.token is None or listener is None or job.requests is None:
+    if plan is None or plan.listener is None or plan.token is None:
         yield
         return
+    listener = plan.listener
     path = listener.getsockname()
-    connections = _Connections(job.requests, plan.token, sink)
+    connections = _Connections(plan.requests, plan.token, sink)
     try:
         server = await asyncio.start_unix_server(connections.handle, sock=listener, limit=MAX_REQUEST_BYTES,
                                                  backlog=LISTEN_BACKLOG)

@@ -43,6 +43,7 @@ from cronium_desktop.engine.executors.local import (
     SEARCH_PATHS,
     TYPE_NAMES,
     collect_folder,
+    run_folder_prefix,
     utcnow,
     write_folder,
 )
@@ -180,7 +181,7 @@ class ContainerExecutor:
         except DockerUnavailable as error:
             return fail(str(error))
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, f"-{job.attempt}", f"run-{job.execution_id}-", self.root))
+        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, f"-{job.attempt}", run_folder_prefix(job.execution_id), self.root))
         try:
             await asyncio.to_thread(self._write_folder, folder, job, settings["image"], sink)
             return await self._run(folder, job, settings, sink)

@@ -20,6 +20,7 @@ from cronium_desktop.engine.docker_engine import (
     DockerEngine,
     DockerUnavailable,
 )
+from cronium_desktop.engine.executors.local import run_folder_prefix
 from cronium_desktop.engine.executors.ssh import LineSplitter
 
 
@@ -33,7 +34,7 @@ class Left:
 def find(docker: DockerEngine, data_dir: Path, root: Path, execution_id: int) -> Left | None:
     """The newest container of the run and its run folder, if both are still there. Docker is asked
     only when a container run's folder was left behind (a local run's folder has an `identity`)."""
-    folders = [f for f in root.glob(f"run-{execution_id}-*") if not (f / "identity").exists()] if root.is_dir() else []
+    folders = [f for f in root.glob(run_folder_prefix(execution_id) + "*") if not (f / "identity").exists()] if root.is_dir() else []
     if not folders:
         return None
     labels = [f"{LABEL_DATA_FOLDER}={data_dir}", f"{LABEL_EXECUTION}={execution_id}"]

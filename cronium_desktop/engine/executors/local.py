@@ -13,7 +13,6 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -38,6 +37,7 @@ DRAIN_SECONDS = 2.0
 REATTACH_POLL_SECONDS = 0.1  # a re-attached wrapper is not our child: how often to look whether it ended
 SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
 OPTION_LISTS = ("NODE_OPTIONS",)  # ours first, the event's own options after them
+MKDTEMP_LETTERS = 8  # the random letters tempfile.mkdtemp puts after a prefix
 
 
 def _temp_root() -> Path:
@@ -180,9 +180,14 @@ def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def run_folder_prefix(execution_id: int) -> str:
+    """A run folder's name up to mkdtemp's random letters: its execution id finds it again."""
+    return f"run-{execution_id}-"
+
+
 def prepare_folder(root: Path, job: Job) -> Path:
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"run-{job.execution_id}-", dir=root))
+    folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
     write_folder(folder, runtime.build_files(job))
     for name in spool.STREAMS:
         (folder / name).touch(mode=0o600)
@@ -217,11 +222,11 @@ class LocalExecutor:
         if not self.root.is_dir():
             return
         for execution_id in execution_ids:
-            for folder in self.root.glob(f"run-{execution_id}-*"):
+            for folder in self.root.glob(run_folder_prefix(execution_id) + "*"):
                 shutil.rmtree(folder, ignore_errors=True)
 
     def folder_of(self, execution_id: int) -> Path | None:
-        found = sorted(self.root.glob(f"run-{execution_id}-*")) if self.root.is_dir() else []
+        found = sorted(self.root.glob(run_folder_prefix(execution_id) + "*")) if self.root.is_dir() else []
         return found[-1] if found else None
 
     def attachable(self, execution_id: int) -> Path | None:
@@ -280,15 +285,15 @@ class LocalExecutor:
             message = missing_interpreter_message(job.event_type, job.interpreters)
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
-        # The folder's path is known but for mkdtemp's eight random letters.
-        plan = await RequestSocket.plan(job, str(self.root / f"run-{job.execution_id}-{'x' * 8}"))
+        # The folder's path is known before it is made but for mkdtemp's random letters.
+        plan = await RequestSocket.plan(job, str(self.root / (run_folder_prefix(job.execution_id) + "x" * MKDTEMP_LETTERS)))
         if plan is not None and plan.env:
             job = dataclasses.replace(job, env={**job.env, **plan.env})
-        folder, listener, process = await self._start(job, interpreter, plan)
+        folder, process = await self._start(job, interpreter, plan)
         exited = process.exited
         detached = False
         try:
-            async with serve_requests(plan, listener, job, sink):
+            async with serve_requests(plan, sink):
                 return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
                                          process.usage, process.app_peak, remove=True)
         except asyncio.CancelledError:
@@ -302,8 +307,7 @@ class LocalExecutor:
             if not detached and folder.exists():  # the usual end removed it already, in the same hop
                 await asyncio.to_thread(shutil.rmtree, folder, True)
 
-    async def _start(self, job: Job, interpreter: str,
-                     plan: RequestSocket | None) -> tuple[Path, socket.socket | None, Wrapper]:
+    async def _start(self, job: Job, interpreter: str, plan: RequestSocket | None) -> tuple[Path, Wrapper]:
         """Make the run folder (its files, its request socket), start the wrapper and record its
         identity, all in one worker-thread hop. A cancel landing meanwhile waits for the start and is
         then delivered to the caller's next await (`follow` stops the tree), so a started run is
@@ -311,11 +315,11 @@ class LocalExecutor:
         token = spool.new_token()
         app_peak = app_peak_rss()
 
-        def launch() -> tuple[Path, socket.socket | None, subprocess.Popen[bytes]]:
+        def launch() -> tuple[Path, subprocess.Popen[bytes]]:
             folder = prepare_folder(self.root, job)
-            listener = None
             try:
-                listener = plan.make(folder) if plan is not None else None
+                if plan is not None:
+                    plan.make(folder)
                 env = script_env(folder, job.env)
                 env[spool.TOKEN_ENV] = token
                 env.update(limit_env(job.limits))
@@ -328,28 +332,28 @@ class LocalExecutor:
                          *runtime.command(job.event_type, interpreter, str(folder))],
                         cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
             except BaseException:
-                if listener is not None:
-                    listener.close()
+                if plan is not None:
+                    plan.close()
                 shutil.rmtree(folder, True)
                 raise
             spool.write_identity(folder, popen.pid, token, job.timeout_seconds)
             spool.ensure_guardian(self.root)
-            return folder, listener, popen
+            return folder, popen
 
         launching = asyncio.ensure_future(asyncio.to_thread(launch))
         cancelled = False
         try:
-            folder, listener, popen = await asyncio.shield(launching)
+            folder, popen = await asyncio.shield(launching)
         except asyncio.CancelledError:
             cancelled = True
-            folder, listener, popen = await launching
+            folder, popen = await launching
         wrapper = Wrapper(popen, asyncio.get_running_loop(), app_peak)
         SAMPLER.watch(popen.pid)
         if cancelled:
             current = asyncio.current_task()
             assert current is not None
             current.cancel()
-        return folder, listener, wrapper
+        return folder, wrapper
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
                      offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None,
