@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import heapq
 import logging
 import statistics
 from dataclasses import dataclass
@@ -116,8 +117,16 @@ class AlertService:
         self._ctx = ctx
         self._tools = tools
         self._watched: dict[int, tuple[int, str]] = {}  # execution → (event id, event name)
-        self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}
+        self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}  # SLOW: one per running run
+        # LATE: every queued run has a deadline, and a burst of a thousand fires a second queues
+        # many: the deadlines are kept in one heap (loop time, execution id) behind one timer, and
+        # `_late` holds the live ones (a started run's entry is dropped there and skipped in the heap).
+        self._late: dict[int, tuple[float, str]] = {}  # execution → (loop time due, message)
+        self._late_heap: builtins.list[tuple[float, int]] = []
+        self._late_timer: asyncio.Handle | None = None  # a plain Handle under qasync's loop
+        self._late_timer_at = 0.0
         self._rules_cache: dict[int, AlertRules] | None = None
+        self._rules_loading: asyncio.Future[dict[int, AlertRules]] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._unsubscribe = ctx.bus.subscribe(self._on_notice)
 
@@ -153,16 +162,19 @@ class AlertService:
 
     def _rules(self, event_id: int) -> AlertRules:
         """The event's effective rules (a blocking read the first time; cached until events change)."""
-        if self._rules_cache is None:
-            with self._ctx.db.read() as session:
-                own = {row.event_id: {k: getattr(row, k) for k in RULE_FIELDS} for row in session.scalars(select(AlertRule))}
-            base = self.defaults()
-            self._rules_cache = {
-                event_id: AlertRules(**{k: base.__dict__[k] if values[k] is None else values[k] for k in RULE_FIELDS})
-                for event_id, values in own.items()
-            }
-            self._rules_cache[0] = base
-        return self._rules_cache.get(event_id, self._rules_cache[0])
+        cache = self._rules_cache if self._rules_cache is not None else self._load_rules()
+        return cache.get(event_id, cache[0])
+
+    def _load_rules(self) -> dict[int, AlertRules]:
+        """Every event's own rules and the defaults (key 0), read once and kept until a change."""
+        with self._ctx.db.read() as session:
+            own = {row.event_id: {k: getattr(row, k) for k in RULE_FIELDS} for row in session.scalars(select(AlertRule))}
+        base = self.defaults()
+        cache = {event_id: AlertRules(**{k: base.__dict__[k] if values[k] is None else values[k] for k in RULE_FIELDS})
+                 for event_id, values in own.items()}
+        cache[0] = base
+        self._rules_cache = cache
+        return cache
 
     @in_thread
     def list(self, limit: int = 50) -> builtins.list[AlertInfo]:
@@ -178,14 +190,18 @@ class AlertService:
         if isinstance(notice, RunQueued):
             if notice.trigger not in UNWATCHED_TRIGGERS and notice.event_id is not None:
                 self._watched[notice.execution_id] = (notice.event_id, notice.event_name)
-                self._spawn(self._watch_late(notice.execution_id, notice.event_id, notice.due_at))
+                if self._rules_cache is not None and notice.due_at is not None:  # the usual case: no task
+                    self._arm_late(notice.execution_id, self._rules_cache.get(notice.event_id, self._rules_cache[0]),
+                                   notice.due_at)
+                else:
+                    self._spawn(self._watch_late(notice.execution_id, notice.event_id, notice.due_at))
         elif isinstance(notice, RunStarted):
-            self._cancel(notice.execution_id, "LATE")
+            self._late.pop(notice.execution_id, None)
             if notice.attempt == 1 and notice.execution_id in self._watched:
                 self._spawn(self._watch_slow(notice.execution_id, self._watched[notice.execution_id][0]))
         elif isinstance(notice, RunFinished):
             self._watched.pop(notice.execution_id, None)
-            self._cancel(notice.execution_id, "LATE")
+            self._late.pop(notice.execution_id, None)
             self._cancel(notice.execution_id, "SLOW")
         elif isinstance(notice, EventsChanged):
             self._rules_cache = None  # a deleted event's rules went with it
@@ -209,11 +225,46 @@ class AlertService:
         self._timers[(execution_id, kind)] = loop.call_later(
             max(0.0, delay), lambda: self._spawn(self._raise_if(execution_id, kind, message)))
 
+    def _arm_late(self, execution_id: int, rules: AlertRules, due_at: datetime) -> None:
+        if rules.late_seconds <= 0 or execution_id not in self._watched:
+            return
+        loop = asyncio.get_running_loop()
+        wait = (due_at + timedelta(seconds=rules.late_seconds) - utcnow()).total_seconds()
+        at = loop.time() + max(0.0, wait)
+        self._late[execution_id] = (at, f"has not started {rules.late_seconds:g} s after its time ({due_at:%H:%M:%S} UTC).")
+        if len(self._late_heap) > 2 * len(self._late) + 64:  # mostly runs that started: keep the live ones
+            self._late_heap = [(due, key) for key, (due, _) in self._late.items()]
+            heapq.heapify(self._late_heap)
+        else:
+            heapq.heappush(self._late_heap, (at, execution_id))
+        if self._late_timer is None or at < self._late_timer_at:
+            if self._late_timer is not None:
+                self._late_timer.cancel()
+            self._late_timer, self._late_timer_at = loop.call_at(at, self._late_due), at
+
+    def _late_due(self) -> None:
+        """Raise the LATE alerts whose time came, then wait for the next live deadline."""
+        self._late_timer = None
+        loop = asyncio.get_running_loop()
+        heap = self._late_heap
+        while heap and (heap[0][0] <= loop.time() or self._late.get(heap[0][1], (None,))[0] != heap[0][0]):
+            at, execution_id = heapq.heappop(heap)
+            live = self._late.get(execution_id)
+            if live is not None and live[0] == at:
+                del self._late[execution_id]
+                self._spawn(self._raise_if(execution_id, "LATE", live[1]))
+        if heap:
+            self._late_timer, self._late_timer_at = loop.call_at(heap[0][0], self._late_due), heap[0][0]
+
     async def _rules_of(self, event_id: int) -> AlertRules:
-        """As `_rules`, on the loop when they are known (every run asks: most are told "no rule")."""
-        if self._rules_cache is not None:
-            return self._rules(event_id)
-        return await asyncio.to_thread(self._rules, event_id)
+        """As `_rules`, on the loop when they are known (every run asks: most are told "no rule");
+        else read once in a worker thread, however many runs ask meanwhile."""
+        cache = self._rules_cache
+        if cache is None:
+            if self._rules_loading is None or self._rules_loading.done():
+                self._rules_loading = asyncio.ensure_future(asyncio.to_thread(self._load_rules))
+            cache = await asyncio.shield(self._rules_loading)
+        return cache.get(event_id, cache[0])
 
     async def _watch_late(self, execution_id: int, event_id: int, due_at: datetime | None) -> None:
         def due() -> datetime | None:
@@ -227,11 +278,8 @@ class AlertService:
             return
         if due_at is None:
             due_at = await asyncio.to_thread(due)
-        if due_at is None:
-            return
-        wait = (due_at + timedelta(seconds=rules.late_seconds) - utcnow()).total_seconds()
-        self._arm(execution_id, "LATE", wait,
-                  f"has not started {rules.late_seconds:g} s after its time ({due_at:%H:%M:%S} UTC).")
+        if due_at is not None:
+            self._arm_late(execution_id, rules, due_at)
 
     async def _watch_slow(self, execution_id: int, event_id: int) -> None:
         rules = await self._rules_of(event_id)
@@ -305,5 +353,9 @@ class AlertService:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        if self._late_timer is not None:
+            self._late_timer.cancel()
+        self._late.clear()
+        self._late_heap.clear()
         for task in builtins.list(self._background):
             task.cancel()

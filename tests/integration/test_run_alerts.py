@@ -50,6 +50,32 @@ async def test_run_held_back_by_the_concurrency_limit_raises_late_exactly_once(e
     assert [(n.execution_id, n.kind) for n in seen] == [(held, "LATE")]
 
 
+async def test_late_alerts_of_a_queue_go_to_the_runs_still_waiting_at_their_own_times(engine: Engine) -> None:
+    """Deadlines of many queued runs share one timer: each still-waiting run is told once, at its
+    own time; a run cancelled while it waited, and one that started, are not."""
+    engine.settings.set("concurrency", 1)
+    engine.alerts.set_defaults({"late_seconds": 0})
+    await engine.events.create(bash("Hog", "sleep 3"))
+    soon_id = await engine.events.create(bash("Soon", "echo soon"))
+    later_id = await engine.events.create(bash("Later", "echo later"))
+    await engine.alerts.set_rules(soon_id, {"late_seconds": 1})
+    await engine.alerts.set_rules(later_id, {"late_seconds": 2})
+    seen = collect_alerts(engine)
+    hog = await engine.runs.start("Hog")
+    await asyncio.sleep(0.3)
+    later = await engine.runs.start("Later")
+    soon = await engine.runs.start("Soon")
+    dropped = await engine.runs.start("Soon")
+    await engine.runs.cancel(dropped)
+    await asyncio.sleep(1.4)
+    assert [(n.execution_id, n.kind) for n in seen] == [(soon, "LATE")]  # Later's time has not come
+    for run in (hog, later, soon):
+        await engine.runs.wait(run, timeout=30)
+    await asyncio.sleep(0.3)
+    assert [(n.execution_id, n.kind) for n in seen] == [(soon, "LATE"), (later, "LATE")]
+    assert sorted(a.execution_id for a in await engine.alerts.list()) == sorted([soon, later])
+
+
 async def test_run_started_in_time_raises_no_late_alert(engine: Engine) -> None:
     await engine.events.create(bash("Quick", "echo hi"))
     engine.alerts.set_defaults({"late_seconds": 1})

@@ -61,6 +61,7 @@ WorkflowStarter = Callable[[int, str], Awaitable[Any]]
 # The longest single wait for the next fire. Qt's event loop (qasync) keeps timers in signed 32-bit
 # milliseconds, so a wait past 24.8 days (an @yearly event) overflows; waking once a day costs nothing.
 MAX_TIMER_SECONDS = 86_400.0
+ADD_JOBS_AT_ONCE = 100
 
 
 class _BoundedTimerScheduler(AsyncIOScheduler):
@@ -147,8 +148,10 @@ class Scheduler:
         self._aps.start()
         items = await asyncio.to_thread(self._load_all)
         await self._catch_up(items)
-        for item in items:
+        for index, item in enumerate(items, 1):
             self._add_job(item)
+            if index % ADD_JOBS_AT_ONCE == 0:
+                await asyncio.sleep(0)  # a thousand schedules: the loop answers between hundreds
         self._unsubscribe = self._ctx.bus.subscribe(self._on_notice)
         self._watchdog = asyncio.get_running_loop().create_task(self._watch_clock())
 
