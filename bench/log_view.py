@@ -70,7 +70,7 @@ async def main(lines: int) -> None:
     summary = await engine.runs.wait(execution["id"])
     elapsed = time.perf_counter() - started
     bridge.flush()
-    while view._queued:  # the view shows a flood a frame at a time
+    while view.queued:  # the view shows a flood a frame at a time
         await asyncio.sleep(0.02)
     done.set()
     await watcher

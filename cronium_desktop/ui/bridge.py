@@ -7,12 +7,12 @@ The engine publishes on the asyncio loop (which, under qasync, is the GUI thread
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cronium_desktop.engine import notices as n
 from cronium_desktop.engine.alerts import RunAlerted
+from cronium_desktop.ui.runs.log_model import LineColumns
 
 FLUSH_MS = 50
 
@@ -21,7 +21,7 @@ class EngineBridge(QObject):
     runQueued = Signal(int)  # execution id
     runStarted = Signal(int)
     runFinished = Signal(int, str, str)  # execution id, status, event name
-    # execution id, [(ts, stream, text)]: an object, not a list, so Qt hands it over instead of converting
+    # execution id, LineColumns: an object, not a list, so Qt hands it over instead of converting
     # each line into a QVariant (100,000 lines took 370 ms).
     logLines = Signal(int, object)
     eventsChanged = Signal()
@@ -37,7 +37,7 @@ class EngineBridge(QObject):
 
     def __init__(self, bus: n.NoticeBus) -> None:
         super().__init__()
-        self._pending: dict[int, list[tuple[datetime, str, str]]] = defaultdict(list)
+        self._pending: dict[int, LineColumns] = defaultdict(LineColumns)
         self._timer = QTimer(self, interval=FLUSH_MS, singleShot=True)
         self._timer.timeout.connect(self.flush)
         self._unsubscribe = bus.subscribe(self._on_notice)
@@ -47,9 +47,9 @@ class EngineBridge(QObject):
 
     def _on_notice(self, notice: n.Notice) -> None:
         if isinstance(notice, n.LogLines):
-            self._pending[notice.execution_id].extend(
-                (segment.ts, segment.stream, text) for segment in notice.segments for text in segment.texts
-            )
+            pending = self._pending[notice.execution_id]
+            for segment in notice.segments:
+                pending.add(segment.ts, segment.stream, segment.texts)
             if not self._timer.isActive():
                 self._timer.start()
         elif isinstance(notice, n.RunQueued):
@@ -81,6 +81,6 @@ class EngineBridge(QObject):
             self.runAlerted.emit(notice)
 
     def flush(self) -> None:
-        pending, self._pending = self._pending, defaultdict(list)
+        pending, self._pending = self._pending, defaultdict(LineColumns)
         for execution_id, lines in pending.items():
             self.logLines.emit(execution_id, lines)

@@ -36,6 +36,10 @@ from cronium_desktop.engine.notices import Segment
 from cronium_desktop.engine.secrets import Masker
 
 READ_BYTES = 1024 * 1024
+# After a read that found less than this, the reader lets output gather this long before reading on:
+# a script printing steadily is then read in tens of kilobytes, not a write at a time (each read is
+# a segment that crosses to the loop, the store and the window).
+GATHER_BYTES, GATHER_SECONDS = 256 * 1024, 0.005
 MAX_LINE_BYTES = 1024 * 1024
 WATCHDOG_SLACK_SECONDS = 2.0
 GUARDIAN_CHECK_SECONDS = 5.0
@@ -256,12 +260,15 @@ class SpoolReader(threading.Thread):
                 continue
             if got:
                 interval = 0.002
+                if got < GATHER_BYTES:
+                    self._wake.wait(GATHER_SECONDS)  # `exited()` or `finish()` cut it short
+                    self._wake.clear()
                 continue
             self._wake.wait(interval)
             self._wake.clear()
             interval = min(interval * 2, 0.1)
 
-    def _read_all(self) -> bool:
+    def _read_all(self) -> int:
         """Read what both files hold. stderr's size is taken first and stdout is read to its end
         before stderr: a line is never stored before the stdout lines written ahead of it."""
         fds: list[int | None] = []
@@ -275,7 +282,7 @@ class SpoolReader(threading.Thread):
             for index in (1, 0):
                 fd = fds[index]
                 ends[index] = os.fstat(fd).st_size if fd is not None else 0
-            got = False
+            got = 0
             for index, stream in enumerate(STREAMS):
                 fd = fds[index]
                 while fd is not None:
@@ -285,7 +292,7 @@ class SpoolReader(threading.Thread):
                     data = os.pread(fd, min(READ_BYTES, ends[index] - position), position)
                     if not data:
                         break
-                    got = True
+                    got += len(data)
                     self._take(index, stream, data)
             return got
         finally:

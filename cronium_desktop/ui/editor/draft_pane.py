@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.ui.common import duration_text, spawn
+from cronium_desktop.ui.runs.log_model import LineColumns
 from cronium_desktop.ui.runs.log_view import LogView
 from cronium_desktop.ui.theme import colour
 
@@ -89,7 +90,8 @@ class DraftPane(QWidget):
                 records = await self.engine.runs.log(execution_id, after_id=last_id)
                 if records:
                     last_id = records[-1].id
-                    self.log.append([(r.ts, r.stream, f"[{r.server}] {r.text}" if r.server else r.text) for r in records])
+                    self.log.append(LineColumns.of((r.ts, r.stream, f"[{r.server}] {r.text}" if r.server else r.text)
+                                                   for r in records))
                 if summary.status in FINAL_STATES:
                     break
                 await asyncio.sleep(POLL_SECONDS)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -61,6 +62,58 @@ class ChunkedColumn(Generic[T]):
         yield from self._open
 
 
+class LineColumns:
+    """Log lines as three columns (times, streams, texts), the way they travel to the view.
+
+    A flood arrives as segments of one stream and one read time: they are added to the columns with
+    no object per line (a tuple a line, transposed again for the model, was most of the window's work
+    while a run printed a million lines)."""
+
+    __slots__ = ("times", "streams", "texts")
+
+    def __init__(self, times: list[datetime] | None = None, streams: list[str] | None = None,
+                 texts: list[str] | None = None) -> None:
+        self.times = times if times is not None else []
+        self.streams = streams if streams is not None else []
+        self.texts = texts if texts is not None else []
+
+    @classmethod
+    def of(cls, lines: Iterable[tuple[datetime, str, str]]) -> LineColumns:
+        columns = cls()
+        for ts, stream, text in lines:
+            columns.times.append(ts)
+            columns.streams.append(stream)
+            columns.texts.append(text)
+        return columns
+
+    def add(self, ts: datetime, stream: str, texts: list[str]) -> None:
+        """Lines of one stream read at one moment."""
+        self.times.extend(itertools.repeat(ts, len(texts)))
+        self.streams.extend(itertools.repeat(stream, len(texts)))
+        self.texts.extend(texts)
+
+    def extend(self, other: LineColumns) -> None:
+        self.times.extend(other.times)
+        self.streams.extend(other.streams)
+        self.texts.extend(other.texts)
+
+    def split(self, count: int) -> tuple[LineColumns, LineColumns]:
+        """The first `count` lines and the rest."""
+        return (LineColumns(self.times[:count], self.streams[:count], self.texts[:count]),
+                LineColumns(self.times[count:], self.streams[count:], self.texts[count:]))
+
+    def newer_than(self, moment: datetime | None) -> LineColumns:
+        if moment is None:
+            return self
+        return LineColumns.of(line for line in self.rows() if line[0] > moment)
+
+    def rows(self) -> list[tuple[datetime, str, str]]:
+        return list(zip(self.times, self.streams, self.texts, strict=True))
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 class LogModel(QAbstractTableModel):
     """Append-only lines in two columns (local time, text); `append_lines` inserts a batch at once."""
 
@@ -103,15 +156,14 @@ class LogModel(QAbstractTableModel):
             return QColor(colour("match"))
         return None
 
-    def append_lines(self, lines: list[tuple[datetime, str, str]]) -> None:
+    def append_lines(self, lines: LineColumns) -> None:
         if not lines:
             return
         first = len(self._texts)
         self.beginInsertRows(QModelIndex(), first, first + len(lines) - 1)
-        times, streams, texts = zip(*lines, strict=True)
-        self._ts.extend(times)
-        self._streams.extend(streams)
-        self._texts.extend(texts)
+        self._ts.extend(lines.times)
+        self._streams.extend(lines.streams)
+        self._texts.extend(lines.texts)
         self.endInsertRows()
 
     def clear(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import deque
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence, QShortcut
@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.ui.runs import trace_links
-from cronium_desktop.ui.runs.log_model import LogModel
+from cronium_desktop.ui.runs.log_model import LineColumns, LogModel
 
-# Lines added per frame during a flood: a few ms of model and view work, well under a stall.
-LINES_PER_FRAME = 5_000
-FRAME_MS = 16
+# A flood is shown in frames: up to this many lines twenty times a second (400,000 lines a second).
+# Each frame repaints the view from Python (a few hundred `data` calls); at sixty frames a second
+# the painting alone kept the loop busy and a 10 ms timer waited 50-100 ms while a run flooded.
+LINES_PER_FRAME = 20_000
+FRAME_MS = 50
 
 
 class LogView(QWidget):
@@ -36,7 +38,8 @@ class LogView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = LogModel()
-        self._queued: list[tuple[datetime, str, str]] = []
+        self._queued: deque[LineColumns] = deque()  # a flood's batches, shown a frame's worth at a time
+        self._queued_lines = 0
         self._frame = QTimer(self, interval=FRAME_MS, singleShot=True)
         self._frame.timeout.connect(self._next_frame)
         # A table with fixed-height rows: its header keeps row sizes as spans, so appending a batch
@@ -94,18 +97,31 @@ class LogView(QWidget):
         QShortcut(QKeySequence.StandardKey.Copy, self.list, self.copy_selection)
         QShortcut(QKeySequence("Shift+Return"), self.search, lambda: self.find_next(False))
 
-    def append(self, lines: list[tuple[datetime, str, str]]) -> None:
+    def append(self, lines: LineColumns) -> None:
         """Add lines; a flood is shown a frame's worth at a time so the window never stalls."""
         if not self._queued and len(lines) <= LINES_PER_FRAME:
             self._show(lines)
             return
-        self._queued.extend(lines)
+        self._queued.append(lines)
+        self._queued_lines += len(lines)
         if not self._frame.isActive():
             self._frame.start()
 
+    @property
+    def queued(self) -> int:
+        """Lines received and not shown yet."""
+        return self._queued_lines
+
     def _next_frame(self) -> None:
-        batch = self._queued[:LINES_PER_FRAME]
-        del self._queued[:LINES_PER_FRAME]
+        batch, room = LineColumns(), LINES_PER_FRAME
+        while self._queued and room > 0:
+            lines = self._queued.popleft()
+            if len(lines) > room:
+                lines, rest = lines.split(room)
+                self._queued.appendleft(rest)
+            batch.extend(lines)
+            room -= len(lines)
+        self._queued_lines -= len(batch)
         self._show(batch)
         if self._queued:
             self._frame.start()
@@ -113,10 +129,13 @@ class LogView(QWidget):
     def flush(self) -> None:
         """Show every queued line now."""
         self._frame.stop()
-        batch, self._queued = self._queued, []
+        batch = LineColumns()
+        while self._queued:
+            batch.extend(self._queued.popleft())
+        self._queued_lines = 0
         self._show(batch)
 
-    def _show(self, lines: list[tuple[datetime, str, str]]) -> None:
+    def _show(self, lines: LineColumns) -> None:
         if not lines:
             return
         self.model.append_lines(lines)
@@ -127,7 +146,8 @@ class LogView(QWidget):
 
     def clear(self) -> None:
         self._frame.stop()
-        self._queued = []
+        self._queued.clear()
+        self._queued_lines = 0
         self.model.clear()
         self.count.setText("0 lines")
 

@@ -27,6 +27,7 @@ from cronium_desktop.engine.runs.service import RunSummary
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.metrics.run_figures import RunFigures
+from cronium_desktop.ui.runs.log_model import LineColumns
 from cronium_desktop.ui.runs.log_view import LogView
 from cronium_desktop.ui.runs.trace_links import open_event_at_line
 from cronium_desktop.ui.theme import colour
@@ -85,7 +86,7 @@ class RunsPage(QWidget):
         self.current: int | None = None
         self._last_log_id = 0
         self._loading = False
-        self._buffer: list[Any] = []
+        self._buffer = LineColumns()
         self.model = RunsModel()
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -235,7 +236,7 @@ class RunsPage(QWidget):
         self.current = execution_id
         self._last_log_id = 0
         self._loading = True
-        self._buffer = []
+        self._buffer = LineColumns()
         self.log.clear()
         spawn(self._load_run(execution_id), self, "Loading the run")
 
@@ -254,11 +255,11 @@ class RunsPage(QWidget):
             return
         if records:
             self._last_log_id = records[-1].id
-            self.log.append([(r.ts, r.stream, f"[{r.server}] {r.text}" if r.server else r.text) for r in records])
+            self.log.append(LineColumns.of((r.ts, r.stream, f"[{r.server}] {r.text}" if r.server else r.text)
+                                           for r in records))
         # Lines that arrived live while the stored ones loaded: keep those the store did not have yet.
-        newest = records[-1].ts if records else None
-        self.log.append([line for line in self._buffer if newest is None or line[0] > newest])
-        self._loading, self._buffer = False, []
+        self.log.append(self._buffer.newer_than(records[-1].ts if records else None))
+        self._loading, self._buffer = False, LineColumns()
         self._show_output(detail.output, detail)
         self.figures.show_run(detail.metrics)
         self.servers_model.set_results(detail.servers)
@@ -283,7 +284,7 @@ class RunsPage(QWidget):
                 self.table.selectRow(row)
                 return
 
-    def _log_lines(self, execution_id: int, lines: list[Any]) -> None:
+    def _log_lines(self, execution_id: int, lines: LineColumns) -> None:
         if execution_id != self.current:
             return
         if self._loading:
