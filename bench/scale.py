@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the page timings make a QApplication in this process
 sys.path.insert(0, str(ROOT))
 from bench.startup import BARE, time_to_shown, time_to_window  # noqa: E402
 
