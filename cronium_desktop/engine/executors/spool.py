@@ -260,7 +260,7 @@ class SpoolReader(threading.Thread):
                 continue
             if got:
                 interval = 0.002
-                if got < GATHER_BYTES:
+                if got < GATHER_BYTES and not exited:  # once the wrapper is gone, only catching up is left
                     self._wake.wait(GATHER_SECONDS)  # `exited()` or `finish()` cut it short
                     self._wake.clear()
                 continue
