@@ -178,7 +178,8 @@ def measure_pages(data_dir: Path) -> None:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    loop.run_until_complete(_pages(data_dir))
+    with loop:  # closed after: its worker QThreads are stopped before the process exits
+        loop.run_until_complete(_pages(data_dir))
 
 
 async def _timed_async(make: Callable[[], Awaitable[Any]], rounds: int = 5) -> float:
