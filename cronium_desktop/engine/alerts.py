@@ -191,8 +191,7 @@ class AlertService:
             if notice.trigger not in UNWATCHED_TRIGGERS and notice.event_id is not None:
                 self._watched[notice.execution_id] = (notice.event_id, notice.event_name)
                 if self._rules_cache is not None and notice.due_at is not None:  # the usual case: no task
-                    self._arm_late(notice.execution_id, self._rules_cache.get(notice.event_id, self._rules_cache[0]),
-                                   notice.due_at)
+                    self._arm_late(notice.execution_id, self._rules(notice.event_id), notice.due_at)
                 else:
                     self._spawn(self._watch_late(notice.execution_id, notice.event_id, notice.due_at))
         elif isinstance(notice, RunStarted):

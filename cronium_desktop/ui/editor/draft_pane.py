@@ -90,8 +90,7 @@ class DraftPane(QWidget):
                 records = await self.engine.runs.log(execution_id, after_id=last_id)
                 if records:
                     last_id = records[-1].id
-                    self.log.append(LineColumns.of((r.ts, r.stream, f"[{r.server}] {r.text}" if r.server else r.text)
-                                                   for r in records))
+                    self.log.append(LineColumns.of_records(records))
                 if summary.status in FINAL_STATES:
                     break
                 await asyncio.sleep(POLL_SECONDS)

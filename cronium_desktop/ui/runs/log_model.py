@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
@@ -85,6 +85,11 @@ class LineColumns:
             columns.streams.append(stream)
             columns.texts.append(text)
         return columns
+
+    @classmethod
+    def of_records(cls, records: Iterable[Any]) -> LineColumns:
+        """Stored log records (`runs.log`), a server's lines marked with its name."""
+        return cls.of((r.ts, r.stream, f"[{r.server}] {r.text}" if r.server else r.text) for r in records)
 
     def add(self, ts: datetime, stream: str, texts: list[str]) -> None:
         """Lines of one stream read at one moment."""

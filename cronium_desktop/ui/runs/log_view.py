@@ -39,7 +39,6 @@ class LogView(QWidget):
         super().__init__(parent)
         self.model = LogModel()
         self._queued: deque[LineColumns] = deque()  # a flood's batches, shown a frame's worth at a time
-        self._queued_lines = 0
         self._frame = QTimer(self, interval=FRAME_MS, singleShot=True)
         self._frame.timeout.connect(self._next_frame)
         # A table with fixed-height rows: its header keeps row sizes as spans, so appending a batch
@@ -103,14 +102,13 @@ class LogView(QWidget):
             self._show(lines)
             return
         self._queued.append(lines)
-        self._queued_lines += len(lines)
         if not self._frame.isActive():
             self._frame.start()
 
     @property
     def queued(self) -> int:
         """Lines received and not shown yet."""
-        return self._queued_lines
+        return sum(len(lines) for lines in self._queued)  # a few batches, each of thousands of lines
 
     def _next_frame(self) -> None:
         batch, room = LineColumns(), LINES_PER_FRAME
@@ -121,7 +119,6 @@ class LogView(QWidget):
                 self._queued.appendleft(rest)
             batch.extend(lines)
             room -= len(lines)
-        self._queued_lines -= len(batch)
         self._show(batch)
         if self._queued:
             self._frame.start()
@@ -132,7 +129,6 @@ class LogView(QWidget):
         batch = LineColumns()
         while self._queued:
             batch.extend(self._queued.popleft())
-        self._queued_lines = 0
         self._show(batch)
 
     def _show(self, lines: LineColumns) -> None:
@@ -147,7 +143,6 @@ class LogView(QWidget):
     def clear(self) -> None:
         self._frame.stop()
         self._queued.clear()
-        self._queued_lines = 0
         self.model.clear()
         self.count.setText("0 lines")
 

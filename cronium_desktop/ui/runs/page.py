@@ -255,8 +255,7 @@ class RunsPage(QWidget):
             return
         if records:
             self._last_log_id = records[-1].id
-            self.log.append(LineColumns.of((r.ts, r.stream, f"[{r.server}] {r.text}" if r.server else r.text)
-                                           for r in records))
+            self.log.append(LineColumns.of_records(records))
         # Lines that arrived live while the stored ones loaded: keep those the store did not have yet.
         self.log.append(self._buffer.newer_than(records[-1].ts if records else None))
         self._loading, self._buffer = False, LineColumns()
