@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import os
 import shutil
 import signal
@@ -78,10 +79,12 @@ def missing_interpreter_message(event_type: str, overrides: dict[str, str]) -> s
 
 
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Write `files` (by relative path) into the new folder `folder`: each subfolder made once, each
+    file with three system calls (a run folder holds a dozen of them, made for every run)."""
+    for parent in sorted({relative.rpartition("/")[0] for relative in files if "/" in relative}):
+        (folder / parent).mkdir(parents=True, exist_ok=True)
     for relative, content in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        spool.write_new(folder / relative, content)
 
 
 def collect_folder(folder: Path) -> runtime.Collected:
@@ -144,8 +147,8 @@ def _settle(folder: Path, reader: spool.SpoolReader, pgid: int) -> str | None:
     Children left in the run's process group are killed after `DRAIN_SECONDS`; one that left the
     group (setsid, a daemon) cannot be told from a stranger, so the run stops reading instead.
     Returns the note for the log, if any. Blocking (a worker thread)."""
-    reader.exited()
-    reader.caught_up.wait()
+    reader.leave()
+    reader.catch_up()
     if not spool.held_open_by_others(folder):
         return None
     for stage in ("wait", "killed"):
@@ -186,12 +189,21 @@ def run_folder_prefix(execution_id: int) -> str:
 
 
 def prepare_folder(root: Path, job: Job) -> Path:
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
-    write_folder(folder, runtime.build_files(job))
-    for name in spool.STREAMS:
-        (folder / name).touch(mode=0o600)
+    """The run's new folder under `root` (made when missing) with the run's files and empty spool files."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
+    except FileNotFoundError:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
+    write_folder(folder, {**runtime.build_files(job), **dict.fromkeys(spool.STREAMS, b"")})
     return folder
+
+
+@functools.cache
+def _shell() -> str:
+    """The wrapper's shell by its path: the run's PATH, which is searched otherwise, starts with the
+    run folder."""
+    return shutil.which("sh") or "sh"
 
 
 def exit_error(exit_code: int | None) -> str | None:
@@ -324,13 +336,18 @@ class LocalExecutor:
                 env[spool.TOKEN_ENV] = token
                 env.update(limit_env(job.limits))
                 spool.write_token(folder, token)
-                with open(folder / "stdout", "ab") as out, open(folder / "stderr", "ab") as err:
+                out = os.open(folder / "stdout", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+                err = os.open(folder / "stderr", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+                try:
                     # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
                     # which gives the exact CPU, peak memory and I/O of the tree it reaped.
                     popen = subprocess.Popen(
-                        ["sh", "-c", spool.WRAPPER, "cronium-run", str(folder),
+                        [_shell(), "-c", spool.WRAPPER, "cronium-run", str(folder),
                          *runtime.command(job.event_type, interpreter, str(folder))],
                         cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+                finally:
+                    os.close(out)
+                    os.close(err)
             except BaseException:
                 if plan is not None:
                     plan.close()
@@ -361,7 +378,7 @@ class LocalExecutor:
         """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it.
         `remove`: remove the run folder once its end is read."""
         reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
-        reader.start()
+        reader.follow()
         timed_out = False
         try:
             try:
@@ -378,9 +395,8 @@ class LocalExecutor:
             result = await asyncio.to_thread(self._settle_and_read, folder, reader, pgid, job, exited, timed_out, sink,
                                              usage, app_peak, remove)
         finally:
-            if reader.is_alive():  # the run was cancelled or failed before its end was read
-                reader.finish()
-                await asyncio.shield(asyncio.to_thread(reader.join))
+            if not reader.finished:  # the run was cancelled or failed before its end was read
+                await asyncio.shield(asyncio.to_thread(reader.finish))
             SAMPLER.release(pgid)
         assert result.metrics is not None
         if result.metrics.limit_reason and result.status != SUCCESS:
@@ -395,7 +411,6 @@ class LocalExecutor:
         folder removed if `remove` (one worker-thread hop)."""
         note = _settle(folder, reader, pgid)
         reader.finish()
-        reader.join()
         if note:
             sink.line("system", note)
         result = self._result(folder, job, exited, timed_out, sink)

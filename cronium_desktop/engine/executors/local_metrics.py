@@ -20,29 +20,63 @@ from cronium_desktop.engine.executors.base import Job
 
 class Wrapper:
     """The started wrapper: its PID, a future of its exit code (negative: killed by that signal), and
-    its `os.wait4` resource usage once it has ended. A thread of its own waits (not the executor's
-    pool, whose few threads a long run would hold)."""
+    its `os.wait4` resource usage once it has ended.
+
+    Where the OS gives a process file descriptor (Linux), the loop watches it and reaps the wrapper
+    when it becomes readable: no thread per run. Elsewhere a thread of its own waits (not the
+    executor's pool, whose few threads a long run would hold)."""
 
     def __init__(self, popen: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop, app_peak: int) -> None:
         self.pid = popen.pid
         self.app_peak = app_peak  # see `app_peak_rss`
         self.exited: asyncio.Future[int] = loop.create_future()
         self.usage: list[Any] = []
+        self._popen = popen
+        self._loop = loop
+        self._pidfd = _pidfd(self.pid)
+        if self._pidfd is not None:
+            loop.add_reader(self._pidfd, self._reap)
+            return
 
         def wait() -> None:
             _, status, usage = os.wait4(self.pid, 0)
-            popen.returncode = os.waitstatus_to_exitcode(status)  # so Popen never waits for it again
-            self.usage.append(usage)
             try:
-                loop.call_soon_threadsafe(self._settle, popen.returncode)
+                loop.call_soon_threadsafe(self._settle, status, usage)
             except RuntimeError:  # the loop is closed: the app stopped and let the run finish on its own
                 pass
 
         threading.Thread(target=wait, name=f"cronium-wait-{self.pid}", daemon=True).start()
 
-    def _settle(self, code: int) -> None:
+    def _reap(self) -> None:
+        try:
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: no status to tell
+            pid, status, usage = self.pid, None, None
+        if pid == 0:
+            return
+        assert self._pidfd is not None
+        self._loop.remove_reader(self._pidfd)
+        os.close(self._pidfd)
+        self._pidfd = None
+        self._settle(status, usage)
+
+    def _settle(self, status: int | None, usage: Any) -> None:
+        code = os.waitstatus_to_exitcode(status) if status is not None else 1
+        self._popen.returncode = code  # so Popen never waits for it again
+        if usage is not None:
+            self.usage.append(usage)
         if not self.exited.done():
             self.exited.set_result(code)
+
+
+def _pidfd(pid: int) -> int | None:
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        return int(opener(pid))
+    except OSError:  # an older kernel, or a sandbox that refuses it
+        return None
 
 
 def app_peak_rss() -> int:

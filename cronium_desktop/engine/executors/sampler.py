@@ -47,6 +47,7 @@ class TreeSampler:
         self.ticks = 0
         self.own_cpu_seconds = 0.0  # the thread's own CPU time, for the bench
         self.enabled = True  # off only in the bench, to compare runs with and without sampling
+        self._sleeping_until = 0.0  # when the thread wakes by itself (inf: until told)
 
     def watch(self, root_pid: int) -> None:
         """Start sampling the tree under `root_pid` (the run's wrapper); the thread looks at it at once."""
@@ -58,7 +59,8 @@ class TreeSampler:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="cronium-tree-sampler", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            elif self._sleeping_until > tree.since + FIRST_LOOK_SECONDS:  # it would look too late
+                self._wake.notify()
 
     def release(self, root_pid: int) -> RunMetrics | None:
         """Stop sampling the tree and return what was seen (None if it was never watched)."""
@@ -78,6 +80,7 @@ class TreeSampler:
         while True:
             with self._lock:
                 if not self._trees:
+                    self._sleeping_until = float("inf")
                     self._wake.wait(60)
                     if not self._trees:
                         self._thread = None
@@ -98,7 +101,9 @@ class TreeSampler:
             wait = (YOUNG_INTERVAL_SECONDS if min(ages) < YOUNG_SECONDS
                     else GROWING_INTERVAL_SECONDS if min(ages) < GROWING_SECONDS else self.interval)
             with self._lock:
+                self._sleeping_until = time.monotonic() + min(wait, self.interval)
                 self._wake.wait(min(wait, self.interval))
+                self._sleeping_until = 0.0
 
     @staticmethod
     def _look(tree: _Tree, table: _Table) -> None:

@@ -13,9 +13,9 @@ start time (from /proc) and a per-run token that is also in the wrapper's enviro
 it starts the wrapper and the rest once it has started; the wrapper writes its own PID (`pid`) before
 anything else, so an app that dies between the two still leaves what it takes to find the run.
 
-`SpoolReader` follows the spool files in a thread of its own: large reads, lines split over reads,
-secrets masked on whole lines (a secret split across two reads is still one line), handed to the
-sink as segments with how far each file is read.
+A `SpoolReader` follows one run's spool files: large reads, lines split over reads, secrets masked
+on whole lines (a secret split across two reads is still one line), handed to the sink as segments
+with how far each file is read. One thread (`POLLER`) does the reading for every run going on.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -34,6 +35,8 @@ from pathlib import Path
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.notices import Segment
 from cronium_desktop.engine.secrets import Masker
+
+log = logging.getLogger(__name__)
 
 READ_BYTES = 1024 * 1024
 # After a read that found less than this, the reader lets output gather this long before reading on:
@@ -107,17 +110,33 @@ def process_start_time(pid: int) -> str | None:
     return stat[stat.rindex(")") + 2:].split()[19]
 
 
+def write_new(path: Path, data: bytes) -> None:
+    """Write a whole file readable by this user only, in as few system calls as it takes."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def replace_with(path: Path, data: bytes) -> None:
+    """Replace a file at once: a reader finds the old content or the new, never half of it."""
+    temporary = path.with_name(path.name + ".tmp")
+    write_new(temporary, data)
+    os.replace(temporary, path)
+
+
 def write_token(folder: Path, token: str) -> None:
     """The identity's first half, written before the wrapper starts (its PID is not known yet)."""
-    (folder / "identity").write_text(json.dumps({"token": token}))
+    write_new(folder / "identity", json.dumps({"token": token}).encode())
 
 
 def write_identity(folder: Path, pid: int, token: str, timeout_seconds: float) -> None:
-    (folder / "identity.tmp").write_text(json.dumps({"pid": pid, "start": process_start_time(pid), "token": token}))
-    os.replace(folder / "identity.tmp", folder / "identity")
+    replace_with(folder / "identity", json.dumps({"pid": pid, "start": process_start_time(pid), "token": token}).encode())
     deadline = int(time.time() + timeout_seconds + WATCHDOG_SLACK_SECONDS) + 1
-    (folder / "deadline.tmp").write_text(f"{deadline} {pid} {token}\n")
-    os.replace(folder / "deadline.tmp", folder / "deadline")
+    replace_with(folder / "deadline", f"{deadline} {pid} {token}\n".encode())
 
 
 _guardian_checked = [0.0]
@@ -211,62 +230,82 @@ def held_open_by_others(folder: Path) -> bool:
 
 Deliver = Callable[[Segment, tuple[int | None, int | None]], None]
 
+FIRST_LOOK_SECONDS = 0.002  # a reader's first look; then twice as long after each empty look, up to:
+LONGEST_LOOK_SECONDS = 0.1
+POLLER_IDLE_SECONDS = 60.0  # the poller's thread leaves after this long without a run to follow
 
-class SpoolReader(threading.Thread):
-    """Follows a run's spool files from `offsets` until told the run is over.
 
-    `exited()`: the wrapper is gone; the reader catches up, then holds (no file open, so a lease can
-    tell whether anyone else still has them). `finish()`: read to the end, hand over a last partial
-    line, stop."""
+class SpoolReader:
+    """What is read of one run's spool files, from `offsets`: lines split over reads, masked, handed
+    to `deliver` as segments with how far each file is read.
+
+    While the run goes on, the `POLLER` thread reads (`follow`); once the wrapper is gone, whoever
+    records the run takes the reader back (`leave`), catches up (`read`) and, when nothing else
+    writes any more, reads to the end with `finish`. A lock keeps one reader at a time."""
 
     def __init__(self, folder: Path, masker: Masker, deliver: Deliver, offsets: tuple[int, int] = (0, 0)) -> None:
-        super().__init__(name=f"cronium-spool-{folder.name}", daemon=True)
         self._folder = folder
         self._masker = masker
         self._deliver = deliver
         self.offsets = list(offsets)
         self._pending = [b"", b""]
-        self._wake = threading.Event()
-        self._exited = False
-        self._finishing = False
-        self.caught_up = threading.Event()
+        self._lock = threading.Lock()
+        self._left = False  # taken back from the poller: it no longer reads
+        self.finished = False
+        self.due = 0.0  # the poller's next look (monotonic)
+        self.interval = FIRST_LOOK_SECONDS
 
-    def exited(self) -> None:
-        self._exited = True
-        self._wake.set()
+    def follow(self) -> None:
+        """Let the poller read as output comes."""
+        POLLER.add(self)
+
+    def leave(self) -> None:
+        """Take the reader back from the poller (waiting out a read it is doing). Blocking."""
+        POLLER.discard(self)
+        with self._lock:
+            self._left = True
+
+    def read(self) -> int:
+        """Read what both files hold now: the bytes read."""
+        with self._lock:
+            return self._read_all()
+
+    def catch_up(self) -> None:
+        while self.read():
+            pass
 
     def finish(self) -> None:
-        self._finishing = True
-        self._wake.set()
-
-    def run(self) -> None:
-        interval = 0.002
-        while True:
-            finishing, exited = self._finishing, self._exited
-            got = self._read_all()
-            if finishing:
-                self._read_all()
-                for index, stream in enumerate(STREAMS):
-                    if self._pending[index]:
-                        self._emit_line(index, stream, self._pending[index])
-                        self._pending[index] = b""
+        """Read to the end and hand over a last partial line of each stream; stop for good."""
+        self.leave()
+        with self._lock:
+            if self.finished:
                 return
-            if exited and not got:
-                # `exited()` woke it while it was reading output: cleared first, the wait holds until
-                # `finish()` (a stale wake would read again during the lease check and cost it 50 ms)
-                self._wake.clear()
-                self.caught_up.set()
-                self._wake.wait()
-                continue
-            if got:
-                interval = 0.002
-                if got < GATHER_BYTES and not exited:  # once the wrapper is gone, only catching up is left
-                    self._wake.wait(GATHER_SECONDS)  # `exited()` or `finish()` cut it short
-                    self._wake.clear()
-                continue
-            self._wake.wait(interval)
-            self._wake.clear()
-            interval = min(interval * 2, 0.1)
+            self.finished = True
+            self._read_all()
+            for index, stream in enumerate(STREAMS):
+                if self._pending[index]:
+                    self._emit_line(index, stream, self._pending[index])
+                    self._pending[index] = b""
+
+    def poll(self, now: float) -> bool:
+        """The poller's look: read, and say when to look next (its thread only). False: the reader
+        cannot go on (the app's loop is gone, the folder removed): the poller lets it go."""
+        with self._lock:
+            if self._left:
+                return False
+            try:
+                got = self._read_all()
+            except Exception:  # noqa: BLE001 - whoever records the run reads the rest, or it was stopped
+                log.debug("spool reader of %s stopped", self._folder, exc_info=True)
+                self._left = True
+                return False
+        if not got:
+            self.due = now + self.interval
+            self.interval = min(self.interval * 2, LONGEST_LOOK_SECONDS)
+            return True
+        self.interval = FIRST_LOOK_SECONDS
+        self.due = now + GATHER_SECONDS if got < GATHER_BYTES else now
+        return True
 
     def _read_all(self) -> int:
         """Read what both files hold. stderr's size is taken first and stdout is read to its end
@@ -329,6 +368,57 @@ class SpoolReader(threading.Thread):
         text = region.decode("utf-8", errors="replace")
         masked = self._masker.mask(text)
         return region if masked is text else masked.encode()
+
+
+class SpoolPoller:
+    """One thread reads the spool files of every local run going on (not one thread per run): each
+    reader is looked at when it is due — soon after output came, less and less often while none
+    comes. The thread sleeps while no run goes on, and leaves after a while."""
+
+    def __init__(self) -> None:
+        self._readers: set[SpoolReader] = set()
+        self._ready = threading.Condition()
+        self._running = False
+        self._sleeping_until = 0.0  # when the thread wakes by itself (inf: until told)
+
+    def add(self, reader: SpoolReader) -> None:
+        now = time.monotonic()
+        reader.due, reader.interval = now + FIRST_LOOK_SECONDS, FIRST_LOOK_SECONDS
+        with self._ready:
+            self._readers.add(reader)
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._work, name="cronium-spool-poller", daemon=True).start()
+            elif self._sleeping_until > reader.due:  # it would look too late: wake it (rarely)
+                self._ready.notify()
+
+    def discard(self, reader: SpoolReader) -> None:
+        with self._ready:
+            self._readers.discard(reader)
+
+    def _work(self) -> None:
+        while True:
+            with self._ready:
+                now = time.monotonic()
+                due = [reader for reader in self._readers if reader.due <= now]
+                if not due:
+                    if not self._readers:
+                        self._sleeping_until = float("inf")
+                        self._ready.wait(POLLER_IDLE_SECONDS)
+                        if not self._readers:
+                            self._running = False
+                            return
+                    else:
+                        self._sleeping_until = min(reader.due for reader in self._readers)
+                        self._ready.wait(self._sleeping_until - now)
+                    self._sleeping_until = 0.0
+                    continue
+            for reader in due:
+                if not reader.poll(now):
+                    self.discard(reader)
+
+
+POLLER = SpoolPoller()
 
 
 def remove_quietly(path: Path) -> None:
