@@ -16,6 +16,7 @@ import asyncio
 import collections
 import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from cronium_desktop.engine.clock import utcnow
@@ -58,6 +59,16 @@ def split_segment(segment: Segment, size: int, keep_end: bool = False) -> tuple[
     lines = first.count(b"\n") + 1
     return (Segment(segment.stream, segment.ts, first, lines, segment.server),
             Segment(segment.stream, segment.ts, rest, segment.count - lines, segment.server))
+
+
+@dataclass
+class LastBlock:
+    """A run's last lines, not yet written (see `LogSink.close`): its segments, their size in bytes,
+    and how far the spool files had been read."""
+
+    segments: list[Segment]
+    size: int
+    offsets: tuple[int | None, int | None]
 
 
 class LogSink:
@@ -178,8 +189,11 @@ class LogSink:
 
         self._persisting = asyncio.ensure_future(persist())
 
-    async def close(self) -> None:
-        """Publish and persist everything still buffered (the kept tail after its note)."""
+    async def close(self, keep_last: bool = False) -> LastBlock | None:
+        """Publish and persist everything still buffered (the kept tail after its note).
+
+        With `keep_last` the last block is not written but returned, once every block before it
+        is in, for the caller to write in the transaction that records the run's end."""
         await asyncio.sleep(0)  # let lines handed over from worker threads arrive
         if self._tail:
             if self._dropped:
@@ -192,9 +206,19 @@ class LogSink:
                     self._start_persist()
             self._tail.clear()
         self._publish()
+        if keep_last:
+            if self._persist_handle is not None:
+                self._persist_handle.cancel()
+                self._persist_handle = None
+            last = LastBlock(self._store_batch, self._store_bytes, self._offsets)
+            self._store_batch, self._store_bytes = [], 0
+            if self._persisting is not None:
+                await asyncio.shield(self._persisting)
+            return last
         self._start_persist()
         assert self._persisting is not None
         await asyncio.shield(self._persisting)
+        return None
 
     def _cap_text(self) -> str:
         return f"{(self._tail_cap * 2) / (1024 * 1024):g} MB"

@@ -31,7 +31,7 @@ from cronium_desktop.engine.masking import MASKED_NOTE, mask_copies
 from cronium_desktop.engine.notices import AttemptFinished, RunFinished, RunStarted, Segment
 from cronium_desktop.engine.runs import logstore
 from cronium_desktop.engine.runs import records as run_records
-from cronium_desktop.engine.runs.logsink import LogSink
+from cronium_desktop.engine.runs.logsink import LastBlock, LogSink
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
@@ -71,6 +71,18 @@ class Prepared:
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
+PACK_IN_WRITER_BYTES = 64 * 1024  # a run's last block up to this size is packed by the writer
+
+
+@dataclass
+class Packed:
+    """A run's last block for the transaction that records its end: its segments (the writer packs
+    them) or the block already packed, and how far the spool files had been read."""
+
+    segments: list[Segment] | None
+    block: tuple[int, bytes, int] | None
+    offsets: tuple[int | None, int | None]
+
 
 
 class Runner:
@@ -161,7 +173,7 @@ class Runner:
             result.error = prepared.masker.mask(result.error)
         if mask_copies(result, prepared.masker):  # output, variables, server results: stored masked
             sink.line("system", MASKED_NOTE)
-        await sink.close()
+        last = await self._packed(await sink.close(keep_last=True))
 
         retry = (
             execution_id not in self._cancel_requested
@@ -171,13 +183,13 @@ class Runner:
         if retry:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
             await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink,
-                                                                      prepared.queued_s))
+                                                                      prepared.queued_s, last))
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
         finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result,
-                                                                                           prepared, sink)))
+                                                                                           prepared, sink, last)))
         notice = await asyncio.shield(finish)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
@@ -262,6 +274,22 @@ class Runner:
             message = f"Timed out after {job.timeout_seconds:g} s and did not stop in time."
             sink.line("system", message)
             return ExecResult(status=TIMEOUT, error=message)
+
+    @staticmethod
+    async def _packed(last: LastBlock | None) -> Packed | None:
+        """The run's last block, packed off the loop: a small one in the writer's transaction that
+        records the run's end (a hop less per run), a big one in a worker thread first."""
+        if last is None or not last.segments:
+            return None
+        if last.size <= PACK_IN_WRITER_BYTES:
+            return Packed(last.segments, None, last.offsets)
+        return Packed(None, await asyncio.to_thread(logstore.pack, last.segments), last.offsets)
+
+    @staticmethod
+    def _write_last(session: Any, execution_id: int, attempt: int, last: Packed | None) -> None:
+        if last is not None:
+            block = last.block if last.block is not None else logstore.pack(last.segments or [])
+            logstore.insert_block(session.connection(), execution_id, attempt, block, last.offsets)
 
     async def _write_block(self, execution_id: int, attempt: int, segments: list[Segment],
                            offsets: tuple[int | None, int | None]) -> None:
@@ -401,9 +429,10 @@ class Runner:
         run_records.actions_done(session.connection(), execution_id, attempt, utcnow())
 
     def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float,
-                      sink: LogSink | None = None, queued: float | None = None) -> None:
+                      sink: LogSink | None = None, queued: float | None = None, last: Packed | None = None) -> None:
         execution = session.get(Execution, execution_id)
         assert execution is not None
+        self._write_last(session, execution_id, execution.attempt, last)
         self._close_attempt(session, execution, result, sink, queued)
         execution.attempt += 1
         execution.status = "PENDING"
@@ -413,8 +442,9 @@ class Runner:
         execution.not_before = utcnow() + timedelta(seconds=delay)
 
     def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared,
-                      sink: LogSink | None = None) -> RunFinished:
+                      sink: LogSink | None = None, last: Packed | None = None) -> RunFinished:
         job, now = prepared.job, utcnow()
+        self._write_last(session, execution_id, job.attempt, last)
         run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result, now)
         self._record_metrics(session, execution_id, job.attempt, job.event_id, prepared.started_at, now, result, sink,
                              prepared.queued_s)
