@@ -9,6 +9,7 @@ then SIGKILL after 5 s.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import functools
 import os
@@ -141,16 +142,14 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _settle(folder: Path, reader: spool.SpoolReader, pgid: int) -> str | None:
-    """Once the wrapper is gone: wait for background processes still writing to the spool files.
+def _drain(folder: Path, pgid: int) -> str | None:
+    """The wrapper is gone but other processes still hold the spool files open (background children
+    still writing): wait for them.
 
     Children left in the run's process group are killed after `DRAIN_SECONDS`; one that left the
     group (setsid, a daemon) cannot be told from a stranger, so the run stops reading instead.
-    Returns the note for the log, if any. Blocking (a worker thread)."""
-    reader.leave()
-    reader.catch_up()
-    if not spool.held_open_by_others(folder):
-        return None
+    Returns the note for the log, if any. Blocking, for seconds: a worker thread of the pool, never
+    the runs' own thread."""
     for stage in ("wait", "killed"):
         deadline = time.monotonic() + DRAIN_SECONDS
         while time.monotonic() < deadline:
@@ -222,6 +221,11 @@ async def _wrapper_gone(folder: Path, identity: dict[str, object]) -> None:
     status or is no longer running."""
     while spool.read_status(folder) is None and await asyncio.to_thread(spool.is_same_process, identity):
         await asyncio.sleep(REATTACH_POLL_SECONDS)
+
+
+# One thread does the file work of every local run (its folder and start, then reading its end),
+# rather than a pool: runs starting and ending together then take turns instead of contending.
+RUNS_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronium-local-runs")
 
 
 class LocalExecutor:
@@ -357,7 +361,7 @@ class LocalExecutor:
             spool.ensure_guardian(self.root)
             return folder, popen
 
-        launching = asyncio.ensure_future(asyncio.to_thread(launch))
+        launching = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(RUNS_THREAD, launch))
         cancelled = False
         try:
             folder, popen = await asyncio.shield(launching)
@@ -392,24 +396,34 @@ class LocalExecutor:
                     sink.line("system", "Cancelled: stopping the process tree.")
                     await asyncio.shield(stop_process_group(pgid, exited))
                 raise
-            result = await asyncio.to_thread(self._settle_and_read, folder, reader, pgid, job, exited, timed_out, sink,
-                                             usage, app_peak, remove)
+            loop = asyncio.get_running_loop()
+            end = functools.partial(self._read_end, folder, reader, pgid, job, exited, timed_out, sink, usage,
+                                    app_peak, remove)
+            result = await loop.run_in_executor(RUNS_THREAD, end, False, None)
+            if result is None:  # background processes still write: wait for them on a thread of their own
+                note = await asyncio.to_thread(_drain, folder, pgid)
+                result = await loop.run_in_executor(RUNS_THREAD, end, True, note)
         finally:
             if not reader.finished:  # the run was cancelled or failed before its end was read
                 await asyncio.shield(asyncio.to_thread(reader.finish))
             SAMPLER.release(pgid)
-        assert result.metrics is not None
+        assert result is not None and result.metrics is not None
         if result.metrics.limit_reason and result.status != SUCCESS:
             sink.line("system", result.metrics.limit_reason)
             result.error = result.metrics.limit_reason
         return result
 
-    def _settle_and_read(self, folder: Path, reader: spool.SpoolReader, pgid: int, job: Job,
-                         exited: asyncio.Future[Any], timed_out: bool, sink: Sink, usage: list[Any] | None,
-                         app_peak: int, remove: bool) -> ExecResult:
+    def _read_end(self, folder: Path, reader: spool.SpoolReader, pgid: int, job: Job,
+                  exited: asyncio.Future[Any], timed_out: bool, sink: Sink, usage: list[Any] | None,
+                  app_peak: int, remove: bool, drained: bool, note: str | None) -> ExecResult | None:
         """The wrapper is gone: the last output read, then its status, files and figures, then the
-        folder removed if `remove` (one worker-thread hop)."""
-        note = _settle(folder, reader, pgid)
+        folder removed if `remove` (one hop to the runs' thread). None when other processes still
+        hold the output open: call again with `drained` once `_drain` has waited for them."""
+        if not drained:
+            reader.leave()
+            reader.catch_up()
+            if spool.held_open_by_others(folder):
+                return None
         reader.finish()
         if note:
             sink.line("system", note)
