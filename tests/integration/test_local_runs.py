@@ -194,6 +194,37 @@ async def test_secret_variable_is_masked_when_a_script_prints_it(engine: Engine)
     assert await log_texts(engine, run.execution_id) == [f"pw {MASK}"]
 
 
+async def test_runs_going_on_together_each_keep_their_own_output_in_order(engine: Engine) -> None:
+    """One thread reads the output of every local run: twelve runs printing at the same time (with
+    pauses, so their output is read in several looks) each get exactly their own lines, in order."""
+    script = ("for i in $(seq 1 300); do echo \"$RUN_NAME line $i\"; [ $((i % 100)) = 0 ] && sleep 0.05; done\n"
+              "echo \"$RUN_NAME done\" >&2")
+    event_ids = [await engine.events.create({"name": f"Counts {n}", "type": "BASH", "content": script,
+                                             "env": {"RUN_NAME": f"run{n}"}}) for n in range(12)]
+    ids = await asyncio.gather(*(engine.runs.start(event_id) for event_id in event_ids))
+    runs = await asyncio.gather(*(engine.runs.wait(execution_id) for execution_id in ids))
+    for n, (run, execution_id) in enumerate(zip(runs, ids, strict=True)):
+        assert run.status == "SUCCESS"
+        assert await log_texts(engine, execution_id) == [f"run{n} line {i}" for i in range(1, 301)] + [f"run{n} done"]
+
+
+async def test_a_run_whose_children_hold_its_output_open_does_not_hold_up_other_runs(engine: Engine) -> None:
+    """After its script ends, a run waits seconds for background children that still hold its output
+    open; runs started meanwhile start and end as usual."""
+    lingering = await engine.events.create({"name": "Leaves a child", "type": "BASH",
+                                            "content": "sleep 60 &\necho left", "timeout_seconds": 8})
+    quick = await engine.events.create({"name": "Quick", "type": "BASH", "content": "echo quick"})
+    waiting = await engine.runs.start(lingering)
+    await asyncio.sleep(0.5)  # its script has ended; its child keeps the output open
+    started = time.monotonic()
+    run = await engine.runs.wait(await engine.runs.start(quick))
+    assert (run.status, time.monotonic() - started < 1.5) == ("SUCCESS", True)
+    assert await log_texts(engine, run.execution_id) == ["quick"]
+    left = await engine.runs.wait(waiting)
+    assert left.status == "SUCCESS"
+    assert any("Background processes kept the output open" in text for text in await log_texts(engine, waiting))
+
+
 async def test_timeout_kills_grandchildren(engine: Engine, tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
     script = f"bash -c 'sleep 60 & echo $! > {pid_file}; wait' &\nwait"
