@@ -40,7 +40,7 @@ from cronium_desktop.engine.retention import Retention, keep_pruned
 from cronium_desktop.engine.runs.drafts import DraftRuns
 from cronium_desktop.engine.runs.host import RunHost
 from cronium_desktop.engine.runs.queue import RunQueue
-from cronium_desktop.engine.runs.runner import Runner
+from cronium_desktop.engine.runs.runner import NOT_BEGUN, Runner
 from cronium_desktop.engine.runs.service import Recovery, RunService
 from cronium_desktop.engine.scheduling.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
@@ -130,10 +130,11 @@ class Engine:
             self._queue.release, self.drafts.wrap_after_run(self.actions.after_run),
         )
         self._runner.local = self._local
+        self.runs.begin_in = self._runner.begin_in
         self._runner.reattachers = {"local": self._local, "ssh": self._ssh, "container": self._containers}
 
-    async def _execute(self, execution_id: int) -> None:
-        await self._runner.execute(execution_id)
+    async def _execute(self, execution_id: int, begun: Any = NOT_BEGUN) -> None:
+        await self._runner.execute(execution_id, begun)
 
     def _cancel(self, execution_id: int) -> bool:
         return self._runner.cancel(execution_id)

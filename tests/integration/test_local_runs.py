@@ -596,3 +596,27 @@ async def test_a_bash_script_with_windows_line_endings_runs(engine: Engine) -> N
     run = await engine.runs.wait(await engine.runs.start(event_id))
     assert run.status == "SUCCESS", await log_texts(engine, run.execution_id)
     assert await log_texts(engine, run.execution_id) == ["in /tmp", "done"]
+
+
+async def test_a_run_that_starts_at_once_is_recorded_in_two_write_transactions(engine: Engine) -> None:
+    """Recorded with its start, and finished (its output in the second): the store's single writer
+    is held twice per run, not once per step."""
+    from sqlalchemy import event as sa_event
+
+    event_id = await engine.events.create({"name": "Says hello", "type": "BASH", "content": "echo hello"})
+    await engine.runs.wait(await engine.runs.start(event_id))  # the first run reads what later ones find cached
+    commits: list[int] = []
+
+    def committed(_connection: object) -> None:
+        commits.append(1)
+
+    sa_event.listen(engine.ctx.db.engine, "commit", committed)
+    try:
+        execution_id = await engine.runs.start(event_id)
+        assert (await engine.runs.summary(execution_id)).status == "RUNNING"  # started as it was recorded
+        run = await engine.runs.wait(execution_id)
+    finally:
+        sa_event.remove(engine.ctx.db.engine, "commit", committed)
+    assert run.status == "SUCCESS"
+    assert await log_texts(engine, execution_id) == ["hello"]
+    assert len(commits) == 2

@@ -40,7 +40,7 @@ class RunQueue:
     def __init__(
         self,
         limit: Callable[[], int],
-        execute: Callable[[int], Coroutine[Any, Any, None]],
+        execute: Callable[..., Coroutine[Any, Any, None]],
         cancel: Callable[[int], bool] | None = None,
     ) -> None:
         """`cancel` stops a running execution cooperatively; without it, its task is cancelled."""
@@ -53,6 +53,7 @@ class RunQueue:
         self._queued: set[int] = set()  # the execution ids in _heap and _delayed
         self._counter = itertools.count()
         self._running: dict[int, tuple[asyncio.Task[None], int | None]] = {}
+        self._reserved = 0  # slots of runs being recorded that start at once (see `reserve`)
         self._tasks: set[asyncio.Task[None]] = set()  # every execute task, released ones included
         self._timer: asyncio.TimerHandle | None = None
         self._accepting = True
@@ -76,7 +77,8 @@ class RunQueue:
 
     async def idle(self, poll_seconds: float = 0.05) -> None:
         """Wait until nothing is queued or running."""
-        while self._heap or self._delayed or self._running or any(not task.done() for task in self._tasks):
+        while (self._heap or self._delayed or self._running or self._reserved
+               or any(not task.done() for task in self._tasks)):
             await asyncio.sleep(poll_seconds)
 
     def __contains__(self, execution_id: int) -> bool:
@@ -184,25 +186,48 @@ class RunQueue:
     def pump(self) -> None:
         if not self._accepting or self._held:
             return
-        while len(self._running) < self.limit():
+        while len(self._running) + self._reserved < self.limit():
             entry = self.claim_next()
             if entry is None:
                 break
-            task: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._execute(entry.execution_id))
-            self._running[entry.execution_id] = (task, entry.event_id)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            task.add_done_callback(functools.partial(self._task_done, entry.execution_id))
+            self._run(entry.execution_id, entry.event_id, self._execute(entry.execution_id))
         self._arm_timer()
 
-    def adopt(self, execution_id: int, event_id: int | None, work: Coroutine[Any, Any, None]) -> None:
-        """A run found still going after a restart: it runs outside the queue's choice but counts
-        towards the concurrency limit and its event's overlap like any running run."""
+    def _run(self, execution_id: int, event_id: int | None, work: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
         self._running[execution_id] = (task, event_id)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(functools.partial(self._task_done, execution_id))
+
+    # -- a run that starts as it is recorded --------------------------------------------------------
+
+    def reserve(self) -> bool:
+        """A slot for a run about to be recorded, if it can start at once: a free slot and nothing
+        queued ahead of it. Its start is then written in the transaction that records it (one write
+        less per run); `start_reserved` or `unreserve` follows, on the loop, once that is done."""
+        if not self._accepting or self._held:
+            return False
+        self._promote_due()
+        if self._heap or len(self._running) + self._reserved >= self.limit():
+            return False
+        self._reserved += 1
+        return True
+
+    def start_reserved(self, execution_id: int, event_id: int | None, begun: Any) -> None:
+        """Run a reserved run whose start was written (`begun`: what the runner made of it)."""
+        self._reserved -= 1
+        self._run(execution_id, event_id, self._execute(execution_id, begun))
+
+    def unreserve(self) -> None:
+        self._reserved -= 1
+        if self._accepting:
+            self.pump()
+
+    def adopt(self, execution_id: int, event_id: int | None, work: Coroutine[Any, Any, None]) -> None:
+        """A run found still going after a restart: it runs outside the queue's choice but counts
+        towards the concurrency limit and its event's overlap like any running run."""
+        self._run(execution_id, event_id, work)
 
     def _task_done(self, execution_id: int, task: asyncio.Task[None]) -> None:
         running = self._running.get(execution_id)
@@ -231,6 +256,8 @@ class RunQueue:
         self._accepting = False
         if self._timer is not None:
             self._timer.cancel()
+        while self._reserved:  # runs being recorded as they start: they start, and are waited for too
+            await asyncio.sleep(0.01)
         tasks = {task: execution_id for execution_id, (task, _) in self._running.items()}
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)

@@ -63,9 +63,10 @@ _SUMMARY = select(*Execution.__table__.columns).where(Execution.id == bindparam(
 
 
 def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> tuple[Any, Any, Any] | None:
-    """(execution row, event row or None, when the attempt started) of a run to start, marked
-    RUNNING with its attempt recorded; None if it is not PENDING (RUNNING when `adopting`: a run
-    re-attached after a restart, only read). The event's columns come in the same row (`ev_*`)."""
+    """(execution row, event row or None, when the attempt started) of a run to start; None if it is
+    not PENDING (RUNNING when `adopting`: a run re-attached after a restart). Only reads: the
+    caller marks it RUNNING with `mark_running` once its job is put together, so a run that cannot
+    be put together leaves nothing half-written. The event's columns come in the same row (`ev_*`)."""
     row = connection.execute(_READ, {"b_id": execution_id}).first()
     if row is None or row.status != ("RUNNING" if adopting else "PENDING"):
         return None
@@ -78,9 +79,13 @@ def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> 
         started = connection.execute(_ATTEMPT_STARTED, {"b_id": execution_id,
                                                         "b_number": execution.attempt}).scalar()
         return execution, event, started or execution.started_at
-    connection.execute(_MARK_RUNNING, {"b_id": execution_id, "b_now": now})
-    connection.execute(_ADD_ATTEMPT, {"b_id": execution_id, "b_number": execution.attempt, "b_now": now})
     return SimpleNamespace(**{**execution._asdict(), "started_at": execution.started_at or now}), event, now
+
+
+def mark_running(connection: Any, execution_id: int, attempt: int, now: datetime) -> None:
+    """The run starts: RUNNING, with its attempt recorded."""
+    connection.execute(_MARK_RUNNING, {"b_id": execution_id, "b_now": now})
+    connection.execute(_ADD_ATTEMPT, {"b_id": execution_id, "b_number": attempt, "b_now": now})
 
 
 def servers_of(connection: Any, event_id: int) -> list[ServerRef]:

@@ -71,6 +71,7 @@ class Prepared:
 
 
 ExecutorFactory = Callable[[Job], Executor | str]
+NOT_BEGUN: Any = object()  # `execute` without a run begun in the transaction that recorded it
 PACK_IN_WRITER_BYTES = 64 * 1024  # a run's last block up to this size is packed by the writer
 
 
@@ -121,25 +122,39 @@ class Runner:
             work.cancel()
         return True
 
-    async def execute(self, execution_id: int) -> None:
-        """Called by the queue for each attempt it starts."""
+    async def execute(self, execution_id: int, begun: Any = NOT_BEGUN) -> None:
+        """Called by the queue for each attempt it starts; `begun`: what `begin_in` gave when the
+        run was marked RUNNING in the transaction that recorded it."""
         try:
-            await self._execute(execution_id)
+            await self._execute(execution_id, begun)
         finally:
             self._cancel_requested.discard(execution_id)
 
-    async def _execute(self, execution_id: int) -> None:
+    def begin_in(self, session: Any, execution_id: int) -> Prepared | RunFinished | Exception | None:
+        """Mark a run RUNNING and gather its job in the caller's transaction (the one recording the
+        run, for a run that starts at once); an error is returned, not raised: `_begin` writes
+        nothing before its job is put together, and the run fails on its own (see `_execute`)."""
         try:
-            prepared = await self._writer.run(lambda session: self._begin(session, execution_id))
-        except Exception as error:  # locked secrets, a damaged row: the run ends instead of staying PENDING
-            if not isinstance(error, SecretsError):
-                log.exception("execution %s could not be prepared", execution_id)
-            failure = error
+            return self._begin(session, execution_id)
+        except Exception as error:  # noqa: BLE001 - the run's own failure, recorded by `_execute`
+            return error
+
+    async def _execute(self, execution_id: int, begun: Any = NOT_BEGUN) -> None:
+        if begun is NOT_BEGUN:
+            try:
+                begun = await self._writer.run(lambda session: self._begin(session, execution_id))
+            except Exception as error:  # noqa: BLE001 - handled below, as one returned by `begin_in`
+                begun = error
+        if isinstance(begun, Exception):  # locked secrets, a damaged row: the run ends instead of staying PENDING
+            failure = begun
+            if not isinstance(failure, SecretsError):
+                log.error("execution %s could not be prepared", execution_id, exc_info=failure)
             finished = await self._writer.run(lambda session: self._fail_unprepared(session, execution_id, failure))
             self._release(execution_id)
             if finished is not None:
                 self._ctx.bus.publish(finished)
             return
+        prepared: Prepared | RunFinished | None = begun
         if isinstance(prepared, RunFinished):
             self._release(execution_id)
             self._ctx.bus.publish(prepared)
@@ -353,6 +368,8 @@ class Runner:
         masker = Masker(secret_values)
         if event.type in runtime.SCRIPT_NAMES:
             job.requests = RunRequests(self._ctx, masker)
+        if not adopting:
+            run_records.mark_running(session.connection(), execution_id, execution.attempt, now)
         return Prepared(
             job=job,
             masker=masker,

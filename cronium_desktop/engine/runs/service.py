@@ -173,6 +173,8 @@ class RunService:
         self._waiters: dict[int, list[asyncio.Future[RunSummary]]] = {}
         self._pending_starts: builtins.list[tuple[builtins.list[RunRequest], asyncio.Future[builtins.list[int]]]] = []
         self._recording: asyncio.Future[None] | None = None
+        # The runner's `begin_in`: marks a run RUNNING in the transaction that records it (set by the engine).
+        self.begin_in: Callable[[Any, int], Any] | None = None
         ctx.bus.subscribe(self._on_notice)
 
     # -- starting ---------------------------------------------------------------------------------------
@@ -244,10 +246,32 @@ class RunService:
             busy.append(self._queue.is_event_busy(request.event_id) or request.event_id in seen)
             if request.trigger != RunTrigger.WORKFLOW:
                 seen.add(request.event_id)
-        created, notices = await group.writer(self._ctx.db).run(lambda session: self._create_all(session, requests, busy))
+        # A run that can start at once (a free slot, nothing queued ahead, its event not busy) is
+        # marked RUNNING in the transaction that records it.
+        begin_in = self.begin_in
+        reserved = [begin_in is not None and not event_busy and self._queue.reserve() for event_busy in busy]
+        assert begin_in is not None or not any(reserved)
+
+        def record(session: Any) -> tuple[builtins.list[RunService._Created], builtins.list[Notice], dict[int, Any]]:
+            created, notices = self._create_all(session, requests, busy)
+            begun = {item.execution_id: begin_in(session, item.execution_id)  # type: ignore[misc]
+                     for item, reserve in zip(created, reserved, strict=True) if reserve and item.status == "PENDING"}
+            return created, notices, begun
+
+        try:
+            created, notices, begun = await group.writer(self._ctx.db).run(record)
+        except BaseException:
+            for _ in range(sum(reserved)):
+                self._queue.unreserve()
+            raise
         for notice in notices:
             self._ctx.bus.publish(notice)
-        for item, request in zip(created, requests, strict=True):
+        for item, request, reserve in zip(created, requests, reserved, strict=True):
+            if item.execution_id in begun:
+                self._queue.start_reserved(item.execution_id, request.event_id, begun[item.execution_id])
+                continue
+            if reserve:
+                self._queue.unreserve()
             if item.status == "PENDING":
                 self._queue.submit(item.execution_id, request.event_id, item.priority, exclusive=item.exclusive)
         return [item.execution_id for item in created]
