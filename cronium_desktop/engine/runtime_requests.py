@@ -56,6 +56,7 @@ CONCURRENT_REQUESTS = 4
 # sockaddr_un holds 108 bytes on Linux, 104 on macOS; longer folders fall back to written variables.
 MAX_SOCKET_PATH = 100
 LISTEN_BACKLOG = 64  # scripts connecting before the app serves the socket wait here
+ACCEPT_RETRY_SECONDS = 1.0
 MESSAGE_KINDS = ("email", "slack", "discord")
 
 
@@ -222,10 +223,14 @@ class _Connections:
     def _lookup(self, token: str) -> tuple[RunRequests, Sink] | None:
         return self._run if hmac.compare_digest(token.encode(), self._token.encode()) else None
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self.tasks.add(task)
+    async def serve(self, connection: socket.socket) -> None:
+        """Answer one accepted connection (its task is in `tasks` while it is served)."""
+        connection.setblocking(False)
+        try:
+            reader, writer = await asyncio.open_unix_connection(sock=connection, limit=MAX_REQUEST_BYTES)
+        except OSError:
+            connection.close()
+            return
         try:
             async with self._slots:
                 reply = await self._reply(reader)
@@ -235,8 +240,6 @@ class _Connections:
             pass  # the script went away; nothing to answer
         finally:
             writer.close()
-            if task is not None:
-                self.tasks.discard(task)
 
     async def _reply(self, reader: asyncio.StreamReader) -> dict[str, Any]:
         try:
@@ -297,25 +300,44 @@ class RequestSocket:
 
 @asynccontextmanager
 async def serve_requests(plan: RequestSocket | None, sink: Sink) -> AsyncIterator[None]:
-    """Serve the run's socket (made by `plan.make`) while the block runs."""
+    """Serve the run's socket (made by `plan.make`) while the block runs.
+
+    The loop watches the listening socket itself and makes a stream of each connection it accepts:
+    most runs never ask anything, and a server object per run cost more than the run's other
+    bookkeeping on the loop."""
     if plan is None or plan.listener is None or plan.token is None:
         yield
         return
     listener = plan.listener
     path = listener.getsockname()
     connections = _Connections(plan.requests, plan.token, sink)
+    loop = asyncio.get_running_loop()
+    fd = listener.fileno()
+    serving = [True]
+
+    def accept() -> None:
+        while True:  # every connection waiting in the backlog
+            try:
+                connection, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # out of file descriptors and the like: look again in a second, not at once
+                loop.remove_reader(fd)
+                loop.call_later(ACCEPT_RETRY_SECONDS, lambda: serving[0] and loop.add_reader(fd, accept))
+                return
+            task = loop.create_task(connections.serve(connection))
+            connections.tasks.add(task)
+            task.add_done_callback(connections.tasks.discard)
+
     try:
-        server = await asyncio.start_unix_server(connections.handle, sock=listener, limit=MAX_REQUEST_BYTES,
-                                                 backlog=LISTEN_BACKLOG)
-    except BaseException:  # cancelled before it served
-        listener.close()
-        Path(path).unlink(missing_ok=True)
-        raise
-    try:
-        yield
+        loop.add_reader(fd, accept)
+        try:
+            yield
+        finally:
+            serving[0] = False
+            loop.remove_reader(fd)
+            for task in list(connections.tasks):
+                task.cancel()
     finally:
-        server.close()
-        for task in list(connections.tasks):
-            task.cancel()
-        await server.wait_closed()
+        listener.close()
         Path(path).unlink(missing_ok=True)
