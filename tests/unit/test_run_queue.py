@@ -134,3 +134,27 @@ async def test_a_removed_run_never_starts_and_stop_returns_what_was_still_queued
     runs.finish(1)
     assert await left == [3]
     assert runs.started == [1]  # nothing new starts once stopping
+
+
+async def test_a_backlog_of_queued_runs_gives_the_garbage_collector_nothing_to_walk() -> None:
+    """Under a burst of schedules the queue holds tens of thousands of runs for minutes; a full
+    collection walks every tracked object while the window waits, so queued runs are kept in a form
+    the collector stops tracking (they once made 100 ms pauses every few seconds)."""
+    import gc
+
+    recorder = Recorder()
+    queue = RunQueue(lambda: 1, recorder.execute)
+    queue.hold()
+    gc.collect()
+    before = len(gc.get_objects())
+    for execution_id in range(20_000):
+        queue.submit(execution_id, execution_id % 50, PRIORITY_RANK["NORMAL"], exclusive=execution_id % 2 == 0)
+    queue.submit(20_000, 7, PRIORITY_RANK["HIGH"], delay=60)  # a retry waiting for its backoff
+    gc.collect()
+    tracked_more = len(gc.get_objects()) - before
+    assert tracked_more < 200
+    assert len(queue.queued_ids()) == 20_001
+    queue.resume()
+    await settle()
+    assert recorder.started == [0]
+    recorder.finish_all()

@@ -16,8 +16,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +26,20 @@ PRIORITY_RANK = {"LOW": 0, "NORMAL": 1, "HIGH": 2, "CRITICAL": 3}
 LIMIT_REFRESH_SECONDS = 1.0
 
 
-@dataclass(order=True)
-class QueueEntry:
-    sort_key: tuple[int, int] = field(init=True)
-    execution_id: int = field(compare=False)
-    event_id: int | None = field(compare=False)
-    exclusive: bool = field(compare=False)  # overlap QUEUE: wait while the event runs
-    not_before: float = field(compare=False, default=0.0)  # time.monotonic() of the earliest start
+class QueueEntry(NamedTuple):
+    """A queued run. The queue keeps it as a plain tuple (`_Item`), which the garbage collector stops
+    tracking (it untracks exact tuples of plain values, not a subclass's): a backlog of tens of
+    thousands of queued runs then adds nothing to the collections that pause the loop. Entries
+    order by `sort_key` alone (its second part is unique)."""
+
+    sort_key: tuple[int, int]
+    execution_id: int
+    event_id: int | None
+    exclusive: bool  # overlap QUEUE: wait while the event runs
+    not_before: float = 0.0  # time.monotonic() of the earliest start
+
+
+_Item = tuple[tuple[int, int], int, "int | None", bool, float]  # a QueueEntry's fields, as a plain tuple
 
 
 class RunQueue:
@@ -47,8 +53,8 @@ class RunQueue:
         self._limit = limit
         self._execute = execute
         self._cancel = cancel
-        self._heap: list[QueueEntry] = []  # ready to run, by priority then age
-        self._delayed: list[tuple[float, int, QueueEntry]] = []  # waiting for not_before (retry backoff)
+        self._heap: list[_Item] = []  # ready to run, by priority then age
+        self._delayed: list[tuple[float, int, _Item]] = []  # waiting for not_before (retry backoff)
         self._queued_per_event: collections.Counter[int | None] = collections.Counter()
         self._queued: set[int] = set()  # the execution ids in _heap and _delayed
         self._counter = itertools.count()
@@ -67,7 +73,7 @@ class RunQueue:
         return list(self._running)
 
     def _entries(self) -> list[QueueEntry]:
-        return self._heap + [entry for _, _, entry in self._delayed]
+        return [QueueEntry._make(item) for item in self._heap + [item for _, _, item in self._delayed]]
 
     def queued_ids(self) -> list[int]:
         return [entry.execution_id for entry in self._entries()]
@@ -89,19 +95,14 @@ class RunQueue:
     def submit(
         self, execution_id: int, event_id: int | None, priority: int, *, exclusive: bool = False, delay: float = 0.0
     ) -> None:
-        entry = QueueEntry(
-            sort_key=(-priority, next(self._counter)),
-            execution_id=execution_id,
-            event_id=event_id,
-            exclusive=exclusive,
-            not_before=time.monotonic() + delay,
-        )
+        sequence = next(self._counter)
+        item: _Item = ((-priority, sequence), execution_id, event_id, exclusive, time.monotonic() + delay)
         self._queued_per_event[event_id] += 1
         self._queued.add(execution_id)
         if delay > 0:
-            heapq.heappush(self._delayed, (entry.not_before, entry.sort_key[1], entry))
+            heapq.heappush(self._delayed, (item[4], sequence, item))
         else:
-            heapq.heappush(self._heap, entry)
+            heapq.heappush(self._heap, item)
         self.pump()
 
     def remove(self, execution_id: int) -> bool:
@@ -109,13 +110,15 @@ class RunQueue:
         if execution_id not in self._queued:
             return False
         self._queued.discard(execution_id)
-        for index, entry in enumerate(self._heap):
+        for index, item in enumerate(self._heap):
+            entry = QueueEntry._make(item)
             if entry.execution_id == execution_id:
                 self._heap.pop(index)
                 heapq.heapify(self._heap)
                 self._queued_per_event[entry.event_id] -= 1
                 return True
-        for index, (_, _, entry) in enumerate(self._delayed):
+        for index, (_, _, item) in enumerate(self._delayed):
+            entry = QueueEntry._make(item)
             if entry.execution_id == execution_id:
                 self._delayed.pop(index)
                 heapq.heapify(self._delayed)
@@ -144,17 +147,18 @@ class RunQueue:
     def claim_next(self) -> QueueEntry | None:
         self._promote_due()
         busy_events = {event_id for _, event_id in self._running.values()}
-        waiting: list[QueueEntry] = []  # overlap QUEUE entries whose event is running: they keep their place
+        waiting: list[_Item] = []  # overlap QUEUE entries whose event is running: they keep their place
         claimed: QueueEntry | None = None
         while self._heap:
-            entry = heapq.heappop(self._heap)
+            item = heapq.heappop(self._heap)
+            entry = QueueEntry._make(item)
             if entry.exclusive and entry.event_id in busy_events:
-                waiting.append(entry)
+                waiting.append(item)
                 continue
             claimed = entry
             break
-        for entry in waiting:
-            heapq.heappush(self._heap, entry)
+        for item in waiting:
+            heapq.heappush(self._heap, item)
         if claimed is not None:
             self._queued_per_event[claimed.event_id] -= 1
             self._queued.discard(claimed.execution_id)
