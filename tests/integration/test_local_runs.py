@@ -620,3 +620,38 @@ async def test_a_run_that_starts_at_once_is_recorded_in_two_write_transactions(e
     assert run.status == "SUCCESS"
     assert await log_texts(engine, execution_id) == ["hello"]
     assert len(commits) == 2
+
+
+async def test_a_pause_another_process_commits_while_a_run_is_recorded_is_kept(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI pauses an event in the instant the app records a fire of it: the event stays paused.
+    (Recording a run reads its event before it takes the store's write lock; the fire's count must
+    not write the status it read back over the pause.) The pause is committed, as the CLI commits it,
+    on a connection of its own, at the moment between the read and the write."""
+    import sqlite3
+
+    from cronium_desktop.engine import versions
+
+    event_id = await engine.events.create({"name": "Ticks", "type": "BASH", "content": "true"})
+    current_numbers = versions.current_numbers
+
+    def pause_from_elsewhere(*args: object, **kwargs: object) -> object:
+        other = sqlite3.connect(engine.ctx.db.path, timeout=15)
+        try:
+            with other:
+                other.execute("UPDATE events SET status = 'PAUSED' WHERE id = ?", (event_id,))
+        finally:
+            other.close()
+        return current_numbers(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(versions, "current_numbers", pause_from_elsewhere)
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    monkeypatch.undo()
+    assert run.status == "SUCCESS"
+    assert (await engine.events.get(event_id))["status"] == "PAUSED"
+    other = sqlite3.connect(engine.ctx.db.path)
+    try:
+        assert other.execute("SELECT execution_count FROM events WHERE id = ?", (event_id,)).fetchone() == (1,)
+    finally:
+        other.close()

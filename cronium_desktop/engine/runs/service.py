@@ -132,8 +132,11 @@ _EVENTS_TO_RECORD = select(Event.id, Event.name, Event.priority, Event.retries, 
                            Event.max_executions, Event.execution_count, Event.last_fire_at).where(
     Event.id.in_(bindparam("b_ids", expanding=True)))
 _INSERT_RUNS = insert(Execution).returning(Execution.id, sort_by_parameter_order=True)
+# Relative to the row as it is when written: the events were read before this transaction took the
+# write lock, and a pause from another process (the CLI) committed in between must not be undone.
 _COUNT_FIRES = update(Event).where(Event.id == bindparam("b_id")).values(
-    execution_count=bindparam("v_count"), status=bindparam("v_status"), last_fire_at=bindparam("v_last_fire_at"))
+    execution_count=Event.execution_count + bindparam("v_added"), last_fire_at=bindparam("v_last_fire_at"))
+_PAUSE_AT_LIMIT = update(Event).where(Event.id == bindparam("b_id"), Event.status == "ACTIVE").values(status="PAUSED")
 
 # A skipped fire of a busy event: its newest run, and that run's burst counted one more.
 _NEWEST_RUN = (select(Execution.id, Execution.status, Execution.trigger)
@@ -335,9 +338,12 @@ class RunService:
             })
             staged.append((request, event, skip, self._count(event, state, request, skip)))
         ids = connection.execute(_INSERT_RUNS, rows).scalars().all() if rows else []
-        connection.execute(_COUNT_FIRES, [{"b_id": state["id"], "v_count": state["execution_count"],
-                                           "v_status": state["status"], "v_last_fire_at": state["last_fire_at"]}
+        connection.execute(_COUNT_FIRES, [{"b_id": state["id"], "v_last_fire_at": state["last_fire_at"],
+                                           "v_added": state["execution_count"] - events[state["id"]].execution_count}
                                           for state in changes.values()])
+        paused = [{"b_id": state["id"]} for state in changes.values() if state["status"] != events[state["id"]].status]
+        if paused:
+            connection.execute(_PAUSE_AT_LIMIT, paused)
         notices: builtins.list[Notice] = []
         inserted: builtins.list[RunService._Created] = []
         for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
