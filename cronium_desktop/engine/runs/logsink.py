@@ -64,11 +64,12 @@ def split_segment(segment: Segment, size: int, keep_end: bool = False) -> tuple[
 @dataclass
 class LastBlock:
     """A run's last lines, not yet written (see `LogSink.close`): its segments, their size in bytes,
-    and how far the spool files had been read."""
+    how far the spool files had been read, and the block once packed (`logstore.pack`)."""
 
     segments: list[Segment]
     size: int
     offsets: tuple[int | None, int | None]
+    packed: tuple[int, bytes, int] | None = None
 
 
 class LogSink:

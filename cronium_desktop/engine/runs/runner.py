@@ -75,17 +75,6 @@ NOT_BEGUN: Any = object()  # `execute` without a run begun in the transaction th
 PACK_IN_WRITER_BYTES = 64 * 1024  # a run's last block up to this size is packed by the writer
 
 
-@dataclass
-class Packed:
-    """A run's last block for the transaction that records its end: its segments (the writer packs
-    them) or the block already packed, and how far the spool files had been read."""
-
-    segments: list[Segment] | None
-    block: tuple[int, bytes, int] | None
-    offsets: tuple[int | None, int | None]
-
-
-
 class Runner:
     def __init__(
         self,
@@ -291,19 +280,19 @@ class Runner:
             return ExecResult(status=TIMEOUT, error=message)
 
     @staticmethod
-    async def _packed(last: LastBlock | None) -> Packed | None:
+    async def _packed(last: LastBlock | None) -> LastBlock | None:
         """The run's last block, packed off the loop: a small one in the writer's transaction that
         records the run's end (a hop less per run), a big one in a worker thread first."""
         if last is None or not last.segments:
             return None
-        if last.size <= PACK_IN_WRITER_BYTES:
-            return Packed(last.segments, None, last.offsets)
-        return Packed(None, await asyncio.to_thread(logstore.pack, last.segments), last.offsets)
+        if last.size > PACK_IN_WRITER_BYTES:
+            last.packed = await asyncio.to_thread(logstore.pack, last.segments)
+        return last
 
     @staticmethod
-    def _write_last(session: Any, execution_id: int, attempt: int, last: Packed | None) -> None:
+    def _write_last(session: Any, execution_id: int, attempt: int, last: LastBlock | None) -> None:
         if last is not None:
-            block = last.block if last.block is not None else logstore.pack(last.segments or [])
+            block = last.packed or logstore.pack(last.segments)
             logstore.insert_block(session.connection(), execution_id, attempt, block, last.offsets)
 
     async def _write_block(self, execution_id: int, attempt: int, segments: list[Segment],
@@ -446,7 +435,7 @@ class Runner:
         run_records.actions_done(session.connection(), execution_id, attempt, utcnow())
 
     def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float,
-                      sink: LogSink | None = None, queued: float | None = None, last: Packed | None = None) -> None:
+                      sink: LogSink | None = None, queued: float | None = None, last: LastBlock | None = None) -> None:
         execution = session.get(Execution, execution_id)
         assert execution is not None
         self._write_last(session, execution_id, execution.attempt, last)
@@ -459,7 +448,7 @@ class Runner:
         execution.not_before = utcnow() + timedelta(seconds=delay)
 
     def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared,
-                      sink: LogSink | None = None, last: Packed | None = None) -> RunFinished:
+                      sink: LogSink | None = None, last: LastBlock | None = None) -> RunFinished:
         job, now = prepared.job, utcnow()
         self._write_last(session, execution_id, job.attempt, last)
         run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result, now)
