@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from cronium_desktop.engine.executors.spool import replace_with
 
 OUT, ERR, STATUS, PID = ".stdout", ".stderr", ".status", ".pid"
 TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
@@ -127,10 +128,8 @@ def record_path(root: Path, execution_id: int, attempt: int, server_id: int) -> 
 
 def write_record(root: Path, record: RemoteRecord) -> None:
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = record_path(root, record.execution_id, record.attempt, record.server_id)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(record)))
-    os.replace(temporary, path)
+    replace_with(record_path(root, record.execution_id, record.attempt, record.server_id),
+                 json.dumps(asdict(record)).encode())
 
 
 def records_of(root: Path, execution_id: int) -> list[RemoteRecord]:
