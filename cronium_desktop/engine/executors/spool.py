@@ -240,7 +240,7 @@ class SpoolReader:
     to `deliver` as segments with how far each file is read.
 
     While the run goes on, the `POLLER` thread reads (`follow`); once the wrapper is gone, whoever
-    records the run takes the reader back (`leave`), catches up (`read`) and, when nothing else
+    records the run takes the reader back (`leave`), catches up (`catch_up`) and, when nothing else
     writes any more, reads to the end with `finish`. A lock keeps one reader at a time."""
 
     def __init__(self, folder: Path, masker: Masker, deliver: Deliver, offsets: tuple[int, int] = (0, 0)) -> None:
@@ -265,14 +265,12 @@ class SpoolReader:
         with self._lock:
             self._left = True
 
-    def read(self) -> int:
-        """Read what both files hold now: the bytes read."""
-        with self._lock:
-            return self._read_all()
-
     def catch_up(self) -> None:
-        while self.read():
-            pass
+        """Read until the files hold nothing more (the wrapper is gone; whatever else still writes
+        is what `finish` reads)."""
+        with self._lock:
+            while self._read_all():
+                pass
 
     def finish(self) -> None:
         """Read to the end and hand over a last partial line of each stream; stop for good."""
