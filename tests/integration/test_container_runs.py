@@ -216,6 +216,41 @@ async def test_missing_image_is_pulled_and_a_failing_pull_names_the_image(engine
     assert lines[-1] == run.error
 
 
+def image_whose_shell_cannot_read_the_run_folder(dockerd: DockerDaemon) -> str:  # noqa: F811
+    """The test image with a /bin/sh that fails before it reads the run's wrapper, as an image's shell
+    does where the bind-mounted folder is not readable to it (SELinux without a relabel, a remapped user)."""
+    name = "cronium-test-no-access:1"
+    client = dockerd.client
+    try:
+        client.images.get(name)
+    except Exception:  # noqa: BLE001 - not built yet in this dockerd
+        script = ("rm /bin/sh && printf '#!/bin/busybox sh\\necho \"/bin/sh: cannot open /cronium/run/.cronium-run.sh: "
+                  "Permission denied\" >&2\\nexit 2\\n' > /bin/sh && chmod 755 /bin/sh")
+        builder = client.containers.run(dockerd.bash_image, ["/bin/busybox", "sh", "-c", script], detach=True)
+        try:
+            assert builder.wait()["StatusCode"] == 0, builder.logs()
+            repository, tag = name.split(":")
+            builder.commit(repository=repository, tag=tag)
+        finally:
+            builder.remove(force=True)
+    finally:
+        client.close()
+    return name
+
+
+async def test_what_the_images_shell_says_before_the_script_runs_is_in_the_log(
+        engine: Engine, dockerd: DockerDaemon) -> None:  # noqa: F811
+    """A run's output goes to spool files once the wrapper runs; a shell that fails before that still
+    explains the failure: Docker's own log of the container is read for it."""
+    image = await asyncio.to_thread(image_whose_shell_cannot_read_the_run_folder, dockerd)
+    event_id = await engine.events.create(container_event(dockerd, "No access", "BASH", "echo never",
+                                                          container={"image": image}))
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert (run.status, run.exit_code, run.error) == ("FAILURE", 2, "Exited with code 2.")
+    assert await log_texts(engine, run.execution_id) == [
+        "/bin/sh: cannot open /cronium/run/.cronium-run.sh: Permission denied"]
+
+
 async def test_docker_not_running_fails_the_run_with_one_line_naming_the_fix(data_dir: Path, tmp_path: Path) -> None:
     engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     engine.settings.set("docker_endpoint", f"unix://{tmp_path}/docker.sock")

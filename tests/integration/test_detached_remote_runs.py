@@ -73,18 +73,10 @@ def has_output(data_dir: Path) -> bool:
         return bool(connection.execute("SELECT COUNT(*) FROM log_blocks").fetchone()[0])
 
 
-def script_started(dockerd: DockerDaemon, label: str) -> bool:  # noqa: F811
-    """A container with `label` has written its script's first line."""
-    import docker
-
-    client = dockerd.client
-    try:
-        return any(b"start" in container.logs()
-                   for container in client.containers.list(all=True, sparse=True, filters={"label": label}))
-    except docker.errors.NotFound:  # removed between the list and its logs
-        return False
-    finally:
-        client.close()
+def script_started(data_dir: Path) -> bool:
+    """A container run has written its script's first line (to the spool file in its run folder,
+    which is bind-mounted into the container)."""
+    return any(b"start" in spool.read_bytes() for spool in run_folders_root(data_dir).glob("*/stdout"))
 
 
 async def add_container_event(data_dir: Path, dockerd: DockerDaemon, content: str) -> None:  # noqa: F811
@@ -194,7 +186,7 @@ async def test_a_container_run_outlives_a_killed_app_and_keeps_its_exit_code(
     label = f"{LABEL_DATA_FOLDER}={data_dir}"
     # Killed while the script runs: once its first line is out (the store's first line may be the
     # catch-up note, written before the container exists).
-    await asyncio.to_thread(kill_once_it_wrote, cli, lambda: script_started(dockerd, label))
+    await asyncio.to_thread(kill_once_it_wrote, cli, lambda: script_started(data_dir))
     assert dockerd.containers(label)  # Docker keeps it while the app is down
     execution_id, status, code, _ = await asyncio.to_thread(restart_until_final, cli, data_dir)
     assert (status, code) == ("SUCCESS" if exit_code == 0 else "FAILURE", exit_code)

@@ -1,11 +1,14 @@
 """Runs BASH, PYTHON and NODEJS events in a fresh Docker container, one per attempt (SPEC §1, §3).
 
 The run folder of `runtime.build_files` is made on this computer (as for local runs) and
-bind-mounted at /cronium/run; a small wrapper sourced by the image's /bin/sh loads the event's env
-from a 0600 file it then deletes (so no env value, secret or not, is in the container's
-configuration that `docker inspect` shows), exports what lets the helpers be found, and execs the
-language's interpreter. Output streams live through an attach made before the start; output,
-variables and condition are read back from the folder. Limits: memory (no swap beyond it), CPUs,
+bind-mounted at /cronium/run; a small wrapper sourced by the image's /bin/sh sends its stdout and
+stderr to the folder's spool files (`spool.STREAMS`, as a local run's), loads the event's env from a
+0600 file it then deletes (so no env value, secret or not, is in the container's configuration that
+`docker inspect` shows), exports what lets the helpers be found, and execs the language's
+interpreter. The spool files are read as they grow by the same poller as local runs' (`spool`), by
+byte offsets, so a run re-attached after a restart goes on exactly where its stored log ends; the
+engine's own log of the container is read only when the run fails (what its shell said before the
+wrapper took over). Output, variables and condition are read back from the folder. Limits: memory (no swap beyond it), CPUs,
 PIDs, network mode. A timeout or a cancel stops the container (SIGTERM, SIGKILL after the grace);
 it is removed whatever happens. Every container carries labels naming the data folder and the run,
 so recovery can remove those a crashed process left behind.
@@ -19,7 +22,7 @@ import shlex
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,7 @@ from cronium_desktop.engine.docker_engine import (
     PullFailed,
     unavailable_message,
 )
-from cronium_desktop.engine.executors import container_reattach
+from cronium_desktop.engine.executors import container_reattach, spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.executors.container_config import effective_container
 from cronium_desktop.engine.executors.container_stats import ContainerStats
@@ -47,7 +50,7 @@ from cronium_desktop.engine.executors.local import (
     utcnow,
     write_folder,
 )
-from cronium_desktop.engine.executors.ssh import ENV_FILE, LineSplitter, env_file
+from cronium_desktop.engine.executors.ssh import ENV_FILE, env_file
 from cronium_desktop.engine.metrics import RunMetrics, oom_wording, signal_name
 
 MOUNT = "/cronium/run"
@@ -71,6 +74,7 @@ def wrapper_script(event_type: str, image: str) -> str:
     missing = (f"cronium: the {TYPE_NAMES[event_type]} interpreter {interpreter!r} was not found in image {image!r}; "
                "choose an image that has it in the event's container settings.")
     return f"""# Cronium Desktop: one container run. Removed with its folder when the run ends.
+exec >>{MOUNT}/{spool.STREAMS[0]} 2>>{MOUNT}/{spool.STREAMS[1]}
 if [ -f {ENV_FILE} ]; then . ./{ENV_FILE}; rm -f {ENV_FILE}; fi
 {exports}
 PATH="{MOUNT}:$PATH"
@@ -81,7 +85,7 @@ exec {interpreter} {MOUNT}/{runtime.SCRIPT_NAMES[event_type]} </dev/null
 
 
 def in_own_thread(work: Callable[[], Any]) -> asyncio.Future[Any]:
-    """Run long blocking work (a whole run's output) in a thread of its own, not the shared pool:
+    """Run long blocking work (waiting for a whole run) in a thread of its own, not the shared pool:
     eight runs at once would otherwise hold every worker the short Docker calls need."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[Any] = loop.create_future()
@@ -102,20 +106,8 @@ def in_own_thread(work: Callable[[], Any]) -> asyncio.Future[Any]:
         else:
             loop.call_soon_threadsafe(settle, result, None)
 
-    threading.Thread(target=target, name="container-output", daemon=True).start()
+    threading.Thread(target=target, name="container-wait", daemon=True).start()
     return future
-
-
-def pump(frames: Iterable[tuple[bytes | None, bytes | None]], out: LineSplitter, err: LineSplitter) -> None:
-    try:
-        for stdout, stderr in frames:
-            if stdout:
-                out.feed(stdout)
-            if stderr:
-                err.feed(stderr)
-    finally:
-        out.close()
-        err.close()
 
 
 def container_labels(data_dir: Path, job: Job) -> dict[str, str]:
@@ -140,10 +132,10 @@ class ContainerExecutor:
         """Blocking: the container of a run left RUNNING by a stopped app, if Docker still has it."""
         return container_reattach.find(self.docker, self.data_dir, self.root, execution_id)
 
-    async def reattach(self, left: container_reattach.Left, job: Job, sink: Sink,
-                       stored_lines: dict[tuple[str | None, str], int], started_at: Any) -> ExecResult:
-        """Follow a container an earlier app process started, from the lines already stored; the
-        engine kept its exit code if it ended meanwhile."""
+    async def reattach(self, left: container_reattach.Left, job: Job, sink: Sink, offsets: tuple[int, int],
+                       started_at: Any) -> ExecResult:
+        """Follow a container an earlier app process started, from the spool offsets already stored;
+        the engine kept its exit code if it ended meanwhile."""
         settings = effective_container(job.container, job.event_type, await asyncio.to_thread(self._images))
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         try:
@@ -156,11 +148,7 @@ class ContainerExecutor:
             message = f"The container of this run could not be found again ({error})."
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
-        loop = asyncio.get_running_loop()
-        skips = (stored_lines.get((None, "stdout"), 0), stored_lines.get((None, "stderr"), 0))
-        output = in_own_thread(lambda: container_reattach.follow_logs(
-            container, skips, LineSplitter(loop, sink, "stdout"), LineSplitter(loop, sink, "stderr")))
-        return await self._watch(container, left.folder, job, settings, sink, output, job.timeout_seconds - elapsed)
+        return await self._watch(container, left.folder, job, settings, sink, offsets, job.timeout_seconds - elapsed)
 
     async def stop_left_behind(self, left: container_reattach.Left) -> None:
         await asyncio.to_thread(container_reattach.remove, self.docker, left)
@@ -191,7 +179,7 @@ class ContainerExecutor:
             await asyncio.shield(asyncio.to_thread(shutil.rmtree, folder, True))
 
     def _write_folder(self, folder: Path, job: Job, image: str, sink: Sink) -> None:
-        write_folder(folder, runtime.build_files(job))
+        write_folder(folder, {**runtime.build_files(job), **dict.fromkeys(spool.STREAMS, b"")})
         (folder / WRAPPER).write_text(wrapper_script(job.event_type, image), encoding="utf-8")
         if job.env:
             content, skipped = env_file(job.env)
@@ -289,43 +277,44 @@ class ContainerExecutor:
         sink.line("system", message)
         return ExecResult(status=FAILURE, error=message)
 
-    @staticmethod
-    def _attach_and_start(container: Any) -> Any:
-        # Attached before the start, as `docker run` does, so not a byte of output is missed.
-        frames = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
-        container.start()
-        return frames
-
     async def _follow(self, container: Any, folder: Path, job: Job, settings: dict[str, Any], sink: Sink) -> ExecResult:
         import docker
 
-        loop = asyncio.get_running_loop()
         try:
-            frames = await asyncio.to_thread(self._attach_and_start, container)
+            await asyncio.to_thread(container.start)
         except docker.errors.APIError as error:
             return self._refused(error, settings, sink)
-        output = in_own_thread(lambda: pump(frames, LineSplitter(loop, sink, "stdout"), LineSplitter(loop, sink, "stderr")))
-        return await self._watch(container, folder, job, settings, sink, output, job.timeout_seconds)
+        return await self._watch(container, folder, job, settings, sink, (0, 0), job.timeout_seconds)
 
     async def _watch(self, container: Any, folder: Path, job: Job, settings: dict[str, Any], sink: Sink,
-                     output: asyncio.Future[Any], timeout: float) -> ExecResult:
-        """Until the container ends (`timeout`: what is left of the run's), then its results."""
+                     offsets: tuple[int, int], timeout: float) -> ExecResult:
+        """Until the container ends (`timeout`: what is left of the run's), its spool files read from
+        `offsets`; then its results."""
+        reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
+        reader.follow()
         stats = ContainerStats(container)  # a re-attached run's figures cover the part the app saw
         stats.start()
+        ended = in_own_thread(lambda: self._exit_state(container))
+        ended.add_done_callback(lambda done: done.cancelled() or done.exception())  # a cancelled run does not wait
         timed_out = False
         try:
-            await asyncio.wait_for(asyncio.shield(output), max(timeout, 0.0))
-        except TimeoutError:
-            timed_out = True
-            sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the container.")
-            await asyncio.to_thread(self._stop, container)
-        except asyncio.CancelledError:
-            sink.line("system", "Cancelled: stopping the container.")
-            await asyncio.shield(asyncio.to_thread(self._stop, container))
-            raise
-        await output
-        state = await asyncio.to_thread(self._exit_state, container)
+            try:
+                await asyncio.wait_for(asyncio.shield(ended), max(timeout, 0.0))
+            except TimeoutError:
+                timed_out = True
+                sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the container.")
+                await asyncio.to_thread(self._stop, container)
+            except asyncio.CancelledError:
+                sink.line("system", "Cancelled: stopping the container.")
+                await asyncio.shield(asyncio.to_thread(self._stop, container))
+                raise
+            state = await ended
+        finally:
+            await asyncio.shield(asyncio.to_thread(reader.finish))  # every process of the container is gone
         exit_code: int | None = state.get("ExitCode")
+        if exit_code != 0:
+            for stream, text in await asyncio.to_thread(self._engine_log, container):
+                sink.line(stream, text)
         await asyncio.to_thread(stats.join, STATS_WAIT_SECONDS)  # the engine ends the stream as the container stops
         measured = stats.figures() or RunMetrics()
         if exit_code is not None and exit_code > 128:
@@ -351,8 +340,25 @@ class ContainerExecutor:
         return ExecResult(status=status, exit_code=exit_code, error=problem, output=collected.output,
                           condition=collected.condition, variables=collected.variables, metrics=measured)
 
+    @staticmethod
+    def _engine_log(container: Any) -> list[tuple[str, str]]:
+        """What the container's shell said before the wrapper sent output to the spool files (an
+        image whose /bin/sh cannot read the mounted folder): (stream, line) pairs."""
+        import docker
+        import requests
+
+        lines: list[tuple[str, str]] = []
+        for stream in spool.STREAMS:
+            try:
+                data: bytes = container.logs(stdout=stream == "stdout", stderr=stream == "stderr")
+            except (docker.errors.APIError, requests.exceptions.ConnectionError):
+                return lines
+            lines += [(stream, line) for line in data.decode("utf-8", errors="replace").splitlines()]
+        return lines
+
     def _exit_state(self, container: Any) -> dict[str, Any]:
-        """Exit code, and whether the OOM killer ended it (asked only when SIGKILL could mean that)."""
+        """Exit code, and whether the OOM killer ended it (asked only when SIGKILL could mean that).
+        Blocks until the container ends."""
         code = container.wait().get("StatusCode")
         if code != OOM_EXIT_CODE:
             return {"ExitCode": code}

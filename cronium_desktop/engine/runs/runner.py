@@ -214,8 +214,8 @@ class Runner:
             return
         job = prepared.job
 
-        def resume_point(session: Any) -> Any:  # local runs follow bytes, the others count lines
-            if kind == "local":
+        def resume_point(session: Any) -> Any:  # local and container runs' spool files go on by bytes, SSH counts lines
+            if kind in ("local", "container"):
                 return logstore.spool_offsets(session.connection(), execution_id, job.attempt)
             return logstore.stored_line_counts(session.connection(), execution_id, job.attempt)
 
