@@ -21,11 +21,14 @@ class NodeLog:
         self.stream = stream
         self.labels: dict[int, str] = {}  # execution id of a node's run → its label
 
+    def node_run(self, node_key: str, execution_id: int) -> None:
+        """The run `execution_id` is the node's: its lines are told by the node's label."""
+        self.labels.setdefault(execution_id, self.label_of.get(node_key, node_key))
+
     def state(self, node_key: str, status: str, execution_id: int | None) -> None:
-        label = self.label_of.get(node_key, node_key)
         if execution_id is not None:
-            self.labels.setdefault(execution_id, label)
-        print(f"[cronium] {label}: {status}", file=self.stream, flush=True)
+            self.node_run(node_key, execution_id)
+        print(f"[cronium] {self.label_of.get(node_key, node_key)}: {status}", file=self.stream, flush=True)
 
     def lines(self, execution_id: int, texts: list[str]) -> None:
         if execution_id in self.labels:
@@ -39,13 +42,15 @@ class NodeLog:
         if "node" in message:
             self.state(*message["node"])
         elif "segments" in message:
+            if "node_key" in message:
+                self.node_run(str(message["node_key"]), int(message["execution"]))
             for _stream, _server, texts in message["segments"]:
                 self.lines(int(message["execution"]), texts)
 
 
 async def _run_here(engine: Engine, name: str, input_data: Any, log: NodeLog) -> dict[str, Any]:
     """Run the workflow in this process (we are the folder's run host)."""
-    from cronium_desktop.engine.notices import LogLines, NodeStateChanged
+    from cronium_desktop.engine.notices import LogLines, NodeStateChanged, RunQueued
     from cronium_desktop.engine.workflows.subworkflows import result_json
 
     state: dict[str, Any] = {"id": None}
@@ -53,6 +58,8 @@ async def _run_here(engine: Engine, name: str, input_data: Any, log: NodeLog) ->
     def on_notice(notice: Any) -> None:
         if isinstance(notice, NodeStateChanged) and notice.workflow_execution_id == state["id"]:
             log.state(notice.node_key, notice.status, notice.execution_id)
+        elif isinstance(notice, RunQueued) and notice.workflow_execution_id == state["id"] and notice.workflow_node_key:
+            log.node_run(notice.workflow_node_key, notice.execution_id)  # before its lines, which can beat its state
         elif isinstance(notice, LogLines):
             log.lines(notice.execution_id, [line.text for line in notice.lines])
 

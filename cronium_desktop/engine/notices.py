@@ -29,6 +29,10 @@ class RunQueued(Notice):
     event_name: str
     trigger: str
     due_at: datetime | None = None  # its scheduled time, else when it was queued (naive UTC)
+    # A workflow node's run: published before any of its lines, so a follower of the workflow knows
+    # which node they come from (the node's RUNNING state may be recorded after the run has begun).
+    workflow_execution_id: int | None = None
+    workflow_node_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,44 @@ def test_cli_run_workflow_json(cli: Cli, tmp_path: Path) -> None:
     assert listed[0]["name"] == "Flow" and listed[0]["last_status"] == "FAILURE"  # type: ignore[index]
 
 
+@pytest.mark.parametrize("through_host", [False, True], ids=["hosting", "handed-to-the-host"])
+async def test_run_workflow_tells_a_fast_nodes_lines_that_come_before_its_state_is_recorded(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch, through_host: bool) -> None:
+    """A node's run starts as it is recorded and can print before the workflow has recorded the
+    node as RUNNING (here that record is held up, as a slow disk would): `run-workflow` still tells
+    its lines by the node's label, whether it runs the workflow itself or the folder's host does."""
+    import io
+
+    from cronium_desktop.cli.workflows import NodeLog, _run_here
+    from cronium_desktop.engine.runs.host import RunHost, hand_over
+    from cronium_desktop.engine.workflows.service import WorkflowService
+
+    await bash(engine, "Quick", "echo quick line")
+    await engine.workflows.save({"name": "Fast", "nodes": [node("n1", "Quick", "Only")], "edges": []})
+    set_node = WorkflowService._set_node
+
+    def slow_set_node(self: WorkflowService, *args: Any) -> None:
+        time.sleep(0.5)
+        set_node(self, *args)
+
+    monkeypatch.setattr(WorkflowService, "_set_node", slow_set_node)
+    stream = io.StringIO()
+    log = NodeLog(await engine.workflows.get("Fast"), stream)
+    if through_host:
+        host = RunHost(engine.data_dir, engine.runs, engine.bus, engine.workflows)
+        assert host.try_acquire()
+        await host.serve()
+        try:
+            result = await hand_over(engine.data_dir, "Fast", None, lambda *_: None, workflow=True,
+                                     on_message=log.message)
+        finally:
+            await host.stop(grace_seconds=1)
+    else:
+        result = await _run_here(engine, "Fast", None, log)
+    assert result is not None and result["status"] == "SUCCESS"
+    assert "[Only] quick line" in stream.getvalue().splitlines(), stream.getvalue()
+
+
 async def test_recovery_fails_workflow_runs_left_running_by_a_crash(data_dir: Path, cli: Cli) -> None:
     import signal
     import subprocess

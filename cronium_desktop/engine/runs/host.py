@@ -14,7 +14,8 @@ answers ``{"error"}`` (bad request, nothing recorded) or ``{"accepted": id}``, t
 client that goes away before the run ends cancels it, as Ctrl+C cancels a run the command runs itself.
 `run-workflow` likewise sends ``{"token", "op": "run-workflow", "workflow", "input"}``: its node runs
 go through the host's queue too, and the host streams ``{"node": [key, status, execution id]}``,
-``{"segments": …, "execution": id}`` for each node's lines, then ``{"done": result}`` (the shape
+``{"segments": …, "execution": id, "node_key": key}`` for each node's lines (a fast node's lines can
+come before its RUNNING state), then ``{"done": result}`` (the shape
 `run-workflow --json` prints). `runs cancel` sends ``{"token", "op": "cancel", "execution"}``; the
 host cancels that run as the window's Stop does and answers ``{"cancelled": bool, "status"}`` once
 the run has stopped (or at once when it had already ended: ``cancelled`` false).
@@ -34,7 +35,14 @@ from typing import IO, Any
 
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.lock import _lock, _private, _unlock
-from cronium_desktop.engine.notices import LogLines, NodeStateChanged, Notice, NoticeBus, RunFinished
+from cronium_desktop.engine.notices import (
+    LogLines,
+    NodeStateChanged,
+    Notice,
+    NoticeBus,
+    RunFinished,
+    RunQueued,
+)
 from cronium_desktop.engine.runs.service import RunService
 from cronium_desktop.engine.states import RunTrigger
 
@@ -233,7 +241,7 @@ class RunHost:
 
         notices: asyncio.Queue[Notice] = asyncio.Queue()
         unsubscribe = self._bus.subscribe(lambda notice: notices.put_nowait(notice)
-                                          if isinstance(notice, LogLines | NodeStateChanged) else None)
+                                          if isinstance(notice, LogLines | NodeStateChanged | RunQueued) else None)
         try:
             try:
                 run_id = await self._workflows.run(request["workflow"], input=request.get("input"), trigger=RunTrigger.CLI)
@@ -241,7 +249,7 @@ class RunHost:
                 await self._send(writer, {"error": str(error)})
                 return
             await self._send(writer, {"accepted": run_id})
-            nodes: set[int] = set()  # execution ids of this workflow run's nodes
+            nodes: dict[int, str] = {}  # execution id of each of this workflow run's nodes → its key
             finished = asyncio.ensure_future(self._workflows.wait(run_id))
             gone = asyncio.ensure_future(reader.read())
             try:
@@ -268,14 +276,18 @@ class RunHost:
         finally:
             unsubscribe()
 
-    async def _forward_node(self, run_id: int, nodes: set[int], notice: Notice, writer: asyncio.StreamWriter) -> None:
-        if isinstance(notice, NodeStateChanged) and notice.workflow_execution_id == run_id:
+    async def _forward_node(self, run_id: int, nodes: dict[int, str], notice: Notice,
+                            writer: asyncio.StreamWriter) -> None:
+        if isinstance(notice, RunQueued) and notice.workflow_execution_id == run_id and notice.workflow_node_key:
+            nodes[notice.execution_id] = notice.workflow_node_key  # known before its lines, which can beat its state
+        elif isinstance(notice, NodeStateChanged) and notice.workflow_execution_id == run_id:
             if notice.execution_id is not None:
-                nodes.add(notice.execution_id)
+                nodes.setdefault(notice.execution_id, notice.node_key)
             await self._send(writer, {"node": [notice.node_key, notice.status, notice.execution_id]})
         elif isinstance(notice, LogLines) and notice.execution_id in nodes:
             segments = [[segment.stream, segment.server, segment.texts] for segment in notice.segments]
-            await self._send(writer, {"segments": segments, "execution": notice.execution_id})
+            await self._send(writer, {"segments": segments, "execution": notice.execution_id,
+                                      "node_key": nodes[notice.execution_id]})
 
     async def _forward(self, execution_id: int, notice: Notice, writer: asyncio.StreamWriter) -> None:
         if isinstance(notice, LogLines) and notice.execution_id == execution_id:

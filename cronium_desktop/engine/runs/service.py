@@ -347,7 +347,8 @@ class RunService:
         notices: builtins.list[Notice] = []
         inserted: builtins.list[RunService._Created] = []
         for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
-            notices.append(RunQueued(execution_id, event.id, event.name, request.trigger, request.scheduled_for or now))
+            notices.append(RunQueued(execution_id, event.id, event.name, request.trigger, request.scheduled_for or now,
+                                     request.workflow_execution_id, request.workflow_node_key))
             notices += more
             if skip:
                 notices.append(RunFinished(execution_id, event.id, event.name, "SKIPPED", None, SKIPPED_ERROR))
