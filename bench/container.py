@@ -2,8 +2,9 @@
 
 Starts its own dockerd on a private socket (as the tests do; needs root and Debian's docker.io),
 builds the busybox test image, then alternates: a trivial BASH event (`true`) run through the
-ContainerExecutor (create, attach, start, wait, remove, run folder written and read back), and the
-CLI's `docker run --rm --network none IMAGE true` on the same engine. Prints both medians.
+ContainerExecutor (create, start, output read from the spool files, wait, remove, run folder
+written and read back), and the CLI's `docker run --rm --network none IMAGE true` on the same
+engine. Prints both medians.
 Target: the executor's median ≤ 1.25 × the CLI's.
 """
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cronium_desktop.engine.docker_engine import DockerEngine  # noqa: E402
 from cronium_desktop.engine.executors.base import Job  # noqa: E402
 from cronium_desktop.engine.executors.container import ContainerExecutor  # noqa: E402
+from cronium_desktop.engine.secrets import Masker  # noqa: E402
 from tests.fixtures.dockerd import BASH_IMAGE, build_image, dockerd_unavailable, start_dockerd, stop_dockerd  # noqa: E402
 
 RUNS = 15
@@ -30,7 +32,12 @@ TARGET = 1.25
 
 
 class QuietSink:
+    masker = Masker([])
+
     def line(self, stream: str, text: str, server: str | None = None) -> None:
+        pass
+
+    def segment(self, segment: object, offsets: object = None) -> None:
         pass
 
 
