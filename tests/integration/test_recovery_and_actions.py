@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -18,6 +17,7 @@ import pytest
 from cronium_desktop.engine.actions import MAX_CHAIN_DEPTH
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runs.runner import REATTACHED
 from cronium_desktop.engine.runs.service import INTERRUPTED
@@ -33,6 +33,12 @@ async def wait_for_status(engine: Engine, status: str, timeout: float = 15) -> N
     raise AssertionError(f"no run reached {status} in {timeout} s")
 
 
+def wrapper_pids(data_dir: Path) -> list[int]:
+    """The PIDs of the run wrappers in the folder's run folders, as recovery finds them."""
+    identities = [spool.read_identity(folder) or {} for folder in run_folders_root(data_dir).glob("run-*")]
+    return [pid for pid in (identity.get("pid") for identity in identities) if isinstance(pid, int)]
+
+
 async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, cli: Cli) -> None:
     """Its process gone too (as after a reboot): a run still going would be followed again instead."""
     observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
@@ -42,17 +48,17 @@ async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, 
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         await wait_for_status(observer, "RUNNING")
-        # RUNNING is recorded before the wrapper writes its identity: kill once it has.
+        # RUNNING is recorded before the wrapper starts, and its identity holds only the token until
+        # the wrapper has written its PID: kill once it has.
         deadline = time.monotonic() + 30
-        while not list(run_folders_root(data_dir).glob("run-*/identity")) and time.monotonic() < deadline:
+        while not wrapper_pids(data_dir) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
     await observer.stop()
-    for folder in run_folders_root(data_dir).glob("run-*"):
-        identity = json.loads((folder / "identity").read_text())
-        os.killpg(identity["pid"], signal.SIGKILL)  # the run's session: wrapper and script
+    for pid in wrapper_pids(data_dir):
+        os.killpg(pid, signal.SIGKILL)  # the run's session: wrapper and script
 
     restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await restarted.start(scheduler=True)
