@@ -57,6 +57,9 @@ MOUNT = "/cronium/run"
 WRAPPER = ".cronium-run.sh"
 OOM_EXIT_CODE = 137  # SIGKILL: what the kernel's OOM killer sends
 STATS_WAIT_SECONDS = 3.0
+# A stats stream with no sample yet when the container ends will only give zeroed ones (the engine
+# samples about once a second; the cgroup is gone): wait this long for one already on its way.
+FIRST_SAMPLE_GRACE_SECONDS = 0.1
 
 
 class NetworkUnavailable(Exception):
@@ -315,7 +318,8 @@ class ContainerExecutor:
         if exit_code != 0:
             for stream, text in await asyncio.to_thread(self._engine_log, container):
                 sink.line(stream, text)
-        await asyncio.to_thread(stats.join, STATS_WAIT_SECONDS)  # the engine ends the stream as the container stops
+        # Its last sample is in once the stream tells the container stopped (at once, for a stream under way).
+        await asyncio.to_thread(stats.stopped.wait, STATS_WAIT_SECONDS if stats.samples else FIRST_SAMPLE_GRACE_SECONDS)
         measured = stats.figures() or RunMetrics()
         if exit_code is not None and exit_code > 128:
             measured.signal = signal_name(exit_code - 128)

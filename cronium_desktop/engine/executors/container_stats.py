@@ -1,7 +1,9 @@
 """A container run's cost from the engine's own cgroup figures (Docker stats), as systemd reports a unit's.
 
-The engine streams a stats sample about once a second while the container runs and ends the stream
-when it stops; the cgroup is gone after that, so the figures at exit are those of the last sample:
+The engine streams a stats sample about once a second while the container runs; once it has stopped
+the stream goes on with zeroed samples (until the container is removed; some engines end it), and
+`stopped` is set at the first of them. The cgroup is gone then, so the figures at exit are those of
+the last sample before:
 CPU user and system time, the cgroup's peak memory (cgroup v1 `max_usage`; v2 has none, so the
 largest usage seen stands in) and the bytes read and written on block devices. A run shorter than
 the engine's first sample has none, and its figures stay unknown rather than guessed.
@@ -25,19 +27,23 @@ class ContainerStats(threading.Thread):
         self._peak = 0
         self._io: tuple[int, int] | None = None
         self.samples = 0
+        self.stopped = threading.Event()  # the stream has told the container stopped (or ended): figures are final
 
     def run(self) -> None:
         try:
             for sample in self._container.stats(stream=True, decode=True):
                 self._take(sample)
-        except Exception:  # noqa: BLE001 - the engine went away or the container is gone: keep what was seen
-            return
+        except Exception:  # noqa: BLE001, S110 - the engine went away or the container is gone: keep what was seen
+            pass
+        finally:
+            self.stopped.set()
 
     def _take(self, sample: dict[str, Any]) -> None:
         memory = sample.get("memory_stats") or {}
         usage = (sample.get("cpu_stats") or {}).get("cpu_usage") or {}
         if not memory and not usage.get("total_usage"):
-            return  # the zeroed sample of a container that has stopped
+            self.stopped.set()  # the zeroed sample of a container that has stopped
+            return
         self.samples += 1
         self._peak = max(self._peak, int(memory.get("max_usage") or 0), int(memory.get("usage") or 0))
         if usage.get("total_usage"):
