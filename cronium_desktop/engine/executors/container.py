@@ -58,8 +58,9 @@ WRAPPER = ".cronium-run.sh"
 OOM_EXIT_CODE = 137  # SIGKILL: what the kernel's OOM killer sends
 STATS_WAIT_SECONDS = 3.0
 # A stats stream with no sample yet when the container ends will only give zeroed ones (the engine
-# samples about once a second; the cgroup is gone): wait this long for one already on its way.
-FIRST_SAMPLE_GRACE_SECONDS = 0.1
+# samples about once a second; the cgroup is gone): wait only this long for one already on its way.
+# (dockerd 20.10: no real sample ever came after the end of 28 runs of 0–1 s.)
+FIRST_SAMPLE_GRACE_SECONDS = 0.02
 
 
 class NetworkUnavailable(Exception):
