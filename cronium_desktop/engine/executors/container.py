@@ -8,10 +8,10 @@ stderr to the folder's spool files (`spool.STREAMS`, as a local run's), loads th
 interpreter. The spool files are read as they grow by the same poller as local runs' (`spool`), by
 byte offsets, so a run re-attached after a restart goes on exactly where its stored log ends; the
 engine's own log of the container is read only when the run fails (what its shell said before the
-wrapper took over). Output, variables and condition are read back from the folder. Limits: memory (no swap beyond it), CPUs,
-PIDs, network mode. A timeout or a cancel stops the container (SIGTERM, SIGKILL after the grace);
-it is removed whatever happens. Every container carries labels naming the data folder and the run,
-so recovery can remove those a crashed process left behind.
+wrapper took over). Output, variables and condition are read back from the folder. Limits: memory
+(no swap beyond it), CPUs, PIDs, network mode. A timeout or a cancel stops the container (SIGTERM,
+SIGKILL after the grace); it is removed whatever happens. Every container carries labels naming the
+data folder and the run, so recovery can remove those a crashed process left behind.
 """
 
 from __future__ import annotations
