@@ -20,10 +20,10 @@ rm -rf "$BUNDLE"
   packaging/cronium-desktop.spec
 cp packaging/README.md "$BUNDLE/README.md"
 # Debug symbols and the static symbol tables out (~30 MB; the dynamic symbols that libraries and
-# extension modules link by stay). Not from libraries a wheel's auditwheel/patchelf rewrote (numpy and
-# its OpenBLAS, the Scintilla/Lexilla wheels): strip breaks their program headers ("ELF load command
+# extension modules link by stay). Not from libraries a wheel's auditwheel/patchelf rewrote (the
+# Scintilla/Lexilla wheels): strip breaks their program headers ("ELF load command
 # address/offset not page-aligned"), which is why PyInstaller's own strip option stays off.
-find "$BUNDLE/_internal" -type f -name '*.so*' ! -path '*/numpy*' ! -path '*.libs/*' \
+find "$BUNDLE/_internal" -type f -name '*.so*' ! -path '*.libs/*' \
   ! -path '*/pyside6_scintilla/*' ! -path '*/lexilla/*' -print0 | xargs -0 strip --strip-unneeded
 
 log "archive: dist/cronium-desktop-$VERSION-linux-$ARCH.tar.gz"

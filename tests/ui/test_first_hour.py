@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QMessageBox, QPushButton, QToolButton, QWidget
 
@@ -314,10 +314,10 @@ def dashboard_is_a_door(window: Any, loop: Any) -> None:
     assert dashboard.bar_text(dashboard.runs_plot, today).endswith("4 runs, 2 succeeded. Click to see them.")
     assert dashboard.bar_text(dashboard.duration_plot, 0).startswith("Run #")
     plot = dashboard.runs_plot
-    view = plot.getPlotItem().getViewBox()
-    point = plot.mapFromScene(view.mapViewToScene(QPointF(today, 0.5)))
-    QTest.mouseMove(plot.viewport(), point)
-    QTest.mouseClick(plot.viewport(), LEFT, Qt.KeyboardModifier.NoModifier, point)
+    point = plot.point_of(today, 0.5).toPoint()
+    assert plot.bar_at(plot.point_of(today + 0.5, 0.5)) is None  # between two bars: no bar
+    QTest.mouseMove(plot, point)
+    QTest.mouseClick(plot, LEFT, Qt.KeyboardModifier.NoModifier, point)
     runs = window.pages["Runs"]
     wait_until(loop, lambda: window.stack.currentWidget() is runs and runs.model.rowCount() == 4)
     window.open_page("Dashboard")

@@ -11,20 +11,19 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QStackedWidget,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.charts import Chart
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.dashboard.alerts_list import AlertsList
 from cronium_desktop.ui.empty_state import EmptyState
@@ -59,13 +58,9 @@ class DashboardPage(QWidget):
         self.per_day: Counter[date] = Counter()
         self.ok_per_day: Counter[date] = Counter()
         self.recent: list[Any] = []
-        pg.setConfigOptions(antialias=True)
-        self.runs_plot = pg.PlotWidget(title="Runs per day (30 days)")
-        self.rate_plot = pg.PlotWidget(title="Success rate per day (%)")
-        self.duration_plot = pg.PlotWidget(title="Duration of recent runs (s)")
-        for plot in (self.runs_plot, self.rate_plot, self.duration_plot):
-            plot.setMinimumHeight(180)
-            plot.showGrid(x=False, y=True, alpha=0.2)
+        self.runs_plot = Chart("Runs per day (30 days)")
+        self.rate_plot = Chart("Success rate per day (%)")
+        self.duration_plot = Chart("Duration of recent runs (s)")
         cards = QGridLayout()
         self.values: dict[str, QLabel] = {}
         for column, title in enumerate(("Events", "Active schedules", "Runs today", "Success rate (30 days)")):
@@ -80,8 +75,8 @@ class DashboardPage(QWidget):
         self.runs_plot.setToolTip("Click a bar to see that day's runs.")
         self.duration_plot.setToolTip("Click a bar to open that run and its log.")
         for plot, handler in ((self.runs_plot, self._runs_clicked), (self.duration_plot, self._duration_clicked)):
-            plot.scene().sigMouseClicked.connect(lambda event, plot=plot, handler=handler: handler(self._bar_at(plot, event.scenePos())))
-            plot.scene().sigMouseMoved.connect(lambda pos, plot=plot: self._hover(plot, pos))
+            plot.barClicked.connect(handler)
+            plot.tip = lambda index, plot=plot: self.bar_text(plot, index)
         lists = QGridLayout()
         lists.addWidget(QLabel("Next runs", objectName="muted"), 0, 0)  # type: ignore[call-overload]  # Qt property keyword
         lists.addWidget(QLabel("Failing events", objectName="muted"), 0, 1)  # type: ignore[call-overload]  # Qt property keyword
@@ -128,44 +123,35 @@ class DashboardPage(QWidget):
         events = await self.engine.events.list()
         today = datetime.now(UTC).replace(tzinfo=None)
         days, per_day, ok_per_day, done_per_day = figures.days, figures.per_day, figures.ok_per_day, figures.done_per_day
-        axis_labels = [[(i, d.strftime("%d %b")) for i, d in enumerate(days) if i % 5 == 4]]
-        fg = colour("text")
+        axis_labels = [(float(i), d.strftime("%d %b")) for i, d in enumerate(days) if i % 5 == 4]
         for plot in (self.runs_plot, self.rate_plot, self.duration_plot):
             plot.clear()
-            plot.setBackground(colour("panel"))
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).setTextPen(fg)
-                plot.getAxis(axis).setPen(colour("border"))
-        self.runs_plot.getAxis("bottom").setTicks(axis_labels)
-        self.rate_plot.getAxis("bottom").setTicks(axis_labels)
+        self.runs_plot.set_x_labels(axis_labels)
+        self.rate_plot.set_x_labels(axis_labels)
         self.days, self.per_day, self.ok_per_day = days, per_day, ok_per_day
         self.body.setCurrentIndex(self.body.indexOf(self.empty) if not figures.any_run and not events else 0)
         busy = [(i, per_day[d]) for i, d in enumerate(days) if per_day[d]]
         if busy:
-            self.runs_plot.addItem(pg.BarGraphItem(x=[i for i, _ in busy], height=[c for _, c in busy], width=0.7,
-                                                   brush=colour("accent")))
+            self.runs_plot.add("bars", [i for i, _ in busy], [c for _, c in busy], colour("accent"))
         # whole runs on the count axis, from zero: no made-up fractions when there are few or none
         top = max([c for _, c in busy], default=0)
-        self.runs_plot.setYRange(0, max(4, top + 1), padding=0)
-        self.runs_plot.getAxis("left").setTickSpacing(major=max(1, (top + 4) // 4), minor=max(1, (top + 4) // 4))
+        self.runs_plot.set_y_range(0, max(4, top + 1), step=max(1, (top + 4) // 4))
         for plot in (self.runs_plot, self.rate_plot):
-            plot.setXRange(-0.5, 29.5, padding=0)
+            plot.set_x_range(-0.5, 29.5)
         rates = [(100 * ok_per_day[d] / done_per_day[d]) if done_per_day[d] else None for d in days]
         points = [(i, r) for i, r in enumerate(rates) if r is not None]
         if points:
-            self.rate_plot.plot([p[0] for p in points], [p[1] for p in points], pen=pg.mkPen(colour("SUCCESS"), width=2),
-                                symbol="o", symbolSize=6, symbolBrush=colour("SUCCESS"))
-        self.rate_plot.setYRange(0, 105)
-        self.duration_plot.getAxis("bottom").setTicks([[]])
+            self.rate_plot.add("line", [p[0] for p in points], [p[1] for p in points], colour("SUCCESS"), marker="o")
+        self.rate_plot.set_y_range(0, 105, step=25)
+        self.duration_plot.set_x_labels([])
         recent = figures.recent
         self.recent = recent
-        self.duration_plot.setXRange(-0.5, max(9.5, len(recent) - 0.5), padding=0)
+        self.duration_plot.set_x_range(-0.5, max(9.5, len(recent) - 0.5))
         longest = max(((r.duration_ms or 0) / 1000 for r in recent), default=0)
-        self.duration_plot.setYRange(0, max(1.0, longest * 1.1), padding=0)
+        self.duration_plot.set_y_range(0, max(1.0, longest * 1.1))
         if recent:
-            brushes = [pg.mkBrush(colour(r.status)) for r in recent]
-            self.duration_plot.addItem(pg.BarGraphItem(x=list(range(len(recent))), height=[(r.duration_ms or 0) / 1000 for r in recent],
-                                                       width=0.7, brushes=brushes))
+            self.duration_plot.add("bars", list(range(len(recent))), [(r.duration_ms or 0) / 1000 for r in recent],
+                                   [colour(r.status) for r in recent])
         total_done = sum(done_per_day.values())
         self.values["Events"].setText(str(len(events)))
         self.values["Active schedules"].setText(str(sum(1 for e in events if e.status == "ACTIVE" and e.trigger == "SCHEDULE")))
@@ -199,17 +185,7 @@ class DashboardPage(QWidget):
         if event_id is not None:
             self.showEventRuns.emit(event_id, None)
 
-    @staticmethod
-    def _bar_at(plot: pg.PlotWidget, scene_pos: QPointF) -> int | None:
-        """The index of the bar under a point of the plot's scene, or None between bars."""
-        view = plot.getPlotItem().getViewBox()
-        if not view.sceneBoundingRect().contains(scene_pos):
-            return None
-        point = view.mapSceneToView(scene_pos)
-        index = round(point.x())
-        return index if abs(point.x() - index) <= 0.4 and point.y() >= 0 else None
-
-    def bar_text(self, plot: pg.PlotWidget, index: int | None) -> str:
+    def bar_text(self, plot: Chart, index: int | None) -> str:
         if index is None:
             return ""
         if plot is self.runs_plot and 0 <= index < len(self.days) and self.per_day[self.days[index]]:
@@ -222,17 +198,10 @@ class DashboardPage(QWidget):
                     "Click to open its log.")
         return ""
 
-    def _hover(self, plot: pg.PlotWidget, scene_pos: QPointF) -> None:
-        text = self.bar_text(plot, self._bar_at(plot, scene_pos))
-        if text:
-            QToolTip.showText(plot.mapToGlobal(plot.mapFromScene(scene_pos)), text, plot)
-        else:
-            QToolTip.hideText()
-
-    def _runs_clicked(self, index: int | None) -> None:
-        if index is not None and 0 <= index < len(self.days) and self.per_day[self.days[index]]:
+    def _runs_clicked(self, index: int) -> None:
+        if 0 <= index < len(self.days) and self.per_day[self.days[index]]:
             self.showEventRuns.emit(None, self.days[index])
 
-    def _duration_clicked(self, index: int | None) -> None:
-        if index is not None and 0 <= index < len(self.recent):
+    def _duration_clicked(self, index: int) -> None:
+        if 0 <= index < len(self.recent):
             self.showRun.emit(self.recent[index].execution_id)

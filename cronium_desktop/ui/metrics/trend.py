@@ -1,13 +1,13 @@
-"""An event's trend: duration, CPU and peak memory of its last 200 runs (pyqtgraph), failures marked."""
+"""An event's trend: duration, CPU and peak memory of its last 200 runs, failures marked."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cronium_desktop.engine.states import FAILED_STATES
+from cronium_desktop.ui.charts import Chart
 from cronium_desktop.ui.common import spawn
 from cronium_desktop.ui.theme import colour
 
@@ -26,12 +26,10 @@ class TrendPanel(QWidget):
         self.event_id: int | None = None
         self.points: list[Any] = []
         self.title = QLabel("Select an event to see how its runs have gone.", self, objectName="muted")  # type: ignore[call-overload]  # Qt property keyword
-        self.plots = {key: pg.PlotWidget(title=title) for key, title in (
+        self.plots = {key: Chart(title) for key, title in (
             ("duration", "Duration (s)"), ("cpu", "CPU (s)"), ("memory", "Peak memory (MB)"))}
         row = QHBoxLayout()
         for plot in self.plots.values():
-            plot.setMinimumHeight(150)
-            plot.showGrid(x=False, y=True, alpha=0.2)
             row.addWidget(plot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -63,25 +61,17 @@ class TrendPanel(QWidget):
         }
         for key, plot in self.plots.items():
             plot.clear()
-            plot.setBackground(colour("panel"))
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).setTextPen(colour("text"))
-                plot.getAxis(axis).setPen(colour("border"))
             xs = [i for i, value in enumerate(series[key]) if value is not None]
-            ys = [series[key][i] for i in xs]
             if not xs:
                 continue
-            plot.plot(xs, ys, pen=pg.mkPen(colour("SUCCESS"), width=1.5))
+            plot.add("line", xs, [series[key][i] for i in xs], colour("SUCCESS"))
             bad = [i for i in xs if points[i].status in FAILED_STATES]
             if bad:
-                plot.plot(bad, [series[key][i] for i in bad], pen=None, symbol="x", symbolSize=9,
-                          symbolBrush=colour("FAILURE"), symbolPen=pg.mkPen(colour("FAILURE"), width=2))
+                plot.add("marks", bad, [series[key][i] for i in bad], colour("FAILURE"), marker="x")
 
     def plotted(self, key: str) -> int:
         """How many runs the plot `key` shows (its line's points), for checks and tooltips."""
-        items = [item for item in self.plots[key].listDataItems() if item.opts.get("symbol") is None]
-        return len(items[0].xData) if items and items[0].xData is not None else 0
+        return self.plots[key].points("line")
 
     def marked_failures(self, key: str) -> int:
-        items = [item for item in self.plots[key].listDataItems() if item.opts.get("symbol") == "x"]
-        return len(items[0].xData) if items and items[0].xData is not None else 0
+        return self.plots[key].points("marks")
