@@ -19,7 +19,7 @@ from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.local import run_folders_root
-from cronium_desktop.engine.runs.runner import REATTACHED
+from cronium_desktop.engine.runs.runner import REATTACHED, Runner
 from cronium_desktop.engine.runs.service import INTERRUPTED
 from tests.conftest import TEST_PASSPHRASE, Cli
 
@@ -381,3 +381,38 @@ async def test_an_event_run_by_another_events_action_cannot_be_deleted(engine: E
     await engine.events.delete(backup)  # once its caller is gone, it can go too
     await engine.events.delete(cleanup)
     assert await engine.events.list() == []
+
+
+async def test_a_run_whose_end_was_not_recorded_is_recorded_with_its_true_status_at_next_start(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app dies after a run ended and before its end was committed (here: that write fails). The
+    run's folder, with its status and output, stays until that commit, so the next start records what
+    really happened (exit 3, its output) instead of "interrupted"."""
+    first = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await first.start()
+    event_id = await first.events.create({"name": "Quick", "type": "BASH", "content": "echo done\nexit 3"})
+
+    def died(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the app died before this write")
+
+    monkeypatch.setattr(Runner, "_record_final", died)
+    execution_id = await first.runs.start(event_id)
+    root = run_folders_root(data_dir)
+    deadline = time.monotonic() + 15
+    while not any(spool.read_status(folder) is not None for folder in root.glob(f"run-{execution_id}-*")):
+        assert time.monotonic() < deadline, "no run folder with its status: it must stay until the end is recorded"
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)  # its end read and the write failed
+    await first.stop(grace_seconds=0)
+    monkeypatch.undo()
+
+    restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await restarted.start(scheduler=True)
+    try:
+        await wait_for_status(restarted, "FAILURE")
+        [run] = await restarted.runs.list()
+        assert (run.status, run.exit_code) == ("FAILURE", 3) and run.error != INTERRUPTED
+        assert [record.text for record in await restarted.runs.log(run.execution_id) if record.stream == "stdout"] == ["done"]
+        assert not list(root.glob(f"run-{execution_id}-*"))  # recorded: now it goes
+    finally:
+        await restarted.stop(grace_seconds=1)

@@ -8,6 +8,7 @@ and re-raises.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -84,6 +85,9 @@ class ExecResult:
     variables: dict[str, str] = field(default_factory=dict)  # variables the run set
     servers: list[ServerOutcome] = field(default_factory=list)
     metrics: RunMetrics | None = None  # CPU, memory, I/O, signal: what the executor could measure
+    # Removes what the run left (a local run's folder) once its end is committed, on the writer's
+    # thread: until then a crash of the app leaves it to be re-attached and recorded with its true status.
+    release: Callable[[], object] | None = None
 
 
 class Executor(Protocol):

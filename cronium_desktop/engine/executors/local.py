@@ -307,11 +307,13 @@ class LocalExecutor:
             job = dataclasses.replace(job, env={**job.env, **plan.env})
         folder, process = await self._start(job, interpreter, plan)
         exited = process.exited
-        detached = False
+        detached = ended = False
         try:
             async with serve_requests(plan, sink):
-                return await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
-                                         process.usage, process.app_peak, remove=True)
+                result = await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
+                                           process.usage, process.app_peak)
+            result.release, ended = functools.partial(shutil.rmtree, folder, True), True
+            return result
         except asyncio.CancelledError:
             detached = self.keep_running and not exited.done()
             if not detached and not exited.done():  # cancelled before `follow` took over: stop the tree here
@@ -320,7 +322,7 @@ class LocalExecutor:
                 SAMPLER.release(process.pid)
             raise
         finally:
-            if not detached and folder.exists():  # the usual end removed it already, in the same hop
+            if not detached and not ended:  # a run that ended is removed once its end is recorded (`release`)
                 await asyncio.to_thread(shutil.rmtree, folder, True)
 
     async def _start(self, job: Job, interpreter: str, plan: RequestSocket | None) -> tuple[Path, Wrapper]:
@@ -378,9 +380,8 @@ class LocalExecutor:
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
                      offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None,
-                     app_peak: int = 0, remove: bool = False) -> ExecResult:
-        """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it.
-        `remove`: remove the run folder once its end is read."""
+                     app_peak: int = 0) -> ExecResult:
+        """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it."""
         reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
         reader.follow()
         timed_out = False
@@ -397,8 +398,7 @@ class LocalExecutor:
                     await asyncio.shield(stop_process_group(pgid, exited))
                 raise
             loop = asyncio.get_running_loop()
-            end = functools.partial(self._read_end, folder, reader, pgid, job, exited, timed_out, sink, usage,
-                                    app_peak, remove)
+            end = functools.partial(self._read_end, folder, reader, pgid, job, exited, timed_out, sink, usage, app_peak)
             result = await loop.run_in_executor(RUNS_THREAD, end, False, None)
             if result is None:  # background processes still write: wait for them on a thread of their own
                 note = await asyncio.to_thread(_drain, folder, pgid)
@@ -415,10 +415,10 @@ class LocalExecutor:
 
     def _read_end(self, folder: Path, reader: spool.SpoolReader, pgid: int, job: Job,
                   exited: asyncio.Future[Any], timed_out: bool, sink: Sink, usage: list[Any] | None,
-                  app_peak: int, remove: bool, drained: bool, note: str | None) -> ExecResult | None:
-        """The wrapper is gone: the last output read, then its status, files and figures, then the
-        folder removed if `remove` (one hop to the runs' thread). None when other processes still
-        hold the output open: call again with `drained` once `_drain` has waited for them."""
+                  app_peak: int, drained: bool, note: str | None) -> ExecResult | None:
+        """The wrapper is gone: the last output read, then its status, files and figures (one hop to
+        the runs' thread). None when other processes still hold the output open: call again with
+        `drained` once `_drain` has waited for them."""
         if not drained:
             reader.leave()
             reader.catch_up()
@@ -429,8 +429,6 @@ class LocalExecutor:
             sink.line("system", note)
         result = self._result(folder, job, exited, timed_out, sink)
         result.metrics = measured(folder, job, result.exit_code, usage, SAMPLER.release(pgid), app_peak)
-        if remove:
-            shutil.rmtree(folder, True)
         return result
 
     def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:

@@ -187,13 +187,14 @@ class Runner:
         if retry:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
             await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink,
-                                                                      prepared.queued_s, last))
+                                                                      prepared.queued_s, last), then=result.release)
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
         finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result,
-                                                                                           prepared, sink, last)))
+                                                                                           prepared, sink, last),
+                                                        then=result.release))
         notice = await asyncio.shield(finish)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)

@@ -8,11 +8,15 @@ run again one transaction each, so a failure stays with the run it belongs to.
 A piece whose caller stopped waiting before the writer took it (its task was cancelled, as at
 engine stop) is dropped, as a cancelled task's work that had not begun; once taken, it is written and
 its caller can no longer cancel it.
+
+A piece may bring `then`: what to do once it is committed (a run's folder removed once its end is
+recorded), on the writer's thread before its caller hears back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import weakref
 from collections.abc import Callable
@@ -24,6 +28,8 @@ from sqlalchemy.orm import Session
 from cronium_desktop.engine.store.db import Database
 
 T = TypeVar("T")
+Piece = tuple[Callable[[Session], Any], Future[Any], Callable[[], object] | None]  # work, its caller's future, then
+log = logging.getLogger(__name__)
 IDLE_SECONDS = 5.0
 MAX_GROUP = 500  # pieces per transaction: bounds how long one commit holds the store
 
@@ -43,22 +49,22 @@ def writer(db: Database) -> GroupWriter:
 class GroupWriter:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._queue: list[tuple[Callable[[Session], Any], Future[Any]]] = []
+        self._queue: list[Piece] = []
         self._ready = threading.Condition()
         self._running = False
 
-    def submit(self, piece: Callable[[Session], T]) -> Future[T]:
+    def submit(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> Future[T]:
         future: Future[T] = Future()
         with self._ready:
-            self._queue.append((piece, future))
+            self._queue.append((piece, future, then))
             self._ready.notify()
             if not self._running:  # the thread ends after a while without work, and comes back
                 self._running = True
                 threading.Thread(target=self._work, name="cronium-writer", daemon=True).start()
         return future
 
-    async def run(self, piece: Callable[[Session], T]) -> T:
-        return await asyncio.wrap_future(self.submit(piece))
+    async def run(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> T:
+        return await asyncio.wrap_future(self.submit(piece, then))
 
     def _work(self) -> None:
         while True:
@@ -71,24 +77,34 @@ class GroupWriter:
                 group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
             # Taken: from here a caller's cancel no longer applies (and setting a cancelled future
             # would raise, end this thread and leave every later write waiting).
-            group = [(piece, future) for piece, future in group if future.set_running_or_notify_cancel()]
+            group = [taken for taken in group if taken[1].set_running_or_notify_cancel()]
             if not group:
                 continue
             try:
                 results = self._transaction(group)
             except Exception:
-                for piece, future in group:
+                for taken in group:
                     try:
-                        [result] = self._transaction([(piece, future)])
+                        [result] = self._transaction([taken])
                     except Exception as error:  # noqa: BLE001 - handed to the caller
-                        future.set_exception(error)
+                        taken[1].set_exception(error)
                     else:
-                        future.set_result(result)
+                        self._done(taken, result)
                 continue
-            for (_, future), result in zip(group, results, strict=True):
-                future.set_result(result)
+            for taken, result in zip(group, results, strict=True):
+                self._done(taken, result)
 
-    def _transaction(self, group: list[tuple[Callable[[Session], Any], Future[Any]]]) -> list[Any]:
+    def _transaction(self, group: list[Piece]) -> list[Any]:
         with self._db.write() as session:
-            return [piece(session) for piece, _ in group]
+            return [piece(session) for piece, _, _ in group]
+
+    @staticmethod
+    def _done(taken: Piece, result: Any) -> None:
+        _, future, then = taken
+        if then is not None:
+            try:
+                then()
+            except Exception:  # noqa: BLE001 - the write stands: a leftover is logged, not a failed write
+                log.exception("after a committed write")
+        future.set_result(result)
 
