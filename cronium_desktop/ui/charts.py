@@ -43,6 +43,25 @@ class Series:
         return self.colours[index] if len(self.colours) > 1 else self.colours[0]
 
 
+@dataclass
+class Frame:
+    """Where values are drawn: the plot's rectangle in the widget and the ranges it shows."""
+
+    rect: QRectF
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+
+    def point(self, x: float, y: float) -> QPointF:
+        (x0, x1), (y0, y1) = self.x_range, self.y_range
+        return QPointF(self.rect.left() + (x - x0) / ((x1 - x0) or 1.0) * self.rect.width(),
+                       self.rect.bottom() - (y - y0) / ((y1 - y0) or 1.0) * self.rect.height())
+
+    def value(self, position: QPointF) -> tuple[float, float]:
+        (x0, x1), (y0, y1) = self.x_range, self.y_range
+        return (x0 + (position.x() - self.rect.left()) / self.rect.width() * (x1 - x0),
+                y0 + (self.rect.bottom() - position.y()) / self.rect.height() * (y1 - y0))
+
+
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round values from `low` to `high`, about `count` of them, 1, 2, 2.5 or 5 times a power of ten apart."""
     if high <= low:
@@ -113,8 +132,9 @@ class Chart(QWidget):
     # -- geometry -------------------------------------------------------------------------------------------
 
     def _ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        bars = any(s.kind == "bars" for s in self.series)
         xs = [x for s in self.series for x in s.xs]
-        ys = [y for s in self.series for y in s.ys] + [0.0] * any(s.kind == "bars" for s in self.series)
+        ys = [y for s in self.series for y in s.ys] + [0.0] * bars
         x_range = self.x_range or ((min(xs) - 0.5, max(xs) + 0.5) if xs else (0.0, 1.0))
         if self.y_range is not None:
             return x_range, self.y_range
@@ -122,7 +142,7 @@ class Chart(QWidget):
             return x_range, (0.0, 1.0)
         low, high = min(ys), max(ys)
         pad = (high - low) * 0.05 or max(abs(high) * 0.05, 1.0)
-        from_zero = low == 0 and any(s.kind == "bars" for s in self.series)  # bars stand on the axis
+        from_zero = low == 0 and bars  # bars stand on the axis
         return x_range, (low if from_zero else low - pad, high + pad)
 
     def _y_ticks(self, y_range: tuple[float, float]) -> tuple[list[float], float]:
@@ -130,36 +150,30 @@ class Chart(QWidget):
         step = self.y_step or (ticks[1] - ticks[0] if len(ticks) > 1 else 1.0)
         return ticks, step
 
-    def plot_rect(self) -> QRectF:
+    def frame(self) -> Frame:
+        """The plot's rectangle (room left for the title and the axes' values) and its ranges."""
         metrics = QFontMetricsF(self.font())
-        _, y_range = self._ranges()
+        x_range, y_range = self._ranges()
         ticks, step = self._y_ticks(y_range)
         label_width = max((metrics.horizontalAdvance(tick_text(t, step)) for t in ticks), default=0.0)
         top = metrics.height() * 1.2 + 10
         left = label_width + 12
         bottom = metrics.height() + 10
-        return QRectF(left, top, max(self.width() - left - 10, 1.0), max(self.height() - top - bottom, 1.0))
+        rect = QRectF(left, top, max(self.width() - left - 10, 1.0), max(self.height() - top - bottom, 1.0))
+        return Frame(rect, x_range, y_range)
 
     def point_of(self, x: float, y: float) -> QPointF:
         """Where a value (x, y) is drawn, in the widget's coordinates."""
-        (x0, x1), (y0, y1) = self._ranges()
-        rect = self.plot_rect()
-        return QPointF(rect.left() + (x - x0) / ((x1 - x0) or 1.0) * rect.width(),
-                       rect.bottom() - (y - y0) / ((y1 - y0) or 1.0) * rect.height())
-
-    def value_at(self, position: QPointF) -> tuple[float, float]:
-        (x0, x1), (y0, y1) = self._ranges()
-        rect = self.plot_rect()
-        return (x0 + (position.x() - rect.left()) / rect.width() * (x1 - x0),
-                y0 + (rect.bottom() - position.y()) / rect.height() * (y1 - y0))
+        return self.frame().point(x, y)
 
     def bar_at(self, position: QPointF) -> int | None:
         """The point (bar) under a position of the widget, or None between bars and outside the plot."""
-        if not self.plot_rect().contains(position):
+        frame = self.frame()
+        if not frame.rect.contains(position):
             return None
-        x, y = self.value_at(position)
+        x, _ = frame.value(position)
         index = round(x)
-        return index if abs(x - index) <= NEAR_BAR and y >= self._ranges()[1][0] else None
+        return index if abs(x - index) <= NEAR_BAR else None
 
     # -- pointer ---------------------------------------------------------------------------------------------
 
@@ -186,16 +200,15 @@ class Chart(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor(colour("panel")))
-        rect = self.plot_rect()
-        (x0, x1), y_range = self._ranges()
+        frame = self.frame()  # once per paint: every point below is placed in it
         self._draw_title(painter)
-        self._draw_axes(painter, rect, (x0, x1), y_range)
-        painter.setClipRect(rect.adjusted(-6, -6, 6, 1))
+        self._draw_axes(painter, frame)
+        painter.setClipRect(frame.rect.adjusted(-6, -6, 6, 1))
         for series in self.series:
             if series.kind == "bars":
-                self._draw_bars(painter, series, y_range[0])
+                self._draw_bars(painter, frame, series)
             else:
-                self._draw_line(painter, series)
+                self._draw_line(painter, frame, series)
         painter.end()
 
     def _draw_title(self, painter: QPainter) -> None:
@@ -206,14 +219,15 @@ class Chart(QWidget):
         painter.drawText(QRectF(0, 4, self.width(), QFontMetricsF(font).height()), Qt.AlignmentFlag.AlignHCenter, self.title)
         painter.setFont(self.font())
 
-    def _draw_axes(self, painter: QPainter, rect: QRectF, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+    def _draw_axes(self, painter: QPainter, frame: Frame) -> None:
+        rect, x_range, y_range = frame.rect, frame.x_range, frame.y_range
         metrics = QFontMetricsF(self.font())
         grid = QColor(colour("border"))
         grid.setAlpha(110)
         text = QColor(colour("text"))
         ticks, step = self._y_ticks(y_range)
         for value in ticks:
-            y = self.point_of(x_range[0], value).y()
+            y = frame.point(x_range[0], value).y()
             painter.setPen(QPen(grid, 1))
             painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
             painter.setPen(text)
@@ -222,7 +236,7 @@ class Chart(QWidget):
         labels = self.x_labels if self.x_labels is not None else [
             (value, tick_text(value, 1.0)) for value in nice_ticks(max(x_range[0], 0.0), x_range[1]) if value == int(value)]
         for value, label in labels:
-            x = self.point_of(value, y_range[0]).x()
+            x = frame.point(value, y_range[0]).x()
             if rect.left() - 1 <= x <= rect.right() + 1:
                 width = metrics.horizontalAdvance(label)
                 left = min(x - width / 2, self.width() - width - 2)  # the last label stays whole at the edge
@@ -234,17 +248,20 @@ class Chart(QWidget):
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.drawLine(rect.bottomLeft(), rect.topLeft())
 
-    def _draw_bars(self, painter: QPainter, series: Series, base: float) -> None:
+    @staticmethod
+    def _draw_bars(painter: QPainter, frame: Frame, series: Series) -> None:
+        base = frame.y_range[0]
         for index, (x, y) in enumerate(zip(series.xs, series.ys, strict=True)):
-            top_left = self.point_of(x - BAR_WIDTH / 2, max(y, base))
-            bottom_right = self.point_of(x + BAR_WIDTH / 2, base)
+            top_left = frame.point(x - BAR_WIDTH / 2, max(y, base))
+            bottom_right = frame.point(x + BAR_WIDTH / 2, base)
             fill = QColor(series.colour_of(index))
             painter.setPen(QPen(fill.darker(125), 1))
             painter.setBrush(fill)
             painter.drawRect(QRectF(top_left, bottom_right))
 
-    def _draw_line(self, painter: QPainter, series: Series) -> None:
-        points = [self.point_of(x, y) for x, y in zip(series.xs, series.ys, strict=True)]
+    @staticmethod
+    def _draw_line(painter: QPainter, frame: Frame, series: Series) -> None:
+        points = [frame.point(x, y) for x, y in zip(series.xs, series.ys, strict=True)]
         line_colour = QColor(series.colour_of(0))
         if series.kind == "line" and len(points) > 1:
             path = QPainterPath(points[0])

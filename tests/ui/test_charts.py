@@ -55,7 +55,8 @@ def test_a_line_and_its_marks_count_their_points(qapp: Any) -> None:
     chart.add("line", [0, 1, 2, 3], [20.0, 22.5, 21.0, 25.0], "#1a7f37")
     chart.add("marks", [2], [21.0], "#cf222e", marker="x")
     assert (chart.points("line"), chart.points("marks")) == (4, 1)
-    (x_low, x_high), (y_low, y_high) = chart._ranges()
+    frame = chart.frame()
+    (x_low, x_high), (y_low, y_high) = frame.x_range, frame.y_range
     assert x_low < 0 < 3 < x_high and y_low < 20 < 25 < y_high  # fitted to the data, with a margin
     chart.clear()
     assert chart.points("line") == 0
