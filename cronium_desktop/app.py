@@ -203,10 +203,15 @@ class Application:
         if self.tray is not None:
             self.tray.hide()
             self.tray.deleteLater()
+        # The app's other QObjects without a parent go the same way, here on the GUI thread. Left to the
+        # collector they are destroyed on whichever thread collects (an editor's completion worker):
+        # there Qt's signal lock and Python's GIL are taken in opposite orders, and the window hangs.
         if self.server is not None:
             self.server.close()
+            self.server.deleteLater()
         if self.bridge is not None:
             self.bridge.close()
+            self.bridge.deleteLater()
         if self.engine is not None:
             await self.engine.stop(let_runs_finish=let_finish)
 

@@ -79,3 +79,25 @@ def test_tray_start_hides_the_window_only_where_a_tray_can_open_it(loop: Any, tm
         assert application.window.isVisible() is not application.tray.isSystemTrayAvailable()
     finally:
         run(loop, application.stop())
+
+
+def test_a_stopped_app_leaves_no_qt_object_to_the_garbage_collector(loop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """The window, tray, single-instance server and engine bridge are deleted on the GUI thread when
+    the app stops. One left to Python's collector is destroyed on whichever thread collects (an
+    editor's completion worker), where Qt's signal lock and the GIL deadlock: the window hung."""
+    import asyncio
+
+    import shiboken6
+
+    from cronium_desktop.app import Application
+    from tests.conftest import TEST_PASSPHRASE
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    application = Application(tmp_path / "data", passphrase=TEST_PASSPHRASE)
+    application.engine_settings = {"webhook_port": 0}
+    run(loop, application.start())
+    owned = [application.window, application.tray, application.server, application.bridge]
+    assert all(qobject is not None and shiboken6.isValid(qobject) for qobject in owned)
+    run(loop, application.stop())
+    run(loop, asyncio.sleep(0.1))  # the deferred deletes happen on the next turns of the loop
+    assert [type(qobject).__name__ for qobject in owned if shiboken6.isValid(qobject)] == []
