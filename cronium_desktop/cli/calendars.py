@@ -123,7 +123,7 @@ async def _next_runs(engine: Engine, args: argparse.Namespace, usage_error: type
     by_name = {name.lower(): days for name, days in known.items()}
     if spec.get("calendar") and spec["calendar"].lower() not in by_name:
         raise usage_error(f"no calendar named {spec['calendar']!r}.")
-    from cronium_desktop.engine.calendars import EMPTY
+    from cronium_desktop.engine.calendar_days import EMPTY
 
     days = by_name.get(str(spec.get("calendar", "")).lower(), EMPTY)
     trigger = build_trigger(spec, args.timezone, calendars=lambda name: by_name.get(name.lower(), EMPTY))

@@ -11,81 +11,25 @@ schedules that use it.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine.calendar_days import CalendarDays, days_of
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.notices import EventsChanged, WorkflowsChanged
 from cronium_desktop.engine.store.models import Calendar, Event, Workflow
 from cronium_desktop.engine.validation import clean_name
 
-if TYPE_CHECKING:
-    from holidays import HolidayBase
-
 CALENDAR_KEYS = ("name", "description", "country", "subdivision", "dates")
 DATE_KEYS = ("start", "end", "name")
 # A single range longer than this is almost certainly a typo in a year.
 MAX_RANGE_DAYS = 3660
 MAX_DATES = 10_000
-
-
-class CalendarDays:
-    """Answers `day in calendar` and names the day: holidays of a country/region plus explicit dates."""
-
-    def __init__(self, country: str | None, subdivision: str | None, dates: builtins.list[dict[str, Any]]) -> None:
-        self._holidays: HolidayBase | None = None
-        if country:
-            import holidays  # loaded on first use: the package takes a while to import
-
-            self._holidays = holidays.country_holidays(country, subdiv=subdivision)
-        self._explicit: dict[date, str] = {}
-        for item in dates:
-            start, end = date.fromisoformat(item["start"]), date.fromisoformat(item["end"])
-            for n in range((end - start).days + 1):
-                self._explicit.setdefault(start + timedelta(days=n), item.get("name") or "calendar day")
-
-    def __contains__(self, day: object) -> bool:
-        if not isinstance(day, date):
-            return False
-        return day in self._explicit or (self._holidays is not None and day in self._holidays)
-
-    def name_of(self, day: date) -> str | None:
-        if self._holidays is not None and day in self._holidays:
-            return str(self._holidays.get(day))
-        return self._explicit.get(day)
-
-    def between(self, first: date, last: date) -> builtins.list[tuple[date, str]]:
-        """Every calendar day from `first` to `last` with its name."""
-        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-        return [(day, self.name_of(day) or "") for day in days if day in self]
-
-
-EMPTY = CalendarDays(None, None, [])
-
-
-def days_of(row: Calendar) -> CalendarDays:
-    return CalendarDays(row.country, row.subdivision, list(row.entries or []))
-
-
-def session_calendars(session: Session | None) -> Callable[[str], CalendarDays]:
-    """A lookup of calendars by name in `session` (an unknown name, or no session, is an empty calendar)."""
-    cache: dict[str, CalendarDays] = {}
-
-    def lookup(name: str) -> CalendarDays:
-        if session is None:
-            return EMPTY
-        if name.lower() not in cache:
-            row = session.scalar(select(Calendar).where(func.lower(Calendar.name) == name.lower()))
-            cache[name.lower()] = EMPTY if row is None else days_of(row)
-        return cache[name.lower()]
-
-    return lookup
 
 
 def require_calendar(session: Session, schedule: Any, field: str = "schedule.calendar") -> None:

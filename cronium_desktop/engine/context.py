@@ -7,12 +7,13 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from cronium_desktop.engine.notices import NoticeBus
-from cronium_desktop.engine.secrets import SecretStore
-from cronium_desktop.engine.settings import Settings
-from cronium_desktop.engine.store.db import Database
+if TYPE_CHECKING:
+    from cronium_desktop.engine.notices import NoticeBus
+    from cronium_desktop.engine.secrets import SecretStore
+    from cronium_desktop.engine.settings import Settings
+    from cronium_desktop.engine.store.db import Database
 
 P = ParamSpec("P")
 T = TypeVar("T")

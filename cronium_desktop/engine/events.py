@@ -7,28 +7,26 @@ and target events that must exist, secret env values sealed by `secrets`.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy.orm import Session, object_session
 
 from cronium_desktop.engine import versions
-from cronium_desktop.engine.calendars import CalendarDays, require_calendar, session_calendars
+from cronium_desktop.engine.calendar_days import calendars_in
+from cronium_desktop.engine.calendars import require_calendar
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.event_fields import FACADE_FIELDS
+from cronium_desktop.engine.event_list import EventSummary, next_run, read_event_list
 from cronium_desktop.engine.notices import EventsChanged
-from cronium_desktop.engine.scheduling.schedules import next_runs
-from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.engine.store.models import (
     ConditionalAction,
     Event,
     EventServer,
-    Execution,
     Server,
     Tool,
     WorkflowNode,
@@ -56,49 +54,9 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.replace(tzinfo=UTC).isoformat()
 
 
-@dataclass
-class EventSummary:
-    id: int
-    name: str
-    type: str
-    status: str
-    trigger: str
-    tags: list[str]
-    next_run: datetime | None  # aware
-    last_status: str | None
-    last_run_at: datetime | None
-    execution_count: int
-    run_location: str
-    description: str
-
-
-# What the list of events reads of each event: its summary and what its next run is computed from
-# (columns, not whole events: the script, env, HTTP and container settings are not read).
-SUMMARY_COLUMNS = (
-    Event.id, Event.name, Event.type, Event.status, Event.trigger, Event.tags, Event.execution_count,
-    Event.run_location, Event.description,
-    Event.schedule, Event.timezone, Event.start_time, Event.end_time, Event.activated_at,
-)
-
-
 def next_run_of(event: Event, after: datetime | None = None) -> datetime | None:
     """When the scheduler will next fire this event (aware), or None."""
-    return _next_run(event, session_calendars(object_session(event)), after)
-
-
-def _next_run(event: Any, calendars: Callable[[str], CalendarDays], after: datetime | None = None) -> datetime | None:
-    """`next_run_of` for anything with the event's schedule attributes (an Event, or a row of them)."""
-    if event.status != "ACTIVE" or event.trigger != "SCHEDULE" or not event.schedule:
-        return None
-    start = event.start_time.replace(tzinfo=UTC) if event.start_time else None
-    end = event.end_time.replace(tzinfo=UTC) if event.end_time else None
-    anchor = start or (event.activated_at.replace(tzinfo=UTC) if event.activated_at else None)
-    try:
-        runs = next_runs(event.schedule, event.timezone, 1, after=after, anchor=anchor, start_time=start, end_time=end,
-                         calendars=calendars)
-    except ValidationError:
-        return None
-    return runs[0] if runs else None
+    return next_run(event, calendars_in(object_session(event)), after)
 
 
 class EventService:
@@ -157,38 +115,7 @@ class EventService:
     @in_thread
     def list(self) -> list[EventSummary]:
         with self._ctx.db.read() as session:
-            # Each event's newest finished run, found through the (event_id, id) index: a grouped
-            # maximum over all runs read every run of the history.
-            newest = aliased(Execution)
-            last_id = (
-                select(newest.id)
-                .where(newest.event_id == Event.id, newest.status.in_(FINAL_STATES))
-                .order_by(newest.id.desc()).limit(1)
-                .correlate(Event).scalar_subquery()
-            )
-            rows = session.execute(
-                select(*SUMMARY_COLUMNS, Execution.status.label("last_status"), Execution.finished_at)
-                .outerjoin(Execution, Execution.id == last_id)
-                .order_by(func.lower(Event.name))
-            ).all()
-            calendars = session_calendars(session)
-            return [
-                EventSummary(
-                    id=row.id,
-                    name=row.name,
-                    type=row.type,
-                    status=row.status,
-                    trigger=row.trigger,
-                    tags=list(row.tags or []),
-                    next_run=_next_run(row, calendars),
-                    last_status=row.last_status,
-                    last_run_at=row.finished_at,
-                    execution_count=row.execution_count,
-                    run_location=row.run_location,
-                    description=row.description,
-                )
-                for row in rows
-            ]
+            return read_event_list(session)
 
     # -- writing ---------------------------------------------------------------------------------------
 

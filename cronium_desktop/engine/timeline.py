@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from cronium_desktop.engine.calendars import session_calendars
+from cronium_desktop.engine.calendar_days import calendars_in
 from cronium_desktop.engine.clock import from_store, to_store
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
@@ -209,7 +209,7 @@ class TimelineService:
         expander = Expander(ticks_from, end)
         naive_start, naive_end = to_store(start), to_store(end)
         with self._ctx.db.read() as session:
-            calendars = session_calendars(session)
+            calendars = calendars_in(session)
             for event in session.scalars(select(Event).where(Event.status == "ACTIVE", Event.trigger == "SCHEDULE")):
                 lane = lanes[("event", event.id)] = Lane("event", event.id, event.name, event.timezone or local_zone_name())
                 zones.add(lane.zone)

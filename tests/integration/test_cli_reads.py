@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -30,3 +32,28 @@ def test_read_commands_load_no_ssh_http_templates_or_qt(cli: Any, args: tuple[st
 
     assert "sqlalchemy" in loaded  # it did read the store
     assert not loaded & set(HEAVY), f"{' '.join(args)} loaded {sorted(loaded & set(HEAVY))}"
+
+
+def test_list_events_reads_next_runs_and_last_results_without_the_orm(cli: Any) -> None:
+    """`list events` answers from SQLAlchemy Core alone: next runs planned around a calendar and each
+    event's last result, with neither the ORM, the mapped models nor the secrets' cryptography loaded."""
+    assert cli("calendar", "add", "Germany", "--country", "de").code == 0
+    document = {"format": "cronium-desktop", "version": 1, "events": [
+        {"key": "r", "name": "New year report", "type": "BASH", "content": "true", "status": "ACTIVE",
+         "trigger": "SCHEDULE", "timezone": "Europe/Berlin",
+         "schedule": {"cron": "0 9 1 1 *", "calendar": "Germany", "on_calendar_day": "NEXT_BUSINESS_DAY"}},
+        {"key": "c", "name": "cleanup", "type": "BASH", "content": "exit 3"},
+    ]}
+    assert cli("import", "/dev/stdin", stdin=json.dumps(document)).code == 0
+    assert cli("run", "cleanup").code == 1
+
+    listed = {e["name"]: e for e in json.loads(cli("list", "events", "--json").stdout)}
+
+    next_run = datetime.fromisoformat(listed["New year report"]["next_run"])
+    assert next_run == datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # 1 January is a holiday: the next business day
+    assert listed["cleanup"]["last_status"] == "FAILURE" and listed["cleanup"]["execution_count"] == 1
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "cronium_desktop", "list", "events"],
+                          env=cli.env, capture_output=True, text=True, timeout=120)
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert done.returncode == 0 and "New year report" in done.stdout
+    assert not loaded & {"sqlalchemy.orm", "cronium_desktop.engine.store.models", "cryptography"}

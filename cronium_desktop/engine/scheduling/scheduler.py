@@ -24,7 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from cronium_desktop.engine.calendars import session_calendars
+from cronium_desktop.engine.calendar_days import calendars_in
 from cronium_desktop.engine.clock import from_store, to_store
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import CroniumError
@@ -98,7 +98,7 @@ def _schedulable(kind: str, row: Event | Workflow) -> Schedulable | None:
     try:
         trigger = build_trigger(
             row.schedule, row.timezone, anchor=start or activated, start_time=start, end_time=end,
-            calendars=session_calendars(object_session(row)),
+            calendars=calendars_in(object_session(row)),
         )
     except CroniumError:
         log.warning("%s %s has a schedule that no longer parses", kind, row.id)

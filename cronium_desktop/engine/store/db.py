@@ -14,14 +14,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
 
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.folder import make_private, secure_data_folder
 from cronium_desktop.engine.store.backups import newest_backup, rolling_backup
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 DB_FILENAME = "cronium.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -140,7 +143,6 @@ class Database:
             f"sqlite:///{self.path}", connect_args={"check_same_thread": False, "timeout": 15}
         )
         event.listen(self.engine, "connect", _on_connect)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
 
     def migrate(self) -> None:
@@ -177,6 +179,13 @@ class Database:
         except sqlite3.Error:
             return None
         return row[0] if row else None
+
+    @functools.cached_property
+    def _sessions(self) -> sessionmaker[Session]:
+        # The ORM is loaded with the first session: the light read commands use Core only (cli/reads.py).
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -154,7 +154,7 @@ class ScheduleBuilder(QWidget):
         self._update()
 
     def _days(self, name: str) -> Any:
-        from cronium_desktop.engine.calendars import EMPTY
+        from cronium_desktop.engine.calendar_days import EMPTY
 
         wanted = name.lower()
         return next((days for known, days in self.calendars.items() if known.lower() == wanted), EMPTY)
