@@ -13,22 +13,25 @@ import argparse
 import asyncio
 import builtins
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from cronium_desktop.engine.context import EngineContext
     from cronium_desktop.engine.event_list import EventSummary
     from cronium_desktop.engine.history import RunHistory
-    from cronium_desktop.engine.notices import NoticeBus
+    from cronium_desktop.engine.notices import NoticeBus, Segment
     from cronium_desktop.engine.retention import Retention
-    from cronium_desktop.engine.runs.service import RunService
+    from cronium_desktop.engine.run_list import RunSummary
     from cronium_desktop.engine.secrets import SecretStore
     from cronium_desktop.engine.settings import Settings
     from cronium_desktop.engine.store.db import Database
+    from cronium_desktop.engine.variable_list import VariableInfo
     from cronium_desktop.engine.variables import VariableService
 
 READ_LISTS = ("events", "runs", "variables")
+T = TypeVar("T")
 
 
 def is_read_command(args: argparse.Namespace) -> bool:
@@ -42,8 +45,10 @@ def is_read_command(args: argparse.Namespace) -> bool:
 class ReadEngine:
     """The services a read command uses, over one data folder (the `Engine` facade's names).
 
-    Each is built when a command first asks for it: `list events` reads with SQLAlchemy Core alone
-    (`engine/event_list.py`), so it loads neither the ORM nor the secrets' cryptography.
+    Each is built when a command first asks for it. `list`, `logs` and `var get` read with SQLAlchemy
+    Core alone (`engine/event_list.py`, `run_list.py`, `variable_list.py`, `runs/logstore.py`), so they
+    load neither the ORM nor the secrets' cryptography; `prune` and a secret's `var get --reveal` build
+    the services they need.
     """
 
     def __init__(self, data_dir: Path, passphrase: str | None = None) -> None:
@@ -82,21 +87,21 @@ class ReadEngine:
         return self.ctx.secrets
 
     @functools.cached_property
-    def events(self) -> EventList:
-        return EventList(self.db)
+    def events(self) -> EventReads:
+        return EventReads(self.db)
 
     @functools.cached_property
-    def variables(self) -> VariableService:
+    def runs(self) -> RunReads:
+        return RunReads(self.db)
+
+    @functools.cached_property
+    def variables(self) -> VariableReads:
+        return VariableReads(self.db, self._variable_service)
+
+    def _variable_service(self) -> VariableService:
         from cronium_desktop.engine.variables import VariableService
 
         return VariableService(self.ctx)
-
-    @functools.cached_property
-    def runs(self) -> RunService:
-        from cronium_desktop.engine.events import EventService
-        from cronium_desktop.engine.runs.service import RunService
-
-        return RunService(self.ctx, EventService(self.ctx), queue=None)  # type: ignore[arg-type]  # reads only
 
     @functools.cached_property
     def history(self) -> RunHistory:
@@ -117,17 +122,63 @@ class ReadEngine:
         self.db.close()
 
 
-class EventList:
-    """`events.list()` of the `Engine` facade, read on a Core connection (no session, no ORM)."""
+class CoreReads:
+    """Facade methods answered by Core read functions (`engine/*_list.py`), each on its own
+    connection in a worker thread: no session, no ORM."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def list(self) -> builtins.list[EventSummary]:
-        return await asyncio.to_thread(self._read)
+    def _read(self, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self._db.engine.connect() as connection:
+            return read(connection, *args, **kwargs)
 
-    def _read(self) -> builtins.list[EventSummary]:
+    async def _in_thread(self, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(self._read, read, *args, **kwargs)
+
+
+class EventReads(CoreReads):
+    async def list(self) -> builtins.list[EventSummary]:
         from cronium_desktop.engine.event_list import read_event_list
 
-        with self._db.engine.connect() as connection:
-            return read_event_list(connection)
+        return await self._in_thread(read_event_list)
+
+
+class RunReads(CoreReads):
+    async def list(self, event: int | str | None = None, limit: int = 200) -> builtins.list[RunSummary]:
+        from cronium_desktop.engine.run_list import read_runs
+
+        return await self._in_thread(read_runs, event=event, limit=limit)
+
+    async def summary(self, execution_id: int) -> RunSummary:
+        from cronium_desktop.engine.errors import NotFound
+        from cronium_desktop.engine.run_list import read_summary
+
+        summary = await self._in_thread(read_summary, execution_id)
+        if summary is None:
+            raise NotFound(f"No run with id {execution_id}.")
+        return summary
+
+    def stream_log(self, execution_id: int, write: Callable[[int, int, Segment], object], after_line: int = 0) -> int:
+        from cronium_desktop.engine.runs.logstore import stream
+
+        return self._read(stream, execution_id, write, after_line)
+
+
+class VariableReads(CoreReads):
+    def __init__(self, db: Database, service: Callable[[], VariableService]) -> None:
+        super().__init__(db)
+        self._service = service
+
+    async def get(self, key: str, reveal: bool = False) -> VariableInfo:
+        from cronium_desktop.engine.variable_list import read_variable
+
+        info = await self._in_thread(read_variable, key)
+        if info.secret and reveal:  # a secret in clear: the keychain and the secrets' cryptography
+            return await self._service().get(key, reveal=True)
+        return info
+
+    async def list(self) -> builtins.list[VariableInfo]:
+        from cronium_desktop.engine.variable_list import read_variables
+
+        return await self._in_thread(read_variables)

@@ -11,15 +11,14 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, column, func, select, table
+from sqlalchemy import func, select
+
+from cronium_desktop.engine.store.tables import CALENDARS
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
-
-CALENDARS = table("calendars", column("name"), column("country"), column("subdivision"), column("entries", JSON))
-
 
 class CalendarDays:
     """Answers `day in calendar` and names the day: holidays of a country/region plus explicit dates."""

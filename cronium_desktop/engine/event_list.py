@@ -6,17 +6,19 @@ neither the ORM nor the mapped models (`cli/reads.py`); the Events page reads it
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, DateTime, column, func, select, table
+from sqlalchemy import func, select
 
 from cronium_desktop.engine.calendar_days import CalendarDays, calendars_in
-from cronium_desktop.engine.errors import ValidationError
+from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.scheduling.schedules import next_runs
 from cronium_desktop.engine.states import FINAL_STATES
+from cronium_desktop.engine.store.tables import EVENTS, EXECUTIONS
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -39,16 +41,20 @@ class EventSummary:
     description: str
 
 
-# What the list reads of each event: its summary and what its next run is computed from (not the
-# script, env, HTTP or container settings).
-EVENTS = table(
-    "events",
-    column("id"), column("name"), column("type"), column("status"), column("trigger"), column("tags", JSON),
-    column("execution_count"), column("run_location"), column("description"),
-    column("schedule", JSON), column("timezone"), column("start_time", DateTime), column("end_time", DateTime),
-    column("activated_at", DateTime),
-)
-RUNS = table("executions", column("id"), column("event_id"), column("status"), column("finished_at", DateTime))
+def event_id_of(reader: Session | Connection, id_or_name: int | str) -> int:
+    """The id of the event with this id, or this name (any case); NotFound names what was asked."""
+    if isinstance(id_or_name, int):
+        found = reader.execute(select(EVENTS.c.id).where(EVENTS.c.id == id_or_name)).scalar()
+    else:
+        wanted = unicodedata.normalize("NFC", str(id_or_name)).lower()  # names are stored NFC
+        found = reader.execute(select(EVENTS.c.id).where(func.lower(EVENTS.c.name) == wanted)).scalar()
+    if found is None:
+        raise no_event(id_or_name)
+    return int(found)
+
+
+def no_event(id_or_name: int | str) -> NotFound:
+    return NotFound(f"No event named {id_or_name!r}." if isinstance(id_or_name, str) else f"No event with id {id_or_name}.")
 
 
 def next_run(event: Any, calendars: Callable[[str], CalendarDays], after: datetime | None = None) -> datetime | None:
@@ -70,7 +76,7 @@ def read_event_list(reader: Session | Connection) -> list[EventSummary]:
     """Every event's summary, by name."""
     # Each event's newest finished run, found through the (event_id, id) index: a grouped maximum
     # over all runs would read every run of the history.
-    newest = RUNS.alias("newest")
+    newest = EXECUTIONS.alias("newest")
     last_id = (
         select(newest.c.id)
         .where(newest.c.event_id == EVENTS.c.id, newest.c.status.in_(FINAL_STATES))
@@ -78,8 +84,8 @@ def read_event_list(reader: Session | Connection) -> list[EventSummary]:
         .correlate(EVENTS).scalar_subquery()
     )
     rows = reader.execute(
-        select(EVENTS, RUNS.c.status.label("last_status"), RUNS.c.finished_at)
-        .select_from(EVENTS.outerjoin(RUNS, RUNS.c.id == last_id))
+        select(EVENTS, EXECUTIONS.c.status.label("last_status"), EXECUTIONS.c.finished_at)
+        .select_from(EVENTS.outerjoin(EXECUTIONS, EXECUTIONS.c.id == last_id))
         .order_by(func.lower(EVENTS.c.name))
     ).all()
     calendars = calendars_in(reader)

@@ -19,9 +19,9 @@ from cronium_desktop.engine.calendar_days import calendars_in
 from cronium_desktop.engine.calendars import require_calendar
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
-from cronium_desktop.engine.errors import NotFound, ValidationError
+from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.event_fields import FACADE_FIELDS
-from cronium_desktop.engine.event_list import EventSummary, next_run, read_event_list
+from cronium_desktop.engine.event_list import EventSummary, next_run, no_event, read_event_list
 from cronium_desktop.engine.notices import EventsChanged
 from cronium_desktop.engine.store.models import (
     ConditionalAction,
@@ -67,13 +67,14 @@ class EventService:
 
     @staticmethod
     def find(session: Session, id_or_name: int | str) -> Event:
+        # ORM queries, not `event_id_of`: they flush first, so an event added in this transaction is found.
         if isinstance(id_or_name, int):
             event = session.get(Event, id_or_name)
         else:
             wanted = unicodedata.normalize("NFC", str(id_or_name)).lower()  # names are stored NFC
             event = session.scalar(select(Event).where(func.lower(Event.name) == wanted))
         if event is None:
-            raise NotFound(f"No event named {id_or_name!r}." if isinstance(id_or_name, str) else f"No event with id {id_or_name}.")
+            raise no_event(id_or_name)
         return event
 
     def to_dict(self, session: Session, event: Event, reveal_secrets: bool = False) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
-from cronium_desktop.engine.runs.service import RunSummary, _summary
+from cronium_desktop.engine.run_list import RunSummary, summary_of
 from cronium_desktop.engine.store.models import Execution
 
 FINISHED = ("SUCCESS", "FAILURE", "TIMEOUT", "PARTIAL", "CANCELLED")
@@ -78,7 +78,7 @@ class RunHistory:
                                         Execution.duration_ms.is_not(None))
                 .order_by(Execution.id.desc()).limit(recent)
             ).all()
-            figures.recent = [_summary(row) for row in reversed(newest)]
+            figures.recent = [summary_of(row) for row in reversed(newest)]
             figures.any_run = bool(rows) or session.scalar(select(Execution.id).limit(1)) is not None
         return figures
 
@@ -96,7 +96,7 @@ class RunHistory:
         if before_id is not None:
             query = query.where(Execution.id < before_id)
         with self._ctx.db.read() as session:
-            return [_summary(row) for row in session.scalars(query)]
+            return [summary_of(row) for row in session.scalars(query)]
 
     @in_thread
     def count(self) -> int:

@@ -1,7 +1,7 @@
 """Reading run metrics back: a run's figures and phases, an event's trend, the week's heaviest events.
 
-Plain queries over `run_metrics` (written by the runner with each attempt's final state); the
-window, the CLI and `RunService` use these through the `Engine` facade.
+Plain Core queries over `run_metrics` (written by the runner with each attempt's final state); the
+window, the CLI and `RunService` use these through the `Engine` facade, `list runs` without the ORM.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from cronium_desktop.engine.clock import utcnow
-from cronium_desktop.engine.store.models import Event, Execution, RunMetric
+from cronium_desktop.engine.store.tables import EVENTS, EXECUTIONS, RUN_METRICS
 
 # The figures `list runs --json` and `logs --json` carry (SPEC §9), in that order.
 JSON_FIGURES = ("queued_s", "cpu_user_s", "cpu_system_s", "max_rss_bytes", "read_bytes", "write_bytes", "signal")
@@ -82,7 +82,8 @@ class HeavyEvent:
     value: float  # CPU seconds, or peak memory in bytes
 
 
-def measured(row: RunMetric) -> MeasuredRun:
+def measured(row: Any) -> MeasuredRun:
+    """An attempt's figures from its `run_metrics` row."""
     return MeasuredRun(
         execution_id=row.execution_id, attempt=row.attempt,
         figures={name: getattr(row, name) for name in JSON_FIGURES},
@@ -96,25 +97,28 @@ def latest_for(session: Any, execution_ids: list[int]) -> dict[int, MeasuredRun]
     found: dict[int, MeasuredRun] = {}
     for start in range(0, len(execution_ids), 500):  # SQLite's limit on bound parameters
         chunk = execution_ids[start:start + 500]
-        rows = session.scalars(select(RunMetric).where(RunMetric.execution_id.in_(chunk)).order_by(RunMetric.attempt))
+        rows = session.execute(select(RUN_METRICS).where(RUN_METRICS.c.execution_id.in_(chunk))
+                               .order_by(RUN_METRICS.c.attempt))
         for row in rows:
             found[row.execution_id] = measured(row)
     return found
 
 
 def attempts_of(session: Any, execution_id: int) -> list[MeasuredRun]:
-    rows = session.scalars(select(RunMetric).where(RunMetric.execution_id == execution_id).order_by(RunMetric.attempt))
+    rows = session.execute(select(RUN_METRICS).where(RUN_METRICS.c.execution_id == execution_id)
+                           .order_by(RUN_METRICS.c.attempt))
     return [measured(row) for row in rows]
 
 
 def trend(session: Any, event_id: int, limit: int = TREND_RUNS) -> list[TrendPoint]:
     """The event's last `limit` finished runs, oldest first: duration, CPU, peak memory, status."""
     rows = session.execute(
-        select(Execution.id, Execution.finished_at, Execution.status, Execution.duration_ms,
-               RunMetric.cpu_user_s, RunMetric.cpu_system_s, RunMetric.max_rss_bytes)
-        .outerjoin(RunMetric, (RunMetric.execution_id == Execution.id) & (RunMetric.attempt == Execution.attempt))
-        .where(Execution.event_id == event_id, Execution.finished_at.is_not(None), Execution.status != "SKIPPED")
-        .order_by(Execution.id.desc()).limit(limit)
+        select(EXECUTIONS.c.id, EXECUTIONS.c.finished_at, EXECUTIONS.c.status, EXECUTIONS.c.duration_ms,
+               RUN_METRICS.c.cpu_user_s, RUN_METRICS.c.cpu_system_s, RUN_METRICS.c.max_rss_bytes)
+        .select_from(EXECUTIONS.outerjoin(RUN_METRICS, (RUN_METRICS.c.execution_id == EXECUTIONS.c.id)
+                                          & (RUN_METRICS.c.attempt == EXECUTIONS.c.attempt)))
+        .where(EXECUTIONS.c.event_id == event_id, EXECUTIONS.c.finished_at.is_not(None), EXECUTIONS.c.status != "SKIPPED")
+        .order_by(EXECUTIONS.c.id.desc()).limit(limit)
     ).all()
     points = []
     for execution_id, finished, status, duration_ms, user, system, rss in reversed(rows):
@@ -128,18 +132,18 @@ def heaviest(session: Any, now: datetime, by: str, days: int = 7, limit: int = T
     """The events that used the most CPU (total seconds) or memory (largest peak) since `days` ago."""
     value: Any
     if by == "cpu":
-        value = func.sum(func.coalesce(RunMetric.cpu_user_s, 0.0) + func.coalesce(RunMetric.cpu_system_s, 0.0))
-        measured_rows = RunMetric.cpu_user_s.is_not(None)
+        value = func.sum(func.coalesce(RUN_METRICS.c.cpu_user_s, 0.0) + func.coalesce(RUN_METRICS.c.cpu_system_s, 0.0))
+        measured_rows = RUN_METRICS.c.cpu_user_s.is_not(None)
     elif by == "memory":
-        value = func.max(RunMetric.max_rss_bytes)
-        measured_rows = RunMetric.max_rss_bytes.is_not(None)
+        value = func.max(RUN_METRICS.c.max_rss_bytes)
+        measured_rows = RUN_METRICS.c.max_rss_bytes.is_not(None)
     else:
         raise ValueError(f"unknown measure {by!r}: use 'cpu' or 'memory'")
     rows = session.execute(
-        select(RunMetric.event_id, Event.name, func.count(RunMetric.id), value)
-        .join(Event, Event.id == RunMetric.event_id)
-        .where(RunMetric.finished_at >= now - timedelta(days=days), measured_rows)
-        .group_by(RunMetric.event_id, Event.name).order_by(value.desc()).limit(limit)
+        select(RUN_METRICS.c.event_id, EVENTS.c.name, func.count(RUN_METRICS.c.id), value)
+        .select_from(RUN_METRICS.join(EVENTS, EVENTS.c.id == RUN_METRICS.c.event_id))
+        .where(RUN_METRICS.c.finished_at >= now - timedelta(days=days), measured_rows)
+        .group_by(RUN_METRICS.c.event_id, EVENTS.c.name).order_by(value.desc()).limit(limit)
     ).all()
     return [HeavyEvent(event_id, name, runs, float(total or 0)) for event_id, name, runs, total in rows]
 

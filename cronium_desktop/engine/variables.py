@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,20 +9,12 @@ from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound, ValidationError
 from cronium_desktop.engine.notices import VariablesChanged
 from cronium_desktop.engine.runtime import VARIABLE_KEY
-from cronium_desktop.engine.secrets import MASK
 from cronium_desktop.engine.store.models import Variable
+from cronium_desktop.engine.variable_list import VariableInfo, read_variable, read_variables
 
 
 def variable_owner(key: str) -> str:
     return f"variable:{key}"
-
-
-@dataclass
-class VariableInfo:
-    key: str
-    value: str  # MASK for secrets unless revealed
-    secret: bool
-    updated_at: datetime
 
 
 def check_key(key: str) -> None:
@@ -77,22 +66,15 @@ class VariableService:
     @in_thread
     def get(self, key: str, reveal: bool = False) -> VariableInfo:
         with self._ctx.db.read() as session:
-            row = session.get(Variable, key)
-            if row is None:
-                raise NotFound(f"No variable named {key!r}.")
-            if row.secret:
-                value = (self._ctx.secrets.get(session, variable_owner(key)) or "") if reveal else MASK
-            else:
-                value = row.value or ""
-            return VariableInfo(row.key, value, row.secret, row.updated_at)
+            info = read_variable(session, key)
+            if info.secret and reveal:
+                info.value = self._ctx.secrets.get(session, variable_owner(key)) or ""
+            return info
 
     @in_thread
     def list(self) -> list[VariableInfo]:
         with self._ctx.db.read() as session:
-            return [
-                VariableInfo(row.key, MASK if row.secret else (row.value or ""), row.secret, row.updated_at)
-                for row in session.scalars(select(Variable).order_by(Variable.key))
-            ]
+            return read_variables(session)
 
     @in_thread
     def delete(self, key: str) -> None:

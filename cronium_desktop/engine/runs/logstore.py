@@ -14,7 +14,7 @@ worker threads.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -196,6 +196,16 @@ def iter_segments(connection: Any, execution_id: int, after_line: int = 0) -> It
                 number += skip
             yield number, attempt, segment
             number += segment.count
+
+
+def stream(connection: Any, execution_id: int, write: Callable[[int, int, Segment], object], after_line: int = 0) -> int:
+    """Hand the run's log after `after_line` to `write` segment by segment (line number, attempt,
+    segment), one stored block in memory at a time; returns the last line's number."""
+    last = after_line
+    for number, attempt, segment in iter_segments(connection, execution_id, after_line):
+        write(number, attempt, segment)
+        last = number + segment.count - 1
+    return last
 
 
 def records(connection: Any, execution_id: int, after_line: int = 0, limit: int | None = None) -> list[LogRecord]:

@@ -20,7 +20,7 @@ from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.events import EventService
-from cronium_desktop.engine.metrics_store import MeasuredRun, latest_for
+from cronium_desktop.engine.metrics_store import latest_for
 from cronium_desktop.engine.notices import (
     EventPaused,
     EventsChanged,
@@ -30,8 +30,8 @@ from cronium_desktop.engine.notices import (
     RunQueued,
     Segment,
 )
+from cronium_desktop.engine.run_list import RunSummary, read_runs, read_summary, summary_of
 from cronium_desktop.engine.runs import logstore
-from cronium_desktop.engine.runs import records as run_records
 from cronium_desktop.engine.runs.logstore import LogRecord
 from cronium_desktop.engine.runs.queue import PRIORITY_RANK, RunQueue
 from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS, RunTrigger
@@ -41,37 +41,7 @@ from cronium_desktop.engine.store.models import Attempt, Event, Execution, Serve
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
 WORKFLOW_INTERRUPTED = "Cancelled: its workflow run was interrupted when the application stopped."
-METRICS_PAGE = 1000  # `list` attaches each run's figures up to this many runs
 DRAFT_INTERRUPTED = "Cancelled: the application stopped before this draft ran; run the draft again."
-
-
-@dataclass
-class RunSummary:
-    execution_id: int
-    event_id: int | None
-    event: str
-    status: str
-    attempt: int
-    trigger: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    duration_ms: int | None
-    exit_code: int | None
-    error: str | None
-    workflow_execution_id: int | None
-    output: Any = None
-    skipped_count: int = 0  # a SKIPPED run: how many fires were skipped in its burst, until when
-    skipped_until: datetime | None = None
-    metrics: MeasuredRun | None = None  # the last attempt's figures and phases, if it was measured
-    event_version: int | None = None  # the event's definition version the run ran
-
-    @property
-    def status_text(self) -> str:
-        """The status as people read it: a burst of skipped fires says how many it stands for."""
-        if self.status == "SKIPPED" and self.skipped_count > 1:
-            return f"{self.status} ×{self.skipped_count}"
-        return self.status
 
 
 @dataclass
@@ -144,28 +114,6 @@ _NEWEST_RUN = (select(Execution.id, Execution.status, Execution.trigger)
 _FOLD_SKIP = update(Execution).where(Execution.id == bindparam("b_id")).values(
     skipped_count=Execution.skipped_count + 1, skipped_until=bindparam("b_now", type_=DateTime),
     finished_at=bindparam("b_now", type_=DateTime))
-
-
-def _summary(row: Any) -> RunSummary:
-    return RunSummary(
-        execution_id=row.id,
-        event_id=row.event_id,
-        event=row.event_name,
-        status=row.status,
-        attempt=row.attempt,
-        trigger=row.trigger,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        duration_ms=row.duration_ms,
-        exit_code=row.exit_code,
-        error=row.error,
-        workflow_execution_id=row.workflow_execution_id,
-        output=row.output,
-        skipped_count=row.skipped_count,
-        skipped_until=row.skipped_until,
-        event_version=row.event_version,
-    )
 
 
 class RunService:
@@ -405,7 +353,7 @@ class RunService:
                 answer(await self.summary(notice.execution_id))
 
             if notice.record is not None:  # read as it was recorded
-                answer(_summary(notice.record))
+                answer(summary_of(notice.record))
             else:
                 asyncio.ensure_future(read_and_answer())
 
@@ -450,10 +398,10 @@ class RunService:
     @in_thread
     def summary(self, execution_id: int) -> RunSummary:
         with self._ctx.db.read() as session:
-            row = run_records.summary_row(session.connection(), execution_id)
-            if row is None:
-                raise NotFound(f"No run with id {execution_id}.")
-            return _summary(row)
+            summary = read_summary(session, execution_id)
+        if summary is None:
+            raise NotFound(f"No run with id {execution_id}.")
+        return summary
 
     @in_thread
     def list(
@@ -465,22 +413,8 @@ class RunService:
         workflow_execution_id: int | None = None,
     ) -> builtins.list[RunSummary]:
         with self._ctx.db.read() as session:
-            query = select(Execution).order_by(Execution.id.desc()).limit(limit)
-            if event is not None:
-                query = query.where(Execution.event_id == EventService.find(session, event).id)
-            if status is not None:
-                query = query.where(Execution.status == status)
-            if since is not None:
-                query = query.where(Execution.created_at >= since)
-            if workflow_execution_id is not None:
-                query = query.where(Execution.workflow_execution_id == workflow_execution_id)
-            summaries = [_summary(row) for row in session.scalars(query)]
-            # A page of runs carries its figures; bulk reads (the dashboard's 30 days) need none.
-            ids = [summary.execution_id for summary in summaries] if len(summaries) <= METRICS_PAGE else []
-            measured = latest_for(session, ids)
-            for summary in summaries:
-                summary.metrics = measured.get(summary.execution_id)
-            return summaries
+            return read_runs(session, event=event, status=status, since=since, limit=limit,
+                             workflow_execution_id=workflow_execution_id)
 
     @in_thread
     def get(self, execution_id: int) -> RunDetail:
@@ -488,7 +422,7 @@ class RunService:
             row = session.get(Execution, execution_id)
             if row is None:
                 raise NotFound(f"No run with id {execution_id}.")
-            base = _summary(row)
+            base = summary_of(row)
             base.metrics = latest_for(session, [row.id]).get(row.id)
             return RunDetail(
                 **base.__dict__,
@@ -512,14 +446,9 @@ class RunService:
             return logstore.records(session.connection(), execution_id, after_id, limit)
 
     def stream_log(self, execution_id: int, write: Callable[[int, int, Segment], object], after_line: int = 0) -> int:
-        """Hand the run's log to `write` segment by segment (line number, attempt, segment), one
-        stored block in memory at a time; returns the last line's number. Blocking: a worker thread."""
-        last = after_line
+        """`logstore.stream` of the run's log (blocking: a worker thread)."""
         with self._ctx.db.read() as session:
-            for number, attempt, segment in logstore.iter_segments(session.connection(), execution_id, after_line):
-                write(number, attempt, segment)
-                last = number + segment.count - 1
-        return last
+            return logstore.stream(session.connection(), execution_id, write, after_line)
 
     # -- recovery ----------------------------------------------------------------------------------------
 
