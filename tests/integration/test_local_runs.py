@@ -631,21 +631,22 @@ async def test_a_pause_another_process_commits_while_a_run_is_recorded_is_kept(
     on a connection of its own, at the moment between the read and the write."""
     import sqlite3
 
-    from cronium_desktop.engine import versions
+    from cronium_desktop.engine.runs import service
 
     event_id = await engine.events.create({"name": "Ticks", "type": "BASH", "content": "true"})
-    current_numbers = versions.current_numbers
+    insert_run = service._INSERT_RUN  # the run's insert: its event was read just before
 
-    def pause_from_elsewhere(*args: object, **kwargs: object) -> object:
-        other = sqlite3.connect(engine.ctx.db.path, timeout=15)
-        try:
-            with other:
-                other.execute("UPDATE events SET status = 'PAUSED' WHERE id = ?", (event_id,))
-        finally:
-            other.close()
-        return current_numbers(*args, **kwargs)  # type: ignore[arg-type]
+    class PausedFromElsewhereFirst:
+        def first(self, *args: object, **kwargs: object) -> object:
+            other = sqlite3.connect(engine.ctx.db.path, timeout=15)
+            try:
+                with other:
+                    other.execute("UPDATE events SET status = 'PAUSED' WHERE id = ?", (event_id,))
+            finally:
+                other.close()
+            return insert_run.first(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(versions, "current_numbers", pause_from_elsewhere)
+    monkeypatch.setattr(service, "_INSERT_RUN", PausedFromElsewhereFirst())
     run = await engine.runs.wait(await engine.runs.start(event_id))
     monkeypatch.undo()
     assert run.status == "SUCCESS"

@@ -1,10 +1,13 @@
-"""A run's two records on the hot path, in SQLAlchemy Core: marked RUNNING (with what its job needs
-read in the same transaction), and finished.
+"""A run's two records on the hot path: marked RUNNING (with what its job needs read in the same
+transaction), and finished.
 
 Every run goes through both; the ORM's identity map, unit of work and lazy loads cost several
 milliseconds of Python per run while holding the single writer, so these read only the columns
 they need and write with plain UPDATE and INSERT statements. The statements are built once, here,
 with bound parameters: building one (and its cache key) costs more Python than running it.
+
+They run on the DBAPI connection itself (`store/driven.py`): SQLAlchemy's execution context costs
+several times what SQLite takes to run them, while its SQL and its types' conversions are kept.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from sqlalchemy import DateTime, bindparam, func, insert, select, update
 
 from cronium_desktop.engine.executors.base import ExecResult, ServerRef
+from cronium_desktop.engine.store.driven import Driven
 from cronium_desktop.engine.store.models import (
     Attempt,
     ConditionalAction,
@@ -26,6 +30,7 @@ from cronium_desktop.engine.store.models import (
     Server,
     ServerResult,
 )
+from cronium_desktop.engine.store.tables import EXECUTIONS
 
 EXECUTION_COLUMNS = (Execution.id, Execution.status, Execution.event_id, Execution.event_name, Execution.attempt,
                      Execution.input, Execution.max_attempts, Execution.priority, Execution.started_at,
@@ -38,28 +43,29 @@ ACTION_COUNT = (select(func.count()).where(ConditionalAction.event_id == Event.i
                 .correlate(Event).scalar_subquery().label("ev_action_count"))
 
 
-_READ = (select(*EXECUTION_COLUMNS, *(column.label(f"ev_{column.key}") for column in EVENT_COLUMNS), ACTION_COUNT)
-         .outerjoin(Event, Event.id == Execution.event_id).where(Execution.id == bindparam("b_id")))
-_ATTEMPT_STARTED = select(Attempt.started_at).where(Attempt.execution_id == bindparam("b_id"),
-                                                    Attempt.number == bindparam("b_number"))
-_MARK_RUNNING = update(Execution).where(Execution.id == bindparam("b_id")).values(
-    status="RUNNING", started_at=func.coalesce(Execution.started_at, bindparam("b_now", type_=DateTime)), not_before=None)
-_ADD_ATTEMPT = insert(Attempt).values(execution_id=bindparam("b_id"), number=bindparam("b_number"),
-                                      status="RUNNING", started_at=bindparam("b_now"))
-_CLOSE_ATTEMPT = update(Attempt).where(Attempt.execution_id == bindparam("b_id"),
-                                       Attempt.number == bindparam("b_number")).values(
+_READ = Driven(select(*EXECUTION_COLUMNS, *(column.label(f"ev_{column.key}") for column in EVENT_COLUMNS), ACTION_COUNT)
+               .outerjoin(Event, Event.id == Execution.event_id).where(Execution.id == bindparam("b_id")))
+_ATTEMPT_STARTED = Driven(select(Attempt.started_at).where(Attempt.execution_id == bindparam("b_id"),
+                                                           Attempt.number == bindparam("b_number")))
+_MARK_RUNNING = Driven(update(Execution).where(Execution.id == bindparam("b_id")).values(
+    status="RUNNING", started_at=func.coalesce(Execution.started_at, bindparam("b_now", type_=DateTime)), not_before=None))
+_ADD_ATTEMPT = Driven(insert(Attempt).values(execution_id=bindparam("b_id"), number=bindparam("b_number"),
+                                             status="RUNNING", started_at=bindparam("b_now")))
+_CLOSE_ATTEMPT = Driven(update(Attempt).where(Attempt.execution_id == bindparam("b_id"),
+                                              Attempt.number == bindparam("b_number")).values(
     status=bindparam("v_status"), exit_code=bindparam("v_exit_code"), error=bindparam("v_error"),
-    finished_at=bindparam("v_finished_at"))
-_FINISH = update(Execution).where(Execution.id == bindparam("b_id")).values(
+    finished_at=bindparam("v_finished_at")))
+_FINISH = Driven(update(Execution).where(Execution.id == bindparam("b_id")).values(
     status=bindparam("v_status"), error=bindparam("v_error"), finished_at=bindparam("v_finished_at"),
     duration_ms=bindparam("v_duration_ms"), exit_code=bindparam("v_exit_code"), output=bindparam("v_output"),
-    condition=bindparam("v_condition"))
-_ADD_METRIC = insert(RunMetric)
-_ACTIONS_DONE = update(RunMetric).where(RunMetric.execution_id == bindparam("b_id"),
-                                       RunMetric.attempt == bindparam("b_number")).values(
-    actions_done_at=bindparam("v_at"))
+    condition=bindparam("v_condition")))
 METRIC_COLUMNS = tuple(column.key for column in RunMetric.__table__.columns if column.key != "id")
-_SUMMARY = select(*Execution.__table__.columns).where(Execution.id == bindparam("b_id"))
+_ADD_METRIC = Driven(insert(RunMetric).values({name: bindparam(name) for name in METRIC_COLUMNS}))
+_ACTIONS_DONE = Driven(update(RunMetric).where(RunMetric.execution_id == bindparam("b_id"),
+                                               RunMetric.attempt == bindparam("b_number")).values(
+    actions_done_at=bindparam("v_at")))
+# What a finished run's notice carries (`RunFinished.record`, read as `run_list.summary_of` reads it).
+_SUMMARY = Driven(select(EXECUTIONS).where(EXECUTIONS.c.id == bindparam("b_id")))
 
 
 def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> tuple[Any, Any, Any] | None:
@@ -67,7 +73,7 @@ def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> 
     not PENDING (RUNNING when `adopting`: a run re-attached after a restart). Only reads: the
     caller marks it RUNNING with `mark_running` once its job is put together, so a run that cannot
     be put together leaves nothing half-written. The event's columns come in the same row (`ev_*`)."""
-    row = connection.execute(_READ, {"b_id": execution_id}).first()
+    row = _READ.first(connection, b_id=execution_id)
     if row is None or row.status != ("RUNNING" if adopting else "PENDING"):
         return None
     execution = row
@@ -76,16 +82,16 @@ def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> 
     if event is None or event.id is None:
         return execution, None, None
     if adopting:
-        started = connection.execute(_ATTEMPT_STARTED, {"b_id": execution_id,
-                                                        "b_number": execution.attempt}).scalar()
-        return execution, event, started or execution.started_at
-    return SimpleNamespace(**{**execution._asdict(), "started_at": execution.started_at or now}), event, now
+        attempt = _ATTEMPT_STARTED.first(connection, b_id=execution_id, b_number=execution.attempt)
+        return execution, event, (attempt.started_at if attempt else None) or execution.started_at
+    execution.started_at = execution.started_at or now
+    return execution, event, now
 
 
 def mark_running(connection: Any, execution_id: int, attempt: int, now: datetime) -> None:
     """The run starts: RUNNING, with its attempt recorded."""
-    connection.execute(_MARK_RUNNING, {"b_id": execution_id, "b_now": now})
-    connection.execute(_ADD_ATTEMPT, {"b_id": execution_id, "b_number": attempt, "b_now": now})
+    _MARK_RUNNING.run(connection, b_id=execution_id, b_now=now)
+    _ADD_ATTEMPT.run(connection, b_id=execution_id, b_number=attempt, b_now=now)
 
 
 def servers_of(connection: Any, event_id: int) -> list[ServerRef]:
@@ -97,9 +103,8 @@ def servers_of(connection: Any, event_id: int) -> list[ServerRef]:
 def finish(connection: Any, execution_id: int, attempt: int, started_at: datetime | None, result: ExecResult,
            now: datetime) -> None:
     """Close the attempt and give the execution its final state (`started_at`: the execution's)."""
-    connection.execute(_CLOSE_ATTEMPT, {"b_id": execution_id, "b_number": attempt, "v_status": result.status,
-                                        "v_exit_code": result.exit_code, "v_error": result.error,
-                                        "v_finished_at": now})
+    _CLOSE_ATTEMPT.run(connection, b_id=execution_id, b_number=attempt, v_status=result.status,
+                       v_exit_code=result.exit_code, v_error=result.error, v_finished_at=now)
     if result.servers:
         connection.execute(insert(ServerResult), [
             {"execution_id": execution_id, "attempt": attempt, "server_id": outcome.server_id,
@@ -107,21 +112,21 @@ def finish(connection: Any, execution_id: int, attempt: int, started_at: datetim
              "error": outcome.error, "output": outcome.output, "started_at": outcome.started_at,
              "finished_at": outcome.finished_at} for outcome in result.servers])
     duration = int((now - started_at).total_seconds() * 1000) if started_at else None
-    connection.execute(_FINISH, {"b_id": execution_id, "v_status": result.status, "v_error": result.error,
-                                 "v_finished_at": now, "v_duration_ms": duration, "v_exit_code": result.exit_code,
-                                 "v_output": result.output, "v_condition": result.condition})
+    _FINISH.run(connection, b_id=execution_id, v_status=result.status, v_error=result.error, v_finished_at=now,
+                v_duration_ms=duration, v_exit_code=result.exit_code, v_output=result.output,
+                v_condition=result.condition)
 
 
 def add_metric(connection: Any, values: dict[str, Any]) -> None:
     """Record an attempt's figures and phases (`values`: RunMetric's columns; those missing are NULL)."""
-    connection.execute(_ADD_METRIC, {name: values.get(name) for name in METRIC_COLUMNS})
+    _ADD_METRIC.run(connection, **{name: values.get(name) for name in METRIC_COLUMNS})
 
 
 def actions_done(connection: Any, execution_id: int, attempt: int, now: datetime) -> None:
     """The attempt's conditional actions are done: its phases end here."""
-    connection.execute(_ACTIONS_DONE, {"b_id": execution_id, "b_number": attempt, "v_at": now})
+    _ACTIONS_DONE.run(connection, b_id=execution_id, b_number=attempt, v_at=now)
 
 
 def summary_row(connection: Any, execution_id: int) -> Any:
-    """The execution's row (every column), or None."""
-    return connection.execute(_SUMMARY, {"b_id": execution_id}).first()
+    """The execution's summary columns (`store/tables.EXECUTIONS`), or None."""
+    return _SUMMARY.first(connection, b_id=execution_id)

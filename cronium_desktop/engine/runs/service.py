@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import DateTime, bindparam, func, insert, select, true, update
 
-from cronium_desktop.engine import versions
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import NotFound
@@ -36,7 +35,8 @@ from cronium_desktop.engine.runs.logstore import LogRecord
 from cronium_desktop.engine.runs.queue import PRIORITY_RANK, RunQueue
 from cronium_desktop.engine.states import COUNTED_TRIGGERS, FINAL_STATES, OVERLAP_EXEMPT_TRIGGERS, RunTrigger
 from cronium_desktop.engine.store import group
-from cronium_desktop.engine.store.models import Attempt, Event, Execution, ServerResult
+from cronium_desktop.engine.store.driven import Driven
+from cronium_desktop.engine.store.models import Attempt, DefinitionVersion, Event, Execution, ServerResult
 
 INTERRUPTED = "interrupted: the application stopped during the run"
 SKIPPED_ERROR = "Skipped: a run of this event was still going (overlap policy SKIP)."
@@ -98,15 +98,24 @@ class RunRequest:
 
 
 # The statements every recorded run goes through, built once (see runs/records.py).
-_EVENTS_TO_RECORD = select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
-                           Event.max_executions, Event.execution_count, Event.last_fire_at).where(
-    Event.id.in_(bindparam("b_ids", expanding=True)))
-_INSERT_RUNS = insert(Execution).returning(Execution.id, sort_by_parameter_order=True)
+# Run on the DBAPI connection (store/driven.py): every run is recorded through these.
+_VERSION_NOW = (select(func.max(DefinitionVersion.number))
+                .where(DefinitionVersion.kind == "event", DefinitionVersion.object_id == Event.id)
+                .correlate(Event).scalar_subquery())
+_EVENT_TO_RECORD = Driven(select(Event.id, Event.name, Event.priority, Event.retries, Event.overlap, Event.status,
+                                 Event.max_executions, Event.execution_count, Event.last_fire_at,
+                                 _VERSION_NOW.label("version")).where(Event.id == bindparam("b_id")))
+_RUN_COLUMNS = ("event_id", "event_name", "trigger", "status", "priority", "attempt", "max_attempts", "input",
+                "workflow_execution_id", "workflow_node_key", "parent_execution_id", "chain_depth", "scheduled_for",
+                "created_at", "error", "started_at", "finished_at", "duration_ms", "skipped_count", "skipped_until",
+                "event_version", "condition")
+_INSERT_RUN = Driven(insert(Execution).values({name: bindparam(name) for name in _RUN_COLUMNS}).returning(Execution.id))
 # Relative to the row as it is when written: the events were read before this transaction took the
 # write lock, and a pause from another process (the CLI) committed in between must not be undone.
-_COUNT_FIRES = update(Event).where(Event.id == bindparam("b_id")).values(
-    execution_count=Event.execution_count + bindparam("v_added"), last_fire_at=bindparam("v_last_fire_at"))
-_PAUSE_AT_LIMIT = update(Event).where(Event.id == bindparam("b_id"), Event.status == "ACTIVE").values(status="PAUSED")
+_COUNT_FIRES = Driven(update(Event).where(Event.id == bindparam("b_id")).values(
+    execution_count=Event.execution_count + bindparam("v_added"), last_fire_at=bindparam("v_last_fire_at")))
+_PAUSE_AT_LIMIT = Driven(update(Event).where(Event.id == bindparam("b_id"), Event.status == "ACTIVE")
+                         .values(status="PAUSED"))
 
 # A skipped fire of a busy event: its newest run, and that run's burst counted one more.
 _NEWEST_RUN = (select(Execution.id, Execution.status, Execution.trigger)
@@ -249,8 +258,8 @@ class RunService:
         now = utcnow()
         wanted = {request.event_id for request in requests}
         connection = session.connection()
-        events = {event.id: event for event in connection.execute(_EVENTS_TO_RECORD, {"b_ids": builtins.list(wanted)})}
-        numbers = versions.current_numbers(session, "event", wanted)  # the version each run runs
+        events = {event.id: event for event in (_EVENT_TO_RECORD.first(connection, b_id=event_id) for event_id in wanted)
+                  if event is not None}
         changes: dict[int, dict[str, Any]] = {}
         rows: builtins.list[dict[str, Any]] = []
         staged: builtins.list[tuple[RunRequest, Any, bool, builtins.list[Notice]]] = []
@@ -282,16 +291,15 @@ class RunService:
                 "error": SKIPPED_ERROR if skip else None, "started_at": now if skip else None,
                 "finished_at": now if skip else None, "duration_ms": 0 if skip else None,
                 "skipped_count": 1 if skip else 0, "skipped_until": now if skip else None,
-                "event_version": numbers.get(event.id),
+                "event_version": event.version, "condition": False,
             })
             staged.append((request, event, skip, self._count(event, state, request, skip)))
-        ids = connection.execute(_INSERT_RUNS, rows).scalars().all() if rows else []
-        connection.execute(_COUNT_FIRES, [{"b_id": state["id"], "v_last_fire_at": state["last_fire_at"],
-                                           "v_added": state["execution_count"] - events[state["id"]].execution_count}
-                                          for state in changes.values()])
-        paused = [{"b_id": state["id"]} for state in changes.values() if state["status"] != events[state["id"]].status]
-        if paused:
-            connection.execute(_PAUSE_AT_LIMIT, paused)
+        ids = [_INSERT_RUN.first(connection, **row).id for row in rows]  # type: ignore[union-attr]
+        for state in changes.values():
+            _COUNT_FIRES.run(connection, b_id=state["id"], v_last_fire_at=state["last_fire_at"],
+                             v_added=state["execution_count"] - events[state["id"]].execution_count)
+            if state["status"] != events[state["id"]].status:
+                _PAUSE_AT_LIMIT.run(connection, b_id=state["id"])
         notices: builtins.list[Notice] = []
         inserted: builtins.list[RunService._Created] = []
         for execution_id, row, (request, event, skip, more) in zip(ids, rows, staged, strict=True):
