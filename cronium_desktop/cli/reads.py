@@ -21,11 +21,9 @@ if TYPE_CHECKING:
     from cronium_desktop.engine.context import EngineContext
     from cronium_desktop.engine.event_list import EventSummary
     from cronium_desktop.engine.history import RunHistory
-    from cronium_desktop.engine.notices import NoticeBus, Segment
+    from cronium_desktop.engine.notices import Segment
     from cronium_desktop.engine.retention import Retention
     from cronium_desktop.engine.run_list import RunSummary
-    from cronium_desktop.engine.secrets import SecretStore
-    from cronium_desktop.engine.settings import Settings
     from cronium_desktop.engine.store.db import Database
     from cronium_desktop.engine.variable_list import VariableInfo
     from cronium_desktop.engine.variables import VariableService
@@ -73,18 +71,6 @@ class ReadEngine:
         bus.bind_loop(self._loop)
         return EngineContext(data_dir=self.data_dir, db=self.db, bus=bus, settings=Settings(self.db),
                              secrets=SecretStore(self.db, self.data_dir, passphrase=self._passphrase))
-
-    @property
-    def bus(self) -> NoticeBus:
-        return self.ctx.bus
-
-    @property
-    def settings(self) -> Settings:
-        return self.ctx.settings
-
-    @property
-    def secrets(self) -> SecretStore:
-        return self.ctx.secrets
 
     @functools.cached_property
     def events(self) -> EventReads:
