@@ -137,13 +137,9 @@ class RunReads(CoreReads):
         return await self._in_thread(read_runs, event=event, limit=limit)
 
     async def summary(self, execution_id: int) -> RunSummary:
-        from cronium_desktop.engine.errors import NotFound
         from cronium_desktop.engine.run_list import read_summary
 
-        summary = await self._in_thread(read_summary, execution_id)
-        if summary is None:
-            raise NotFound(f"No run with id {execution_id}.")
-        return summary
+        return await self._in_thread(read_summary, execution_id)
 
     def stream_log(self, execution_id: int, write: Callable[[int, int, Segment], object], after_line: int = 0) -> int:
         from cronium_desktop.engine.runs.logstore import stream

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from cronium_desktop.engine.errors import NotFound
 from cronium_desktop.engine.event_list import event_id_of
 from cronium_desktop.engine.metrics_store import MeasuredRun, latest_for
 from cronium_desktop.engine.store.tables import EXECUTIONS
@@ -94,6 +95,8 @@ def read_runs(reader: Session | Connection, *, event: int | str | None = None, s
     return summaries
 
 
-def read_summary(reader: Session | Connection, execution_id: int) -> RunSummary | None:
+def read_summary(reader: Session | Connection, execution_id: int) -> RunSummary:
     row = reader.execute(select(EXECUTIONS).where(EXECUTIONS.c.id == execution_id)).first()
-    return None if row is None else summary_of(row)
+    if row is None:
+        raise NotFound(f"No run with id {execution_id}.")
+    return summary_of(row)

@@ -406,10 +406,7 @@ class RunService:
     @in_thread
     def summary(self, execution_id: int) -> RunSummary:
         with self._ctx.db.read() as session:
-            summary = read_summary(session, execution_id)
-        if summary is None:
-            raise NotFound(f"No run with id {execution_id}.")
-        return summary
+            return read_summary(session, execution_id)
 
     @in_thread
     def list(
