@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
+
 class CalendarDays:
     """Answers `day in calendar` and names the day: holidays of a country/region plus explicit dates."""
 

@@ -41,13 +41,17 @@ class EventSummary:
     description: str
 
 
+def name_key(name: str) -> str:
+    """An event name as lookups compare it with `lower(name)`: names are stored NFC, compared in any case."""
+    return unicodedata.normalize("NFC", str(name)).lower()
+
+
 def event_id_of(reader: Session | Connection, id_or_name: int | str) -> int:
     """The id of the event with this id, or this name (any case); NotFound names what was asked."""
     if isinstance(id_or_name, int):
         found = reader.execute(select(EVENTS.c.id).where(EVENTS.c.id == id_or_name)).scalar()
     else:
-        wanted = unicodedata.normalize("NFC", str(id_or_name)).lower()  # names are stored NFC
-        found = reader.execute(select(EVENTS.c.id).where(func.lower(EVENTS.c.name) == wanted)).scalar()
+        found = reader.execute(select(EVENTS.c.id).where(func.lower(EVENTS.c.name) == name_key(id_or_name))).scalar()
     if found is None:
         raise no_event(id_or_name)
     return int(found)

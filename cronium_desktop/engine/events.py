@@ -6,7 +6,6 @@ and target events that must exist, secret env values sealed by `secrets`.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +20,7 @@ from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext, in_thread
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.event_fields import FACADE_FIELDS
-from cronium_desktop.engine.event_list import EventSummary, next_run, no_event, read_event_list
+from cronium_desktop.engine.event_list import EventSummary, name_key, next_run, no_event, read_event_list
 from cronium_desktop.engine.notices import EventsChanged
 from cronium_desktop.engine.store.models import (
     ConditionalAction,
@@ -71,8 +70,7 @@ class EventService:
         if isinstance(id_or_name, int):
             event = session.get(Event, id_or_name)
         else:
-            wanted = unicodedata.normalize("NFC", str(id_or_name)).lower()  # names are stored NFC
-            event = session.scalar(select(Event).where(func.lower(Event.name) == wanted))
+            event = session.scalar(select(Event).where(func.lower(Event.name) == name_key(id_or_name)))
         if event is None:
             raise no_event(id_or_name)
         return event

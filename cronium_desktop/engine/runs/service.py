@@ -97,8 +97,8 @@ class RunRequest:
     scheduled_for: datetime | None = None
 
 
-# The statements every recorded run goes through, built once (see runs/records.py).
-# Run on the DBAPI connection (store/driven.py): every run is recorded through these.
+# The statements every recorded run goes through, built once and run on the DBAPI connection
+# (see runs/records.py and store/driven.py).
 _VERSION_NOW = (select(func.max(DefinitionVersion.number))
                 .where(DefinitionVersion.kind == "event", DefinitionVersion.object_id == Event.id)
                 .correlate(Event).scalar_subquery())

@@ -42,8 +42,7 @@ class Driven:
         for name, default in self._defaults:
             if name not in params:
                 values[name] = default.arg(None) if default.is_callable else default.arg
-        return [value if convert is None else convert(value)
-                for value, convert in ((values[name], convert) for name, convert in self._binds)]
+        return [values[name] if convert is None else convert(values[name]) for name, convert in self._binds]
 
     def run(self, connection: Any, **params: Any) -> None:
         connection.connection.driver_connection.execute(self.sql, self._parameters(params))
