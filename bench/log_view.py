@@ -93,6 +93,9 @@ if __name__ == "__main__":
     parser.add_argument("--lines", type=int, default=1_000_000)
     arguments = parser.parse_args()
     app = QApplication(sys.argv)
+    from cronium_desktop.ui.collector import GuiCollector
+
+    GuiCollector(app)  # the app's collector: cycles collected on the GUI thread (heap.py)
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

@@ -174,6 +174,9 @@ def measure_pages(data_dir: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from cronium_desktop.ui.collector import GuiCollector
+
+    GuiCollector(app)  # the app's collector: cycles collected on the GUI thread (heap.py)
     import qasync
 
     loop = qasync.QEventLoop(app)

@@ -227,6 +227,9 @@ def run_gui(data_dir: Path, tray: bool = False) -> int:
     if activate_running_instance(data_dir):
         print(f"Cronium Desktop is already open on {data_dir}; brought it to the front.")
         return 0
+    from cronium_desktop.ui.collector import GuiCollector
+
+    GuiCollector(app)  # Qt objects in garbage cycles are destroyed on this thread only (heap.py)
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
     application = Application(data_dir, start_hidden=tray)

@@ -6,11 +6,19 @@ the import time. So the collector is off while a process starts (`pause`), and o
 what exists is frozen (`settle`: moved to a generation no collection walks), then it is back on for
 everything made later. Frozen, those objects also spare the window the 50–70 ms pauses each full
 collection made while a run flooded its log.
+
+A process with a window collects by hand (`collect_by_hand`): Python's collector otherwise runs in
+whichever thread happens to cross its threshold, and a garbage cycle holding a Qt object destroyed
+from a worker thread (jedi, a spool reader, the store writer) leaves that object's timers in the GUI
+thread's dispatcher, which fires them into freed memory later — the process dies. There the window
+calls `collect_due` from a timer on its own thread (ui/collector.py).
 """
 
 from __future__ import annotations
 
 import gc
+
+_by_hand = False
 
 
 def pause() -> None:
@@ -19,7 +27,26 @@ def pause() -> None:
 
 def resume() -> None:
     """The collector back on, nothing frozen (a start that ended early)."""
-    gc.enable()
+    if not _by_hand:
+        gc.enable()
+
+
+def collect_by_hand() -> None:
+    """No automatic collection from here on: the caller's thread calls `collect_due` (see above)."""
+    global _by_hand
+    _by_hand = True
+    gc.disable()
+
+
+def collect_due() -> int | None:
+    """Collect as the automatic collector would have by now: the oldest generation whose count is
+    over its threshold. Returns that generation, None when none was due."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1, 0):
+        if thresholds[generation] and counts[generation] > thresholds[generation]:
+            gc.collect(generation)
+            return generation
+    return None
 
 
 def settle(collect: bool = False) -> None:
@@ -27,4 +54,4 @@ def settle(collect: bool = False) -> None:
     if collect:
         gc.collect()
     gc.freeze()
-    gc.enable()
+    resume()

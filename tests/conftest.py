@@ -23,6 +23,14 @@ from cronium_desktop.engine.engine import Engine
 TEST_PASSPHRASE = "correct horse battery staple"
 
 
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Once a window test has made the collector run by hand (ui/collector.py), it runs here too after
+    each test — on the main thread, which is the tests' GUI thread — not only while a Qt loop turns."""
+    from cronium_desktop import heap
+
+    heap.collect_due()
+
+
 @pytest.fixture(autouse=True)
 def _no_keychain_unless_asked(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("keychain"):

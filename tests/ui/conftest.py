@@ -28,6 +28,14 @@ def qapp_args() -> list[str]:
     return ["cronium-desktop-tests"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_gui_thread(qapp: QApplication) -> None:
+    """As the app does (run_gui): a Qt object in a garbage cycle is destroyed on the GUI thread only."""
+    from cronium_desktop.ui.collector import GuiCollector
+
+    GuiCollector(qapp)
+
+
 class _TestLoop(QEventLoop):
     """qasync processes Qt events once more after `run_until_complete` stops the loop, which steps
     asyncio callbacks with no running loop. Tests call run_until_complete many times, so the loop
