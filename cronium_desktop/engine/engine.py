@@ -46,6 +46,7 @@ from cronium_desktop.engine.scheduling.scheduler import Scheduler
 from cronium_desktop.engine.secrets import SecretStore
 from cronium_desktop.engine.servers import ServerService
 from cronium_desktop.engine.settings import Settings
+from cronium_desktop.engine.store import group
 from cronium_desktop.engine.store.backups import daily_backup_due, rolling_backup
 from cronium_desktop.engine.store.db import Database
 from cronium_desktop.engine.timeline import TimelineService
@@ -311,6 +312,7 @@ class Engine:
         await self.servers.stop()
         self._started = False
         self._presence.withdraw()
+        await group.writer(self.ctx.db).flush()  # every committed write's follow-up done (a run folder removed)
         self._lock.release()
         self.ctx.db.close()
 

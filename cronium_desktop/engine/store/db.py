@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import create_engine, event
 
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.folder import make_private, secure_data_folder
@@ -193,9 +193,11 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose changes are committed on success and rolled back on any error."""
-        with self._write_lock, self._sessions() as session:
+    def write(self, connection: Connection | None = None) -> Iterator[Session]:
+        """A session whose changes are committed on success and rolled back on any error; on
+        `connection` if given (one the caller keeps between transactions), else one from the pool."""
+        sessions = self._sessions
+        with self._write_lock, (sessions() if connection is None else sessions(bind=connection)) as session:
             try:
                 yield session
                 session.commit()

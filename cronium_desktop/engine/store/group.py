@@ -10,7 +10,11 @@ engine stop) is dropped, as a cancelled task's work that had not begun; once tak
 its caller can no longer cancel it.
 
 A piece may bring `then`: what to do once it is committed (a run's folder removed once its end is
-recorded), on the writer's thread before its caller hears back.
+recorded), on the writer's thread just after its caller hears back; `flush()` waits for every one
+handed in so far (the engine's stop, before the store closes and the process may end).
+
+The writer thread keeps one connection while it has work (a connection from the pool per transaction
+cost more than SQLite's own commit) and gives it back when it idles out.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from cronium_desktop.engine.store.db import Database
@@ -52,6 +57,7 @@ class GroupWriter:
         self._queue: list[Piece] = []
         self._ready = threading.Condition()
         self._running = False
+        self._connection: Connection | None = None  # the writer thread's, while it runs
 
     def submit(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> Future[T]:
         future: Future[T] = Future()
@@ -66,12 +72,30 @@ class GroupWriter:
     async def run(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> T:
         return await asyncio.wrap_future(self.submit(piece, then))
 
+    async def flush(self) -> None:
+        """Until every piece handed in before is written and its `then` done (pieces are written, and
+        their `then`s run, in the order they came, on the one thread); the connection is given back."""
+        await self.run(_nothing, then=self._let_go)
+
     def _work(self) -> None:
+        try:
+            self._serve()
+        finally:  # an error that ended the thread (it leaves `_running` set: no other writer thread starts)
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Give the writer thread's connection back (on that thread)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _serve(self) -> None:
         while True:
             with self._ready:
                 if not self._queue:
                     self._ready.wait(IDLE_SECONDS)
                 if not self._queue:
+                    self._let_go()  # under the lock: a writer thread started after this one finds none
                     self._running = False
                     return
                 group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
@@ -95,16 +119,22 @@ class GroupWriter:
                 self._done(taken, result)
 
     def _transaction(self, group: list[Piece]) -> list[Any]:
-        with self._db.write() as session:
+        if self._connection is None:
+            self._connection = self._db.engine.connect()
+        with self._db.write(self._connection) as session:
             return [piece(session) for piece, _, _ in group]
 
     @staticmethod
     def _done(taken: Piece, result: Any) -> None:
         _, future, then = taken
+        future.set_result(result)
         if then is not None:
             try:
                 then()
             except Exception:  # noqa: BLE001 - the write stands: a leftover is logged, not a failed write
                 log.exception("after a committed write")
-        future.set_result(result)
+
+
+def _nothing(session: Session) -> None:
+    return None
 
