@@ -14,7 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.engine.actions import ConditionalActions
 from cronium_desktop.engine.alerts import AlertService
@@ -56,7 +56,9 @@ from cronium_desktop.engine.variables import VariableService
 from cronium_desktop.engine.versions import VersionService
 from cronium_desktop.engine.workflows.history import WorkflowHistory
 from cronium_desktop.engine.workflows.service import WorkflowService
-from cronium_desktop.engine.workflows.webhooks import WebhookListener
+
+if TYPE_CHECKING:
+    from cronium_desktop.engine.workflows.webhooks import WebhookListener
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,9 @@ class Engine:
             await self.scheduler.start()
             self._changes = FolderChangeWatcher(self.ctx.db.path, self.bus, self._settings_changed_elsewhere)
             await self._changes.start()
+            # aiohttp's server is loaded here, by the process that owns the folder, not by every command.
+            from cronium_desktop.engine.workflows.webhooks import WebhookListener
+
             self.webhooks = WebhookListener(self.workflows, int(self.settings.get("webhook_port")),
                                             self.event_webhooks, self.runs.start)
             try:

@@ -55,3 +55,15 @@ def test_list_events_shows_next_runs_planned_around_calendars_and_last_results(c
     next_run = datetime.fromisoformat(listed["New year report"]["next_run"])
     assert next_run == datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # 1 January is a holiday: the next business day
     assert listed["cleanup"]["last_status"] == "FAILURE" and listed["cleanup"]["execution_count"] == 1
+
+
+def test_commands_that_change_the_store_load_no_http_ssh_templates_docker_or_qt(cli: Any) -> None:
+    """Only the process that owns the folder listens for webhooks, and only a run or a tool that
+    sends loads aiohttp: `var set`, `settings set` and `event set` start without any of them."""
+    assert cli("import", "/dev/stdin", stdin='{"format": "cronium-desktop", "version": 1, "events": [{"key": "h", '
+               '"name": "hello", "type": "BASH", "content": "echo hi"}]}').code == 0
+    for args in (("var", "set", "region", "eu"), ("settings", "set", "concurrency", "4"),
+                 ("event", "set", "hello", "timeout_seconds=30")):
+        loaded = {name.split(".")[0] for name in _modules(cli, *args)}
+        assert not loaded & {*HEAVY, "aiosmtplib"}, f"{' '.join(args)} loaded {sorted(loaded & {*HEAVY, 'aiosmtplib'})}"
+    assert cli("var", "get", "region").stdout.strip() == "eu"

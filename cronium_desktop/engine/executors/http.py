@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import aiohttp
 
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.tools.base import connection_reason
+
+if TYPE_CHECKING:  # aiohttp loads when a request is made: a command that makes none starts without it
+    import aiohttp
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 HTTP_KEYS = ("method", "url", "headers", "body", "expected_status")
@@ -139,6 +140,8 @@ class HttpExecutor:
             data = body.encode("utf-8")
             if not any(name.lower() == "content-type" for name in headers):
                 headers["Content-Type"] = "text/plain; charset=utf-8"
+
+        import aiohttp
 
         sink.line("system", f"{method} {url}")
         timeout = aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT_SECONDS)

@@ -14,9 +14,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
-
-import aiosmtplib
+from typing import TYPE_CHECKING, Any
 
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.tools.base import (
@@ -29,6 +27,9 @@ from cronium_desktop.engine.tools.base import (
     connection_reason,
 )
 from cronium_desktop.engine.tools.webhook import BODY, SUBJECT
+
+if TYPE_CHECKING:
+    import aiosmtplib
 
 SMTP_TIMEOUT_SECONDS = 30.0
 DEFAULT_SUBJECT = "Message from Cronium Desktop"
@@ -127,6 +128,8 @@ def build_message(config: Mapping[str, Any], recipients: list[str], subject: str
 
 async def send_email(config: Mapping[str, Any], recipients: list[str], subject: str, body: str) -> dict[str, Any]:
     """Deliver one plain-text message; raise ToolError with a clear reason (never the password)."""
+    import aiosmtplib  # loaded when a message is sent: a command that sends none starts without it
+
     where = f"The mail server {config['host']}:{config['port']}"
     message = build_message(config, recipients, subject, body)
     try:

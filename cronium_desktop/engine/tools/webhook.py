@@ -10,8 +10,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
-
 from cronium_desktop.engine.tools.base import (
     OBJECT,
     STRING,
@@ -28,7 +26,7 @@ from cronium_desktop.engine.tools.base import (
 )
 
 # A notification should arrive in seconds; a webhook that takes longer is down for our purposes.
-WEBHOOK_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+WEBHOOK_TIMEOUT_SECONDS, CONNECT_TIMEOUT_SECONDS = 30.0, 10.0
 # Enough of an error answer to explain it ("invalid_token", "channel_not_found"), not a whole page.
 ERROR_BODY_CHARS = 300
 
@@ -41,18 +39,19 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
-async def post_json(
-    url: str, payload: Any, service: str, timeout: aiohttp.ClientTimeout = WEBHOOK_TIMEOUT
-) -> dict[str, Any]:
+async def post_json(url: str, payload: Any, service: str) -> dict[str, Any]:
     """POST `payload` as JSON and return `{"status", "body"}`; raise ToolError unless the answer is 2xx."""
+    import aiohttp  # loaded when something is sent: a command that sends nothing starts without it
+
     where = f"{service} webhook at {public_location(url)}"
+    timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(url, json=payload) as response:
                 text = await response.text(errors="replace")
                 status, reason, content_type = response.status, response.reason or "", response.content_type
     except TimeoutError as error:
-        raise ToolError(f"The {where} did not answer within {timeout.total:g} s. Check that it is up.") from error
+        raise ToolError(f"The {where} did not answer within {WEBHOOK_TIMEOUT_SECONDS:g} s. Check that it is up.") from error
     except aiohttp.ClientConnectorCertificateError as error:
         raise ToolError(
             f"The {where} presented a TLS certificate that could not be verified ({error.certificate_error})."
