@@ -1,7 +1,7 @@
 """The cycle collector on the GUI thread only, from a timer (why: heap.py).
 
-A garbage cycle waits at most one interval to be collected; the generations are collected as often
-as the automatic collector would, counted from the same thresholds.
+A garbage cycle waits at most one interval to be collected: each tick collects the generation the
+automatic collector would have collected by then, counted from the same thresholds.
 """
 
 from __future__ import annotations
