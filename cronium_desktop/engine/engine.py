@@ -317,7 +317,7 @@ class Engine:
         await self.servers.stop()
         self._started = False
         self._presence.withdraw()
-        await group.writer(self.ctx.db).flush()  # every committed write's follow-up done (a run folder removed)
+        await group.writer(self.ctx.db).flush()  # its connection closed before the store is
         self._lock.release()
         self.ctx.db.close()
 

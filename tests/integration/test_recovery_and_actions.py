@@ -44,8 +44,7 @@ async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, 
     observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await observer.start()
     await observer.events.create({"name": "Long", "type": "BASH", "content": "echo started; sleep 60"})
-    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, said = cli_run(cli, "Long")
     try:
         await wait_for_status(observer, "RUNNING")
         # RUNNING is recorded before the wrapper starts, and its identity holds only the token until
@@ -78,8 +77,7 @@ async def test_the_run_folder_a_crash_left_is_removed_at_next_start(data_dir: Pa
     await observer.start()
     await observer.variables.set("DB_PASSWORD", "hunter2-in-the-run-folder", secret=True)
     await observer.events.create({"name": "Long", "type": "BASH", "content": "echo $$ > script.pid; sleep 60"})
-    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, said = cli_run(cli, "Long")
     root = run_folders_root(data_dir)
     script_pid = None
     try:
@@ -299,11 +297,10 @@ async def test_window_started_during_a_cli_run_leaves_that_run_alone(data_dir: P
         {"name": "Deploy", "type": "BASH", "content": "echo started; sleep 25", "retries": 1, "retry_backoff_seconds": 0}
     )
     await observer.stop()
-    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Deploy"], env=cli.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, said = cli_run(cli, "Deploy")
     window = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     try:
-        await until_a_run_is_running(data_dir)
+        await until_a_run_is_running(data_dir, process, said)
         await window.start(scheduler=True)
         [run] = await window.runs.list()
         assert (run.status, run.attempt, run.error) == ("RUNNING", 1, None)  # not "interrupted", not retried
@@ -317,7 +314,17 @@ async def test_window_started_during_a_cli_run_leaves_that_run_alone(data_dir: P
         await window.stop(grace_seconds=1)
 
 
-async def until_a_run_is_running(data_dir: Path, timeout: float = 60) -> None:
+def cli_run(cli: Cli, name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """`run NAME` in a process of its own, what it says kept in a file beside the data folder."""
+    said = cli.data_dir.parent / f"cli-run-{name}.txt"
+    with open(said, "wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", name], env=cli.env,
+                                   stdout=output, stderr=subprocess.STDOUT)
+    return process, said
+
+
+async def until_a_run_is_running(data_dir: Path, process: subprocess.Popen[bytes], said: Path,
+                                 timeout: float = 60) -> None:
     """Wait until the store shows a RUNNING run (read straight from the file: the CLI's start-up
     under load would take a good part of the script's own time)."""
     deadline = time.monotonic() + timeout
@@ -327,7 +334,10 @@ async def until_a_run_is_running(data_dir: Path, timeout: float = 60) -> None:
                 if connection.execute("SELECT 1 FROM executions WHERE status = 'RUNNING'").fetchone():
                     return
         await asyncio.sleep(0.1)
-    raise AssertionError("no run started")
+    with sqlite3.connect(data_dir / "cronium.db") as connection:
+        runs = connection.execute("SELECT id, status, error FROM executions").fetchall()
+    raise AssertionError(f"no run started; the CLI {'exited ' + str(process.returncode) if process.poll() is not None else 'still runs'}, "
+                         f"runs {runs}, it said: {said.read_text(errors='replace')[-2000:]!r}")
 
 
 async def test_run_of_a_cli_killed_while_the_window_runs_is_followed_once_the_cli_is_gone(data_dir: Path, cli: Cli) -> None:
@@ -336,11 +346,10 @@ async def test_run_of_a_cli_killed_while_the_window_runs_is_followed_once_the_cl
     await observer.start()
     await observer.events.create({"name": "Long", "type": "BASH", "content": "echo started; sleep 25"})
     await observer.stop()
-    process = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "run", "Long"], env=cli.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, said = cli_run(cli, "Long")
     window = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     try:
-        await until_a_run_is_running(data_dir)
+        await until_a_run_is_running(data_dir, process, said)
         await window.start(scheduler=True)
         [running] = await window.runs.list()
         assert running.status == "RUNNING"

@@ -10,8 +10,8 @@ engine stop) is dropped, as a cancelled task's work that had not begun; once tak
 its caller can no longer cancel it.
 
 A piece may bring `then`: what to do once it is committed (a run's folder removed once its end is
-recorded), on the writer's thread just after its caller hears back; `flush()` waits for every one
-handed in so far (the engine's stop, before the store closes and the process may end).
+recorded), on the writer's thread before its caller hears back. `flush()` waits for every piece
+handed in so far and gives the connection back (the engine's stop, before the store closes).
 
 The writer thread keeps one connection while it has work (a connection from the pool per transaction
 cost more than SQLite's own commit) and gives it back when it idles out.
@@ -73,8 +73,8 @@ class GroupWriter:
         return await asyncio.wrap_future(self.submit(piece, then))
 
     async def flush(self) -> None:
-        """Until every piece handed in before is written and its `then` done (pieces are written, and
-        their `then`s run, in the order they came, on the one thread); the connection is given back."""
+        """Until every piece handed in before is written (pieces are written in the order they came,
+        on the one thread), then the connection is given back."""
         await self.run(_nothing, then=self._let_go)
 
     def _work(self) -> None:
@@ -127,12 +127,12 @@ class GroupWriter:
     @staticmethod
     def _done(taken: Piece, result: Any) -> None:
         _, future, then = taken
-        future.set_result(result)
-        if then is not None:
+        if then is not None:  # before the caller hears back: a run reported finished has left nothing behind
             try:
                 then()
             except Exception:  # noqa: BLE001 - the write stands: a leftover is logged, not a failed write
                 log.exception("after a committed write")
+        future.set_result(result)
 
 
 def _nothing(session: Session) -> None:
