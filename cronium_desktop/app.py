@@ -89,6 +89,7 @@ class Application:
         self.bridge: EngineBridge | None = None
         self.server: QLocalServer | None = None
         self.quit_event = asyncio.Event()
+        self.ask_at_quit = True  # False once the system, not the user, asked to quit
         self.engine_settings: dict[str, object] = {}
 
     async def start(self) -> None:
@@ -182,6 +183,13 @@ class Application:
             self.window.show_run(execution_id)
 
     def request_quit(self) -> None:
+        """Quit as the user asked (the menu, the tray): runs going on are the subject of a question."""
+        self.quit_event.set()
+
+    def request_quit_unasked(self) -> None:
+        """Quit as the system asked (SIGTERM, SIGINT, the session ending): nobody may be there to
+        answer, so the remembered answer decides about runs going on, else the `on_stop` setting."""
+        self.ask_at_quit = False
         self.quit_event.set()
 
     async def stop(self) -> None:
@@ -189,7 +197,10 @@ class Application:
         if self.window is not None and self.engine is not None and self.engine.running_count:
             from cronium_desktop.ui.runs import quit_choice
 
-            let_finish = quit_choice.ask(self.window, self.engine.running_count)
+            if self.ask_at_quit:
+                let_finish = quit_choice.ask(self.window, self.engine.running_count)
+            elif (choice := quit_choice.remembered()) is not None:
+                let_finish = choice == quit_choice.LET_FINISH
         if self.window is not None:
             terminal = self.window.pages.get("Terminal")
             if terminal is not None and hasattr(terminal, "close_all"):
@@ -235,16 +246,16 @@ def run_gui(data_dir: Path, tray: bool = False) -> int:
     application = Application(data_dir, start_hidden=tray)
 
     async def main() -> None:
-        # A logout or `kill` ends the app like Quit does: runs told, the store closed, no traceback
-        # (asked while it starts, it stops once started).
+        # A logout or `kill` ends the app like Quit does (runs told, the store closed, no traceback;
+        # asked while it starts, it stops once started), but asks nothing: see request_quit_unasked.
         import signal
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             try:
-                loop.add_signal_handler(signum, application.request_quit)
+                loop.add_signal_handler(signum, application.request_quit_unasked)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # Windows has no loop signal handlers; a console Ctrl+C stops the app there
-        app.aboutToQuit.connect(application.request_quit)
+        app.aboutToQuit.connect(application.request_quit_unasked)
         await application.start()
         # The process's start-up heap is frozen here, where the process is known to be the app's:
         # a start inside a longer-lived process (the tests start many) must leave its objects collectable.
