@@ -198,7 +198,7 @@ class Application:
             from cronium_desktop.ui.runs import quit_choice
 
             if self.ask_at_quit:
-                let_finish = quit_choice.ask(self.window, self.engine.running_count)
+                let_finish = await quit_choice.ask(self.window, self.engine.running_count)
             elif (choice := quit_choice.remembered()) is not None:
                 let_finish = choice == quit_choice.LET_FINISH
         if self.window is not None:

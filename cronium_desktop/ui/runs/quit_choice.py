@@ -6,6 +6,8 @@ them again and records them. The answer can be remembered (QSettings `runs/on_qu
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
@@ -35,14 +37,26 @@ def build_dialog(parent: QWidget | None, running: int) -> tuple[QMessageBox, QCh
     return box, remember
 
 
-def ask(parent: QWidget | None, running: int) -> bool:
-    """True to let the runs finish. Asks unless the answer was remembered."""
+async def ask(parent: QWidget | None, running: int) -> bool:
+    """True to let the runs finish. Asks unless the answer was remembered.
+
+    The question is open while the loop goes on (not `exec()`: a modal loop inside a coroutine would
+    turn the loop's other tasks away, and the runs being asked about are among them)."""
     choice = remembered()
     if choice is None:
         box, remember = build_dialog(parent, running)
-        box.exec()
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def answer(_result: int) -> None:
+            if not answered.done():
+                answered.set_result(None)
+
+        box.finished.connect(answer)
+        box.open()
+        await answered
         clicked = box.clickedButton()
         choice = clicked.objectName() if clicked is not None and clicked.objectName() in (STOP, LET_FINISH) else STOP
         if remember.isChecked():
             QSettings().setValue(SETTING, choice)
+        box.deleteLater()
     return choice == LET_FINISH
