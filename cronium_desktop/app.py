@@ -199,8 +199,8 @@ class Application:
 
             if self.ask_at_quit:
                 let_finish = await quit_choice.ask(self.window, self.engine.running_count)
-            elif (choice := quit_choice.remembered()) is not None:
-                let_finish = choice == quit_choice.LET_FINISH
+            else:  # None: the engine's `on_stop` setting decides
+                let_finish = quit_choice.remembered_answer()
         if self.window is not None:
             terminal = self.window.pages.get("Terminal")
             if terminal is not None and hasattr(terminal, "close_all"):

@@ -37,26 +37,33 @@ def build_dialog(parent: QWidget | None, running: int) -> tuple[QMessageBox, QCh
     return box, remember
 
 
+def remembered_answer() -> bool | None:
+    """The remembered answer (True: let the runs finish), or None when there is none."""
+    choice = remembered()
+    return None if choice is None else choice == LET_FINISH
+
+
 async def ask(parent: QWidget | None, running: int) -> bool:
     """True to let the runs finish. Asks unless the answer was remembered.
 
     The question is open while the loop goes on (not `exec()`: a modal loop inside a coroutine would
     turn the loop's other tasks away, and the runs being asked about are among them)."""
-    choice = remembered()
-    if choice is None:
-        box, remember = build_dialog(parent, running)
-        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    known = remembered_answer()
+    if known is not None:
+        return known
+    box, remember = build_dialog(parent, running)
+    answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-        def answer(_result: int) -> None:
-            if not answered.done():
-                answered.set_result(None)
+    def answer(_result: int) -> None:
+        if not answered.done():
+            answered.set_result(None)
 
-        box.finished.connect(answer)
-        box.open()
-        await answered
-        clicked = box.clickedButton()
-        choice = clicked.objectName() if clicked is not None and clicked.objectName() in (STOP, LET_FINISH) else STOP
-        if remember.isChecked():
-            QSettings().setValue(SETTING, choice)
-        box.deleteLater()
+    box.finished.connect(answer)
+    box.open()
+    await answered
+    clicked = box.clickedButton()
+    choice = clicked.objectName() if clicked is not None and clicked.objectName() in (STOP, LET_FINISH) else STOP
+    if remember.isChecked():
+        QSettings().setValue(SETTING, choice)
+    box.deleteLater()
     return choice == LET_FINISH
