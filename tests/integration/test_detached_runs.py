@@ -172,32 +172,29 @@ async def test_a_reused_pid_is_not_taken_for_the_run(cli: Cli, tmp_path: Path, d
         stranger.wait()
 
 
-async def test_a_run_whose_app_died_before_recording_it_is_followed_again(cli: Cli, tmp_path: Path,
-                                                                         data_dir: Path) -> None:
-    """The app is killed between starting the wrapper and writing its identity: the wrapper's own
-    PID file and the token written beforehand are enough to follow the run, time it and finish it."""
+async def test_the_wrapper_records_the_run_before_the_script_starts(cli: Cli, tmp_path: Path,
+                                                                  data_dir: Path) -> None:
+    """The app writes nothing once it has started a run: the wrapper itself records its identity and
+    the guardian's deadline before the script's first line, so an app killed at any moment after
+    the start leaves what it takes to follow the run again and to time it."""
     import_events(cli, tmp_path, {"name": "Early", "type": "BASH", "timeout_seconds": 30,
-                                  "content": "echo up\nsleep 5\necho down"})
+                                  "content": "cat deadline identity\necho up\nsleep 3\necho down"})
+    before = time.time()
     await asyncio.to_thread(run_then_kill_the_app, cli, "Early", "up")
     [folder] = list(run_folders_root(data_dir).glob("run-*"))
     identity = json.loads((folder / "identity").read_text())
-    (folder / "identity").write_text(json.dumps({"token": identity["token"]}))  # as the app left it before
-    (folder / "deadline").unlink()
     engine = await restarted(data_dir)
     try:
-        execution_id = await newest_run(engine)
-        for _ in range(30):  # the guardian watches it again
-            if (folder / "deadline").exists():
-                break
-            await asyncio.sleep(0.1)
-        deadline = (folder / "deadline").read_text().split()
-        run = await engine.runs.wait(execution_id, timeout=30)
-        texts = [record.text for record in await engine.runs.log(execution_id)]
+        run = await engine.runs.wait(await newest_run(engine), timeout=30)
+        texts = [record.text for record in await engine.runs.log(run.execution_id) if record.text != REATTACHED]
     finally:
         await engine.stop(grace_seconds=1)
-    assert deadline[1:] == [str(identity["pid"]), identity["token"]]
+    when, pgid, token = texts[0].split()
+    assert (pgid, token) == (str(identity["pid"]), identity["token"])
+    assert before + 30 < int(when) <= time.time() + 30 + spool.WATCHDOG_SLACK_SECONDS + 1
+    assert json.loads(texts[1]) == identity
+    assert texts[2:] == ["up", "down"]
     assert (run.status, run.exit_code) == ("SUCCESS", 0)
-    assert [t for t in texts if t != REATTACHED] == ["up", "down"]
 
 
 def test_crash_probe_twenty_kills_lose_and_repeat_nothing(cli: Cli, tmp_path: Path, data_dir: Path) -> None:

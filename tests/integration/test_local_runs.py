@@ -144,6 +144,23 @@ async def test_env_values_reach_the_script(engine: Engine) -> None:
     assert await log_texts(engine, run.execution_id) == ["fast"]
 
 
+async def test_a_script_gets_none_of_the_apps_open_files(engine: Engine) -> None:
+    """Only its input, output and error: not a descriptor the app holds, even one left inheritable
+    (handed to the app by what started it, or opened by a library without close-on-exec)."""
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, True)
+    try:
+        event_id = await engine.events.create({"name": "Fds", "type": "BASH",
+                                               "content": "ls /proc/self/fd | sort -n | tr '\\n' ' '"})
+        run = await engine.runs.wait(await engine.runs.start(event_id))
+        [line] = [record.text for record in await engine.runs.log(run.execution_id)]
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert run.status == "SUCCESS"
+    assert line.split() == ["0", "1", "2", "3"]  # 3: the directory `ls` lists
+
+
 async def test_event_search_paths_are_kept_next_to_the_helpers(engine: Engine, tmp_path: Path) -> None:
     (tmp_path / "python").mkdir()
     (tmp_path / "python" / "shared_lib.py").write_text("NAME = 'py lib'\n")

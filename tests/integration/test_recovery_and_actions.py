@@ -47,8 +47,7 @@ async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, 
     process, said = cli_run(cli, "Long")
     try:
         await wait_for_status(observer, "RUNNING")
-        # RUNNING is recorded before the wrapper starts, and its identity holds only the token until
-        # the wrapper has written its PID: kill once it has.
+        # RUNNING is recorded before the wrapper starts, which then records its identity: kill once it has.
         deadline = time.monotonic() + 30
         while not wrapper_pids(data_dir) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)

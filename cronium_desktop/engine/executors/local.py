@@ -88,18 +88,26 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> None:
         spool.write_new(folder / relative, content)
 
 
-def collect_folder(folder: Path) -> runtime.Collected:
+def collect_folder(folder: Path, present: set[str] | None = None) -> runtime.Collected:
+    """What the script left in `folder`; `present`: the folder's names, if the caller has listed
+    it (what is not there is then not looked for, one system call each)."""
     def read(name: str) -> bytes | None:
+        if present is not None and name.partition("/")[0] not in present:
+            return None
         try:
             return (folder / name).read_bytes()
         except (FileNotFoundError, IsADirectoryError):
             return None
 
     def list_dir(name: str) -> list[str]:
+        if present is not None and name not in present:
+            return []
         path = folder / name
         return sorted(p.name for p in path.iterdir() if p.is_file()) if path.is_dir() else []
 
     def size_of(name: str) -> int | None:
+        if present is not None and name not in present:
+            return None
         path = folder / name
         return path.stat().st_size if path.is_file() else None
 
@@ -142,7 +150,7 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _drain(folder: Path, pgid: int) -> str | None:
+def _drain(reader: spool.SpoolReader, pgid: int) -> str | None:
     """The wrapper is gone but other processes still hold the spool files open (background children
     still writing): wait for them.
 
@@ -154,12 +162,12 @@ def _drain(folder: Path, pgid: int) -> str | None:
         deadline = time.monotonic() + DRAIN_SECONDS
         while time.monotonic() < deadline:
             time.sleep(0.05)
-            if not spool.held_open_by_others(folder):
+            if not reader.held_open_by_others():
                 return None if stage == "wait" else (
                     "Background processes kept the output open after the script ended; stopped them.")
         if stage == "wait":
             _signal_group(pgid, signal.SIGKILL)
-            if not _group_alive(pgid) and not spool.held_open_by_others(folder):
+            if not _group_alive(pgid) and not reader.held_open_by_others():
                 return "Background processes kept the output open after the script ended; stopped them."
     return ("Processes that left the run's process group kept the output open after the script ended; "
             "stopped reading it (they may still be running).")
@@ -188,21 +196,15 @@ def run_folder_prefix(execution_id: int) -> str:
 
 
 def prepare_folder(root: Path, job: Job) -> Path:
-    """The run's new folder under `root` (made when missing) with the run's files and empty spool files."""
+    """The run's new folder under `root` (made when missing) with the run's files (the spool files
+    are made as the wrapper starts: `spool.spawn`)."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
     except FileNotFoundError:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
-    write_folder(folder, {**runtime.build_files(job), **dict.fromkeys(spool.STREAMS, b"")})
+    write_folder(folder, runtime.build_files(job))
     return folder
-
-
-@functools.cache
-def _shell() -> str:
-    """The wrapper's shell by its path: the run's PATH, which is searched otherwise, starts with the
-    run folder."""
-    return shutil.which("sh") or "sh"
 
 
 def exit_error(exit_code: int | None) -> str | None:
@@ -266,10 +268,6 @@ class LocalExecutor:
         pgid = pid if isinstance(pid, int) else 0
         exited = asyncio.ensure_future(_wrapper_gone(folder, identity))
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
-        if identity.get("complete") is False and pgid and spool.is_same_process(identity):
-            # that app died before it recorded the run: record it now, so the guardian watches it too
-            await asyncio.to_thread(spool.write_identity, folder, pgid, str(identity.get("token")),
-                                    job.timeout_seconds - elapsed)
         if pgid:
             SAMPLER.watch(pgid)
         try:
@@ -326,52 +324,40 @@ class LocalExecutor:
                 await asyncio.to_thread(shutil.rmtree, folder, True)
 
     async def _start(self, job: Job, interpreter: str, plan: RequestSocket | None) -> tuple[Path, Wrapper]:
-        """Make the run folder (its files, its request socket), start the wrapper and record its
-        identity, all in one worker-thread hop. A cancel landing meanwhile waits for the start and is
-        then delivered to the caller's next await (`follow` stops the tree), so a started run is
-        never left running unwatched."""
-        token = spool.new_token()
+        """Make the run folder (its files, its request socket) and start the wrapper, in one
+        worker-thread hop; the wrapper records its own identity. A cancel landing meanwhile waits
+        for the start and is then delivered to the caller's next await (`follow` stops the tree), so
+        a started run is never left running unwatched."""
         app_peak = app_peak_rss()
+        env_of_run = {spool.TOKEN_ENV: spool.new_token(), spool.DEADLINE_ENV: str(spool.deadline_of(job.timeout_seconds)),
+                      **limit_env(job.limits)}
 
-        def launch() -> tuple[Path, subprocess.Popen[bytes]]:
+        def launch() -> tuple[Path, int, subprocess.Popen[bytes] | None]:
             folder = prepare_folder(self.root, job)
             try:
                 if plan is not None:
                     plan.make(folder)
-                env = script_env(folder, job.env)
-                env[spool.TOKEN_ENV] = token
-                env.update(limit_env(job.limits))
-                spool.write_token(folder, token)
-                out = os.open(folder / "stdout", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
-                err = os.open(folder / "stderr", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
-                try:
-                    # Popen rather than asyncio's subprocess: the app waits for the wrapper itself (os.wait4),
-                    # which gives the exact CPU, peak memory and I/O of the tree it reaped.
-                    popen = subprocess.Popen(
-                        [_shell(), "-c", spool.WRAPPER, "cronium-run", str(folder),
-                         *runtime.command(job.event_type, interpreter, str(folder))],
-                        cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
-                finally:
-                    os.close(out)
-                    os.close(err)
+                # The app waits for the wrapper itself (os.wait4), which gives the exact CPU, peak
+                # memory and I/O of the tree it reaped.
+                pid, popen = spool.spawn(folder, runtime.command(job.event_type, interpreter, str(folder)),
+                                         {**script_env(folder, job.env), **env_of_run})
             except BaseException:
                 if plan is not None:
                     plan.close()
                 shutil.rmtree(folder, True)
                 raise
-            spool.write_identity(folder, popen.pid, token, job.timeout_seconds)
             spool.ensure_guardian(self.root)
-            return folder, popen
+            return folder, pid, popen
 
         launching = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(RUNS_THREAD, launch))
         cancelled = False
         try:
-            folder, popen = await asyncio.shield(launching)
+            folder, pid, popen = await asyncio.shield(launching)
         except asyncio.CancelledError:
             cancelled = True
-            folder, popen = await launching
-        wrapper = Wrapper(popen, asyncio.get_running_loop(), app_peak)
-        SAMPLER.watch(popen.pid)
+            folder, pid, popen = await launching
+        wrapper = Wrapper(pid, asyncio.get_running_loop(), app_peak, popen)
+        SAMPLER.watch(pid)
         if cancelled:
             current = asyncio.current_task()
             assert current is not None
@@ -401,7 +387,7 @@ class LocalExecutor:
             end = functools.partial(self._read_end, folder, reader, pgid, job, exited, timed_out, sink, usage, app_peak)
             result = await loop.run_in_executor(RUNS_THREAD, end, False, None)
             if result is None:  # background processes still write: wait for them on a thread of their own
-                note = await asyncio.to_thread(_drain, folder, pgid)
+                note = await asyncio.to_thread(_drain, reader, pgid)
                 result = await loop.run_in_executor(RUNS_THREAD, end, True, note)
         finally:
             if not reader.finished:  # the run was cancelled or failed before its end was read
@@ -422,24 +408,27 @@ class LocalExecutor:
         if not drained:
             reader.leave()
             reader.catch_up()
-            if spool.held_open_by_others(folder):
+            if reader.held_open_by_others():
                 return None
         reader.finish()
         if note:
             sink.line("system", note)
-        result = self._result(folder, job, exited, timed_out, sink)
-        result.metrics = measured(folder, job, result.exit_code, usage, SAMPLER.release(pgid), app_peak)
+        record = spool.read_record(folder)
+        result = self._result(folder, job, exited, timed_out, sink, record)
+        result.metrics = measured(folder, job, result.exit_code, usage, SAMPLER.release(pgid), app_peak, record)
         return result
 
-    def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink) -> ExecResult:
-        exit_code = spool.read_status(folder)
+    def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink,
+                record: str | None) -> ExecResult:
+        exit_code = spool.exit_status(record)
         if exit_code is None:
             code = exited.result() if exited.done() and not exited.cancelled() else None
             exit_code = 128 - code if isinstance(code, int) and code < 0 else code
-        if (folder / "timedout").exists() and not timed_out:
+        present = set(os.listdir(folder))
+        if "timedout" in present and not timed_out:
             timed_out = True  # the guardian stopped it while the app was away
             sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopped the process tree.")
-        collected = collect_folder(folder)
+        collected = collect_folder(folder, present)
         for problem in collected.errors:
             sink.line("system", problem)
         if timed_out:

@@ -26,8 +26,9 @@ class Wrapper:
     when it becomes readable: no thread per run. Elsewhere a thread of its own waits (not the
     executor's pool, whose few threads a long run would hold)."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop, app_peak: int) -> None:
-        self.pid = popen.pid
+    def __init__(self, pid: int, loop: asyncio.AbstractEventLoop, app_peak: int,
+                 popen: subprocess.Popen[bytes] | None = None) -> None:
+        self.pid = pid
         self.app_peak = app_peak  # see `app_peak_rss`
         self.exited: asyncio.Future[int] = loop.create_future()
         self.usage: list[Any] = []
@@ -62,7 +63,8 @@ class Wrapper:
 
     def _settle(self, status: int | None, usage: Any) -> None:
         code = os.waitstatus_to_exitcode(status) if status is not None else 1
-        self._popen.returncode = code  # so Popen never waits for it again
+        if self._popen is not None:
+            self._popen.returncode = code  # so Popen never waits for it again
         if usage is not None:
             self.usage.append(usage)
         if not self.exited.done():
@@ -104,13 +106,14 @@ OUT_OF_MEMORY_WORDS = (b"MemoryError", b"Cannot allocate memory", b"out of memor
 
 
 def measured(folder: Path, job: Job, exit_code: int | None, usage: list[Any] | None,
-             sampled: metrics.RunMetrics | None, app_peak: int = 0) -> metrics.RunMetrics:
+             sampled: metrics.RunMetrics | None, app_peak: int = 0, status: str | None = None) -> metrics.RunMetrics:
     """The run's figures from every source there is: the OS's at exit (when this process waited for
-    the wrapper), the wrapper's own record, the app's samples; the signal from the exit status."""
-    record = None
-    for name in ("status", "metrics"):  # `metrics`: the record of a wrapper an earlier version started
+    the wrapper), the wrapper's own record (`status`: its status file, read by the caller), the
+    app's samples; the signal from the exit status."""
+    record = metrics.from_wrapper_record(status) if status is not None else None
+    if record is None:  # `metrics`: the record of a wrapper an earlier version started
         try:
-            record = record or metrics.from_wrapper_record((folder / name).read_text())
+            record = metrics.from_wrapper_record((folder / "metrics").read_text())
         except OSError:
             pass
     exact = metrics.from_rusage(usage[0]) if usage else None

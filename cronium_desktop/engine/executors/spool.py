@@ -7,11 +7,12 @@ only once the newline is there, so a half-written file is no status) followed by
 run's resources (`exit CODE`, `times`, /proc/$$/io), and exits. The `GUARDIAN`
 (one process for all runs, not one per run) enforces the runs' timeouts while the app is down.
 
-`identity` records what the app needs to find the run again after a restart: the wrapper's PID, its
-start time (from /proc) and a per-run token that is also in the wrapper's environment
-(`CRONIUM_RUN_IDENTITY`): a PID alone can be reused by a stranger. The app writes the token before
-it starts the wrapper and the rest once it has started; the wrapper writes its own PID (`pid`) before
-anything else, so an app that dies between the two still leaves what it takes to find the run.
+`identity` records what the app needs to find the run again after a restart: the wrapper's PID and
+a per-run token that is also in the wrapper's environment (`CRONIUM_RUN_IDENTITY`): a PID alone can
+be reused by a stranger, who will not have the token. The wrapper writes it, and the guardian's
+`deadline`, before anything else, from its environment: the app writes nothing once the run has
+started, and an app that dies at any moment after the start leaves what it takes to find the run.
+(An earlier version wrote `identity` itself, with the wrapper's start time: still understood.)
 
 A `SpoolReader` follows one run's spool files: large reads, lines split over reads, secrets masked
 on whole lines (a secret split across two reads is still one line), handed to the sink as segments
@@ -22,11 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import logging
 import os
 import secrets
+import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -47,19 +51,24 @@ MAX_LINE_BYTES = 1024 * 1024
 WATCHDOG_SLACK_SECONDS = 2.0
 GUARDIAN_CHECK_SECONDS = 5.0
 TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
+DEADLINE_ENV = "CRONIUM_RUN_DEADLINE"
 STREAMS = ("stdout", "stderr")
 
 # $1: the run's folder; the rest: the command. The wrapper outlives the app and leaves the status.
 # Optional limits arrive in the environment and are applied with `ulimit` (inherited by every process
 # of the tree). After the status line it records what it can tell about the whole tree, which it
 # reaped: `times` (its and its children's CPU) and /proc/$$/io (storage bytes; Linux), read with
-# builtins (no fork). Every file it writes costs the run time: it writes two, its PID first.
+# builtins (no fork). Every file it writes costs the run time: it writes three, its identity and
+# deadline first (`CRONIUM_RUN_DEADLINE`: when the guardian may stop it, epoch seconds), and starts
+# in the run's folder (it is spawned without a working directory of its own: `spawn`).
 WRAPPER = r"""d=$1; shift
-echo $$ > "$d/pid"
+printf '{"pid": %s, "token": "%s"}\n' $$ "$CRONIUM_RUN_IDENTITY" > "$d/identity"
+printf '%s %s %s\n' "$CRONIUM_RUN_DEADLINE" $$ "$CRONIUM_RUN_IDENTITY" > "$d/deadline"
+cd "$d" || exit 126
 trap 'stopping=1' TERM
 if [ -n "$CRONIUM_LIMIT_MEMORY_KB" ]; then ulimit -v "$CRONIUM_LIMIT_MEMORY_KB"; fi
 if [ -n "$CRONIUM_LIMIT_CPU_SECONDS" ]; then ulimit -t "$CRONIUM_LIMIT_CPU_SECONDS"; fi
-unset CRONIUM_LIMIT_MEMORY_KB CRONIUM_LIMIT_CPU_SECONDS
+unset CRONIUM_LIMIT_MEMORY_KB CRONIUM_LIMIT_CPU_SECONDS CRONIUM_RUN_DEADLINE
 "$@" </dev/null
 code=$?
 { printf '%s\nexit %s\n' "$code" "$code"; times
@@ -128,15 +137,78 @@ def replace_with(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def write_token(folder: Path, token: str) -> None:
-    """The identity's first half, written before the wrapper starts (its PID is not known yet)."""
-    write_new(folder / "identity", json.dumps({"token": token}).encode())
+def deadline_of(timeout_seconds: float) -> int:
+    """When the guardian may stop a run starting now (epoch seconds): after the app would have."""
+    return int(time.time() + timeout_seconds + WATCHDOG_SLACK_SECONDS) + 1
 
 
-def write_identity(folder: Path, pid: int, token: str, timeout_seconds: float) -> None:
-    replace_with(folder / "identity", json.dumps({"pid": pid, "start": process_start_time(pid), "token": token}).encode())
-    deadline = int(time.time() + timeout_seconds + WATCHDOG_SLACK_SECONDS) + 1
-    replace_with(folder / "deadline", f"{deadline} {pid} {token}\n".encode())
+@functools.cache
+def shell() -> str:
+    """The wrapper's shell by its path: the run's PATH, which is searched otherwise, starts with the
+    run folder."""
+    return shutil.which("sh") or "/bin/sh"
+
+
+@functools.cache
+def _close_range() -> Callable[[], int] | None:
+    """Linux's close_range(2) marking every descriptor from 3 up close-on-exec (Linux 5.11; None
+    where there is none)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    syscall = ctypes.CDLL(None, use_errno=True).syscall
+    syscall.restype = ctypes.c_long
+    close_range, first, last, cloexec = 436, 3, 0xFFFFFFFF, 4  # SYS_close_range, CLOSE_RANGE_CLOEXEC
+    return lambda: int(syscall(ctypes.c_long(close_range), ctypes.c_uint(first), ctypes.c_uint(last),
+                               ctypes.c_uint(cloexec)))
+
+
+def _descriptors_closed_on_exec() -> None:
+    """Every descriptor of this process from 3 up closes on exec, as the next spawn starts.
+
+    `posix_spawn` (unlike `subprocess`) leaves the parent's descriptors open in the child. Those
+    Python, SQLite and Qt open are close-on-exec already; this covers any other (one handed to the
+    app by whatever started it, one a library opened without the flag)."""
+    close_range = _close_range()
+    if close_range is not None and close_range() == 0:
+        return
+    listing = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    for name in os.listdir(listing):
+        fd = int(name)
+        if fd > 2:
+            with contextlib.suppress(OSError):
+                os.set_inheritable(fd, False)
+
+
+def spawn(folder: Path, command: list[str], env: dict[str, str]) -> tuple[int, subprocess.Popen[bytes] | None]:
+    """Start the wrapper for `command` in a session of its own, its output appended to the run
+    folder's spool files (made here), its input empty. (PID, None) through `posix_spawn`: a few
+    system calls, where `subprocess` costs the app several times as much Python per run; where the
+    platform cannot start a session that way, (PID, the Popen, which must not be collected before
+    the wrapper is reaped)."""
+    argv = [shell(), "-c", WRAPPER, "cronium-run", str(folder), *command]
+    out, err = str(folder / STREAMS[0]), str(folder / STREAMS[1])
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    if hasattr(os, "posix_spawn"):
+        _descriptors_closed_on_exec()
+        try:
+            pid = os.posix_spawn(argv[0], argv, env, setsid=True, file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, out, flags, 0o600),
+                (os.POSIX_SPAWN_OPEN, 2, err, flags, 0o600)])
+            return pid, None
+        except NotImplementedError:  # no POSIX_SPAWN_SETSID here
+            pass
+    stdout = os.open(out, flags | os.O_CLOEXEC, 0o600)
+    stderr = os.open(err, flags | os.O_CLOEXEC, 0o600)
+    try:
+        popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                 start_new_session=True)
+    finally:
+        os.close(stdout)
+        os.close(stderr)
+    return popen.pid, popen
 
 
 _guardian_checked = [0.0]
@@ -153,35 +225,29 @@ def ensure_guardian(root: Path) -> None:
             return
     except (OSError, ValueError):
         pass
-    subprocess.Popen(["sh", "-c", GUARDIAN, "cronium-guardian", str(root)], stdin=subprocess.DEVNULL,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+    # Started through a shell that leaves at once: the guardian is never the app's child, so it is
+    # never left a zombie waiting for the app to reap it.
+    subprocess.run(["sh", "-c", 'sh -c "$1" cronium-guardian "$2" &', "cronium-start-guardian", GUARDIAN, str(root)],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   start_new_session=True, close_fds=True, check=False)
 
 
 def read_identity(folder: Path) -> dict[str, object] | None:
-    """The run's identity; one the app had no time to complete takes the PID the wrapper wrote
-    (`complete` False then: the guardian has no deadline for it yet)."""
+    """The run's identity as its wrapper recorded it (None: not recorded yet, or not a run's)."""
     try:
         found = json.loads((folder / "identity").read_text())
     except (OSError, ValueError):
         return None
-    if not isinstance(found, dict):
-        return None
-    if "pid" not in found:
-        try:
-            pid = int((folder / "pid").read_text())
-        except (OSError, ValueError):
-            return found
-        found.update(pid=pid, start=process_start_time(pid), complete=False)
-    return found
+    return found if isinstance(found, dict) and isinstance(found.get("pid"), int) else None
 
 
 def is_same_process(identity: dict[str, object]) -> bool:
-    """Whether the wrapper recorded in `identity` is still running: PID, start time and token agree."""
+    """Whether the wrapper recorded in `identity` is still running: its PID has the run's token in
+    its environment (and the start time an earlier version recorded, where there is one)."""
     pid = identity.get("pid")
     if not isinstance(pid, int):
         return False
-    start = process_start_time(pid)
-    if start is None or start != identity.get("start"):
+    if identity.get("start") is not None and process_start_time(pid) != identity["start"]:
         return False
     try:
         environ = Path(f"/proc/{pid}/environ").read_bytes()
@@ -190,41 +256,42 @@ def is_same_process(identity: dict[str, object]) -> bool:
     return f"{TOKEN_ENV}={identity.get('token')}".encode() in environ.split(b"\0")
 
 
-def read_status(folder: Path) -> int | None:
+def read_record(folder: Path) -> str | None:
+    """The wrapper's `status` file as it is (None: not written)."""
     try:
-        text = (folder / "status").read_text()
+        return (folder / "status").read_text()
     except OSError:
         return None
-    if "\n" not in text:
-        return None  # the wrapper was stopped while writing it
+
+
+def exit_status(record: str | None) -> int | None:
+    """The exit status at the head of the wrapper's record; None while it is not all there."""
+    if record is None or "\n" not in record:
+        return None  # not written, or the wrapper was stopped while writing it
     try:  # the first line is the exit status; the wrapper's record of the run's resources follows
-        return int(text.split("\n", 1)[0])
+        return int(record.split("\n", 1)[0])
     except ValueError:
         return None
 
 
-def held_open_by_others(folder: Path) -> bool:
-    """Whether a process still has a spool file open (a background child, a daemon it started).
+def read_status(folder: Path) -> int | None:
+    return exit_status(read_record(folder))
 
-    A write lease is granted only on a file no one else has open (Linux); elsewhere: assume not."""
+
+def _others_hold_open(fd: int) -> bool:
+    """Whether a process other than this descriptor's holder has its file open (a background child,
+    a daemon it started). A write lease is granted only on a file no other descriptor has open
+    (Linux); elsewhere: assume not."""
     import fcntl
 
     lease = getattr(fcntl, "F_SETLEASE", None)
     if lease is None:
         return False
-    for name in STREAMS:
-        try:
-            fd = os.open(folder / name, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            fcntl.fcntl(fd, lease, fcntl.F_WRLCK)
-            fcntl.fcntl(fd, lease, fcntl.F_UNLCK)
-        except OSError as error:
-            if error.errno in (errno.EAGAIN, errno.EBUSY):
-                return True
-        finally:
-            os.close(fd)
+    try:
+        fcntl.fcntl(fd, lease, fcntl.F_WRLCK)
+        fcntl.fcntl(fd, lease, fcntl.F_UNLCK)
+    except OSError as error:
+        return error.errno in (errno.EAGAIN, errno.EBUSY)
     return False
 
 
@@ -241,7 +308,8 @@ class SpoolReader:
 
     While the run goes on, the `POLLER` thread reads (`follow`); once the wrapper is gone, whoever
     records the run takes the reader back (`leave`), catches up (`catch_up`) and, when nothing else
-    writes any more, reads to the end with `finish`. A lock keeps one reader at a time."""
+    writes any more (`held_open_by_others`), reads to the end with `finish`. A lock keeps one reader
+    at a time. The files stay open from the first read to `finish` (not opened at every look)."""
 
     def __init__(self, folder: Path, masker: Masker, deliver: Deliver, offsets: tuple[int, int] = (0, 0)) -> None:
         self._folder = folder
@@ -249,6 +317,7 @@ class SpoolReader:
         self._deliver = deliver
         self.offsets = list(offsets)
         self._pending = [b"", b""]
+        self._fds: list[int | None] = [None, None]
         self._lock = threading.Lock()
         self._left = False  # taken back from the poller: it no longer reads
         self.finished = False
@@ -272,6 +341,12 @@ class SpoolReader:
             while self._read_all():
                 pass
 
+    def held_open_by_others(self) -> bool:
+        """Whether another process still has a spool file open (`leave` first). Blocking."""
+        with self._lock:
+            self._open()
+            return any(fd is not None and _others_hold_open(fd) for fd in self._fds)
+
     def finish(self) -> None:
         """Read to the end and hand over a last partial line of each stream; stop for good."""
         self.leave()
@@ -279,7 +354,10 @@ class SpoolReader:
             if self.finished:
                 return
             self.finished = True
-            self._read_all()
+            try:
+                self._read_all()
+            finally:
+                self._close()
             for index, stream in enumerate(STREAMS):
                 if self._pending[index]:
                     self._emit_line(index, stream, self._pending[index])
@@ -296,6 +374,7 @@ class SpoolReader:
             except Exception:  # noqa: BLE001 - whoever records the run reads the rest, or it was stopped
                 log.debug("spool reader of %s stopped", self._folder, exc_info=True)
                 self._left = True
+                self._close()
                 return False
         if not got:
             self.due = now + self.interval
@@ -305,37 +384,40 @@ class SpoolReader:
         self.due = now + GATHER_SECONDS if got < GATHER_BYTES else now
         return True
 
+    def _open(self) -> None:
+        for index, stream in enumerate(STREAMS):
+            if self._fds[index] is None:
+                with contextlib.suppress(FileNotFoundError):  # not made yet, or the folder is gone
+                    self._fds[index] = os.open(self._folder / stream, os.O_RDONLY | os.O_CLOEXEC)
+
+    def _close(self) -> None:
+        for index, fd in enumerate(self._fds):
+            if fd is not None:
+                os.close(fd)
+                self._fds[index] = None
+
     def _read_all(self) -> int:
         """Read what both files hold. stderr's size is taken first and stdout is read to its end
         before stderr: a line is never stored before the stdout lines written ahead of it."""
-        fds: list[int | None] = []
-        try:
-            for stream in STREAMS:
-                try:
-                    fds.append(os.open(self._folder / stream, os.O_RDONLY))
-                except FileNotFoundError:
-                    fds.append(None)
-            ends = [0, 0]
-            for index in (1, 0):
-                fd = fds[index]
-                ends[index] = os.fstat(fd).st_size if fd is not None else 0
-            got = 0
-            for index, stream in enumerate(STREAMS):
-                fd = fds[index]
-                while fd is not None:
-                    position = self.offsets[index] + len(self._pending[index])
-                    if position >= ends[index]:
-                        break
-                    data = os.pread(fd, min(READ_BYTES, ends[index] - position), position)
-                    if not data:
-                        break
-                    got += len(data)
-                    self._take(index, stream, data)
-            return got
-        finally:
-            for fd in fds:
-                if fd is not None:
-                    os.close(fd)
+        self._open()
+        fds = self._fds
+        ends = [0, 0]
+        for index in (1, 0):
+            fd = fds[index]
+            ends[index] = os.fstat(fd).st_size if fd is not None else 0
+        got = 0
+        for index, stream in enumerate(STREAMS):
+            fd = fds[index]
+            while fd is not None:
+                position = self.offsets[index] + len(self._pending[index])
+                if position >= ends[index]:
+                    break
+                data = os.pread(fd, min(READ_BYTES, ends[index] - position), position)
+                if not data:
+                    break
+                got += len(data)
+                self._take(index, stream, data)
+        return got
 
     def _take(self, index: int, stream: str, data: bytes) -> None:
         buffer = self._pending[index] + data if self._pending[index] else data
