@@ -1,5 +1,5 @@
-"""The read commands' engine: `list events|runs|variables`, `logs`, `var get`, `prune` in a light
-process.
+"""The read commands' engine: `list events|runs|variables`, `logs`, `var get`, `settings get`, `prune`
+in a light process.
 
 These commands only read the store (prune deletes from it), so they need neither the executors nor
 the run queue: building the full `Engine` imported SSH, HTTP, Docker and Jinja and took most of a
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cronium_desktop.engine.notices import Segment
     from cronium_desktop.engine.retention import Retention
     from cronium_desktop.engine.run_list import RunSummary
+    from cronium_desktop.engine.settings import Settings
     from cronium_desktop.engine.store.db import Database
     from cronium_desktop.engine.variable_list import VariableInfo
     from cronium_desktop.engine.variables import VariableService
@@ -37,6 +38,8 @@ def is_read_command(args: argparse.Namespace) -> bool:
         return args.what in READ_LISTS
     if args.command == "var":
         return args.var_command == "get"
+    if args.command == "settings":
+        return args.settings_command == "get"
     return args.command in ("logs", "prune")
 
 
@@ -65,12 +68,17 @@ class ReadEngine:
         from cronium_desktop.engine.context import EngineContext
         from cronium_desktop.engine.notices import NoticeBus
         from cronium_desktop.engine.secrets import SecretStore
-        from cronium_desktop.engine.settings import Settings
 
         bus = NoticeBus()
         bus.bind_loop(self._loop)
-        return EngineContext(data_dir=self.data_dir, db=self.db, bus=bus, settings=Settings(self.db),
+        return EngineContext(data_dir=self.data_dir, db=self.db, bus=bus, settings=self.settings,
                              secrets=SecretStore(self.db, self.data_dir, passphrase=self._passphrase))
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        from cronium_desktop.engine.settings import Settings
+
+        return Settings(self.db)
 
     @functools.cached_property
     def events(self) -> EventReads:

@@ -67,3 +67,5 @@ def test_commands_that_change_the_store_load_no_http_ssh_templates_docker_or_qt(
         loaded = {name.split(".")[0] for name in _modules(cli, *args)}
         assert not loaded & {*HEAVY, "aiosmtplib"}, f"{' '.join(args)} loaded {sorted(loaded & {*HEAVY, 'aiosmtplib'})}"
     assert cli("var", "get", "region").stdout.strip() == "eu"
+    # Reading a setting is a read command: no executors, no run queue, none of the engine behind them.
+    assert "cronium_desktop.engine.engine" not in _modules(cli, "settings", "get", "concurrency")
