@@ -1,6 +1,8 @@
 """The run-folder protocol between Cronium and a script's helper module (SPEC §3).
 
-A run folder holds the script, the helper for its language and the run's data:
+A run folder holds the script, the helper for its language and the run's data (a local run finds
+the helpers in one folder shared by every local run instead, on its PATH, PYTHONPATH and NODE_PATH
+and in `CRONIUM_HELPERS_DIR`: `executors/local.helpers_folder`):
 
     script.sh | script.py | script.js      the event's content
     cronium.sh, cronium.py                  helpers (Bash: `source cronium.sh`; Python: `import cronium`)
@@ -24,6 +26,7 @@ folder over SSH: executors only place `build_files()` and read back with `collec
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -53,15 +56,28 @@ HELPER_PATHS = (
 NODE_PRELOAD = "--require cronium/global"
 
 
+HELPERS_ENV = "CRONIUM_HELPERS_DIR"  # where the helpers are when they are not in the run folder
+
+
 @functools.cache
 def helper_files() -> dict[str, bytes]:
     """The helper modules, by their path inside a run folder."""
     return {name: (HELPERS_DIR / name).read_bytes() for name in HELPER_PATHS}
 
 
-def build_files(job: Job, server: str | None = None) -> dict[str, bytes]:
-    """Every file of a run folder, by relative path (folders implied)."""
-    files = dict(helper_files())
+@functools.cache
+def helpers_digest() -> str:
+    """Names this version's helpers: a shared helpers folder of another version is another folder."""
+    digest = hashlib.sha256()
+    for name, content in helper_files().items():
+        digest.update(name.encode() + b"\0" + content + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def build_files(job: Job, server: str | None = None, helpers: bool = True) -> dict[str, bytes]:
+    """Every file of a run folder, by relative path (folders implied); without the helpers when the
+    run finds them elsewhere (`helpers` False)."""
+    files = dict(helper_files()) if helpers else {}
     content = job.content
     if job.event_type == "BASH":  # a script pasted from Windows: bash reads "\r" as part of each command
         content = content.replace("\r\n", "\n")

@@ -173,20 +173,41 @@ def _drain(reader: spool.SpoolReader, pgid: int) -> str | None:
             "stopped reading it (they may still be running).")
 
 
-def script_env(folder: Path, event_env: dict[str, str]) -> dict[str, str]:
-    """This app's environment, the event's env, and what lets the script find its helper.
+def helpers_folder(root: Path) -> Path:
+    """This version's helpers, in one folder under `root` that every local run finds on its paths
+    (`script_env`): a run folder then holds only the run's own files, a few to write and remove per
+    run instead of a dozen. Made once, whole (written aside, then renamed into place: another
+    process may be making it too)."""
+    folder = root / f"helpers-{runtime.helpers_digest()}"
+    if not folder.is_dir():
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        made = Path(tempfile.mkdtemp(prefix=".helpers-", dir=root))
+        write_folder(made, runtime.helper_files())
+        try:
+            os.rename(made, folder)
+        except OSError:  # made by another process meanwhile
+            shutil.rmtree(made, True)
+    return folder
+
+
+def script_env(folder: Path, event_env: dict[str, str], helpers: Path) -> dict[str, str]:
+    """This app's environment, the event's env, and what lets the script find its helper in
+    `helpers` and its files in `folder`.
 
     The helper folder goes in front of PYTHONPATH and NODE_PATH rather than replacing them, so
     libraries the event points at stay importable.
     """
     env = {**os.environ, **event_env}
-    for name, value in runtime.folder_env(str(folder)).items():
+    ours = runtime.folder_env(str(folder))
+    ours.update({"PYTHONPATH": f"{helpers}{os.pathsep}{folder}", "NODE_PATH": str(helpers / "node_modules"),
+                 runtime.HELPERS_ENV: str(helpers)})
+    for name, value in ours.items():
         if name in SEARCH_PATHS and env.get(name):
             value = f"{value}{os.pathsep}{env[name]}"
         elif name in OPTION_LISTS and env.get(name):
             value = f"{value} {env[name]}"
         env[name] = value
-    env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{folder}{os.pathsep}{helpers}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 
@@ -196,14 +217,14 @@ def run_folder_prefix(execution_id: int) -> str:
 
 
 def prepare_folder(root: Path, job: Job) -> Path:
-    """The run's new folder under `root` (made when missing) with the run's files (the spool files
-    are made as the wrapper starts: `spool.spawn`)."""
+    """The run's new folder under `root` (made when missing) with the run's files: the helpers are
+    in `helpers_folder`, and the spool files are made as the wrapper starts (`spool.spawn`)."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
     except FileNotFoundError:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
-    write_folder(folder, runtime.build_files(job))
+    write_folder(folder, runtime.build_files(job, helpers=False))
     return folder
 
 
@@ -340,7 +361,7 @@ class LocalExecutor:
                 # The app waits for the wrapper itself (os.wait4), which gives the exact CPU, peak
                 # memory and I/O of the tree it reaped.
                 pid, popen = spool.spawn(folder, runtime.command(job.event_type, interpreter, str(folder)),
-                                         {**script_env(folder, job.env), **env_of_run})
+                                         {**script_env(folder, job.env, helpers_folder(self.root)), **env_of_run})
             except BaseException:
                 if plan is not None:
                     plan.close()

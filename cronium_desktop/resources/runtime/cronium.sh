@@ -2,7 +2,8 @@
 # Talks to the run folder prepared by Cronium Desktop (CRONIUM_RUN_DIR). Variables, tool actions and
 # messages are asked of the app through the run's socket (or, on servers over SSH, a forwarded port),
 # with cronium.py as the client (the app's own Python where it gives one in CRONIUM_PYTHON, else
-# python3); a run with neither reads variables from vars/<KEY>.
+# python3; found in CRONIUM_HELPERS_DIR where the app keeps the helpers out of the run folder); a
+# run with neither reads variables from vars/<KEY>.
 
 : "${CRONIUM_RUN_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 CRONIUM_MAX_OUTPUT_BYTES=$((10 * 1024 * 1024))
@@ -44,7 +45,7 @@ _cronium_request() {
     echo "cronium: $1: this run cannot reach Cronium Desktop (the server does not allow SSH port forwarding, AllowTcpForwarding); run the event on this computer or allow forwarding." >&2
     return 1
   fi
-  "${CRONIUM_PYTHON:-python3}" "$CRONIUM_RUN_DIR/cronium.py" request "$1" "$2"
+  "${CRONIUM_PYTHON:-python3}" "${CRONIUM_HELPERS_DIR:-$CRONIUM_RUN_DIR}/cronium.py" request "$1" "$2"
 }
 
 # JSON string of "$1" (for building requests without jq).
