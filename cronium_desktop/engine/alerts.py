@@ -68,6 +68,10 @@ class AlertRules:
     slow_seconds: float = 0.0
     tool: str = ""
 
+    @property
+    def watches_slow(self) -> bool:
+        return self.slow_seconds > 0 or self.slow_factor > 0
+
 
 @dataclass
 class AlertInfo:
@@ -197,7 +201,10 @@ class AlertService:
         elif isinstance(notice, RunStarted):
             self._late.pop(notice.execution_id, None)
             if notice.attempt == 1 and notice.execution_id in self._watched:
-                self._spawn(self._watch_slow(notice.execution_id, self._watched[notice.execution_id][0]))
+                event_id = self._watched[notice.execution_id][0]
+                if self._rules_cache is not None and not self._rules(event_id).watches_slow:
+                    return  # the usual case: no rule, no task
+                self._spawn(self._watch_slow(notice.execution_id, event_id))
         elif isinstance(notice, RunFinished):
             self._watched.pop(notice.execution_id, None)
             self._late.pop(notice.execution_id, None)
@@ -282,7 +289,7 @@ class AlertService:
 
     async def _watch_slow(self, execution_id: int, event_id: int) -> None:
         rules = await self._rules_of(event_id)
-        if rules.slow_seconds <= 0 and rules.slow_factor <= 0:
+        if not rules.watches_slow:
             return
 
         def limit() -> tuple[float | None, datetime | None]:

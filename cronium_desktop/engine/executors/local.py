@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import functools
 import os
 import shutil
@@ -322,8 +321,6 @@ class LocalExecutor:
             return ExecResult(status=FAILURE, error=message)
         # The folder's path is known before it is made but for mkdtemp's random letters.
         plan = await RequestSocket.plan(job, str(self.root / (run_folder_prefix(job.execution_id) + "x" * MKDTEMP_LETTERS)))
-        if plan is not None and plan.env:
-            job = dataclasses.replace(job, env={**job.env, **plan.env})
         folder, process = await self._start(job, interpreter, plan)
         exited = process.exited
         detached = ended = False
@@ -360,8 +357,11 @@ class LocalExecutor:
                     plan.make(folder)
                 # The app waits for the wrapper itself (os.wait4), which gives the exact CPU, peak
                 # memory and I/O of the tree it reaped.
+                env = script_env(folder, job.env, helpers_folder(self.root))
+                if plan is not None:
+                    env.update(plan.env)  # the line to the app: over the event's own env
                 pid, popen = spool.spawn(folder, runtime.command(job.event_type, interpreter, str(folder)),
-                                         {**script_env(folder, job.env, helpers_folder(self.root)), **env_of_run})
+                                         {**env, **env_of_run})
             except BaseException:
                 if plan is not None:
                     plan.close()

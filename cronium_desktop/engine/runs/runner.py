@@ -291,10 +291,10 @@ class Runner:
         return last
 
     @staticmethod
-    def _write_last(session: Any, execution_id: int, attempt: int, last: LastBlock | None) -> None:
+    def _write_last(connection: Any, execution_id: int, attempt: int, last: LastBlock | None) -> None:
         if last is not None:
             block = last.packed or logstore.pack(last.segments)
-            logstore.insert_block(session.connection(), execution_id, attempt, block, last.offsets)
+            logstore.insert_block(connection, execution_id, attempt, block, last.offsets)
 
     async def _write_block(self, execution_id: int, attempt: int, segments: list[Segment],
                            offsets: tuple[int | None, int | None]) -> None:
@@ -307,8 +307,8 @@ class Runner:
     def _begin(self, session: Any, execution_id: int, adopting: bool = False) -> Prepared | RunFinished | None:
         """Mark the execution RUNNING and gather its job; a RunFinished if it cannot run at all.
         `adopting`: a run already RUNNING (re-attached): only gather its job."""
-        now = utcnow()
-        found = run_records.begin(session.connection(), execution_id, adopting, now)
+        now, connection = utcnow(), session.connection()
+        found = run_records.begin(connection, execution_id, adopting, now)
         if found is None:
             return None
         execution, event, started_at = found
@@ -347,7 +347,7 @@ class Runner:
             input=execution.input,
             env=env,
             variables=variables,
-            servers=run_records.servers_of(session.connection(), event.id) if event.run_location == "REMOTE" else [],
+            servers=run_records.servers_of(connection, event.id) if event.run_location == "REMOTE" else [],
             http=event.http,
             tool_action=event.tool_action,
             container=event.container,
@@ -359,7 +359,7 @@ class Runner:
         if event.type in runtime.SCRIPT_NAMES:
             job.requests = RunRequests(self._ctx, masker)
         if not adopting:
-            run_records.mark_running(session.connection(), execution_id, execution.attempt, now)
+            run_records.mark_running(connection, execution_id, execution.attempt, now)
         return Prepared(
             job=job,
             masker=masker,
@@ -397,7 +397,7 @@ class Runner:
         if attempt is not None:
             attempt.status, attempt.exit_code, attempt.error = result.status, result.exit_code, result.error
             attempt.finished_at = utcnow()
-        self._record_metrics(session, execution.id, execution.attempt, execution.event_id,
+        self._record_metrics(session.connection(), execution.id, execution.attempt, execution.event_id,
                              attempt.started_at if attempt is not None else execution.started_at,
                              attempt.finished_at if attempt is not None else utcnow(), result, sink,
                              queued, execution.created_at)
@@ -418,7 +418,7 @@ class Runner:
             )
 
     @staticmethod
-    def _record_metrics(session: Any, execution_id: int, attempt: int, event_id: int | None, started: Any,
+    def _record_metrics(connection: Any, execution_id: int, attempt: int, event_id: int | None, started: Any,
                         finished: Any, result: ExecResult, sink: LogSink | None, queued: float | None,
                         created: Any = None) -> None:
         """The attempt's figures and phases, in the same transaction as its final state; `queued` is
@@ -426,7 +426,7 @@ class Runner:
         figures = result.metrics.as_dict() if result.metrics is not None else {}
         if queued is None and attempt == 1 and started is not None and created is not None:
             queued = max(0.0, (started - created).total_seconds())
-        run_records.add_metric(session.connection(), {
+        run_records.add_metric(connection, {
             "execution_id": execution_id, "attempt": attempt, "event_id": event_id, "queued_s": queued,
             "started_at": started, "first_output_at": sink.first_output_at if sink is not None else None,
             "finished_at": finished, **figures})
@@ -439,7 +439,7 @@ class Runner:
                       sink: LogSink | None = None, queued: float | None = None, last: LastBlock | None = None) -> None:
         execution = session.get(Execution, execution_id)
         assert execution is not None
-        self._write_last(session, execution_id, execution.attempt, last)
+        self._write_last(session.connection(), execution_id, execution.attempt, last)
         self._close_attempt(session, execution, result, sink, queued)
         execution.attempt += 1
         execution.status = "PENDING"
@@ -450,10 +450,10 @@ class Runner:
 
     def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared,
                       sink: LogSink | None = None, last: LastBlock | None = None) -> RunFinished:
-        job, now = prepared.job, utcnow()
-        self._write_last(session, execution_id, job.attempt, last)
-        run_records.finish(session.connection(), execution_id, job.attempt, prepared.execution_started_at, result, now)
-        self._record_metrics(session, execution_id, job.attempt, job.event_id, prepared.started_at, now, result, sink,
+        job, now, connection = prepared.job, utcnow(), session.connection()
+        self._write_last(connection, execution_id, job.attempt, last)
+        run_records.finish(connection, execution_id, job.attempt, prepared.execution_started_at, result, now)
+        self._record_metrics(connection, execution_id, job.attempt, job.event_id, prepared.started_at, now, result, sink,
                              prepared.queued_s)
         for key, value in result.variables.items():
             self._variables.write(session, key, value)
@@ -464,5 +464,5 @@ class Runner:
             status=result.status,
             exit_code=result.exit_code,
             error=result.error,
-            record=run_records.summary_row(session.connection(), execution_id),
+            record=run_records.summary_row(connection, execution_id),
         )
