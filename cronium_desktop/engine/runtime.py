@@ -1,8 +1,8 @@
 """The run-folder protocol between Cronium and a script's helper module (SPEC §3).
 
 A run folder holds the script, the helper for its language and the run's data (a local run finds
-the helpers in one folder shared by every local run instead, on its PATH, PYTHONPATH and NODE_PATH
-and in `CRONIUM_HELPERS_DIR`: `executors/local.helpers_folder`):
+the helpers in one folder of the user's shared by every local run instead, on its PATH, PYTHONPATH
+and NODE_PATH and in `CRONIUM_HELPERS_DIR`: `executors/local.helpers_folder`):
 
     script.sh | script.py | script.js      the event's content
     cronium.sh, cronium.py                  helpers (Bash: `source cronium.sh`; Python: `import cronium`)

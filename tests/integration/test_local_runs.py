@@ -103,6 +103,24 @@ async def test_a_run_folder_holds_the_runs_own_files_and_the_helpers_are_shared(
     assert (await engine.variables.get("seen")).value == "yes"
 
 
+async def test_a_helpers_folder_another_user_could_write_is_not_used(engine: Engine, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the shared helpers would go is not private to this user (another user made it first):
+    the run gets its own copy of the helpers, and works as before."""
+    from cronium_desktop.engine.executors import local
+
+    monkeypatch.setattr(local, "_temp_root", lambda: tmp_path)
+    user = os.getuid()
+    (tmp_path / f"cronium-{user}-helpers").mkdir(mode=0o755)
+    (tmp_path / f"cronium-{user}-helpers").chmod(0o777)
+    event_id = await engine.events.create({"name": "Own copy", "type": "BASH", "content": (
+        "ls cronium.sh; echo \"[${CRONIUM_HELPERS_DIR:-}]\"\nsource cronium.sh\ncronium_output '{\"ok\": true}'")})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert await log_texts(engine, run.execution_id) == ["cronium.sh", "[]"]
+    assert (await engine.runs.get(run.execution_id)).output == {"ok": True}
+    assert list((tmp_path / f"cronium-{user}-helpers").iterdir()) == []
+
+
 async def test_input_is_an_empty_object_when_nothing_is_passed(engine: Engine) -> None:
     event_id = await engine.events.create(
         {"name": "No input", "type": "PYTHON", "content": "import cronium\nprint('input', repr(cronium.input()))"}

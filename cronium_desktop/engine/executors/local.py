@@ -14,6 +14,7 @@ import functools
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -172,15 +173,27 @@ def _drain(reader: spool.SpoolReader, pgid: int) -> str | None:
             "stopped reading it (they may still be running).")
 
 
-def helpers_folder(root: Path) -> Path:
-    """This version's helpers, in one folder under `root` that every local run finds on its paths
-    (`script_env`): a run folder then holds only the run's own files, a few to write and remove per
-    run instead of a dozen. Made once, whole (written aside, then renamed into place: another
-    process may be making it too)."""
-    folder = root / f"helpers-{runtime.helpers_digest()}"
+_private_parents: set[Path] = set()  # helpers parents found private to this user, in this process
+
+
+def helpers_folder() -> Path | None:
+    """This version's helpers, in one folder of this user's that every local run (of any data
+    folder) finds on its paths (`script_env`): a run folder then holds only the run's own files, a
+    few to write and remove per run instead of a dozen. Made once, whole (written aside, then
+    renamed into place: another process may be making it too). None when the place is not this
+    user's alone (another user made it first): the run then gets its own copy, as remote runs do."""
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    parent = _temp_root() / f"cronium-{user}-helpers"
+    folder = parent / runtime.helpers_digest()
+    if parent not in _private_parents:
+        parent.mkdir(mode=0o700, exist_ok=True)
+        found = os.lstat(parent)
+        if not stat.S_ISDIR(found.st_mode) or found.st_mode & 0o077 or (
+                hasattr(os, "getuid") and found.st_uid != os.getuid()):
+            return None
+        _private_parents.add(parent)
     if not folder.is_dir():
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        made = Path(tempfile.mkdtemp(prefix=".helpers-", dir=root))
+        made = Path(tempfile.mkdtemp(prefix=".made-", dir=parent))
         write_folder(made, runtime.helper_files())
         try:
             os.rename(made, folder)
@@ -189,24 +202,25 @@ def helpers_folder(root: Path) -> Path:
     return folder
 
 
-def script_env(folder: Path, event_env: dict[str, str], helpers: Path) -> dict[str, str]:
+def script_env(folder: Path, event_env: dict[str, str], helpers: Path | None) -> dict[str, str]:
     """This app's environment, the event's env, and what lets the script find its helper in
-    `helpers` and its files in `folder`.
+    `helpers` (None: in the run folder) and its files in `folder`.
 
     The helper folder goes in front of PYTHONPATH and NODE_PATH rather than replacing them, so
     libraries the event points at stay importable.
     """
     env = {**os.environ, **event_env}
     ours = runtime.folder_env(str(folder))
-    ours.update({"PYTHONPATH": f"{helpers}{os.pathsep}{folder}", "NODE_PATH": str(helpers / "node_modules"),
-                 runtime.HELPERS_ENV: str(helpers)})
+    if helpers is not None:
+        ours.update({"PYTHONPATH": f"{helpers}{os.pathsep}{folder}", "NODE_PATH": str(helpers / "node_modules"),
+                     runtime.HELPERS_ENV: str(helpers)})
     for name, value in ours.items():
         if name in SEARCH_PATHS and env.get(name):
             value = f"{value}{os.pathsep}{env[name]}"
         elif name in OPTION_LISTS and env.get(name):
             value = f"{value} {env[name]}"
         env[name] = value
-    env["PATH"] = f"{folder}{os.pathsep}{helpers}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = os.pathsep.join([str(folder), *([str(helpers)] if helpers is not None else []), env.get("PATH", "")])
     return env
 
 
@@ -215,15 +229,16 @@ def run_folder_prefix(execution_id: int) -> str:
     return f"run-{execution_id}-"
 
 
-def prepare_folder(root: Path, job: Job) -> Path:
-    """The run's new folder under `root` (made when missing) with the run's files: the helpers are
-    in `helpers_folder`, and the spool files are made as the wrapper starts (`spool.spawn`)."""
+def prepare_folder(root: Path, job: Job, helpers: bool = False) -> Path:
+    """The run's new folder under `root` (made when missing) with the run's files, the helpers only
+    if `helpers` (they are in `helpers_folder`); the spool files are made as the wrapper starts
+    (`spool.spawn`)."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
     except FileNotFoundError:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
-    write_folder(folder, runtime.build_files(job, helpers=False))
+    write_folder(folder, runtime.build_files(job, helpers=helpers))
     return folder
 
 
@@ -351,13 +366,14 @@ class LocalExecutor:
                       **limit_env(job.limits)}
 
         def launch() -> tuple[Path, int, subprocess.Popen[bytes] | None]:
-            folder = prepare_folder(self.root, job)
+            helpers = helpers_folder()
+            folder = prepare_folder(self.root, job, helpers=helpers is None)
             try:
                 if plan is not None:
                     plan.make(folder)
                 # The app waits for the wrapper itself (os.wait4), which gives the exact CPU, peak
                 # memory and I/O of the tree it reaped.
-                env = script_env(folder, job.env, helpers_folder(self.root))
+                env = script_env(folder, job.env, helpers)
                 if plan is not None:
                     env.update(plan.env)  # the line to the app: over the event's own env
                 pid, popen = spool.spawn(folder, runtime.command(job.event_type, interpreter, str(folder)),
