@@ -102,12 +102,14 @@ def ms(values: list[float]) -> str:
 
 
 async def wrapped() -> list[float]:
-    """The same bare spawn through the run wrapper (its status file included)."""
-    from cronium_desktop.engine.executors.spool import WRAPPER
+    """The same bare spawn through the run wrapper (the files it writes included), in a folder where
+    run folders go (memory-backed /dev/shm where there is one)."""
+    from cronium_desktop.engine.executors.local import _temp_root
+    from cronium_desktop.engine.executors.spool import DEADLINE_ENV, TOKEN_ENV, WRAPPER, new_token
 
     samples = []
-    with tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "CRONIUM_WATCHDOG": "3600"}
+    with tempfile.TemporaryDirectory(dir=_temp_root()) as folder:
+        env = {**os.environ, TOKEN_ENV: new_token(), DEADLINE_ENV: str(int(time.time()) + 3600)}
         for _ in range(RUNS):
             started = time.perf_counter()
             process = await asyncio.create_subprocess_exec("sh", "-c", WRAPPER, "run", folder, "bash", "-c", "true",
@@ -136,8 +138,10 @@ async def main() -> None:
 
 
 async def wrapper_samples(script: str, runs: int) -> list[float]:
+    from cronium_desktop.engine.executors.local import _temp_root
+
     samples = []
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=_temp_root()) as folder:
         for _ in range(runs):
             started = time.perf_counter()
             process = await asyncio.create_subprocess_exec("sh", "-c", script, "run", folder, "true",
