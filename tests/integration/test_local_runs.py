@@ -14,6 +14,7 @@ from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.notices import LogLines, Notice
 from cronium_desktop.engine.runs.runner import retry_delay
 from cronium_desktop.engine.secrets import MASK
+from tests.conftest import TEST_PASSPHRASE
 
 PYTHON_HELPERS = """
 import cronium
@@ -119,6 +120,30 @@ async def test_a_helpers_folder_another_user_could_write_is_not_used(engine: Eng
     assert await log_texts(engine, run.execution_id) == ["cronium.sh", "[]"]
     assert (await engine.runs.get(run.execution_id)).output == {"ok": True}
     assert list((tmp_path / f"cronium-{user}-helpers").iterdir()) == []
+
+
+async def test_runs_do_not_start_where_another_user_could_swap_their_files(data_dir: Path) -> None:
+    """The folder for a data folder's runs has a predictable name: if it is not this user's alone
+    (another user made it first), a run fails saying so and writes nothing there."""
+    from cronium_desktop.engine.executors.local import run_folders_root
+
+    root = run_folders_root(data_dir)
+    root.mkdir(mode=0o700)
+    root.chmod(0o777)
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start()
+    try:
+        event_id = await engine.events.create({"name": "Guarded", "type": "BASH", "content": "echo ran"})
+        refused = await engine.runs.wait(await engine.runs.start(event_id))
+        left = list(root.iterdir())
+        root.chmod(0o700)
+        allowed = await engine.runs.wait(await engine.runs.start(event_id))
+        said = await log_texts(engine, allowed.execution_id)
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert refused.status == "FAILURE" and f"{root}, is not private to you" in (refused.error or "")
+    assert left == []
+    assert allowed.status == "SUCCESS" and said == ["ran"]
 
 
 async def test_input_is_an_empty_object_when_nothing_is_passed(engine: Engine) -> None:

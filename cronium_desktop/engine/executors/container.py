@@ -46,6 +46,8 @@ from cronium_desktop.engine.executors.local import (
     SEARCH_PATHS,
     TYPE_NAMES,
     collect_folder,
+    not_private_message,
+    private_folder,
     run_folder_prefix,
     utcnow,
     write_folder,
@@ -172,7 +174,8 @@ class ContainerExecutor:
             await asyncio.to_thread(self.docker.client)
         except DockerUnavailable as error:
             return fail(str(error))
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not private_folder(self.root):
+            return fail(not_private_message(self.root))
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, f"-{job.attempt}", run_folder_prefix(job.execution_id), self.root))
         try:
             await asyncio.to_thread(self._write_folder, folder, job, settings["image"], sink)

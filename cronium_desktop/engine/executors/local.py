@@ -173,7 +173,27 @@ def _drain(reader: spool.SpoolReader, pgid: int) -> str | None:
             "stopped reading it (they may still be running).")
 
 
-_private_parents: set[Path] = set()  # helpers parents found private to this user, in this process
+_private_folders: set[Path] = set()  # found to be this user's alone, in this process
+
+
+def private_folder(path: Path) -> bool:
+    """Make `path` (0700) where it is missing; whether it is a folder of this user's that no one else
+    may write. The places run folders and helpers go are predictable (in /dev/shm or the temporary
+    folder): another user who made one first could swap what a run is about to start."""
+    if path in _private_folders:
+        return True
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = os.lstat(path)
+    if not stat.S_ISDIR(found.st_mode) or found.st_mode & 0o077 or (
+            hasattr(os, "getuid") and found.st_uid != os.getuid()):
+        return False
+    _private_folders.add(path)
+    return True
+
+
+def not_private_message(path: Path) -> str:
+    return (f"The folder for this data folder's runs, {path}, is not private to you (another user may have made it): "
+            "local runs do not start there. Remove it (or make it yours, mode 0700), then run again.")
 
 
 def helpers_folder() -> Path | None:
@@ -181,17 +201,12 @@ def helpers_folder() -> Path | None:
     folder) finds on its paths (`script_env`): a run folder then holds only the run's own files, a
     few to write and remove per run instead of a dozen. Made once, whole (written aside, then
     renamed into place: another process may be making it too). None when the place is not this
-    user's alone (another user made it first): the run then gets its own copy, as remote runs do."""
+    user's alone (`private_folder`): the run then gets its own copy, as remote runs do."""
     user = os.getuid() if hasattr(os, "getuid") else "user"
     parent = _temp_root() / f"cronium-{user}-helpers"
     folder = parent / runtime.helpers_digest()
-    if parent not in _private_parents:
-        parent.mkdir(mode=0o700, exist_ok=True)
-        found = os.lstat(parent)
-        if not stat.S_ISDIR(found.st_mode) or found.st_mode & 0o077 or (
-                hasattr(os, "getuid") and found.st_uid != os.getuid()):
-            return None
-        _private_parents.add(parent)
+    if not private_folder(parent):
+        return None
     if not folder.is_dir():
         made = Path(tempfile.mkdtemp(prefix=".made-", dir=parent))
         write_folder(made, runtime.helper_files())
@@ -332,6 +347,10 @@ class LocalExecutor:
         interpreter = find_interpreter(job.event_type, job.interpreters)
         if interpreter is None:
             message = missing_interpreter_message(job.event_type, job.interpreters)
+            sink.line("system", message)
+            return ExecResult(status=FAILURE, error=message)
+        if not private_folder(self.root):
+            message = not_private_message(self.root)
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
         # The folder's path is known before it is made but for mkdtemp's random letters.
