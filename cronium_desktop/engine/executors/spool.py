@@ -79,21 +79,24 @@ code=$?
 # second it looks at the runs' `deadline` files ("EPOCH_SECONDS PGID TOKEN") and stops a run past
 # its deadline that has no status yet (the app stops runs itself while it is up; the deadline has
 # some slack so that it acts first): it marks `timedout`, SIGTERMs the run's process group, and
-# SIGKILLs it 5 s later. The token check keeps a reused PID safe. It leaves after a minute with no run.
+# SIGKILLs it 5 s later. The token check keeps a reused PID safe. It leaves after a minute with no
+# run to watch: one that ended (its status written), was stopped, or whose process is gone counts
+# for nothing (a run folder left behind for good would otherwise keep it up for ever).
 GUARDIAN = r"""root=$1
 echo $$ > "$root/guardian.pid"
 idle=0
-while [ "$idle" -lt 60 ]; do
+while [ "$idle" -lt "${2:-60}" ]; do
   sleep 1
   now=$(date +%s)
   found=0
   for dl in "$root"/run-*/deadline; do
     [ -f "$dl" ] || continue
-    found=1
     r=${dl%/deadline}
     [ -f "$r/status" ] && continue
     [ -f "$r/timedout" ] && continue
     read -r when pg tok < "$dl"
+    [ -d "/proc/$pg" ] || continue
+    found=1
     [ "$now" -ge "$when" ] || continue
     tr '\0' '\n' < "/proc/$pg/environ" 2>/dev/null | grep -qx "CRONIUM_RUN_IDENTITY=$tok" || continue
     : > "$r/timedout"
