@@ -19,6 +19,13 @@ from __future__ import annotations
 import gc
 
 _by_hand = False
+_enable = gc.enable
+
+
+def _stay_by_hand() -> None:
+    """`gc.enable` once a process collects by hand: libraries that turn the collector off and back on
+    around their own work (parso's cache does, after every module it loads, in jedi's worker thread)
+    would otherwise turn automatic collection back on for the whole process."""
 
 
 def pause() -> None:
@@ -28,7 +35,7 @@ def pause() -> None:
 def resume() -> None:
     """The collector back on, nothing frozen (a start that ended early)."""
     if not _by_hand:
-        gc.enable()
+        _enable()
 
 
 def collect_by_hand() -> None:
@@ -36,6 +43,7 @@ def collect_by_hand() -> None:
     global _by_hand
     _by_hand = True
     gc.disable()
+    gc.enable = _stay_by_hand
 
 
 def collect_due() -> int | None:

@@ -37,3 +37,17 @@ def test_a_timer_in_a_garbage_cycle_is_destroyed_on_the_gui_thread_not_the_worke
     wait_until(loop, lambda: ref() is None, timeout=5)
     assert destroyed_in == [threading.main_thread().name]
     loop.run_until_complete(asyncio.sleep(0.05))  # the timer's interval passes: nothing fires into freed memory
+
+
+def test_a_library_that_turns_the_collector_back_on_does_not_turn_it_on_for_the_window(loop: Any) -> None:
+    """parso's cache (jedi, the editor's completion) disables the collector around each module it
+    loads and then enables it: in the window that must not bring automatic collection back, which
+    runs in whichever thread crosses its threshold."""
+    import gc
+
+    import parso.cache
+
+    assert not gc.isenabled()
+    parso.cache.gc.disable()
+    parso.cache.gc.enable()  # what parso does after loading a module from its cache
+    assert not gc.isenabled()
