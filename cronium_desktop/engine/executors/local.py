@@ -42,16 +42,22 @@ OPTION_LISTS = ("NODE_OPTIONS",)  # ours first, the event's own options after th
 MKDTEMP_LETTERS = 8  # the random letters tempfile.mkdtemp puts after a prefix
 
 
+@functools.cache
 def _temp_root() -> Path:
     shm = Path("/dev/shm")
     return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
 
 
+def _users_folder(name: str) -> Path:
+    """A folder of this user's named `name` where run folders go (see `private_folder`)."""
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return _temp_root() / f"cronium-{user}-{name}"
+
+
 def run_folders_root(data_dir: Path) -> Path:
     """Where the run folders of one data folder go: one private folder per user and data folder, so
     the folders a crash left behind can be told from those of runs going on elsewhere."""
-    user = os.getuid() if hasattr(os, "getuid") else "user"
-    return _temp_root() / f"cronium-{user}-{folder_digest(data_dir)}"
+    return _users_folder(folder_digest(data_dir))
 
 
 _found_interpreters: dict[tuple[str, str], str] = {}
@@ -202,8 +208,7 @@ def helpers_folder() -> Path | None:
     few to write and remove per run instead of a dozen. Made once, whole (written aside, then
     renamed into place: another process may be making it too). None when the place is not this
     user's alone (`private_folder`): the run then gets its own copy, as remote runs do."""
-    user = os.getuid() if hasattr(os, "getuid") else "user"
-    parent = _temp_root() / f"cronium-{user}-helpers"
+    parent = _users_folder("helpers")
     folder = parent / runtime.helpers_digest()
     if not private_folder(parent):
         return None
@@ -250,8 +255,10 @@ def prepare_folder(root: Path, job: Job, helpers: bool = False) -> Path:
     (`spool.spawn`)."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
-    except FileNotFoundError:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileNotFoundError:  # removed since it was found private: made and checked again
+        _private_folders.discard(root)
+        if not private_folder(root):
+            raise PermissionError(not_private_message(root)) from None
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
     write_folder(folder, runtime.build_files(job, helpers=helpers))
     return folder

@@ -230,7 +230,7 @@ def ensure_guardian(root: Path) -> None:
         pass
     # Started through a shell that leaves at once: the guardian is never the app's child, so it is
     # never left a zombie waiting for the app to reap it.
-    subprocess.run(["sh", "-c", 'sh -c "$1" cronium-guardian "$2" &', "cronium-start-guardian", GUARDIAN, str(root)],
+    subprocess.run([shell(), "-c", 'sh -c "$1" cronium-guardian "$2" &', "cronium-start-guardian", GUARDIAN, str(root)],
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    start_new_session=True, close_fds=True, check=False)
 
