@@ -220,19 +220,22 @@ def test_crash_probe_twenty_kills_lose_and_repeat_nothing(cli: Cli, tmp_path: Pa
         time.sleep(rng.uniform(0.8, 2.4))
         app.send_signal(signal.SIGKILL)
         app.wait()
-    app = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"], env=cli.env,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert app.stdout is not None
-    while "scheduler running" not in app.stdout.readline():
-        assert app.poll() is None, "headless did not start"
-    time.sleep(4)
-    app.send_signal(signal.SIGTERM)
-    assert app.wait(timeout=60) == 0
+    said = tmp_path / "last-start.log"  # what the last start logged, to tell why a run was left open
+    with said.open("w") as log:
+        app = subprocess.Popen([sys.executable, "-m", "cronium_desktop", "headless"], env=cli.env,
+                               stdout=subprocess.PIPE, stderr=log, text=True)
+        assert app.stdout is not None
+        while "scheduler running" not in app.stdout.readline():
+            assert app.poll() is None, "headless did not start"
+        time.sleep(4)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=60) == 0
     with sqlite3.connect(data_dir / "cronium.db") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         runs = {row[0]: row[1:] for row in connection.execute("SELECT id, event_name, status, error FROM executions")}
         counter = connection.execute("SELECT value FROM variables WHERE key = 'counter'").fetchone()
-    assert not [i for i, (_, status, _) in runs.items() if status in ("PENDING", "RUNNING")]
+    left_open = {i: row for i, row in runs.items() if row[1] in ("PENDING", "RUNNING")}
+    assert not left_open, f"{left_open}; the last start logged:\n{said.read_text()[-3000:]}"
     lines = trace.read_text().split("\n") if trace.exists() else []
     started = [line.split()[1] for line in lines if line.startswith("start")]
     assert len(started) == len(set(started))  # no script started twice
