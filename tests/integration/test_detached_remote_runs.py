@@ -18,6 +18,7 @@ import pytest
 
 from cronium_desktop.engine.docker_engine import LABEL_DATA_FOLDER
 from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.executors import ssh_detach
 from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runs.runner import REATTACHED
 from tests.conftest import TEST_PASSPHRASE, Cli
@@ -248,3 +249,33 @@ async def test_a_re_attached_remote_run_can_be_cancelled(cli: Cli, tmp_path: Pat
     else:
         raise AssertionError("the remote script is still running")
     assert not Path(str(record["folder"])).exists()
+
+
+async def test_remote_runs_leave_no_re_attach_record_where_another_user_could_plant_one(
+        tmp_path: Path, data_dir: Path, sshd: SshServer) -> None:
+    """A re-attach record names a remote process to follow or stop. Where the folder for them is not
+    this user's alone (another user made it first), none is written there and none found there is
+    followed: the remote run itself goes on as usual."""
+    root = run_folders_root(data_dir)
+    root.mkdir(mode=0o700)
+    root.chmod(0o777)
+    planted = ssh_detach.RemoteRecord(99, 1, 1, "box", "/", 1, 1, "planted")
+    ssh_detach.write_record(root, planted)
+    started = tmp_path / "started"
+    engine = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await engine.start()
+    try:
+        await engine.servers.add("box", host=sshd.host, port=sshd.port, username=sshd.user, auth_method="KEY",
+                                 key_path=str(sshd.key_path), verify=True, accept_host_key=True)
+        event_id = await engine.events.create({"name": "Remote", "type": "BASH", "run_location": "REMOTE",
+                                               "servers": ["box"], "content": f"touch {started}\nsleep 1\necho done"})
+        execution_id = await engine.runs.start(event_id)
+        await asyncio.to_thread(wait_for, started.exists)
+        during = sorted(path.name for path in root.iterdir())
+        run = await engine.runs.wait(execution_id, timeout=60)
+        followed = engine._ssh.left_behind(planted.execution_id)
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert during == [ssh_detach.record_path(root, 99, 1, 1).name]
+    assert (run.status, run.exit_code) == ("SUCCESS", 0)
+    assert followed is None

@@ -58,6 +58,7 @@ from cronium_desktop.engine.executors.local import (
     SEARCH_PATHS,
     TYPE_NAMES,
     exit_error,
+    private_folder,
 )
 from cronium_desktop.engine.metrics import RunMetrics, add_up
 from cronium_desktop.engine.servers import ServerService
@@ -527,11 +528,17 @@ class SshExecutor:
 
     # -- runs an earlier app process started -----------------------------------------------------------
 
+    def _records(self) -> Path | None:
+        """Where the re-attach records go, if that folder is this user's alone (blocking: it is made
+        where missing). A record names a remote process to follow or stop: one another user planted
+        in a folder they made first must not be taken for ours. None: runs are not re-attached."""
+        root = self.records_root
+        return root if root is not None and private_folder(root) else None
+
     def left_behind(self, execution_id: int) -> list[ssh_detach.RemoteRecord] | None:
         """The records of a run left RUNNING that may still be followed (blocking: a file look-up)."""
-        if self.records_root is None:
-            return None
-        return ssh_detach.records_of(self.records_root, execution_id) or None
+        root = self._records()
+        return (ssh_detach.records_of(root, execution_id) or None) if root is not None else None
 
     async def reattach(self, records: list[ssh_detach.RemoteRecord], job: Job, sink: Sink,
                        stored_lines: dict[tuple[str | None, str], int], started_at: datetime | None) -> ExecResult:
@@ -607,15 +614,16 @@ class SshExecutor:
         if job.env or app_env:
             files[ENV_FILE] = env_bytes
         files[WRAPPER] = wrapper_script(job.event_type).encode("utf-8")
-        if self.records_root is not None and spec.id is not None:  # before it is sent: see ssh_detach
+        root = await asyncio.to_thread(self._records)
+        if root is not None and spec.id is not None:  # before it is sent: see ssh_detach
             pending = ssh_detach.RemoteRecord(job.execution_id, job.attempt, spec.id, spec.name, "", 0, 0, remote.token)
-            await asyncio.to_thread(ssh_detach.write_record, self.records_root, pending)
+            await asyncio.to_thread(ssh_detach.write_record, root, pending)
         channel = await pool.run(remote.start, files)
-        if self.records_root is not None and None not in (remote.pid, remote.folder, spec.id):
+        if root is not None and None not in (remote.pid, remote.folder, spec.id):
             assert remote.pid is not None and remote.folder is not None and spec.id is not None
             record = ssh_detach.RemoteRecord(job.execution_id, job.attempt, spec.id, spec.name, remote.folder,
                                              remote.pid, remote.wrapper_pid or remote.pid, remote.token)
-            await asyncio.to_thread(ssh_detach.write_record, self.records_root, record)
+            await asyncio.to_thread(ssh_detach.write_record, root, record)
         return await self._follow(remote, channel, job, sink, finish, job.timeout_seconds, (0, 0))
 
     async def _reattach_remote(self, remote: RemoteRun, left: ssh_detach.RemoteRecord, job: Job, sink: Sink,

@@ -127,7 +127,7 @@ def record_path(root: Path, execution_id: int, attempt: int, server_id: int) -> 
 
 
 def write_record(root: Path, record: RemoteRecord) -> None:
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Write (or replace) the run's record in `root`, a folder of this user's alone (see `private_folder`)."""
     replace_with(record_path(root, record.execution_id, record.attempt, record.server_id),
                  json.dumps(asdict(record)).encode())
 
