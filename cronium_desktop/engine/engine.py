@@ -255,7 +255,7 @@ class Engine:
             log.info("Removed %d container(s) of runs interrupted by the last stop.", removed)
 
     async def _recover_later(self, marks: tuple[int, int]) -> None:
-        log.info("Runs of another process are going on: recovering stopped runs once it is done.")
+        log.warning("Runs of another process are going on: recovering stopped runs once it is done.")
         while not await self._recover(marks):
             await asyncio.sleep(RECOVERY_RETRY_SECONDS)
 

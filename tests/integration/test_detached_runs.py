@@ -230,6 +230,7 @@ def test_crash_probe_twenty_kills_lose_and_repeat_nothing(cli: Cli, tmp_path: Pa
         time.sleep(4)
         app.send_signal(signal.SIGTERM)
         assert app.wait(timeout=60) == 0
+        log.write(app.stdout.read())
     with sqlite3.connect(data_dir / "cronium.db") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         runs = {row[0]: row[1:] for row in connection.execute("SELECT id, event_name, status, error FROM executions")}
