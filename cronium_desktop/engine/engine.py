@@ -216,7 +216,9 @@ class Engine:
         def recover() -> Recovery:
             recovery = self.runs.recover_left_behind(marks[0], self._left_behind)
             workflows.recover_left_behind(marks[1])
-            self._local.remove_left_behind(recovery.interrupted)
+            going_on = {execution_id for execution_id, _, _ in recovery.reattach}
+            self._local.remove_ended(marks[0], going_on)
+            self._ssh.remove_ended(marks[0], going_on)
             self._remove_left_behind_containers(recovery.interrupted)
             return recovery
 

@@ -298,3 +298,33 @@ async def test_the_timeout_holds_while_the_app_is_down(cli: Cli, tmp_path: Path,
     finally:
         await engine.stop(grace_seconds=1)
     assert run.status == "TIMEOUT"
+
+
+async def test_what_an_app_stopped_just_after_recording_a_run_left_is_removed_at_the_next_start(
+        data_dir: Path) -> None:
+    """A run's folder (and an SSH run's re-attach record) is removed once its end is recorded; an app
+    that stopped in between left them. The next start removes them, and leaves what belongs to runs
+    recorded after it started."""
+    engine = await restarted(data_dir)
+    try:
+        event_id = await engine.events.create({"name": "Quick", "type": "BASH", "content": "echo done"})
+        run = await engine.runs.wait(await engine.runs.start(event_id), timeout=30)
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert run.status == "SUCCESS"
+    root = run_folders_root(data_dir)
+    left = root / f"run-{run.execution_id}-abcdefgh"
+    left.mkdir()
+    (left / "input.json").write_text("{}")
+    record = root / f"ssh-{run.execution_id}-1-1.json"
+    record.write_text("{}")
+    later = root / f"run-{run.execution_id + 100}-abcdefgh"  # as if recorded by the app now starting
+    later.mkdir()
+    engine = await restarted(data_dir)
+    try:
+        summary = await engine.runs.get(run.execution_id)
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert summary.status == "SUCCESS"
+    assert not left.exists() and not record.exists()
+    assert later.is_dir()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import os
 import shutil
@@ -18,6 +19,7 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -244,6 +246,18 @@ def script_env(folder: Path, event_env: dict[str, str], helpers: Path | None) ->
     return env
 
 
+def ended_entries(root: Path, prefix: str, up_to: int, going_on: Collection[int]) -> list[Path]:
+    """The entries of `root` named PREFIX<execution id>-… whose execution id is at most `up_to` and
+    not in `going_on`."""
+    found = []
+    with contextlib.suppress(FileNotFoundError), os.scandir(root) as entries:
+        for entry in entries:
+            number = entry.name[len(prefix):].partition("-")[0] if entry.name.startswith(prefix) else ""
+            if number.isdigit() and int(number) <= up_to and int(number) not in going_on:
+                found.append(Path(entry.path))
+    return found
+
+
 def run_folder_prefix(execution_id: int) -> str:
     """A run folder's name up to mkdtemp's random letters: its execution id finds it again."""
     return f"run-{execution_id}-"
@@ -292,13 +306,13 @@ class LocalExecutor:
         self.root = root  # `run_folders_root` of the data folder
         self.keep_running = False  # set when the app stops and lets its runs finish
 
-    def remove_left_behind(self, execution_ids: list[int]) -> None:
-        """Remove the run folders of runs a stopped process left (they hold every variable in clear)."""
-        if not self.root.is_dir():
-            return
-        for execution_id in execution_ids:
-            for folder in self.root.glob(run_folder_prefix(execution_id) + "*"):
-                shutil.rmtree(folder, ignore_errors=True)
+    def remove_ended(self, up_to: int, going_on: Collection[int]) -> None:
+        """Remove the run folders of runs up to id `up_to` not `going_on` (being followed again): those
+        of runs the last stop interrupted, and of runs whose end was recorded just before it (a
+        folder is removed once its run's end is written). Blocking; only while no other process runs
+        any (`Presence.run_alone`)."""
+        for folder in ended_entries(self.root, "run-", up_to, going_on):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def folder_of(self, execution_id: int) -> Path | None:
         found = sorted(self.root.glob(run_folder_prefix(execution_id) + "*")) if self.root.is_dir() else []

@@ -28,7 +28,7 @@ import secrets
 import shlex
 import tarfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +57,7 @@ from cronium_desktop.engine.executors.local import (
     OPTION_LISTS,
     SEARCH_PATHS,
     TYPE_NAMES,
+    ended_entries,
     exit_error,
     private_folder,
 )
@@ -534,6 +535,13 @@ class SshExecutor:
         in a folder they made first must not be taken for ours. None: runs are not re-attached."""
         root = self.records_root
         return root if root is not None and private_folder(root) else None
+
+    def remove_ended(self, up_to: int, going_on: Collection[int]) -> None:
+        """Remove the re-attach records of runs up to id `up_to` not `going_on` (see
+        `LocalExecutor.remove_ended`; blocking)."""
+        root = self._records()
+        for record in ended_entries(root, "ssh-", up_to, going_on) if root is not None else []:
+            record.unlink(missing_ok=True)
 
     def left_behind(self, execution_id: int) -> list[ssh_detach.RemoteRecord] | None:
         """The records of a run left RUNNING that may still be followed (blocking: a file look-up)."""
