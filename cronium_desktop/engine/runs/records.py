@@ -82,8 +82,7 @@ def begin(connection: Any, execution_id: int, adopting: bool, now: datetime) -> 
     if event is None or event.id is None:
         return execution, None, None
     if adopting:
-        attempt = _ATTEMPT_STARTED.first(connection, b_id=execution_id, b_number=execution.attempt)
-        return execution, event, (attempt.started_at if attempt else None) or execution.started_at
+        return execution, event, attempt_started(connection, execution_id, execution.attempt) or execution.started_at
     execution.started_at = execution.started_at or now
     return execution, event, now
 
@@ -100,9 +99,8 @@ def servers_of(connection: Any, event_id: int) -> list[ServerRef]:
         .where(EventServer.event_id == event_id).order_by(EventServer.position))]
 
 
-def finish(connection: Any, execution_id: int, attempt: int, started_at: datetime | None, result: ExecResult,
-           now: datetime) -> None:
-    """Close the attempt and give the execution its final state (`started_at`: the execution's)."""
+def close_attempt(connection: Any, execution_id: int, attempt: int, result: ExecResult, now: datetime) -> None:
+    """Close the attempt with the result, and each server's result with it."""
     _CLOSE_ATTEMPT.run(connection, b_id=execution_id, b_number=attempt, v_status=result.status,
                        v_exit_code=result.exit_code, v_error=result.error, v_finished_at=now)
     if result.servers:
@@ -111,6 +109,17 @@ def finish(connection: Any, execution_id: int, attempt: int, started_at: datetim
              "server_name": outcome.server_name, "status": outcome.status, "exit_code": outcome.exit_code,
              "error": outcome.error, "output": outcome.output, "started_at": outcome.started_at,
              "finished_at": outcome.finished_at} for outcome in result.servers])
+
+
+def attempt_started(connection: Any, execution_id: int, attempt: int) -> datetime | None:
+    row = _ATTEMPT_STARTED.first(connection, b_id=execution_id, b_number=attempt)
+    return row.started_at if row is not None else None
+
+
+def finish(connection: Any, execution_id: int, attempt: int, started_at: datetime | None, result: ExecResult,
+           now: datetime) -> None:
+    """Close the attempt and give the execution its final state (`started_at`: the execution's)."""
+    close_attempt(connection, execution_id, attempt, result, now)
     duration = int((now - started_at).total_seconds() * 1000) if started_at else None
     _FINISH.run(connection, b_id=execution_id, v_status=result.status, v_error=result.error, v_finished_at=now,
                 v_duration_ms=duration, v_exit_code=result.exit_code, v_output=result.output,

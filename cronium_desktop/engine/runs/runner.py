@@ -13,8 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from cronium_desktop.engine import runtime
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.context import EngineContext
@@ -35,7 +33,7 @@ from cronium_desktop.engine.runs.logsink import LastBlock, LogSink
 from cronium_desktop.engine.runtime_requests import ON_DEMAND_LOCATIONS, RunRequests
 from cronium_desktop.engine.secrets import Masker, SecretsError
 from cronium_desktop.engine.store import group
-from cronium_desktop.engine.store.models import Attempt, Execution, ServerResult
+from cronium_desktop.engine.store.models import Attempt, Execution
 from cronium_desktop.engine.variables import VariableService
 
 log = logging.getLogger(__name__)
@@ -389,34 +387,6 @@ class Runner:
         logstore.write_system_line(session.connection(), execution.id, execution.attempt, now, message)
         return RunFinished(execution.id, execution.event_id, execution.event_name, "FAILURE", None, message)
 
-    def _close_attempt(self, session: Any, execution: Execution, result: ExecResult,
-                       sink: LogSink | None = None, queued: float | None = None) -> None:
-        attempt = session.scalar(
-            select(Attempt).where(Attempt.execution_id == execution.id, Attempt.number == execution.attempt)
-        )
-        if attempt is not None:
-            attempt.status, attempt.exit_code, attempt.error = result.status, result.exit_code, result.error
-            attempt.finished_at = utcnow()
-        self._record_metrics(session.connection(), execution.id, execution.attempt, execution.event_id,
-                             attempt.started_at if attempt is not None else execution.started_at,
-                             attempt.finished_at if attempt is not None else utcnow(), result, sink,
-                             queued, execution.created_at)
-        for outcome in result.servers:
-            session.add(
-                ServerResult(
-                    execution_id=execution.id,
-                    attempt=execution.attempt,
-                    server_id=outcome.server_id,
-                    server_name=outcome.server_name,
-                    status=outcome.status,
-                    exit_code=outcome.exit_code,
-                    error=outcome.error,
-                    output=outcome.output,
-                    started_at=outcome.started_at,
-                    finished_at=outcome.finished_at,
-                )
-            )
-
     @staticmethod
     def _record_metrics(connection: Any, execution_id: int, attempt: int, event_id: int | None, started: Any,
                         finished: Any, result: ExecResult, sink: LogSink | None, queued: float | None,
@@ -437,16 +407,19 @@ class Runner:
 
     def _record_retry(self, session: Any, execution_id: int, result: ExecResult, delay: float,
                       sink: LogSink | None = None, queued: float | None = None, last: LastBlock | None = None) -> None:
-        execution = session.get(Execution, execution_id)
+        execution, now, connection = session.get(Execution, execution_id), utcnow(), session.connection()
         assert execution is not None
-        self._write_last(session.connection(), execution_id, execution.attempt, last)
-        self._close_attempt(session, execution, result, sink, queued)
+        self._write_last(connection, execution_id, execution.attempt, last)
+        run_records.close_attempt(connection, execution_id, execution.attempt, result, now)
+        started = run_records.attempt_started(connection, execution_id, execution.attempt) or execution.started_at
+        self._record_metrics(connection, execution_id, execution.attempt, execution.event_id, started, now, result, sink,
+                             queued, execution.created_at)
         execution.attempt += 1
         execution.status = "PENDING"
         execution.exit_code, execution.error = result.exit_code, result.error
         from datetime import timedelta
 
-        execution.not_before = utcnow() + timedelta(seconds=delay)
+        execution.not_before = now + timedelta(seconds=delay)
 
     def _record_final(self, session: Any, execution_id: int, result: ExecResult, prepared: Prepared,
                       sink: LogSink | None = None, last: LastBlock | None = None) -> RunFinished:
