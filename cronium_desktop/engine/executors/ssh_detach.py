@@ -2,9 +2,11 @@
 
 The bootstrap starts the run folder's wrapper under `setsid` (`nohup` where there is none) with
 stdout and stderr going to `.stdout` and `.stderr` in the run's folder on the server, and follows
-them with `tail -f` onto the channel; the wrapper writes the script's exit status to `.status`
-("CODE\\n", then possibly more `key=value` lines; written to a temporary name and renamed, so it is
-whole or absent). A closed connection (the app killed, the network gone) stops only the followers.
+them with `tail -f` onto the channel (through descriptors the bootstrap opened before the script
+started: a script that removes its folder is still followed); the wrapper writes the script's exit
+status to `.status` ("CODE\\n", then possibly more `key=value` lines; written to a temporary name
+and renamed, so it is whole or absent). A closed connection (the app killed, the network gone)
+stops only the followers.
 
 How far the live follow got is counted in newlines per stream; the results command sends whatever
 came after them (`tail -n +N`), so output is exact however the followers ended. After a restart
@@ -45,12 +47,13 @@ def launch(wrapper: str, token: str, marker: str) -> str:
 
     Prints "PGID PID FOLDER" after the caller's marker; the channel then carries the spool files."""
     def start(how: str) -> str:
-        return f'{TOKEN_ENV}={shlex.quote(token)} {how} /bin/sh ./{wrapper} "$d" >>{OUT} 2>>{ERR} </dev/null & p=$!;'
+        return (f'{TOKEN_ENV}={shlex.quote(token)} {how} /bin/sh ./{wrapper} "$d" >>{OUT} 2>>{ERR} </dev/null 3<&- 4<&- & '
+                "p=$!;")
 
     return (
-        # The spool files exist before the followers start: the background job opens its own
-        # redirections only once it is forked, and `tail -f` gives up on a file that is not there yet.
-        f": >{OUT}; : >{ERR}; "
+        # The spool files exist, and are open for the followers, before the script starts: a forked
+        # `tail -f` opens a file only once it runs, by when a script may have removed its folder.
+        f": >{OUT}; : >{ERR}; exec 3<{OUT} 4<{ERR}; "
         f"if command -v setsid >/dev/null 2>&1; then {start('setsid')} g=$p; "
         f"else {start('nohup')} g=$$; fi; "  # no setsid (macOS): the bootstrap's own group
         f'echo "{marker} $g $p $d"; '
@@ -59,8 +62,9 @@ def launch(wrapper: str, token: str, marker: str) -> str:
 
 
 def follow(wait: str, skip_out: int = 0, skip_err: int = 0) -> str:
-    """Tail both spool files onto the channel from the given line counts until `wait` returns."""
-    return (f"tail -n +{skip_out + 1} -f {OUT} & a=$!; tail -n +{skip_err + 1} -f {ERR} >&2 & b=$!; "
+    """Tail both spool files (open on descriptors 3 and 4) onto the channel from the given line
+    counts until `wait` returns."""
+    return (f"tail -n +{skip_out + 1} -f <&3 & a=$!; tail -n +{skip_err + 1} -f <&4 >&2 & b=$!; "
             f"{wait}; kill $a $b 2>/dev/null; exit 0")
 
 
@@ -85,6 +89,7 @@ def attach_command(folder: str, pid: int, token: str, skip_out: int, skip_err: i
         f"{where}; cd \"$d\" 2>/dev/null || {{ echo {GONE}; exit 0; }}; {pid_line}; "
         f"if [ ! -f {STATUS} ] && ! {{ [ \"$p\" != 0 ] && {alive}; }}; then echo {GONE}; exit 0; fi; "
         f'echo "{marker} $p $p $d"; '
+        f"if [ -f {OUT} ] && [ -f {ERR} ]; then exec 3<{OUT} 4<{ERR}; else exec 3</dev/null 4</dev/null; fi; "
         + follow(f"while [ ! -f {STATUS} ] && kill -0 $p 2>/dev/null; do sleep {POLL}; done", skip_out, skip_err)
     )
 
