@@ -85,11 +85,14 @@ def attach_command(folder: str, pid: int, token: str, skip_out: int, skip_err: i
              f"{token_line}; else kill -0 $p 2>/dev/null; fi; }}")
     where = f"d={shlex.quote(folder)}" if folder else f"d={pending_folder(token)}"
     pid_line = f"p={pid}" if pid else f"p=$(cat {PID} 2>/dev/null); [ -n \"$p\" ] || p=0"
+    # Each stream on its own (the script may have removed one of its files): a missing one gives nothing.
+    opened = "".join(f"if [ -f {name} ]; then exec {fd}<{name}; else exec {fd}</dev/null; fi; "
+                     for fd, name in ((3, OUT), (4, ERR)))
     return (
         f"{where}; cd \"$d\" 2>/dev/null || {{ echo {GONE}; exit 0; }}; {pid_line}; "
         f"if [ ! -f {STATUS} ] && ! {{ [ \"$p\" != 0 ] && {alive}; }}; then echo {GONE}; exit 0; fi; "
         f'echo "{marker} $p $p $d"; '
-        f"if [ -f {OUT} ] && [ -f {ERR} ]; then exec 3<{OUT} 4<{ERR}; else exec 3</dev/null 4</dev/null; fi; "
+        + opened
         + follow(f"while [ ! -f {STATUS} ] && kill -0 $p 2>/dev/null; do sleep {POLL}; done", skip_out, skip_err)
     )
 
