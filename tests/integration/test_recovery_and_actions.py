@@ -421,6 +421,9 @@ async def test_a_run_whose_end_was_not_recorded_is_recorded_with_its_true_status
         [run] = await restarted.runs.list()
         assert (run.status, run.exit_code) == ("FAILURE", 3) and run.error != INTERRUPTED
         assert [record.text for record in await restarted.runs.log(run.execution_id) if record.stream == "stdout"] == ["done"]
-        assert not list(root.glob(f"run-{execution_id}-*"))  # recorded: now it goes
+        gone = time.monotonic() + 10  # removed once its end is committed: just after the status shows
+        while list(root.glob(f"run-{execution_id}-*")):
+            assert time.monotonic() < gone, "the run folder stayed after its end was recorded"
+            await asyncio.sleep(0.05)
     finally:
         await restarted.stop(grace_seconds=1)

@@ -50,9 +50,10 @@ def test_a_webhook_tool_is_typed_into_its_form_tested_saved_and_edited(applicati
         assert len(server.requests) == 1 and server.requests[0].path == "/hook"
         assert not url_error.isVisibleTo(tools)
         click(tools.save_button)
+        # The list may refresh on the store's change before the save reports back: wait for both.
+        wait_until(loop, lambda: window.statusBar().currentMessage() == "Tool 'ops-hook' added.")
         wait_until(loop, lambda: tools.table.rowCount() == 1 and not tools.body.showing_empty)
         assert tools.table.item(0, 0).text() == "ops-hook" and tools.table.item(0, 1).text() == "Webhook"
-        assert window.statusBar().currentMessage() == "Tool 'ops-hook' added."
         tools.table.selectRow(0)
         click(next(b for b in tools.findChildren(type(tools.test_button)) if b.text() == "Edit"))
         wait_until(loop, lambda: tools.save_button.text() == "Save changes")
