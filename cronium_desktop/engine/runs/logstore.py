@@ -37,11 +37,14 @@ BLOCK_BYTES = 1024 * 1024
 PROBE_BYTES = 64 * 1024
 PROBE_RATIO = 0.7
 
-_INSERT = text(
+# One statement appends a block after the execution's last line. It runs on the DBAPI connection
+# itself: a run's last block is written with its end, and SQLAlchemy's execution context costs
+# several times what SQLite takes to run it (see `store/driven.py`).
+_APPEND = (
     "INSERT INTO log_blocks (execution_id, attempt, first_line, line_count, codec, spool_out, spool_err, data) "
-    "VALUES (:execution_id, :attempt, :first_line, :line_count, :codec, :spool_out, :spool_err, :data)"
+    "SELECT :execution_id, :attempt, COALESCE(MAX(first_line + line_count), 1), :line_count, :codec, :spool_out, "
+    ":spool_err, :data FROM log_blocks WHERE execution_id = :execution_id"
 )
-_NEXT_LINE = text("SELECT COALESCE(MAX(first_line + line_count), 1) FROM log_blocks WHERE execution_id = :id")
 
 
 @dataclass
@@ -137,10 +140,9 @@ def insert_block(connection: Any, execution_id: int, attempt: int, block: tuple[
     codec, data, lines = block
     if not lines:
         return 0
-    first = connection.execute(_NEXT_LINE, {"id": execution_id}).scalar_one()
-    connection.execute(_INSERT, {"execution_id": execution_id, "attempt": attempt, "first_line": first,
-                                 "line_count": lines, "codec": codec, "spool_out": offsets[0],
-                                 "spool_err": offsets[1], "data": data})
+    connection.connection.driver_connection.execute(_APPEND, {
+        "execution_id": execution_id, "attempt": attempt, "line_count": lines, "codec": codec,
+        "spool_out": offsets[0], "spool_err": offsets[1], "data": data})
     return lines
 
 
