@@ -19,6 +19,7 @@ from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.local import run_folders_root
+from cronium_desktop.engine.notices import RunFinished
 from cronium_desktop.engine.runs.runner import REATTACHED, Runner
 from cronium_desktop.engine.runs.service import INTERRUPTED
 from tests.conftest import TEST_PASSPHRASE, Cli
@@ -415,6 +416,9 @@ async def test_a_run_whose_end_was_not_recorded_is_recorded_with_its_true_status
     monkeypatch.undo()
 
     restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    folder_when_told: list[bool] = []  # when the restarted app says the run finished, is its folder still there?
+    restarted.bus.subscribe(lambda notice: folder_when_told.append(bool(list(root.glob(f"run-{execution_id}-*"))))
+                            if isinstance(notice, RunFinished) and notice.execution_id == execution_id else None)
     await restarted.start(scheduler=True)
     try:
         await wait_for_status(restarted, "FAILURE")
@@ -422,8 +426,10 @@ async def test_a_run_whose_end_was_not_recorded_is_recorded_with_its_true_status
         assert (run.status, run.exit_code) == ("FAILURE", 3) and run.error != INTERRUPTED
         assert [record.text for record in await restarted.runs.log(run.execution_id) if record.stream == "stdout"] == ["done"]
         gone = time.monotonic() + 10  # removed once its end is committed: just after the status shows
-        while list(root.glob(f"run-{execution_id}-*")):
-            assert time.monotonic() < gone, "the run folder stayed after its end was recorded"
+        while not folder_when_told:
+            assert time.monotonic() < gone, "no notice that the run finished"
             await asyncio.sleep(0.05)
+        assert folder_when_told == [False]  # recorded, then removed, then announced, as a fresh run
+        assert not list(root.glob(f"run-{execution_id}-*"))
     finally:
         await restarted.stop(grace_seconds=1)

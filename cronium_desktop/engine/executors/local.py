@@ -342,9 +342,11 @@ class LocalExecutor:
         if pgid:
             SAMPLER.watch(pgid)
         try:
-            return await self.follow(folder, pgid, exited, job, sink, offsets, job.timeout_seconds - elapsed)
+            result = await self.follow(folder, pgid, exited, job, sink, offsets, job.timeout_seconds - elapsed)
         finally:
             exited.cancel()
+        result.release = functools.partial(shutil.rmtree, folder, True)  # as a fresh run's: once its end is recorded
+        return result
 
     async def stop_left_behind(self, folder: Path) -> None:
         """Stop the process tree of a run an earlier app started, if it is still that run's: a cancel

@@ -241,11 +241,12 @@ class Runner:
             result.error = prepared.masker.mask(result.error)
         await sink.close()
         notice = await asyncio.shield(self._writer.run(lambda session: self._record_final(session, execution_id,
-                                                                                          result, prepared, sink)))
+                                                                                          result, prepared, sink),
+                                                       then=result.release))
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
-        await executor.forget(folder)
+        await executor.forget(folder)  # what no release removed: a remote folder, a container, a cancelled run's
         if result.status != CANCELLED:
             await self._after_run(execution_id)
             if prepared.has_actions:
