@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
@@ -26,6 +29,32 @@ def make_private(path: Path) -> None:
         os.chmod(path, PRIVATE_FOLDER if path.is_dir() else PRIVATE_FILE)
     except OSError:
         pass  # gone already (a lock file removed by its owner): nothing left to protect
+
+
+def remove_tree(path: Path | str) -> None:
+    """Remove a run's folder and whatever its script left in it. A folder the script made unreadable
+    or unwritable (`chmod 000`, `chmod 500` on a folder with files) is given back to its user and
+    emptied: `rmtree` alone would leave it, and run folders live in memory (/dev/shm). What still
+    cannot go is left; never raises."""
+
+    def retry(function: Callable[..., Any], failed: str, _error: object) -> None:
+        try:
+            if function in (os.open, os.scandir, os.listdir):  # a folder that cannot be read
+                if not os.path.islink(failed):  # never a mode change through a link out of the folder
+                    os.chmod(failed, PRIVATE_FOLDER)
+                    remove_tree(failed)
+            elif function in (os.unlink, os.remove, os.rmdir):  # in a folder that cannot be written
+                parent = os.path.dirname(failed)
+                if not os.path.islink(parent):
+                    os.chmod(parent, PRIVATE_FOLDER)
+                    function(failed)
+        except OSError:
+            pass
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=retry)
 
 
 def secure_data_folder(data_dir: Path) -> bool:

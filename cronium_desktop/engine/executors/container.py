@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
-import shutil
 import tempfile
 import threading
 from collections.abc import Callable
@@ -53,6 +52,7 @@ from cronium_desktop.engine.executors.local import (
     write_folder,
 )
 from cronium_desktop.engine.executors.ssh import ENV_FILE, env_file
+from cronium_desktop.engine.folder import remove_tree
 from cronium_desktop.engine.metrics import RunMetrics, oom_wording, signal_name
 
 MOUNT = "/cronium/run"
@@ -183,7 +183,7 @@ class ContainerExecutor:
         except DockerUnavailable as error:
             return fail(str(error))
         finally:
-            await asyncio.shield(asyncio.to_thread(shutil.rmtree, folder, True))
+            await asyncio.shield(asyncio.to_thread(remove_tree, folder))
 
     def _write_folder(self, folder: Path, job: Job, image: str, sink: Sink) -> None:
         write_folder(folder, {**runtime.build_files(job), **dict.fromkeys(spool.STREAMS, b"")})

@@ -6,7 +6,6 @@ which is left in the run folders root until the run is recorded, then removed wi
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cronium_desktop.engine.docker_engine import (
     DockerUnavailable,
 )
 from cronium_desktop.engine.executors.local import run_folder_prefix
+from cronium_desktop.engine.folder import remove_tree
 
 
 @dataclass(frozen=True)
@@ -52,4 +52,4 @@ def remove(docker: DockerEngine, left: Left) -> None:
         docker.call(lambda client: client.containers.get(left.container_id).remove(force=True))
     except Exception:  # noqa: BLE001, S110 - already gone, or Docker is away
         pass
-    shutil.rmtree(left.folder, ignore_errors=True)
+    remove_tree(left.folder)

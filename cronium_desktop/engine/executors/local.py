@@ -30,7 +30,7 @@ from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
 from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
 from cronium_desktop.engine.executors.sampler import SAMPLER
-from cronium_desktop.engine.folder import folder_digest
+from cronium_desktop.engine.folder import folder_digest, remove_tree
 from cronium_desktop.engine.runtime_requests import RequestSocket, serve_requests
 
 KILL_GRACE_SECONDS = 5.0
@@ -312,7 +312,7 @@ class LocalExecutor:
         folder is removed once its run's end is written). Blocking; only while no other process runs
         any (`Presence.run_alone`)."""
         for folder in ended_entries(self.root, "run-", up_to, going_on):
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
 
     def folder_of(self, execution_id: int) -> Path | None:
         found = sorted(self.root.glob(run_folder_prefix(execution_id) + "*")) if self.root.is_dir() else []
@@ -345,7 +345,7 @@ class LocalExecutor:
             result = await self.follow(folder, pgid, exited, job, sink, offsets, job.timeout_seconds - elapsed)
         finally:
             exited.cancel()
-        result.release = functools.partial(shutil.rmtree, folder, True)  # as a fresh run's: once its end is recorded
+        result.release = functools.partial(remove_tree, folder)  # as a fresh run's: once its end is recorded
         return result
 
     async def stop_left_behind(self, folder: Path) -> None:
@@ -364,7 +364,7 @@ class LocalExecutor:
             exited.cancel()
 
     async def forget(self, folder: Path) -> None:
-        await asyncio.to_thread(shutil.rmtree, folder, True)
+        await asyncio.to_thread(remove_tree, folder)
 
     async def run(self, job: Job, sink: Sink) -> ExecResult:
         interpreter = find_interpreter(job.event_type, job.interpreters)
@@ -385,7 +385,7 @@ class LocalExecutor:
             async with serve_requests(plan, sink):
                 result = await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
                                            process.usage, process.app_peak)
-            result.release, ended = functools.partial(shutil.rmtree, folder, True), True
+            result.release, ended = functools.partial(remove_tree, folder), True
             return result
         except asyncio.CancelledError:
             detached = self.keep_running and not exited.done()
@@ -396,7 +396,7 @@ class LocalExecutor:
             raise
         finally:
             if not detached and not ended:  # a run that ended is removed once its end is recorded (`release`)
-                await asyncio.to_thread(shutil.rmtree, folder, True)
+                await asyncio.to_thread(remove_tree, folder)
 
     async def _start(self, job: Job, interpreter: str, plan: RequestSocket | None) -> tuple[Path, Wrapper]:
         """Make the run folder (its files, its request socket) and start the wrapper, in one
@@ -423,7 +423,7 @@ class LocalExecutor:
             except BaseException:
                 if plan is not None:
                     plan.close()
-                shutil.rmtree(folder, True)
+                remove_tree(folder)
                 raise
             spool.ensure_guardian(self.root)
             return folder, pid, popen
