@@ -19,6 +19,8 @@ import pytest
 from keyring.backends.fail import Keyring as NoKeyring
 
 from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.executors.local import run_folders_root
+from cronium_desktop.engine.folder import remove_tree
 
 TEST_PASSPHRASE = "correct horse battery staple"
 
@@ -45,10 +47,13 @@ def _no_keychain_unless_asked(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "data"
     path.mkdir(mode=0o700)  # as the app creates it: private (SPEC §7)
-    return path
+    yield path
+    # Its run folders root lives outside it (/dev/shm or the temporary folder), one per data folder:
+    # left there, every run of the suite would add hundreds of them to the machine's memory.
+    remove_tree(run_folders_root(path))
 
 
 @pytest.fixture
