@@ -36,25 +36,26 @@ def remove_tree(path: Path | str) -> None:
     or unwritable (`chmod 000`, `chmod 500` on a folder with files) is given back to its user and
     emptied: `rmtree` alone would leave it, and run folders live in memory (/dev/shm). What still
     cannot go is left; never raises."""
-
-    def retry(function: Callable[..., Any], failed: str, _error: object) -> None:
-        try:
-            if function in (os.open, os.scandir, os.listdir):  # a folder that cannot be read
-                if not os.path.islink(failed):  # never a mode change through a link out of the folder
-                    os.chmod(failed, PRIVATE_FOLDER)
-                    remove_tree(failed)
-            elif function in (os.unlink, os.remove, os.rmdir):  # in a folder that cannot be written
-                parent = os.path.dirname(failed)
-                if not os.path.islink(parent):
-                    os.chmod(parent, PRIVATE_FOLDER)
-                    function(failed)
-        except OSError:
-            pass
-
     if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=retry)
+        shutil.rmtree(path, onexc=_unlock_and_retry)
     else:
-        shutil.rmtree(path, onerror=retry)
+        shutil.rmtree(path, onerror=_unlock_and_retry)
+
+
+def _unlock_and_retry(function: Callable[..., Any], failed: str, _error: object) -> None:
+    """`remove_tree`'s answer to what `rmtree` could not do."""
+    try:
+        if function in (os.open, os.scandir, os.listdir):  # a folder that cannot be read
+            if not os.path.islink(failed):  # never a mode change through a link out of the folder
+                os.chmod(failed, PRIVATE_FOLDER)
+                remove_tree(failed)
+        elif function in (os.unlink, os.remove, os.rmdir):  # in a folder that cannot be written
+            parent = os.path.dirname(failed)
+            if not os.path.islink(parent):
+                os.chmod(parent, PRIVATE_FOLDER)
+                function(failed)
+    except OSError:
+        pass
 
 
 def secure_data_folder(data_dir: Path) -> bool:

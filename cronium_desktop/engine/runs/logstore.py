@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import text
 
 from cronium_desktop.engine.notices import Segment
+from cronium_desktop.engine.store.driven import Driven
 
 RAW, ZSTD = 0, 1
 STREAMS = ("stdout", "stderr", "system")
@@ -37,14 +38,14 @@ BLOCK_BYTES = 1024 * 1024
 PROBE_BYTES = 64 * 1024
 PROBE_RATIO = 0.7
 
-# One statement appends a block after the execution's last line. It runs on the DBAPI connection
-# itself: a run's last block is written with its end, and SQLAlchemy's execution context costs
-# several times what SQLite takes to run it (see `store/driven.py`).
-_APPEND = (
+# One statement appends a block after the execution's last line, run as the run's records are
+# (`store/driven.py`): a run's last block is written with its end, and SQLAlchemy's execution context
+# costs several times what SQLite takes to run it.
+_APPEND = Driven(text(
     "INSERT INTO log_blocks (execution_id, attempt, first_line, line_count, codec, spool_out, spool_err, data) "
     "SELECT :execution_id, :attempt, COALESCE(MAX(first_line + line_count), 1), :line_count, :codec, :spool_out, "
     ":spool_err, :data FROM log_blocks WHERE execution_id = :execution_id"
-)
+))
 
 
 @dataclass
@@ -140,9 +141,8 @@ def insert_block(connection: Any, execution_id: int, attempt: int, block: tuple[
     codec, data, lines = block
     if not lines:
         return 0
-    connection.connection.driver_connection.execute(_APPEND, {
-        "execution_id": execution_id, "attempt": attempt, "line_count": lines, "codec": codec,
-        "spool_out": offsets[0], "spool_err": offsets[1], "data": data})
+    _APPEND.run(connection, execution_id=execution_id, attempt=attempt, line_count=lines, codec=codec,
+                spool_out=offsets[0], spool_err=offsets[1], data=data)
     return lines
 
 

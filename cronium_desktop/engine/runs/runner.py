@@ -246,7 +246,8 @@ class Runner:
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
-        await executor.forget(folder)  # what no release removed: a remote folder, a container, a cancelled run's
+        if result.release is None:  # a remote folder, a container, the folder of a run cancelled while picked up
+            await executor.forget(folder)
         if result.status != CANCELLED:
             await self._after_run(execution_id)
             if prepared.has_actions:
