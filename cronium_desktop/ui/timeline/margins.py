@@ -31,9 +31,11 @@ class AxisBar(QWidget):
         painter.setPen(QColor(colour("border")))
         painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
         painter.setPen(QColor(colour("text")))
+        metrics = painter.fontMetrics()
         for x, text in self.view.axis_labels():
             painter.drawLine(x, self.height() - 6, x, self.height() - 1)
-            painter.drawText(x + 3, self.height() - 8, text)
+            if x + 3 + metrics.horizontalAdvance(text) <= self.width():  # no label cut at the right edge
+                painter.drawText(x + 3, self.height() - 8, text)
         window = self.view.timeline.window
         if window is None:
             return
@@ -44,9 +46,10 @@ class AxisBar(QWidget):
             if 0 <= x <= self.width():
                 painter.drawText(x + 3, 13, change.label)
         now_x = int((self.view.timeline.seconds(window.now) - left) * self.view.pixels_per_second)
-        if 0 <= now_x <= self.width():
+        if 0 <= now_x <= self.width():  # on the top row, above the hour labels
             painter.setPen(QColor(colour("FAILURE")))
-            painter.drawText(now_x + 3, 26, "now")
+            painter.drawLine(now_x, 0, now_x, self.height() - 1)
+            painter.drawText(now_x + 3, 13, "now")
 
 
 class LaneNames(QWidget):
