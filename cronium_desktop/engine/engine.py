@@ -317,6 +317,7 @@ class Engine:
             await self.run_host.stop(grace_seconds=5)  # their clients hear how the runs ended
             self.run_host = None
         await self.servers.stop()
+        self._local.close()  # after the runs: their scripts asked through it
         self._started = False
         self._presence.withdraw()
         await group.writer(self.ctx.db).flush()  # its connection closed before the store is

@@ -1,10 +1,10 @@
 """What a running script asks of the app (SPEC §3): variables on demand, tool actions, messages.
 
-A script reaches the app through a Unix socket, `.cronium.sock`, in its private run folder, and
-proves which run it is with a random token in its environment (`CRONIUM_RUN_TOKEN`). So variables
-need not be written into every run folder (start-up does not grow with their number), and tool
-credentials stay in the app: the script names a tool, the app runs its action and hands back the
-result.
+A script reaches the app through a Unix socket, `.cronium.sock` in its private run folder (a link to
+the one socket the app listens on for its local runs, `RequestServer`), and proves which run it is
+with a random token in its environment (`CRONIUM_RUN_TOKEN`). So variables need not be written into
+every run folder (start-up does not grow with their number), and tool credentials stay in the app:
+the script names a tool, the app runs its action and hands back the result.
 
 Protocol: the helper connects, sends one JSON line `{"token", "op", "args"}` of at most 1 MiB and
 reads one JSON reply, `{"ok": true, "result": ...}` or `{"ok": false, "error": "..."}`; the app then
@@ -13,12 +13,11 @@ closes the connection. Ops: `getVariable {key}`, `executeToolAction {tool, actio
 arrive within 10 s of connecting, and its work (a tool action) ends within 60 s.
 
 Contract for executors: `RequestSocket.plan(job, folder)` gives the environment to add before the
-folder is made; `plan.make(folder)` binds the socket (or writes the variables) with the folder's
-other files; `serve_requests(plan, sink)` serves it around the script's run. A
-container run bind-mounts the run folder: the socket inside it is reachable from the container
-(same kernel), so the executor passes the environment on and adds its location to
-`ON_DEMAND_LOCATIONS`. The script in the container must run as the app's user (or root): the run
-folder is 0700 and connecting to a socket needs write permission on it. Runs on servers over SSH
+folder is made; `RequestServer.register(plan, sink)` answers the run from then on (before its script
+can ask) and `unregister` ends that at the run's end; `plan.make(folder)` links the socket (or writes
+the variables) with the folder's other files. The link points at a path of this computer: a
+container run would need the server's socket mounted as well (container runs get their variables
+written: they are not in `ON_DEMAND_LOCATIONS`). Runs on servers over SSH
 reach the app through a port forward on their connection (`ssh/app_channel.py`: the same requests over TCP
 on the server's 127.0.0.1, `CRONIUM_APP_PORT`); a server that allows no forwarding gets every
 variable written into the folder, and the helpers refuse tool actions there with a clear error.
@@ -27,15 +26,17 @@ variable written into the folder, and the helpers refuse tool actions there with
 from __future__ import annotations
 
 import asyncio
-import hmac
+import contextlib
+import hashlib
+import itertools
 import json
+import os
 import secrets
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import CroniumError
@@ -46,6 +47,7 @@ from cronium_desktop.engine.store.models import Variable
 from cronium_desktop.engine.tools.service import ToolService
 
 SOCKET_NAME = ".cronium.sock"
+SERVER_PREFIX = ".requests-"  # the server's socket in the run folders root: .requests-PID-N.sock
 TOKEN_ENV = "CRONIUM_RUN_TOKEN"
 # Where variables are read on demand instead of being written into the run folder.
 ON_DEMAND_LOCATIONS = frozenset({"LOCAL", "REMOTE"})
@@ -177,7 +179,11 @@ def helper_python() -> dict[str, str]:
     return {} if getattr(sys, "frozen", False) else {"CRONIUM_PYTHON": sys.executable}
 
 
-Lookup = Callable[[str], "tuple[RunRequests, Sink] | None"]
+class Answers(Protocol):
+    def answer(self, op: Any, args: Any, sink: Sink) -> Awaitable[Any]: ...
+
+
+Lookup = Callable[[str], "tuple[Answers, Sink] | None"]
 
 
 async def reply_to(line: bytes, lookup: Lookup) -> dict[str, Any]:
@@ -211,20 +217,153 @@ TOO_LARGE = {"ok": False, "error": f"the request is larger than {MAX_REQUEST_BYT
 TOO_LATE = {"ok": False, "error": f"no request arrived within {REQUEST_ARRIVAL_SECONDS:g} s."}
 
 
-class _Connections:
-    """Serves one run's socket: token check, size and time bounds, a few requests at a time."""
+class RequestSocket:
+    """What a run needs to reach the app, decided before its folder is made: the token and the
+    script's environment, or (a folder too deep for a socket path) its variables to write; then, with
+    the folder, its `.cronium.sock`: a link to the process's `RequestServer` (`make`)."""
 
-    def __init__(self, requests: RunRequests, token: str, sink: Sink) -> None:
-        self._run = (requests, sink)
-        self._token = token
-        self._slots = asyncio.Semaphore(CONCURRENT_REQUESTS)
+    def __init__(self, requests: RunRequests, env: dict[str, str], token: str | None = None,
+                 variables: dict[str, str] | None = None) -> None:
+        self.requests = requests
+        self.env = env
+        self.token = token
+        self.variables = variables
+        self.target: Path | None = None  # the server's socket, once the run is registered with it
+
+    @classmethod
+    async def plan(cls, job: Job, folder: str) -> RequestSocket | None:
+        """None for a run without a request handler; `folder`: the run folder's path (or one as long)."""
+        requests: RunRequests | None = job.requests
+        if requests is None:
+            return None
+        if len(f"{folder}/{SOCKET_NAME}".encode()) > MAX_SOCKET_PATH:
+            return cls(requests, {}, variables=await requests.all_variables())
+        token = secrets.token_urlsafe(32)
+        return cls(requests, {TOKEN_ENV: token, **helper_python()}, token)
+
+    def make(self, folder: Path) -> None:
+        """In the new run folder, before the script starts: the link to the server's socket (the run
+        is registered with the server already), or the variables written. Blocking: the worker
+        thread that makes the folder."""
+        if self.token is None:
+            _write_variables(folder, self.variables or {})
+            return
+        assert self.target is not None, "register the run with the server first"
+        os.symlink(self.target, folder / SOCKET_NAME)
+
+
+class _Run:
+    """A run the server answers: its requests, a few at a time, and the requests being answered."""
+
+    def __init__(self, requests: RunRequests, sink: Sink) -> None:
+        self.requests = requests
+        self.sink = sink
+        self.slots = asyncio.Semaphore(CONCURRENT_REQUESTS)
         self.tasks: set[asyncio.Task[Any]] = set()
 
-    def _lookup(self, token: str) -> tuple[RunRequests, Sink] | None:
-        return self._run if hmac.compare_digest(token.encode(), self._token.encode()) else None
+    async def answer(self, op: Any, args: Any, sink: Sink) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)  # cancelled when the run ends
+        try:
+            async with self.slots:
+                return await self.requests.answer(op, args, sink)
+        finally:
+            self.tasks.discard(task)
 
-    async def serve(self, connection: socket.socket) -> None:
-        """Answer one accepted connection (its task is in `tasks` while it is served)."""
+
+_servers = itertools.count(1)
+
+
+class RequestServer:
+    """One listening socket for the local runs of this process in a run folders root.
+
+    Each run folder's `.cronium.sock` is a symbolic link to it (`RequestSocket.make`): binding,
+    watching and removing a socket per run cost the loop about a sixth of a trivial run's time. The
+    token a request carries says which run asks; a run is known from before its script starts
+    (`register`) until it ends (`unregister`). The socket is made on the first run, on the loop that
+    serves it, in the root (private to the user: `private_folder`), named for this process."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._listener: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._path: Path | None = None
+        self._runs: dict[bytes, _Run] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()  # one per connection being served
+
+    def register(self, plan: RequestSocket | None, sink: Sink) -> bytes | None:
+        """Answer `plan`'s run from now on (on the running loop); the key to `unregister` it with
+        (None: there is nothing to answer)."""
+        if plan is None or plan.token is None:
+            return None
+        loop = asyncio.get_running_loop()
+        if self._listener is None or self._loop is not loop:
+            self.close()
+            self._listen(loop)
+        plan.target = self._path
+        key = _key(plan.token)
+        self._runs[key] = _Run(plan.requests, sink)
+        return key
+
+    def unregister(self, key: bytes | None) -> None:
+        """The run ended: its token is refused from now on, and what it asked and was not answered
+        yet is dropped."""
+        run = self._runs.pop(key, None) if key is not None else None
+        if run is not None:
+            for task in list(run.tasks):
+                task.cancel()
+
+    def close(self) -> None:
+        """Stop listening (the executor's end); connections still being served are dropped."""
+        listener, loop = self._listener, self._loop
+        self._listener = self._loop = None
+        if listener is None:
+            return
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(listener.fileno())
+            for task in list(self._tasks):
+                task.cancel()
+        self._tasks.clear()
+        listener.close()
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+
+    def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        _remove_orphans(self._root)
+        path = self._root / f"{SERVER_PREFIX}{os.getpid()}-{next(_servers)}.sock"
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(str(path))
+            listener.listen(LISTEN_BACKLOG)  # a script connecting while the loop is busy waits here
+            listener.setblocking(False)
+        except OSError:
+            listener.close()
+            raise
+        self._listener, self._loop, self._path = listener, loop, path
+        loop.add_reader(listener.fileno(), self._accept)
+
+    def _accept(self) -> None:
+        listener, loop = self._listener, self._loop
+        assert listener is not None and loop is not None
+        while True:  # every connection waiting in the backlog
+            try:
+                connection, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # out of file descriptors and the like: look again in a second, not at once
+                loop.remove_reader(listener.fileno())
+                loop.call_later(ACCEPT_RETRY_SECONDS, self._accept_again, listener)
+                return
+            task = loop.create_task(self._serve(connection))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _accept_again(self, listener: socket.socket) -> None:
+        if self._listener is listener and self._loop is not None:
+            self._loop.add_reader(listener.fileno(), self._accept)
+
+    async def _serve(self, connection: socket.socket) -> None:
         connection.setblocking(False)
         try:
             reader, writer = await asyncio.open_unix_connection(sock=connection, limit=MAX_REQUEST_BYTES)
@@ -232,8 +371,7 @@ class _Connections:
             connection.close()
             return
         try:
-            async with self._slots:
-                reply = await self._reply(reader)
+            reply = await self._reply(reader)
             writer.write(encode_reply(reply))
             await writer.drain()
         except (ConnectionError, OSError):
@@ -250,94 +388,32 @@ class _Connections:
             return TOO_LARGE
         return await reply_to(line, self._lookup)
 
-
-class RequestSocket:
-    """What a run needs to reach the app, decided before its folder is made: the socket's token and
-    the script's environment, or (a folder too deep for a socket path) its variables to write; then
-    the socket itself, made with the folder (`make`)."""
-
-    def __init__(self, requests: RunRequests, env: dict[str, str], token: str | None = None,
-                 variables: dict[str, str] | None = None) -> None:
-        self.requests = requests
-        self.env = env
-        self.token = token
-        self.variables = variables
-        self.listener: socket.socket | None = None  # bound and listening, once made
-
-    @classmethod
-    async def plan(cls, job: Job, folder: str) -> RequestSocket | None:
-        """None for a run without a request handler; `folder`: the run folder's path (or one as long)."""
-        requests: RunRequests | None = job.requests
-        if requests is None:
-            return None
-        if len(f"{folder}/{SOCKET_NAME}".encode()) > MAX_SOCKET_PATH:
-            return cls(requests, {}, variables=await requests.all_variables())
-        token = secrets.token_urlsafe(32)
-        return cls(requests, {TOKEN_ENV: token, **helper_python()}, token)
-
-    def make(self, folder: Path) -> None:
-        """In the new run folder, before the script starts: the socket bound and listening (a script
-        connecting at once waits in its backlog until the app serves it), or the variables written.
-        Blocking: the worker thread that makes the folder."""
-        if self.token is None:
-            _write_variables(folder, self.variables or {})
-            return
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            listener.bind(str(folder / SOCKET_NAME))
-            listener.listen(LISTEN_BACKLOG)
-            listener.setblocking(False)
-        except OSError:
-            listener.close()
-            raise
-        self.listener = listener
-
-    def close(self) -> None:
-        """Close a socket that will not be served (the run did not start)."""
-        if self.listener is not None:
-            self.listener.close()
+    def _lookup(self, token: str) -> tuple[Answers, Sink] | None:
+        run = self._runs.get(_key(token))
+        return None if run is None else (run, run.sink)
 
 
-@asynccontextmanager
-async def serve_requests(plan: RequestSocket | None, sink: Sink) -> AsyncIterator[None]:
-    """Serve the run's socket (made by `plan.make`) while the block runs.
+def _key(token: str) -> bytes:
+    """What a run is found by: its token's digest (a lookup by the token itself could take longer
+    the more of it a guess gets right)."""
+    return hashlib.sha256(token.encode()).digest()
 
-    The loop watches the listening socket itself and makes a stream of each connection it accepts:
-    most runs never ask anything, and a server object per run cost more than the run's other
-    bookkeeping on the loop."""
-    if plan is None or plan.listener is None or plan.token is None:
-        yield
-        return
-    listener = plan.listener
-    path = listener.getsockname()
-    connections = _Connections(plan.requests, plan.token, sink)
-    loop = asyncio.get_running_loop()
-    fd = listener.fileno()
-    serving = [True]
 
-    def accept() -> None:
-        while True:  # every connection waiting in the backlog
-            try:
-                connection, _ = listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:  # out of file descriptors and the like: look again in a second, not at once
-                loop.remove_reader(fd)
-                loop.call_later(ACCEPT_RETRY_SECONDS, lambda: serving[0] and loop.add_reader(fd, accept))
-                return
-            task = loop.create_task(connections.serve(connection))
-            connections.tasks.add(task)
-            task.add_done_callback(connections.tasks.discard)
+def _remove_orphans(root: Path) -> None:
+    """The sockets of processes that are gone (killed before they closed theirs)."""
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
+            pid = entry.name.removeprefix(SERVER_PREFIX).partition("-")[0]
+            if entry.name.startswith(SERVER_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
+
+def _alive(pid: int) -> bool:
     try:
-        loop.add_reader(fd, accept)
-        try:
-            yield
-        finally:
-            serving[0] = False
-            loop.remove_reader(fd)
-            for task in list(connections.tasks):
-                task.cancel()
-    finally:
-        listener.close()
-        Path(path).unlink(missing_ok=True)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: alive
+        return True
+    return True

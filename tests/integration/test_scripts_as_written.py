@@ -225,6 +225,53 @@ async def test_the_socket_is_gone_after_the_run(engine: Engine, data_dir: Path) 
     assert json.dumps(summary.output) == "null"
 
 
+async def test_runs_going_on_together_are_each_answered_and_an_ended_runs_token_is_refused(engine: Engine) -> None:
+    """Every local run's `.cronium.sock` leads to the app's one listener; the token says which run asks."""
+    await engine.variables.set("region", "eu-west")
+    event_id = await engine.events.create({"name": "Together", "type": "PYTHON", "overlap": "ALLOW", "content": (
+        "import os, time\ntime.sleep(0.3)\n"
+        "print('asked', cronium.getVariable('region'))\nprint('token', os.environ['CRONIUM_RUN_TOKEN'])\n"
+    )})
+    ids = [await engine.runs.start(event_id) for _ in range(5)]
+    tokens = set()
+    for execution_id in ids:
+        summary = await engine.runs.wait(execution_id, timeout=60)
+        lines = [line.text for line in await engine.runs.log(execution_id)]
+        assert summary.status == "SUCCESS" and "asked eu-west" in lines, lines
+        tokens.add(next(line for line in lines if line.startswith("token ")).removeprefix("token "))
+    assert len(tokens) == 5
+
+    ended = tokens.pop()
+    summary, lines = await run(engine, {"name": "Late", "type": "PYTHON", "content": (
+        "import json, socket\n"
+        "s = socket.socket(socket.AF_UNIX); s.connect('.cronium.sock')\n"
+        f"s.sendall(json.dumps({{'token': {ended!r}, 'op': 'getVariable', 'args': {{'key': 'region'}}}}).encode() + b'\\n')\n"
+        "data = b''\n"
+        "while chunk := s.recv(65536): data += chunk\n"
+        "print('reply', json.loads(data))\n"
+    )})
+    assert summary.status == "SUCCESS", lines
+    reply = next(line for line in lines if line.startswith("stdout: reply"))
+    assert "'ok': False" in reply and "token" in reply and "eu-west" not in reply
+
+
+async def test_the_apps_socket_goes_with_it_and_one_a_killed_app_left_is_removed(engine: Engine, data_dir: Path) -> None:
+    from cronium_desktop.engine.executors.local import run_folders_root
+    from cronium_desktop.engine.runtime_requests import SERVER_PREFIX
+
+    root = run_folders_root(data_dir)
+    root.mkdir(mode=0o700, exist_ok=True)
+    gone = root / f"{SERVER_PREFIX}999999999-1.sock"  # a PID no process has
+    with socket.socket(socket.AF_UNIX) as left:
+        left.bind(str(gone))
+    summary, lines = await run(engine, {"name": "Ask", "type": "BASH", "content": "echo ok"})
+    assert summary.status == "SUCCESS", lines
+    assert not gone.exists()
+    [listening] = root.glob(f"{SERVER_PREFIX}*")
+    await engine.stop()
+    assert not listening.exists()
+
+
 async def test_a_run_folder_too_deep_for_a_socket_gets_its_variables_written(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

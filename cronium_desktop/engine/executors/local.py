@@ -31,7 +31,7 @@ from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, Exe
 from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
 from cronium_desktop.engine.executors.sampler import SAMPLER
 from cronium_desktop.engine.folder import folder_digest, remove_tree
-from cronium_desktop.engine.runtime_requests import RequestSocket, serve_requests
+from cronium_desktop.engine.runtime_requests import RequestServer, RequestSocket
 
 KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = spool.MAX_LINE_BYTES
@@ -305,6 +305,11 @@ class LocalExecutor:
     def __init__(self, root: Path) -> None:
         self.root = root  # `run_folders_root` of the data folder
         self.keep_running = False  # set when the app stops and lets its runs finish
+        self.requests = RequestServer(root)  # what the runs' scripts ask of the app
+
+    def close(self) -> None:
+        """The app stops: its runs' scripts can no longer ask it anything."""
+        self.requests.close()
 
     def remove_ended(self, up_to: int, going_on: Collection[int]) -> None:
         """Remove the run folders of runs up to id `up_to` not `going_on` (being followed again): those
@@ -378,13 +383,17 @@ class LocalExecutor:
             return ExecResult(status=FAILURE, error=message)
         # The folder's path is known before it is made but for mkdtemp's random letters.
         plan = await RequestSocket.plan(job, str(self.root / (run_folder_prefix(job.execution_id) + "x" * MKDTEMP_LETTERS)))
-        folder, process = await self._start(job, interpreter, plan)
+        asking = self.requests.register(plan, sink)  # before the script can ask
+        try:
+            folder, process = await self._start(job, interpreter, plan)
+        except BaseException:
+            self.requests.unregister(asking)
+            raise
         exited = process.exited
         detached = ended = False
         try:
-            async with serve_requests(plan, sink):
-                result = await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
-                                           process.usage, process.app_peak)
+            result = await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
+                                       process.usage, process.app_peak)
             result.release, ended = functools.partial(remove_tree, folder), True
             return result
         except asyncio.CancelledError:
@@ -395,6 +404,7 @@ class LocalExecutor:
                 SAMPLER.release(process.pid)
             raise
         finally:
+            self.requests.unregister(asking)
             if not detached and not ended:  # a run that ended is removed once its end is recorded (`release`)
                 await asyncio.to_thread(remove_tree, folder)
 
@@ -421,8 +431,6 @@ class LocalExecutor:
                 pid, popen = spool.spawn(folder, runtime.command(job.event_type, interpreter, str(folder)),
                                          {**env, **env_of_run})
             except BaseException:
-                if plan is not None:
-                    plan.close()
                 remove_tree(folder)
                 raise
             spool.ensure_guardian(self.root)
