@@ -17,6 +17,16 @@ from cronium_desktop.engine.secrets import MASK
 from tests.fixtures.http_server import RecordingServer, http_server_fixture  # noqa: F401 - fixture
 from tests.fixtures.tools import wire_tools
 
+# A script's own request on its run's socket, as the helpers make it: `ask(payload)` gives the reply.
+ASK = (
+    "import json, os, socket\n"
+    "def ask(payload):\n"
+    "    s = socket.socket(socket.AF_UNIX); s.connect('.cronium.sock'); s.sendall(payload)\n"
+    "    data = b''\n"
+    "    while chunk := s.recv(65536): data += chunk\n"
+    "    return json.loads(data)\n"
+)
+
 
 async def run(engine: Engine, spec: dict[str, Any], input: Any = None) -> tuple[Any, list[str]]:
     event_id = await engine.events.create(spec)
@@ -197,13 +207,7 @@ async def test_a_failing_tool_request_fails_in_the_script_with_the_reason(engine
 
 async def test_requests_without_the_run_token_or_too_large_are_refused(engine: Engine) -> None:
     await engine.variables.set("guarded", "value")
-    summary, lines = await run(engine, {"name": "Forged", "type": "PYTHON", "content": (
-        "import json, os, socket\n"
-        "def ask(payload):\n"
-        "    s = socket.socket(socket.AF_UNIX); s.connect('.cronium.sock'); s.sendall(payload)\n"
-        "    data = b''\n"
-        "    while chunk := s.recv(65536): data += chunk\n"
-        "    return json.loads(data)\n"
+    summary, lines = await run(engine, {"name": "Forged", "type": "PYTHON", "content": ASK + (
         "print('forged', ask(json.dumps({'token': 'guess', 'op': 'getVariable', 'args': {'key': 'guarded'}}).encode() + b'\\n'))\n"
         "try:\n"
         "    print('large', ask(b'x' * (2 * 1024 * 1024) + b'\\n')['ok'])\n"
@@ -242,13 +246,8 @@ async def test_runs_going_on_together_are_each_answered_and_an_ended_runs_token_
     assert len(tokens) == 5
 
     ended = tokens.pop()
-    summary, lines = await run(engine, {"name": "Late", "type": "PYTHON", "content": (
-        "import json, socket\n"
-        "s = socket.socket(socket.AF_UNIX); s.connect('.cronium.sock')\n"
-        f"s.sendall(json.dumps({{'token': {ended!r}, 'op': 'getVariable', 'args': {{'key': 'region'}}}}).encode() + b'\\n')\n"
-        "data = b''\n"
-        "while chunk := s.recv(65536): data += chunk\n"
-        "print('reply', json.loads(data))\n"
+    summary, lines = await run(engine, {"name": "Late", "type": "PYTHON", "content": ASK + (
+        f"print('reply', ask(json.dumps({{'token': {ended!r}, 'op': 'getVariable', 'args': {{'key': 'region'}}}}).encode() + b'\\n'))\n"
     )})
     assert summary.status == "SUCCESS", lines
     reply = next(line for line in lines if line.startswith("stdout: reply"))
