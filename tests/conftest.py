@@ -46,6 +46,16 @@ def _no_keychain_unless_asked(request: pytest.FixtureRequest) -> Iterator[None]:
         keyring.set_keyring(previous)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_run_folders_roots_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """At the end, the run folders roots of every data folder the tests made under their temporary
+    paths (those of `data_dir` go at once): each lives outside its data folder, in /dev/shm, and
+    a suite run would otherwise leave about ninety there until the machine restarts."""
+    yield
+    for database in tmp_path_factory.getbasetemp().rglob("cronium.db"):
+        remove_tree(run_folders_root(database.parent))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "data"
