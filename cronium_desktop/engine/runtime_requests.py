@@ -298,7 +298,9 @@ class RequestServer:
         if plan is None or plan.token is None:
             return None
         loop = asyncio.get_running_loop()
-        if self._listener is None or self._loop is not loop:
+        # Made again where its file went (a cleaner of temporary folders, a user tidying /dev/shm):
+        # an app running for weeks must not lose its scripts' line to it.
+        if self._listener is None or self._loop is not loop or not os.path.exists(self._path or ""):
             self.close()
             self._listen(loop)
         plan.target = self._path

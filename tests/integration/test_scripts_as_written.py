@@ -271,6 +271,26 @@ async def test_the_apps_socket_goes_with_it_and_one_a_killed_app_left_is_removed
     assert not listening.exists()
 
 
+async def test_scripts_still_reach_the_app_after_its_socket_was_removed(engine: Engine, data_dir: Path) -> None:
+    """A cleaner of temporary folders may remove the listener's file, or the whole run folders root,
+    while the app runs for weeks."""
+    from cronium_desktop.engine.executors.local import run_folders_root
+    from cronium_desktop.engine.folder import remove_tree
+    from cronium_desktop.engine.runtime_requests import SERVER_PREFIX
+
+    await engine.variables.set("region", "eu-west")
+    spec = {"type": "PYTHON", "content": "print('asked', cronium.getVariable('region'))\n"}
+    summary, lines = await run(engine, {"name": "Before", **spec})
+    assert "stdout: asked eu-west" in lines, lines
+    [listening] = run_folders_root(data_dir).glob(f"{SERVER_PREFIX}*")
+    listening.unlink()
+    summary, lines = await run(engine, {"name": "Without the socket", **spec})
+    assert summary.status == "SUCCESS" and "stdout: asked eu-west" in lines, lines
+    remove_tree(run_folders_root(data_dir))
+    summary, lines = await run(engine, {"name": "Without the root", **spec})
+    assert summary.status == "SUCCESS" and "stdout: asked eu-west" in lines, lines
+
+
 async def test_a_run_folder_too_deep_for_a_socket_gets_its_variables_written(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -377,6 +377,8 @@ class LocalExecutor:
             message = missing_interpreter_message(job.event_type, job.interpreters)
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
+        if not self.root.is_dir():  # removed since it was found private (a cleaner of temporary folders)
+            _private_folders.discard(self.root)
         if not private_folder(self.root):
             message = not_private_message(self.root)
             sink.line("system", message)
