@@ -679,7 +679,9 @@ async def test_a_run_that_starts_at_once_is_recorded_in_two_write_transactions(e
     is held twice per run, not once per step."""
     from sqlalchemy import event as sa_event
 
-    event_id = await engine.events.create({"name": "Says hello", "type": "BASH", "content": "echo hello"})
+    # Long enough for its state to be read while it runs (a bare `echo` can end before the read), and its
+    # line comes at its end, so that it is written with the final record, not as a block of its own.
+    event_id = await engine.events.create({"name": "Says hello", "type": "BASH", "content": "sleep 1\necho hello"})
     await engine.runs.wait(await engine.runs.start(event_id))  # the first run reads what later ones find cached
     commits: list[int] = []
 
