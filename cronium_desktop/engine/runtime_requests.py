@@ -405,8 +405,10 @@ def _remove_orphans(root: Path) -> None:
     """The sockets of processes that are gone (killed before they closed theirs)."""
     with contextlib.suppress(OSError), os.scandir(root) as entries:
         for entry in entries:
+            if not entry.name.startswith(SERVER_PREFIX):
+                continue
             pid = entry.name.removeprefix(SERVER_PREFIX).partition("-")[0]
-            if entry.name.startswith(SERVER_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not _alive(int(pid)):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 

@@ -188,7 +188,7 @@ def private_folder(path: Path) -> bool:
     """Make `path` (0700) where it is missing; whether it is a folder of this user's that no one else
     may write. The places run folders and helpers go are predictable (in /dev/shm or the temporary
     folder): another user who made one first could swap what a run is about to start."""
-    if path in _private_folders:
+    if path in _private_folders and path.is_dir():  # one found before, unless it was removed since
         return True
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     found = os.lstat(path)
@@ -270,7 +270,6 @@ def prepare_folder(root: Path, job: Job, helpers: bool = False) -> Path:
     try:
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
     except FileNotFoundError:  # removed since it was found private: made and checked again
-        _private_folders.discard(root)
         if not private_folder(root):
             raise PermissionError(not_private_message(root)) from None
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
@@ -377,8 +376,6 @@ class LocalExecutor:
             message = missing_interpreter_message(job.event_type, job.interpreters)
             sink.line("system", message)
             return ExecResult(status=FAILURE, error=message)
-        if not self.root.is_dir():  # removed since it was found private (a cleaner of temporary folders)
-            _private_folders.discard(self.root)
         if not private_folder(self.root):
             message = not_private_message(self.root)
             sink.line("system", message)
