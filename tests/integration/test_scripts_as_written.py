@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 
 from cronium_desktop.engine.engine import Engine
+from cronium_desktop.engine.executors.local import run_folders_root
+from cronium_desktop.engine.folder import remove_tree
 from cronium_desktop.engine.runtime import STDOUT_OUTPUT_NOTE
+from cronium_desktop.engine.runtime_requests import SERVER_PREFIX
 from cronium_desktop.engine.secrets import MASK
 from tests.fixtures.http_server import RecordingServer, http_server_fixture  # noqa: F401 - fixture
 from tests.fixtures.tools import wire_tools
@@ -255,9 +258,6 @@ async def test_runs_going_on_together_are_each_answered_and_an_ended_runs_token_
 
 
 async def test_the_apps_socket_goes_with_it_and_one_a_killed_app_left_is_removed(engine: Engine, data_dir: Path) -> None:
-    from cronium_desktop.engine.executors.local import run_folders_root
-    from cronium_desktop.engine.runtime_requests import SERVER_PREFIX
-
     root = run_folders_root(data_dir)
     root.mkdir(mode=0o700, exist_ok=True)
     gone = root / f"{SERVER_PREFIX}999999999-1.sock"  # a PID no process has
@@ -274,10 +274,6 @@ async def test_the_apps_socket_goes_with_it_and_one_a_killed_app_left_is_removed
 async def test_scripts_still_reach_the_app_after_its_socket_was_removed(engine: Engine, data_dir: Path) -> None:
     """A cleaner of temporary folders may remove the listener's file, or the whole run folders root,
     while the app runs for weeks."""
-    from cronium_desktop.engine.executors.local import run_folders_root
-    from cronium_desktop.engine.folder import remove_tree
-    from cronium_desktop.engine.runtime_requests import SERVER_PREFIX
-
     await engine.variables.set("region", "eu-west")
     spec = {"type": "PYTHON", "content": "print('asked', cronium.getVariable('region'))\n"}
     summary, lines = await run(engine, {"name": "Before", **spec})
