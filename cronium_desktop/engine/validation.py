@@ -270,6 +270,8 @@ def normalize_event(data: Any, *, allowed_keys: frozenset[str] = FACADE_KEYS) ->
             raise ValidationError(f"env.{env_name}", "is not a valid environment variable name (letters, digits, _).")
         if not isinstance(value, str):
             raise ValidationError(f"env.{env_name}", f"must be a string, not {value!r}.")
+        if "\0" in value:
+            raise ValidationError(f"env.{env_name}", "contains a NUL character, which no environment variable can hold.")
     event["env"] = dict(env)
     event["secret_env"] = _string_list(event, "secret_env", 200)
     for secret_name in event["secret_env"]:

@@ -118,6 +118,12 @@ def test_secret_env_names_join_env_with_empty_values() -> None:
     assert spec["env"] == {"TOKEN": ""}
 
 
+def test_an_env_value_holding_a_nul_is_refused_by_its_name() -> None:
+    error = refused(event(env={"GREETING": "hello", "TOKEN": "abc\0def"}))
+    assert error.field == "env.TOKEN"
+    assert "NUL" in str(error)
+
+
 def test_empty_timezone_means_the_computers_zone() -> None:
     assert normalize_event(event(timezone=""))["timezone"] is None
 
