@@ -15,7 +15,9 @@ arrive within 10 s of connecting, and its work (a tool action) ends within 60 s.
 Contract for executors: `RequestSocket.plan(job, folder)` gives the environment to add before the
 folder is made; `RequestServer.register(plan, sink)` answers the run from then on (before its script
 can ask) and `unregister` ends that at the run's end; `plan.make(folder)` links the socket (or writes
-the variables) with the folder's other files. The link points at a path of this computer: a
+the variables) with the folder's other files. A run an earlier app process started is answered by
+the process that follows it again: `RequestSocket(requests, {}, its token)`, registered, then
+`relink(folder)`. The link points at a path of this computer: a
 container run would need the server's socket mounted as well (container runs get their variables
 written: they are not in `ON_DEMAND_LOCATIONS`). Runs on servers over SSH
 reach the app through a port forward on their connection (`ssh/app_channel.py`: the same requests over TCP
@@ -250,6 +252,15 @@ class RequestSocket:
             return
         assert self.target is not None, "register the run with the server first"
         os.symlink(self.target, folder / SOCKET_NAME)
+
+    def relink(self, folder: Path) -> None:
+        """Point the link of a run an earlier app process started at this process's server (the run
+        is registered with it already), at once: the script may be connecting meanwhile."""
+        assert self.target is not None, "register the run with the server first"
+        new = folder / f"{SOCKET_NAME}.new"
+        new.unlink(missing_ok=True)
+        os.symlink(self.target, new)
+        os.replace(new, folder / SOCKET_NAME)
 
 
 class _Run:

@@ -19,6 +19,7 @@ from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runs.runner import REATTACHED
 from cronium_desktop.engine.runs.service import INTERRUPTED
+from cronium_desktop.engine.runtime_requests import SERVER_PREFIX, SOCKET_NAME
 from tests.conftest import TEST_PASSPHRASE, Cli
 
 
@@ -135,6 +136,33 @@ async def test_runs_cancel_stops_a_re_attached_run_from_another_process(cli: Cli
     assert await stopped(int(pid_file.read_text()))
     assert again.code == 1 and "had already ended: CANCELLED" in again.stdout
     assert unknown.code == 2 and "999" in unknown.stderr
+
+
+async def test_a_re_attached_run_asks_the_app_that_follows_it(cli: Cli, tmp_path: Path, data_dir: Path) -> None:
+    """The run's line to the app went with the killed process: the process that follows it again
+    answers what it asks from then on (its token honoured, its link pointed at the new socket)."""
+    go = tmp_path / "go"
+    import_events(cli, tmp_path, {"name": "Asks", "type": "BASH", "content": (
+        f'source cronium.sh\necho up\nwhile [ ! -e {go} ]; do sleep 0.05; done\n'
+        'echo "value: $(cronium_getVariable greeting)"')})
+    await asyncio.to_thread(run_then_kill_the_app, cli, "Asks", "up")
+    engine = await restarted(data_dir)
+    try:
+        await engine.variables.set("greeting", "hello again")
+        execution_id = await newest_run(engine)
+        [folder] = run_folders_root(data_dir).glob(f"run-{execution_id}-*")
+        ours = f"{SERVER_PREFIX}{os.getpid()}-"
+        for _ in range(200):  # until the run is followed again: its link then names this process's socket
+            if ours in os.readlink(folder / SOCKET_NAME):
+                break
+            await asyncio.sleep(0.05)
+        go.touch()
+        run = await engine.runs.wait(execution_id, timeout=30)
+        texts = [record.text for record in await engine.runs.log(execution_id)]
+    finally:
+        await engine.stop(grace_seconds=1)
+    assert run.status == "SUCCESS", texts
+    assert "value: hello again" in texts
 
 
 async def stopped(pid: int, seconds: float = 10.0) -> bool:

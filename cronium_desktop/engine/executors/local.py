@@ -31,7 +31,8 @@ from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, Exe
 from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
 from cronium_desktop.engine.executors.sampler import SAMPLER
 from cronium_desktop.engine.folder import folder_digest, remove_tree
-from cronium_desktop.engine.runtime_requests import RequestServer, RequestSocket
+from cronium_desktop.engine.runtime_requests import SOCKET_NAME, RequestServer, RequestSocket
+from cronium_desktop.engine.runtime_requests import TOKEN_ENV as REQUEST_TOKEN_ENV
 
 KILL_GRACE_SECONDS = 5.0
 MAX_LINE_BYTES = spool.MAX_LINE_BYTES
@@ -345,12 +346,33 @@ class LocalExecutor:
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         if pgid:
             SAMPLER.watch(pgid)
+        asking = await self._answer_again(folder, job, sink, identity)
         try:
             result = await self.follow(folder, pgid, exited, job, sink, offsets, job.timeout_seconds - elapsed)
         finally:
             exited.cancel()
+            self.requests.unregister(asking)
         result.release = functools.partial(remove_tree, folder)  # as a fresh run's: once its end is recorded
         return result
+
+    async def _answer_again(self, folder: Path, job: Job, sink: Sink, identity: dict[str, object]) -> bytes | None:
+        """What a run an earlier app process started asks is answered by this one from now on: its
+        token (in its wrapper's environment) registered, its link pointed at this process's socket.
+        The key to `unregister` it with; None: it has no line to the app (variables written), or it
+        is gone."""
+        if job.requests is None or not (folder / SOCKET_NAME).is_symlink():
+            return None
+        token = await asyncio.to_thread(spool.environment_value, identity, REQUEST_TOKEN_ENV)
+        if token is None:
+            return None
+        plan = RequestSocket(job.requests, {}, token)
+        asking = self.requests.register(plan, sink)
+        try:
+            await asyncio.to_thread(plan.relink, folder)
+        except OSError:
+            self.requests.unregister(asking)
+            return None
+        return asking
 
     async def stop_left_behind(self, folder: Path) -> None:
         """Stop the process tree of a run an earlier app started, if it is still that run's: a cancel

@@ -301,19 +301,35 @@ def read_identity(folder: Path) -> dict[str, object] | None:
     return found if isinstance(found, dict) and isinstance(found.get("pid"), int) else None
 
 
-def is_same_process(identity: dict[str, object]) -> bool:
-    """Whether the wrapper recorded in `identity` is still running: its PID has the run's token in
-    its environment (and the start time an earlier version recorded, where there is one)."""
+def _environment(identity: dict[str, object]) -> list[bytes] | None:
+    """The environment of the wrapper recorded in `identity` (NAME=VALUE entries), if it is still
+    running: its PID has the run's token in its environment (and the start time an earlier version
+    recorded, where there is one). None: gone, or another process now."""
     pid = identity.get("pid")
     if not isinstance(pid, int):
-        return False
+        return None
     if identity.get("start") is not None and process_start_time(pid) != identity["start"]:
-        return False
+        return None
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     except OSError:
-        return False
-    return f"{TOKEN_ENV}={identity.get('token')}".encode() in environ.split(b"\0")
+        return None
+    return environ if f"{TOKEN_ENV}={identity.get('token')}".encode() in environ else None
+
+
+def is_same_process(identity: dict[str, object]) -> bool:
+    """Whether the wrapper recorded in `identity` is still running (`_environment`)."""
+    return _environment(identity) is not None
+
+
+def environment_value(identity: dict[str, object], name: str) -> str | None:
+    """The value of `name` in the environment the wrapper recorded in `identity` was started with,
+    while it still runs."""
+    prefix = f"{name}=".encode()
+    for entry in _environment(identity) or ():
+        if entry.startswith(prefix):
+            return os.fsdecode(entry[len(prefix):])
+    return None
 
 
 def read_record(folder: Path) -> str | None:
