@@ -203,6 +203,24 @@ async def test_env_values_reach_the_script(engine: Engine) -> None:
     assert await log_texts(engine, run.execution_id) == ["fast"]
 
 
+async def test_a_script_gets_the_apps_environment_as_it_is_now_under_the_events_env(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the app's environment holds when the run starts (set after the engine started, or
+    removed since), with the event's own values over it, the app's search path after the helpers'."""
+    monkeypatch.setenv("CRONIUM_TEST_LATE", "set after the start")
+    monkeypatch.setenv("CRONIUM_TEST_SHADOWED", "the app's")
+    monkeypatch.setenv("PYTHONPATH", "/from/the/app")
+    monkeypatch.delenv("CRONIUM_TEST_GONE", raising=False)
+    os.environ["CRONIUM_TEST_GONE"] = "soon gone"
+    del os.environ["CRONIUM_TEST_GONE"]
+    event_id = await engine.events.create({"name": "Env", "type": "BASH", "env": {"CRONIUM_TEST_SHADOWED": "the event's"},
+                                           "content": 'echo "$CRONIUM_TEST_LATE|$CRONIUM_TEST_SHADOWED|'
+                                                      '${CRONIUM_TEST_GONE-unset}|${PYTHONPATH##*:}"'})
+    run = await engine.runs.wait(await engine.runs.start(event_id))
+    assert await log_texts(engine, run.execution_id) == ["set after the start|the event's|unset|/from/the/app"]
+
+
 async def test_a_script_gets_none_of_the_apps_open_files(engine: Engine) -> None:
     """Only its input, output and error: not a descriptor the app holds, even one left inheritable
     (handed to the app by what started it, or opened by a library without close-on-exec)."""

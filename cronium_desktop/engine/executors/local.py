@@ -226,24 +226,28 @@ def helpers_folder() -> Path | None:
 
 
 def script_env(folder: Path, event_env: dict[str, str], helpers: Path | None) -> dict[str, str]:
-    """This app's environment, the event's env, and what lets the script find its helper in
-    `helpers` (None: in the run folder) and its files in `folder`.
+    """What a run sets over this app's environment (`spool.environment`): the event's env, and what
+    lets the script find its helper in `helpers` (None: in the run folder) and its files in `folder`.
 
     The helper folder goes in front of PYTHONPATH and NODE_PATH rather than replacing them, so
     libraries the event points at stay importable.
     """
-    env = {**os.environ, **event_env}
+    env = dict(event_env)
+
+    def current(name: str) -> str | None:  # the value the script would get without us
+        return env[name] if name in env else os.environ.get(name)
+
     ours = runtime.folder_env(str(folder))
     if helpers is not None:
         ours.update({"PYTHONPATH": f"{helpers}{os.pathsep}{folder}", "NODE_PATH": str(helpers / "node_modules"),
                      runtime.HELPERS_ENV: str(helpers)})
     for name, value in ours.items():
-        if name in SEARCH_PATHS and env.get(name):
-            value = f"{value}{os.pathsep}{env[name]}"
-        elif name in OPTION_LISTS and env.get(name):
-            value = f"{value} {env[name]}"
+        if name in SEARCH_PATHS and current(name):
+            value = f"{value}{os.pathsep}{current(name)}"
+        elif name in OPTION_LISTS and current(name):
+            value = f"{value} {current(name)}"
         env[name] = value
-    env["PATH"] = os.pathsep.join([str(folder), *([str(helpers)] if helpers is not None else []), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join([str(folder), *([str(helpers)] if helpers is not None else []), current("PATH") or ""])
     return env
 
 

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from cronium_desktop.engine.clock import utcnow
@@ -188,7 +188,7 @@ Opened = tuple[int, str, int, int]  # a descriptor of the new process: (fd, path
 
 
 @functools.cache
-def _glibc_posix_spawn() -> Callable[[str, list[str], dict[str, str], list[Opened]], int] | None:
+def _glibc_posix_spawn() -> Callable[[str, list[str], dict[bytes, bytes], list[Opened]], int] | None:
     """glibc's posix_spawn(3), called without holding the interpreter's lock (None elsewhere).
 
     `os.posix_spawn` holds it until the new process has exec'd, which on a busy machine includes
@@ -212,7 +212,7 @@ def _glibc_posix_spawn() -> Callable[[str, list[str], dict[str, str], list[Opene
     posix_spawn.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p,
                             strings, strings]
 
-    def spawn(path: str, argv: list[str], env: dict[str, str], opened: list[Opened]) -> int:
+    def spawn(path: str, argv: list[str], env: dict[bytes, bytes], opened: list[Opened]) -> int:
         actions, attributes = ctypes.create_string_buffer(room), ctypes.create_string_buffer(room)
         libc.posix_spawn_file_actions_init(actions)
         libc.posix_spawnattr_init(attributes)
@@ -222,7 +222,7 @@ def _glibc_posix_spawn() -> Callable[[str, list[str], dict[str, str], list[Opene
                     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), name)
             set_flags(attributes, setsid)
             arguments = [os.fsencode(argument) for argument in argv]
-            variables = [os.fsencode(name) + b"=" + os.fsencode(value) for name, value in env.items()]
+            variables = [name + b"=" + value for name, value in env.items()]
             if b"\0" in b"".join(arguments) or b"\0" in b"".join(variables):  # C would cut the string there
                 raise ValueError("embedded null byte")
             pid = ctypes.c_int()
@@ -239,27 +239,42 @@ def _glibc_posix_spawn() -> Callable[[str, list[str], dict[str, str], list[Opene
     return spawn
 
 
-def spawn(folder: Path, command: list[str], env: dict[str, str]) -> tuple[int, subprocess.Popen[bytes] | None]:
-    """Start the wrapper for `command` in a session of its own, its output appended to the run
-    folder's spool files (made here), its input empty. (PID, None) through `posix_spawn`: a few
-    system calls, where `subprocess` costs the app several times as much Python per run; where the
-    platform cannot start a session that way, (PID, the Popen, which must not be collected before
-    the wrapper is reaped)."""
+def environment(overrides: dict[str, str]) -> dict[bytes, bytes]:
+    """This app's environment with `overrides` set over it, encoded as a process gets it. Read from
+    `posix.environ`, the table `os.environ` writes through, in one copy: decoding `os.environ` name by
+    name, and encoding it back, cost a run more than starting its wrapper."""
+    import posix
+
+    env = dict(posix.environ)
+    env.update((os.fsencode(name), os.fsencode(value)) for name, value in overrides.items())
+    return env
+
+
+def spawn(folder: Path, command: list[str], overrides: dict[str, str]) -> tuple[int, subprocess.Popen[bytes] | None]:
+    """Start the wrapper for `command` in a session of its own, with this app's environment and
+    `overrides` set over it, its output appended to the run folder's spool files (made here), its
+    input empty. (PID, None) through `posix_spawn`: a few system calls, where `subprocess` costs the
+    app several times as much Python per run; where the platform cannot start a session that way,
+    (PID, the Popen, which must not be collected before the wrapper is reaped)."""
     argv = [shell(), "-c", WRAPPER, "cronium-run", str(folder), *command]
     out, err = str(folder / STREAMS[0]), str(folder / STREAMS[1])
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
     opened: list[Opened] = [(0, os.devnull, os.O_RDONLY, 0), (1, out, flags, 0o600), (2, err, flags, 0o600)]
+    env: Mapping[bytes, bytes] | Mapping[str, str]
     if hasattr(os, "posix_spawn"):
+        env = posix_env = environment(overrides)
         _descriptors_closed_on_exec()
         native = _glibc_posix_spawn()
         if native is not None:
-            return native(argv[0], argv, env, opened), None
+            return native(argv[0], argv, posix_env, opened), None
         try:
-            pid = os.posix_spawn(argv[0], argv, env, setsid=True,
+            pid = os.posix_spawn(argv[0], argv, posix_env, setsid=True,
                                  file_actions=[(os.POSIX_SPAWN_OPEN, *action) for action in opened])
             return pid, None
         except NotImplementedError:  # no POSIX_SPAWN_SETSID here
             pass
+    else:
+        env = {**os.environ, **overrides}
     stdout = os.open(out, flags | os.O_CLOEXEC, 0o600)
     stderr = os.open(err, flags | os.O_CLOEXEC, 0o600)
     try:
