@@ -12,11 +12,13 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.scratch import data_folder  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -25,13 +27,17 @@ from sqlalchemy import func, select  # noqa: E402
 
 
 async def main(lines: int) -> None:
+    with data_folder() as folder:
+        await measure(folder, lines)
+
+
+async def measure(folder: Path, lines: int) -> None:
     from cronium_desktop import heap
     from cronium_desktop.engine.engine import Engine
     from cronium_desktop.engine.store.models import LogBlock
     from cronium_desktop.ui.bridge import EngineBridge
     from cronium_desktop.ui.runs.log_view import LogView
 
-    folder = Path(tempfile.mkdtemp())
     engine = Engine(folder)
     await engine.start()
     bridge = EngineBridge(engine.bus)

@@ -18,13 +18,13 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import data_folder  # noqa: E402
 from cronium_desktop.engine.engine import Engine  # noqa: E402
 
 
@@ -70,13 +70,13 @@ async def run_once(folder: Path, name: str, command: str) -> float:
 
 def measure(name: str, command: str, target_seconds: float | None) -> None:
     floor_seconds, size = floor(command)
-    folder = Path(tempfile.mkdtemp(prefix="cronium-bench-output-"))
-    engine = Engine(folder)  # an empty store's own size is not output
-    asyncio.run(_prepare(engine))
-    before = store_bytes(folder)
-    run_seconds = asyncio.run(run_once(folder, name, command))
-    grown = store_bytes(folder) - before
-    logs_seconds, rss = logs_back(folder, name)
+    with data_folder("cronium-bench-output-") as folder:
+        engine = Engine(folder)  # an empty store's own size is not output
+        asyncio.run(_prepare(engine))
+        before = store_bytes(folder)
+        run_seconds = asyncio.run(run_once(folder, name, command))
+        grown = store_bytes(folder) - before
+        logs_seconds, rss = logs_back(folder, name)
     limit = target_seconds if target_seconds is not None else 3 * floor_seconds
     print(f"{name}: {command}  ({size / 1e6:.1f} MB of output)")
     print(f"  floor (| cat)            {floor_seconds:8.3f} s")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import data_folder  # noqa: E402
 from cronium_desktop.engine.engine import Engine  # noqa: E402
 
 RUNS = 60
@@ -77,9 +78,9 @@ async def engine_with_variables(data_dir: Path, count: int) -> tuple[Engine, int
 
 async def variables_main() -> None:
     """Runs alternate between the two data folders, so the machine's load drifts over both alike."""
-    with tempfile.TemporaryDirectory() as floor_folder, tempfile.TemporaryDirectory() as many_folder:
-        pairs = [await engine_with_variables(Path(floor_folder), 0),
-                 await engine_with_variables(Path(many_folder), VARIABLES)]
+    with data_folder() as floor_folder, data_folder() as many_folder:
+        pairs = [await engine_with_variables(floor_folder, 0),
+                 await engine_with_variables(many_folder, VARIABLES)]
         samples: list[list[float]] = [[], []]
         for index in range(RUNS + 5):
             for which, (engine, event_id) in enumerate(pairs):
@@ -123,8 +124,8 @@ async def main() -> None:
     os.system("uptime")
     bare_samples = await bare()
     wrapper_samples = await wrapped()
-    with tempfile.TemporaryDirectory() as folder:
-        to_start, totals = await ours(Path(folder))
+    with data_folder() as folder:
+        to_start, totals = await ours(folder)
     bare_median = statistics.median(bare_samples)
     target = bare_median + 0.005
     print(f"bare create_subprocess_exec bash -c true : {ms(bare_samples)}")
@@ -189,8 +190,8 @@ async def metrics_main() -> None:
     print(f"run wrapper with times + /proc/$$/io record : {ms(recorded)}")
     in_process = in_process_cost()
     print(f"in the app per run (watch, release, read the record, merge): {in_process * 1e6:.0f} µs")
-    with tempfile.TemporaryDirectory() as folder:
-        engine = Engine(Path(folder))
+    with data_folder() as folder:
+        engine = Engine(folder)
         await engine.start()
         engine.settings.set("concurrency", 16)
         event_id = await engine.events.create({"name": "Trivial", "type": "BASH", "content": "true"})

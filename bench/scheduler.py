@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # noqa: E402
 from apscheduler.triggers.interval import IntervalTrigger  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bench.scratch import data_folder  # noqa: E402
 from cronium_desktop import heap  # noqa: E402
 from cronium_desktop.engine.engine import Engine  # noqa: E402
 from cronium_desktop.engine.store.models import Execution  # noqa: E402
@@ -135,8 +135,8 @@ async def main() -> None:
     stop = asyncio.Event()
     ticker = Ticker()
     ticking = asyncio.create_task(ticker.run(stop))
-    with tempfile.TemporaryDirectory() as folder:
-        firing, starting, fired, expected, caught_up = await cronium(args.events, args.seconds, Path(folder), ticker)
+    with data_folder() as folder:
+        firing, starting, fired, expected, caught_up = await cronium(args.events, args.seconds, folder, ticker)
     stop.set()
     await ticking
     bare = await bare_apscheduler(args.events, min(args.seconds, 20))

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event as sa_event  # noqa: E402
 
+from bench.scratch import data_folder  # noqa: E402
 from cronium_desktop.engine.engine import Engine  # noqa: E402
 from cronium_desktop.engine.settings import DEFAULTS  # noqa: E402
 
@@ -43,7 +43,12 @@ async def bare(runs: int, concurrency: int) -> tuple[float, float]:
 
 
 async def ours(runs: int) -> tuple[float, float, float, float]:
-    engine = Engine(Path(tempfile.mkdtemp(prefix="cronium-bench-throughput-")))
+    with data_folder("cronium-bench-throughput-") as folder:
+        return await ours_in(folder, runs)
+
+
+async def ours_in(folder: Path, runs: int) -> tuple[float, float, float, float]:
+    engine = Engine(folder)
     await engine.start()
     event_id = await engine.events.create({"name": "Trivial", "type": "BASH", "content": "true", "overlap": "ALLOW"})
     await engine.runs.wait(await engine.runs.start(event_id))  # warm-up
