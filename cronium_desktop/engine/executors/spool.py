@@ -260,23 +260,25 @@ def spawn(folder: Path, command: list[str], overrides: dict[str, str]) -> tuple[
     out, err = str(folder / STREAMS[0]), str(folder / STREAMS[1])
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
     opened: list[Opened] = [(0, os.devnull, os.O_RDONLY, 0), (1, out, flags, 0o600), (2, err, flags, 0o600)]
-    env: Mapping[bytes, bytes] | Mapping[str, str]
-    if hasattr(os, "posix_spawn"):
-        env = posix_env = environment(overrides)
-        _descriptors_closed_on_exec()
-        native = _glibc_posix_spawn()
-        if native is not None:
-            return native(argv[0], argv, posix_env, opened), None
-        try:
-            pid = os.posix_spawn(argv[0], argv, posix_env, setsid=True,
-                                 file_actions=[(os.POSIX_SPAWN_OPEN, *action) for action in opened])
-            return pid, None
-        except NotImplementedError:  # no POSIX_SPAWN_SETSID here
-            pass
-    else:
-        env = {**os.environ, **overrides}
-    stdout = os.open(out, flags | os.O_CLOEXEC, 0o600)
-    stderr = os.open(err, flags | os.O_CLOEXEC, 0o600)
+    if not hasattr(os, "posix_spawn"):
+        return _popen(argv, {**os.environ, **overrides}, out, err)
+    env = environment(overrides)
+    _descriptors_closed_on_exec()
+    native = _glibc_posix_spawn()
+    if native is not None:
+        return native(argv[0], argv, env, opened), None
+    try:
+        return os.posix_spawn(argv[0], argv, env, setsid=True,
+                              file_actions=[(os.POSIX_SPAWN_OPEN, *action) for action in opened]), None
+    except NotImplementedError:  # no POSIX_SPAWN_SETSID here
+        return _popen(argv, env, out, err)
+
+
+def _popen(argv: list[str], env: Mapping[bytes, bytes] | Mapping[str, str], out: str,
+           err: str) -> tuple[int, subprocess.Popen[bytes]]:
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+    stdout = os.open(out, flags, 0o600)
+    stderr = os.open(err, flags, 0o600)
     try:
         popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
                                  start_new_session=True)
@@ -316,7 +318,7 @@ def read_identity(folder: Path) -> dict[str, object] | None:
     return found if isinstance(found, dict) and isinstance(found.get("pid"), int) else None
 
 
-def _environment(identity: dict[str, object]) -> list[bytes] | None:
+def _wrapper_environ(identity: dict[str, object]) -> list[bytes] | None:
     """The environment of the wrapper recorded in `identity` (NAME=VALUE entries), if it is still
     running: its PID has the run's token in its environment (and the start time an earlier version
     recorded, where there is one). None: gone, or another process now."""
@@ -333,15 +335,15 @@ def _environment(identity: dict[str, object]) -> list[bytes] | None:
 
 
 def is_same_process(identity: dict[str, object]) -> bool:
-    """Whether the wrapper recorded in `identity` is still running (`_environment`)."""
-    return _environment(identity) is not None
+    """Whether the wrapper recorded in `identity` is still running (`_wrapper_environ`)."""
+    return _wrapper_environ(identity) is not None
 
 
 def environment_value(identity: dict[str, object], name: str) -> str | None:
     """The value of `name` in the environment the wrapper recorded in `identity` was started with,
     while it still runs."""
     prefix = f"{name}=".encode()
-    for entry in _environment(identity) or ():
+    for entry in _wrapper_environ(identity) or ():
         if entry.startswith(prefix):
             return os.fsdecode(entry[len(prefix):])
     return None
