@@ -40,6 +40,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+import psutil
+
 from cronium_desktop.engine.context import EngineContext
 from cronium_desktop.engine.errors import CroniumError
 from cronium_desktop.engine.executors.base import Job, Sink
@@ -419,16 +421,6 @@ def _remove_orphans(root: Path) -> None:
             if not entry.name.startswith(SERVER_PREFIX):
                 continue
             pid = entry.name.removeprefix(SERVER_PREFIX).partition("-")[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not psutil.pid_exists(int(pid)):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's: alive
-        return True
-    return True
