@@ -185,6 +185,7 @@ def _descriptors_closed_on_exec() -> None:
 
 
 Opened = tuple[int, str, int, int]  # a descriptor of the new process: (fd, path, flags, mode)
+SPOOL_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT  # how a wrapper's output goes to its spool files
 
 
 @functools.cache
@@ -258,8 +259,7 @@ def spawn(folder: Path, command: list[str], overrides: dict[str, str]) -> tuple[
     (PID, the Popen, which must not be collected before the wrapper is reaped)."""
     argv = [shell(), "-c", WRAPPER, "cronium-run", str(folder), *command]
     out, err = str(folder / STREAMS[0]), str(folder / STREAMS[1])
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-    opened: list[Opened] = [(0, os.devnull, os.O_RDONLY, 0), (1, out, flags, 0o600), (2, err, flags, 0o600)]
+    opened: list[Opened] = [(0, os.devnull, os.O_RDONLY, 0), (1, out, SPOOL_FLAGS, 0o600), (2, err, SPOOL_FLAGS, 0o600)]
     if not hasattr(os, "posix_spawn"):
         return _popen(argv, {**os.environ, **overrides}, out, err)
     env = environment(overrides)
@@ -276,9 +276,8 @@ def spawn(folder: Path, command: list[str], overrides: dict[str, str]) -> tuple[
 
 def _popen(argv: list[str], env: Mapping[bytes, bytes] | Mapping[str, str], out: str,
            err: str) -> tuple[int, subprocess.Popen[bytes]]:
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
-    stdout = os.open(out, flags, 0o600)
-    stderr = os.open(err, flags, 0o600)
+    stdout = os.open(out, SPOOL_FLAGS | os.O_CLOEXEC, 0o600)
+    stderr = os.open(err, SPOOL_FLAGS | os.O_CLOEXEC, 0o600)
     try:
         popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
                                  start_new_session=True)
