@@ -4,6 +4,7 @@ write of the app waited for ever)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -17,13 +18,14 @@ from cronium_desktop.engine.store.group import GroupWriter
 from cronium_desktop.engine.store.models import Setting
 
 
-def test_a_cancelled_write_is_dropped_and_the_writes_after_it_go_on(tmp_path: Path) -> None:
+async def test_a_cancelled_write_is_dropped_and_the_writes_after_it_go_on(tmp_path: Path) -> None:
     database = Database(tmp_path / "data")
     database.migrate()
     writer = GroupWriter(database)
-    release = threading.Event()
+    entered, release = threading.Event(), threading.Event()
 
     def held(session: object) -> str:
+        entered.set()
         release.wait(10)  # keeps the writer busy while the next write is queued and cancelled
         return "first"
 
@@ -33,13 +35,14 @@ def test_a_cancelled_write_is_dropped_and_the_writes_after_it_go_on(tmp_path: Pa
             return key
         return piece
 
-    first = writer.submit(held)
-    dropped = writer.submit(put("dropped"))
-    assert dropped.cancel()  # the caller stopped waiting before the writer took it
+    first = writer.run(held)
+    assert await asyncio.to_thread(entered.wait, 10)
+    dropped = writer.run(put("dropped"))
+    dropped.cancel()  # the caller stopped waiting before the writer took it
     release.set()
-    later = writer.submit(put("later"))
-    assert first.result(10) == "first"
-    assert later.result(10) == "later"  # the writer is still there
+    later = writer.run(put("later"))
+    assert await asyncio.wait_for(first, 10) == "first"
+    assert await asyncio.wait_for(later, 10) == "later"  # the writer is still there
     with database.read() as session:
         keys = set(session.scalars(select(Setting.key)))
     assert "later" in keys and "dropped" not in keys
@@ -72,7 +75,7 @@ async def test_a_writes_follow_up_is_done_before_its_caller_hears_back_and_a_fai
 
     with pytest.raises(IntegrityError):
         await writer.run(put("end"))  # the same key again
-    late = writer.submit(put("after"))  # handed in, not waited for
+    late = writer.run(put("after"))  # handed in, not waited for
     await writer.flush()
     assert late.done() and late.result() == "after"
     with database.read() as session:

@@ -9,7 +9,6 @@ then SIGKILL after 5 s.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import functools
 import os
@@ -31,6 +30,7 @@ from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, Exe
 from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
 from cronium_desktop.engine.executors.sampler import SAMPLER
 from cronium_desktop.engine.folder import folder_digest, remove_tree
+from cronium_desktop.engine.handover import Worker
 from cronium_desktop.engine.runtime_requests import SOCKET_NAME, RequestServer, RequestSocket
 from cronium_desktop.engine.runtime_requests import TOKEN_ENV as REQUEST_TOKEN_ENV
 
@@ -302,7 +302,7 @@ async def _wrapper_gone(folder: Path, identity: dict[str, object]) -> None:
 
 # One thread does the file work of every local run (its folder and start, then reading its end),
 # rather than a pool: runs starting and ending together then take turns instead of contending.
-RUNS_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronium-local-runs")
+RUNS_THREAD = Worker("cronium-local-runs")
 
 
 class LocalExecutor:
@@ -461,7 +461,7 @@ class LocalExecutor:
             spool.ensure_guardian(self.root)
             return folder, pid, popen
 
-        launching = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(RUNS_THREAD, launch))
+        launching = RUNS_THREAD.run(launch)
         cancelled = False
         try:
             folder, pid, popen = await asyncio.shield(launching)
@@ -495,12 +495,11 @@ class LocalExecutor:
                     sink.line("system", "Cancelled: stopping the process tree.")
                     await asyncio.shield(stop_process_group(pgid, exited))
                 raise
-            loop = asyncio.get_running_loop()
             end = functools.partial(self._read_end, folder, reader, pgid, job, exited, timed_out, sink, usage, app_peak)
-            result = await loop.run_in_executor(RUNS_THREAD, end, False, None)
+            result = await RUNS_THREAD.run(end, False, None)
             if result is None:  # background processes still write: wait for them on a thread of their own
                 note = await asyncio.to_thread(_drain, reader, pgid)
-                result = await loop.run_in_executor(RUNS_THREAD, end, True, note)
+                result = await RUNS_THREAD.run(end, True, note)
         finally:
             if not reader.finished:  # the run was cancelled or failed before its end was read
                 await asyncio.shield(asyncio.to_thread(reader.finish))

@@ -24,16 +24,17 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from cronium_desktop.engine.handover import Outcomes
 from cronium_desktop.engine.store.db import Database
 
 T = TypeVar("T")
-Piece = tuple[Callable[[Session], Any], Future[Any], Callable[[], object] | None]  # work, its caller's future, then
+# The work, its caller's future and loop, then (what to do once it is committed).
+Piece = tuple[Callable[[Session], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop, Callable[[], object] | None]
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 5.0
 MAX_GROUP = 500  # pieces per transaction: bounds how long one commit holds the store
@@ -59,18 +60,18 @@ class GroupWriter:
         self._running = False
         self._connection: Connection | None = None  # the writer thread's, while it runs
 
-    def submit(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> Future[T]:
-        future: Future[T] = Future()
+    def run(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> asyncio.Future[T]:
+        """A future of `piece`'s result once its group is committed (awaited on the running loop; its
+        outcome is handed back with the group's, `handover`)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         with self._ready:
-            self._queue.append((piece, future, then))
+            self._queue.append((piece, future, loop, then))
             self._ready.notify()
             if not self._running:  # the thread ends after a while without work, and comes back
                 self._running = True
                 threading.Thread(target=self._work, name="cronium-writer", daemon=True).start()
         return future
-
-    async def run(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> T:
-        return await asyncio.wrap_future(self.submit(piece, then))
 
     async def flush(self) -> None:
         """Until every piece handed in before is written (pieces are written in the order they came,
@@ -90,6 +91,7 @@ class GroupWriter:
             self._connection = None
 
     def _serve(self) -> None:
+        outcomes = Outcomes()
         while True:
             with self._ready:
                 if not self._queue:
@@ -99,9 +101,8 @@ class GroupWriter:
                     self._running = False
                     return
                 group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
-            # Taken: from here a caller's cancel no longer applies (and setting a cancelled future
-            # would raise, end this thread and leave every later write waiting).
-            group = [taken for taken in group if taken[1].set_running_or_notify_cancel()]
+            # Taken: from here a caller's cancel no longer applies (its write is made, its outcome dropped).
+            group = [taken for taken in group if not taken[1].cancelled()]
             if not group:
                 continue
             try:
@@ -111,28 +112,29 @@ class GroupWriter:
                     try:
                         [result] = self._transaction([taken])
                     except Exception as error:  # noqa: BLE001 - handed to the caller
-                        taken[1].set_exception(error)
+                        outcomes.add(taken[2], taken[1], error, None)
                     else:
-                        self._done(taken, result)
-                continue
-            for taken, result in zip(group, results, strict=True):
-                self._done(taken, result)
+                        self._done(taken, result, outcomes)
+            else:
+                for taken, result in zip(group, results, strict=True):
+                    self._done(taken, result, outcomes)
+            outcomes.hand_back()
 
     def _transaction(self, group: list[Piece]) -> list[Any]:
         if self._connection is None:
             self._connection = self._db.engine.connect()
         with self._db.write(self._connection) as session:
-            return [piece(session) for piece, _, _ in group]
+            return [piece(session) for piece, _, _, _ in group]
 
     @staticmethod
-    def _done(taken: Piece, result: Any) -> None:
-        _, future, then = taken
+    def _done(taken: Piece, result: Any, outcomes: Outcomes) -> None:
+        _, future, loop, then = taken
         if then is not None:  # before the caller hears back: a run reported finished has left nothing behind
             try:
                 then()
             except Exception:  # noqa: BLE001 - the write stands: a leftover is logged, not a failed write
                 log.exception("after a committed write")
-        future.set_result(result)
+        outcomes.add(loop, future, None, result)
 
 
 def _nothing(session: Session) -> None:

@@ -1,0 +1,108 @@
+"""Blocking work handed to a thread of its own, its outcome handed back to the event loop that asked.
+
+`run_in_executor` pays, per call, for a `concurrent.futures.Future` (a condition and its lock), the
+chaining of that future to an asyncio one, and a wake-up of the loop through its self-pipe; a run
+crosses to a thread and back several times (its start, its end, its two writes), and at many runs a
+second that cost as much as the app's own work on them. Here the caller's asyncio future goes to the
+thread as it is, and the thread settles the futures of everything it finished since it last did in
+one call on the loop: work that comes in together is answered together.
+
+`Worker` is a thread for any work (`await worker.run(fn, *args)`); `Outcomes` is the handing back,
+for a thread with a loop of its own (the group writer's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+SETTLE_EVERY_SECONDS = 0.001  # a long batch hands back what it finished at least this often
+IDLE_SECONDS = 5.0  # a worker's thread leaves after this long without work, and comes back with the next
+
+Outcome = tuple["asyncio.Future[Any]", BaseException | None, Any]  # the future, its error or its result
+
+
+def _settle(outcomes: list[Outcome]) -> None:
+    """On the loop: each future gets its outcome, unless its caller stopped waiting meanwhile."""
+    for future, error, result in outcomes:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+class Outcomes:
+    """Outcomes a thread gathers for futures of one or more loops, handed back in one call per loop."""
+
+    def __init__(self) -> None:
+        self._by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+        self._since = 0.0
+
+    def add(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], error: BaseException | None,
+            result: Any) -> None:
+        if not self._by_loop:
+            self._since = time.monotonic()
+        self._by_loop.setdefault(loop, []).append((future, error, result))
+
+    def hand_back_if_due(self) -> None:
+        if self._by_loop and time.monotonic() - self._since >= SETTLE_EVERY_SECONDS:
+            self.hand_back()
+
+    def hand_back(self) -> None:
+        by_loop, self._by_loop = self._by_loop, {}
+        for loop, outcomes in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, outcomes)
+            except RuntimeError:  # the loop is closed: no one waits any more
+                pass
+
+
+class Worker:
+    """One thread doing blocking work in the order it comes: `await worker.run(fn, *args)`.
+
+    Work whose caller stopped waiting before the thread took it is dropped, as a cancelled task's
+    that had not begun; once taken it runs to its end (a caller that must not lose it shields it)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._queue: list[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any], asyncio.AbstractEventLoop]] = []
+        self._ready = threading.Condition()
+        self._running = False
+
+    def run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """A future of `fn(*args)` done on the thread (awaited on the running loop)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        with self._ready:
+            self._queue.append((fn, args, future, loop))
+            self._ready.notify()
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._serve, name=self._name, daemon=True).start()
+        return future
+
+    def _serve(self) -> None:
+        outcomes = Outcomes()
+        while True:
+            with self._ready:
+                if not self._queue:
+                    self._ready.wait(IDLE_SECONDS)
+                if not self._queue:
+                    self._running = False  # under the lock: the next piece of work starts a thread again
+                    return
+                batch, self._queue = self._queue, []
+            for fn, args, future, loop in batch:
+                if future.cancelled():
+                    continue
+                try:
+                    outcomes.add(loop, future, None, fn(*args))
+                except BaseException as error:  # noqa: BLE001 - handed to the caller, as run_in_executor does
+                    outcomes.add(loop, future, error, None)
+                outcomes.hand_back_if_due()
+            outcomes.hand_back()
