@@ -485,7 +485,8 @@ class LocalExecutor:
         timed_out = False
         try:
             try:
-                await asyncio.wait_for(asyncio.shield(exited), max(timeout, 0.0))
+                async with asyncio.timeout(max(timeout, 0.0)):
+                    await asyncio.shield(exited)
             except TimeoutError:
                 timed_out = True
                 sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopping the process tree.")

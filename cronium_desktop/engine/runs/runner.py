@@ -269,10 +269,11 @@ class Runner:
             sink.line("system", executor)
             return ExecResult(status=FAILURE, error=executor)
         try:
-            if job.event_type not in runtime.SCRIPT_NAMES:
-                return await asyncio.wait_for(executor.run(job, sink), job.timeout_seconds + TIMEOUT_SAFETY_SECONDS)
-            tail = runtime.StdoutTail(sink)
-            result = await asyncio.wait_for(executor.run(job, tail), job.timeout_seconds + TIMEOUT_SAFETY_SECONDS)
+            async with asyncio.timeout(job.timeout_seconds + TIMEOUT_SAFETY_SECONDS):  # in this task: no task of its own
+                if job.event_type not in runtime.SCRIPT_NAMES:
+                    return await executor.run(job, sink)
+                tail = runtime.StdoutTail(sink)
+                result = await executor.run(job, tail)
             runtime.output_from_stdout(result, tail, masker.mask, sink)
             return result
         except TimeoutError:
