@@ -189,7 +189,7 @@ def private_folder(path: Path) -> bool:
     """Make `path` (0700) where it is missing; whether it is a folder of this user's that no one else
     may write. The places run folders and helpers go are predictable (in /dev/shm or the temporary
     folder): another user who made one first could swap what a run is about to start."""
-    if path in _private_folders and path.is_dir():  # one found before, unless it was removed since
+    if path in _private_folders and os.path.isdir(path):  # one found before, unless it was removed since
         return True
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     found = os.lstat(path)
@@ -212,6 +212,9 @@ def helpers_folder() -> Path | None:
     renamed into place: another process may be making it too). None when the place is not this
     user's alone (`private_folder`): the run then gets its own copy, as remote runs do."""
     parent = _users_folder("helpers")
+    seen = _helpers_seen.get(parent)
+    if seen is not None and os.path.isdir(seen):  # one look per run: a cleaner of temporary folders may remove it
+        return seen
     folder = parent / runtime.helpers_digest()
     if not private_folder(parent):
         return None
@@ -222,7 +225,11 @@ def helpers_folder() -> Path | None:
             os.rename(made, folder)
         except OSError:  # made by another process meanwhile
             shutil.rmtree(made, True)
+    _helpers_seen[parent] = folder
     return folder
+
+
+_helpers_seen: dict[Path, Path] = {}  # by where helpers go: the folder found there
 
 
 def script_env(folder: Path, event_env: dict[str, str], helpers: Path | None) -> dict[str, str]:

@@ -349,11 +349,21 @@ def environment_value(identity: dict[str, object], name: str) -> str | None:
 
 
 def read_record(folder: Path) -> str | None:
-    """The wrapper's `status` file as it is (None: not written)."""
+    """The wrapper's `status` file as it is (None: not written). Read with plain system calls: it is
+    read at the end of every run, and a text file object costs more than the reading."""
     try:
-        return (folder / "status").read_text()
+        fd = os.open(os.path.join(folder, "status"), os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode(errors="replace")
 
 
 def exit_status(record: str | None) -> int | None:
@@ -405,6 +415,7 @@ class SpoolReader:
 
     def __init__(self, folder: Path, masker: Masker, deliver: Deliver, offsets: tuple[int, int] = (0, 0)) -> None:
         self._folder = folder
+        self._paths = [os.path.join(folder, stream) for stream in STREAMS]
         self._masker = masker
         self._deliver = deliver
         self.offsets = list(offsets)
@@ -477,10 +488,10 @@ class SpoolReader:
         return True
 
     def _open(self) -> None:
-        for index, stream in enumerate(STREAMS):
+        for index, path in enumerate(self._paths):
             if self._fds[index] is None:
                 with contextlib.suppress(FileNotFoundError):  # not made yet, or the folder is gone
-                    self._fds[index] = os.open(self._folder / stream, os.O_RDONLY | os.O_CLOEXEC)
+                    self._fds[index] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
 
     def _close(self) -> None:
         for index, fd in enumerate(self._fds):
