@@ -399,7 +399,10 @@ def _others_hold_open(fd: int) -> bool:
 
 Deliver = Callable[[Segment, tuple[int | None, int | None]], None]
 
-FIRST_LOOK_SECONDS = 0.002  # a reader's first look; then twice as long after each empty look, up to:
+# A reader's first look, a frame of the log view after the run started (a trivial run has ended by
+# then and its end reads it all: the poller never looks at it); then twice as long after each empty
+# look, up to:
+FIRST_LOOK_SECONDS = 0.016
 LONGEST_LOOK_SECONDS = 0.1
 POLLER_IDLE_SECONDS = 60.0  # the poller's thread leaves after this long without a run to follow
 
