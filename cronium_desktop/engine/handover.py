@@ -7,8 +7,9 @@ second that cost as much as the app's own work on them. Here the caller's asynci
 thread as it is, and the thread settles the futures of everything it finished since it last did in
 one call on the loop: work that comes in together is answered together.
 
-`Worker` is a thread for any work (`await worker.run(fn, *args)`); `Outcomes` is the handing back,
-for a thread with a loop of its own (the group writer's).
+`Backlog` is a thread that comes when there is work and leaves when there is none; `Worker` is one
+for any work (`await worker.run(fn, *args)`); `Outcomes` is the handing back (the group writer, a
+backlog of its own, uses both).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 SETTLE_EVERY_SECONDS = 0.001  # a long batch hands back what it finished at least this often
 IDLE_SECONDS = 5.0  # a worker's thread leaves after this long without work, and comes back with the next
 
@@ -63,6 +65,44 @@ class Outcomes:
                 pass
 
 
+class Backlog(Generic[Item]):
+    """What waits for one thread that comes when there is work (`put`) and leaves after `IDLE_SECONDS`
+    without any: `serve` is called on that thread and takes the work in batches (`take`)."""
+
+    def __init__(self, name: str, serve: Callable[[], None]) -> None:
+        self._name = name
+        self._serve = serve
+        self._items: list[Item] = []
+        self._ready = threading.Condition()
+        self._running = False
+
+    def put(self, item: Item) -> None:
+        with self._ready:
+            self._items.append(item)
+            self._ready.notify()
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._serve, name=self._name, daemon=True).start()
+
+    def take(self, most: int | None = None, leaving: Callable[[], None] | None = None) -> list[Item] | None:
+        """What waits, up to `most` (the serving thread's); None when nothing came for `IDLE_SECONDS`:
+        the thread must return (`leaving` is called first, under the lock: a thread started after
+        this one cannot run before it)."""
+        with self._ready:
+            if not self._items:
+                self._ready.wait(IDLE_SECONDS)
+            if not self._items:
+                if leaving is not None:
+                    leaving()
+                self._running = False
+                return None
+            if most is None or len(self._items) <= most:
+                batch, self._items = self._items, []
+            else:
+                batch, self._items = self._items[:most], self._items[most:]
+            return batch
+
+
 class Worker:
     """One thread doing blocking work in the order it comes: `await worker.run(fn, *args)`.
 
@@ -70,33 +110,19 @@ class Worker:
     that had not begun; once taken it runs to its end (a caller that must not lose it shields it)."""
 
     def __init__(self, name: str) -> None:
-        self._name = name
-        self._queue: list[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any], asyncio.AbstractEventLoop]] = []
-        self._ready = threading.Condition()
-        self._running = False
+        self._backlog: Backlog[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any],
+                                     asyncio.AbstractEventLoop]] = Backlog(name, self._serve)
 
     def run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """A future of `fn(*args)` done on the thread (awaited on the running loop)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        with self._ready:
-            self._queue.append((fn, args, future, loop))
-            self._ready.notify()
-            if not self._running:
-                self._running = True
-                threading.Thread(target=self._serve, name=self._name, daemon=True).start()
+        self._backlog.put((fn, args, future, loop))
         return future
 
     def _serve(self) -> None:
         outcomes = Outcomes()
-        while True:
-            with self._ready:
-                if not self._queue:
-                    self._ready.wait(IDLE_SECONDS)
-                if not self._queue:
-                    self._running = False  # under the lock: the next piece of work starts a thread again
-                    return
-                batch, self._queue = self._queue, []
+        while (batch := self._backlog.take()) is not None:
             for fn, args, future, loop in batch:
                 if future.cancelled():
                     continue

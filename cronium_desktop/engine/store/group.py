@@ -29,14 +29,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from cronium_desktop.engine.handover import Outcomes
+from cronium_desktop.engine.handover import Backlog, Outcomes
 from cronium_desktop.engine.store.db import Database
 
 T = TypeVar("T")
 # The work, its caller's future and loop, then (what to do once it is committed).
 Piece = tuple[Callable[[Session], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop, Callable[[], object] | None]
 log = logging.getLogger(__name__)
-IDLE_SECONDS = 5.0
 MAX_GROUP = 500  # pieces per transaction: bounds how long one commit holds the store
 
 _writers: weakref.WeakKeyDictionary[Database, GroupWriter] = weakref.WeakKeyDictionary()
@@ -55,9 +54,7 @@ def writer(db: Database) -> GroupWriter:
 class GroupWriter:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._queue: list[Piece] = []
-        self._ready = threading.Condition()
-        self._running = False
+        self._backlog: Backlog[Piece] = Backlog("cronium-writer", self._work)
         self._connection: Connection | None = None  # the writer thread's, while it runs
 
     def run(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> asyncio.Future[T]:
@@ -65,12 +62,7 @@ class GroupWriter:
         outcome is handed back with the group's, `handover`)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        with self._ready:
-            self._queue.append((piece, future, loop, then))
-            self._ready.notify()
-            if not self._running:  # the thread ends after a while without work, and comes back
-                self._running = True
-                threading.Thread(target=self._work, name="cronium-writer", daemon=True).start()
+        self._backlog.put((piece, future, loop, then))
         return future
 
     async def flush(self) -> None:
@@ -81,7 +73,7 @@ class GroupWriter:
     def _work(self) -> None:
         try:
             self._serve()
-        finally:  # an error that ended the thread (it leaves `_running` set: no other writer thread starts)
+        finally:  # an error that ended the thread (its backlog stays marked served: no other writer thread starts)
             self._let_go()
 
     def _let_go(self) -> None:
@@ -92,15 +84,8 @@ class GroupWriter:
 
     def _serve(self) -> None:
         outcomes = Outcomes()
-        while True:
-            with self._ready:
-                if not self._queue:
-                    self._ready.wait(IDLE_SECONDS)
-                if not self._queue:
-                    self._let_go()  # under the lock: a writer thread started after this one finds none
-                    self._running = False
-                    return
-                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+        # The connection is given back as the thread leaves, before a writer thread started after it runs.
+        while (group := self._backlog.take(MAX_GROUP, leaving=self._let_go)) is not None:
             # Taken: from here a caller's cancel no longer applies (its write is made, its outcome dropped).
             group = [taken for taken in group if not taken[1].cancelled()]
             if not group:
