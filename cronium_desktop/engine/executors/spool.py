@@ -96,9 +96,9 @@ while [ "$idle" -lt "${2:-60}" ]; do
     [ -f "$r/timedout" ] && continue
     read -r when pg tok < "$dl"
     [ -d "/proc/$pg" ] || continue
-    found=1
-    [ "$now" -ge "$when" ] || continue
+    if [ "$now" -lt "$when" ]; then found=1; continue; fi
     tr '\0' '\n' < "/proc/$pg/environ" 2>/dev/null | grep -qx "CRONIUM_RUN_IDENTITY=$tok" || continue
+    found=1
     : > "$r/timedout"
     kill -TERM -"$pg" 2>/dev/null
     ( sleep 5; [ -f "$r/status" ] || kill -KILL -"$pg" 2>/dev/null ) &
