@@ -8,8 +8,8 @@ thread as it is, and the thread settles the futures of everything it finished si
 one call on the loop: work that comes in together is answered together.
 
 `Backlog` is a thread that comes when there is work and leaves when there is none; `Worker` is one
-for any work (`await worker.run(fn, *args)`); `Outcomes` is the handing back (the group writer, a
-backlog of its own, uses both).
+for any work (`await worker.run(fn, *args)`); `in_own_thread` gives one piece of long work a thread
+of its own; `Outcomes` is the handing back (the group writer, a backlog of its own, uses both).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ Item = TypeVar("Item")
 SETTLE_EVERY_SECONDS = 0.001  # a long batch hands back what it finished at least this often
 IDLE_SECONDS = 5.0  # a worker's thread leaves after this long without work, and comes back with the next
 
+# What a thread was asked: the item, its caller's future, and the loop that future belongs to.
+Asked = tuple[Item, "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 Outcome = tuple["asyncio.Future[Any]", BaseException | None, Any]  # the future, its error or its result
 
 
@@ -46,8 +48,8 @@ class Outcomes:
         self._by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
         self._since = 0.0
 
-    def add(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], error: BaseException | None,
-            result: Any) -> None:
+    def add(self, asked: Asked[Any], error: BaseException | None, result: Any) -> None:
+        _, future, loop = asked
         if not self._by_loop:
             self._since = time.monotonic()
         self._by_loop.setdefault(loop, []).append((future, error, result))
@@ -65,29 +67,40 @@ class Outcomes:
                 pass
 
 
+def _asked(item: Item) -> Asked[Item]:
+    loop = asyncio.get_running_loop()
+    return item, loop.create_future(), loop
+
+
 class Backlog(Generic[Item]):
-    """What waits for one thread that comes when there is work (`put`) and leaves after `IDLE_SECONDS`
-    without any: `serve` is called on that thread and takes the work in batches (`take`)."""
+    """What waits for one thread that comes when there is work (`ask`) and leaves after `IDLE_SECONDS`
+    without any: `serve` is called on that thread and takes the work in batches (`take`).
+
+    Work whose caller stopped waiting before the thread took it is dropped, as a cancelled task's
+    that had not begun; once taken, it is done (its outcome dropped if no one waits for it)."""
 
     def __init__(self, name: str, serve: Callable[[], None]) -> None:
         self._name = name
         self._serve = serve
-        self._items: list[Item] = []
+        self._items: list[Asked[Item]] = []
         self._ready = threading.Condition()
         self._running = False
 
-    def put(self, item: Item) -> None:
+    def ask(self, item: Item) -> asyncio.Future[Any]:
+        """A future of what the thread makes of `item` (awaited on the running loop)."""
+        asked = _asked(item)
         with self._ready:
-            self._items.append(item)
+            self._items.append(asked)
             self._ready.notify()
             if not self._running:
                 self._running = True
                 threading.Thread(target=self._serve, name=self._name, daemon=True).start()
+        return asked[1]
 
-    def take(self, most: int | None = None, leaving: Callable[[], None] | None = None) -> list[Item] | None:
-        """What waits, up to `most` (the serving thread's); None when nothing came for `IDLE_SECONDS`:
-        the thread must return (`leaving` is called first, under the lock: a thread started after
-        this one cannot run before it)."""
+    def take(self, most: int | None = None, leaving: Callable[[], None] | None = None) -> list[Asked[Item]] | None:
+        """What waits and is still waited for, up to `most` (the serving thread's); None when nothing
+        came for `IDLE_SECONDS`: the thread must return (`leaving` is called first, under the lock: a
+        thread started after this one cannot run before it)."""
         with self._ready:
             if not self._items:
                 self._ready.wait(IDLE_SECONDS)
@@ -100,35 +113,45 @@ class Backlog(Generic[Item]):
                 batch, self._items = self._items, []
             else:
                 batch, self._items = self._items[:most], self._items[most:]
-            return batch
+        return [asked for asked in batch if not asked[1].cancelled()]
 
 
 class Worker:
-    """One thread doing blocking work in the order it comes: `await worker.run(fn, *args)`.
-
-    Work whose caller stopped waiting before the thread took it is dropped, as a cancelled task's
-    that had not begun; once taken it runs to its end (a caller that must not lose it shields it)."""
+    """One thread doing blocking work in the order it comes: `await worker.run(fn, *args)` (a caller
+    that must not lose work once asked shields it)."""
 
     def __init__(self, name: str) -> None:
-        self._backlog: Backlog[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any],
-                                     asyncio.AbstractEventLoop]] = Backlog(name, self._serve)
+        self._backlog: Backlog[tuple[Callable[..., Any], tuple[Any, ...]]] = Backlog(name, self._serve)
 
     def run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """A future of `fn(*args)` done on the thread (awaited on the running loop)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._backlog.put((fn, args, future, loop))
-        return future
+        return self._backlog.ask((fn, args))
 
     def _serve(self) -> None:
         outcomes = Outcomes()
         while (batch := self._backlog.take()) is not None:
-            for fn, args, future, loop in batch:
-                if future.cancelled():
-                    continue
+            for asked in batch:
+                fn, args = asked[0]
                 try:
-                    outcomes.add(loop, future, None, fn(*args))
+                    outcomes.add(asked, None, fn(*args))
                 except BaseException as error:  # noqa: BLE001 - handed to the caller, as run_in_executor does
-                    outcomes.add(loop, future, error, None)
+                    outcomes.add(asked, error, None)
                 outcomes.hand_back_if_due()
             outcomes.hand_back()
+
+
+def in_own_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+    """Long blocking work (waiting for a whole run) in a thread of its own, not a shared one: eight
+    runs at once would otherwise hold every worker the short calls need."""
+    asked = _asked(work)
+
+    def target() -> None:
+        outcomes = Outcomes()
+        try:
+            outcomes.add(asked, None, work())
+        except BaseException as error:  # noqa: BLE001 - handed to the loop, which re-raises it where it is awaited
+            outcomes.add(asked, error, None)
+        outcomes.hand_back()
+
+    threading.Thread(target=target, name="container-wait", daemon=True).start()
+    return asked[1]

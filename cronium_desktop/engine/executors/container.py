@@ -20,7 +20,6 @@ import asyncio
 import os
 import shlex
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,6 +52,7 @@ from cronium_desktop.engine.executors.local import (
 )
 from cronium_desktop.engine.executors.ssh import ENV_FILE, env_file
 from cronium_desktop.engine.folder import remove_tree
+from cronium_desktop.engine.handover import in_own_thread
 from cronium_desktop.engine.metrics import RunMetrics, oom_wording, signal_name
 
 MOUNT = "/cronium/run"
@@ -88,32 +88,6 @@ export PATH
 command -v {interpreter} >/dev/null 2>&1 || {{ echo {shlex.quote(missing)} >&2; exit 127; }}
 exec {interpreter} {MOUNT}/{runtime.SCRIPT_NAMES[event_type]} </dev/null
 """
-
-
-def in_own_thread(work: Callable[[], Any]) -> asyncio.Future[Any]:
-    """Run long blocking work (waiting for a whole run) in a thread of its own, not the shared pool:
-    eight runs at once would otherwise hold every worker the short Docker calls need."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def target() -> None:
-        try:
-            result = work()
-        except BaseException as error:  # handed to the loop, which re-raises it where it is awaited
-            loop.call_soon_threadsafe(settle, None, error)
-        else:
-            loop.call_soon_threadsafe(settle, result, None)
-
-    threading.Thread(target=target, name="container-wait", daemon=True).start()
-    return future
 
 
 def container_labels(data_dir: Path, job: Job) -> dict[str, str]:

@@ -29,12 +29,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from cronium_desktop.engine.handover import Backlog, Outcomes
+from cronium_desktop.engine.handover import Asked, Backlog, Outcomes
 from cronium_desktop.engine.store.db import Database
 
 T = TypeVar("T")
-# The work, its caller's future and loop, then (what to do once it is committed).
-Piece = tuple[Callable[[Session], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop, Callable[[], object] | None]
+Piece = tuple[Callable[[Session], Any], Callable[[], object] | None]  # the work, then: what to do once it is committed
 log = logging.getLogger(__name__)
 MAX_GROUP = 500  # pieces per transaction: bounds how long one commit holds the store
 
@@ -60,10 +59,7 @@ class GroupWriter:
     def run(self, piece: Callable[[Session], T], then: Callable[[], object] | None = None) -> asyncio.Future[T]:
         """A future of `piece`'s result once its group is committed (awaited on the running loop; its
         outcome is handed back with the group's, `handover`)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._backlog.put((piece, future, loop, then))
-        return future
+        return self._backlog.ask((piece, then))
 
     async def flush(self) -> None:
         """Until every piece handed in before is written (pieces are written in the order they came,
@@ -87,7 +83,6 @@ class GroupWriter:
         # The connection is given back as the thread leaves, before a writer thread started after it runs.
         while (group := self._backlog.take(MAX_GROUP, leaving=self._let_go)) is not None:
             # Taken: from here a caller's cancel no longer applies (its write is made, its outcome dropped).
-            group = [taken for taken in group if not taken[1].cancelled()]
             if not group:
                 continue
             try:
@@ -97,7 +92,7 @@ class GroupWriter:
                     try:
                         [result] = self._transaction([taken])
                     except Exception as error:  # noqa: BLE001 - handed to the caller
-                        outcomes.add(taken[2], taken[1], error, None)
+                        outcomes.add(taken, error, None)
                     else:
                         self._done(taken, result, outcomes)
             else:
@@ -105,21 +100,21 @@ class GroupWriter:
                     self._done(taken, result, outcomes)
             outcomes.hand_back()
 
-    def _transaction(self, group: list[Piece]) -> list[Any]:
+    def _transaction(self, group: list[Asked[Piece]]) -> list[Any]:
         if self._connection is None:
             self._connection = self._db.engine.connect()
         with self._db.write(self._connection) as session:
-            return [piece(session) for piece, _, _, _ in group]
+            return [piece(session) for (piece, _), _, _ in group]
 
     @staticmethod
-    def _done(taken: Piece, result: Any, outcomes: Outcomes) -> None:
-        _, future, loop, then = taken
+    def _done(taken: Asked[Piece], result: Any, outcomes: Outcomes) -> None:
+        (_, then), _, _ = taken
         if then is not None:  # before the caller hears back: a run reported finished has left nothing behind
             try:
                 then()
             except Exception:  # noqa: BLE001 - the write stands: a leftover is logged, not a failed write
                 log.exception("after a committed write")
-        outcomes.add(loop, future, None, result)
+        outcomes.add(taken, None, result)
 
 
 def _nothing(session: Session) -> None:
