@@ -1,10 +1,9 @@
 """Work for the editor in a thread of its own, whose results come back to the GUI thread — only
 the newest: each submission gets a generation number, and a result from an older one is dropped.
 
-A result crosses to the GUI thread through `_Relay`, an object that lives as long as the
-application, never through the editor's own objects: the editor may be closed, and its objects
-deleted on the GUI thread, while the worker finishes, and a signal emitted from the worker on an
-object being deleted crashed the app (a segmentation fault, not an exception)."""
+A result crosses to the GUI thread through the application's relay (`ui/relay.py`), never through
+the editor's own objects: the editor may be closed, and its objects deleted, while the worker
+finishes."""
 
 from __future__ import annotations
 
@@ -13,36 +12,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
-
-class _Relay(QObject):
-    """Runs, on the thread it belongs to (the GUI thread), what any thread posts to it."""
-
-    post = Signal(object)
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.post.connect(self._run, Qt.ConnectionType.QueuedConnection)
-
-    @staticmethod
-    def _run(work: Callable[[], None]) -> None:
-        work()
-
-
-_relay: _Relay | None = None
-
-
-def _gui_relay() -> _Relay:
-    """The application's relay (made on the GUI thread, with the application as its parent: it is
-    deleted only with it)."""
-    global _relay
-    if _relay is None or not shiboken6.isValid(_relay):
-        application = QCoreApplication.instance()
-        assert application is not None, "an editor needs the application"
-        _relay = _Relay(application)
-    return _relay
+from cronium_desktop.ui.relay import alive, gui_relay, to_gui
 
 
 class LatestOnly(QObject):
@@ -56,7 +28,7 @@ class LatestOnly(QObject):
         # One thread: jedi and pyflakes are not made for concurrent use, and a newer job makes the
         # older ones pointless anyway.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"editor-{name}")
-        self._relay = _gui_relay()
+        self._relay = gui_relay()
         self.generation = 0
         pool = self._pool  # not self: the thread pool must go even as this object is destroyed
         self.destroyed.connect(lambda *args: pool.shutdown(wait=False, cancel_futures=True))
@@ -76,7 +48,7 @@ class LatestOnly(QObject):
                 result, error = work(), ""
             except Exception as failure:  # a checker or jedi bug must not take the editor down
                 result, error = None, f"{type(failure).__name__}: {failure}"
-            self._relay.post.emit(functools.partial(self._deliver, generation, result, error))
+            to_gui(self._relay, functools.partial(self._deliver, generation, result, error))
 
         self._pool.submit(run)
         return generation
@@ -84,7 +56,7 @@ class LatestOnly(QObject):
     def _deliver(self, generation: int, result: Any, error: str) -> None:
         """On the GUI thread, where the editor's objects are deleted: either it is still there or it
         is gone, never half-way."""
-        if shiboken6.isValid(self):
+        if alive(self):
             self.accept(generation, result, error)
 
     def accept(self, generation: int, result: Any, error: str = "") -> bool:

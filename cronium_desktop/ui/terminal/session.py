@@ -3,12 +3,16 @@
 The session does not care where the channel comes from: anything with the few methods of
 `ShellChannel` will do (a paramiko Channel from `ServerService.open_shell`, or a local PTY in tests).
 Opening and reading block, so they run in a reader thread; writes and resizes go through a writer
-thread so a full SSH window never stalls the GUI. Output reaches the GUI thread through one queued
-signal per batch: whatever arrived while the GUI was busy is delivered together.
+thread so a full SSH window never stalls the GUI. What the reader has to tell crosses to the GUI
+thread through the application's relay (`ui/relay.py`), never through a signal of the session: a tab
+closed meanwhile deletes the session on the GUI thread, and a worker emitting on an object being
+deleted crashes the process. Output goes over once per batch: whatever arrived while the GUI was
+busy is delivered together.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -17,7 +21,9 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
+
+from cronium_desktop.ui.relay import alive, gui_relay, to_gui
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +59,6 @@ class TerminalSession(QObject):
     output = Signal(bytes)
     started = Signal()
     ended = Signal(str, bool)  # what happened (a sentence for the user), lost: True unless the shell exited
-    _wake = Signal()
-    _opened = Signal()
-    _finished = Signal(str, bool)
 
     def __init__(self, open_channel: ChannelOpener, description: str = "the server",
                  parent: QObject | None = None) -> None:
@@ -63,8 +66,7 @@ class TerminalSession(QObject):
         self._open_channel = open_channel
         self.description = description
         self.state = SessionState.CONNECTING
-        self._gone = False
-        self.destroyed.connect(self._mark_gone)
+        self._relay = gui_relay()
         self.exit_status: int | None = None
         self._size = (80, 24)
         self._channel: ShellChannel | None = None
@@ -73,9 +75,6 @@ class TerminalSession(QObject):
         self._wake_pending = False
         self._outbox: queue.Queue[object] = queue.Queue()
         self._reader: threading.Thread | None = None
-        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
-        self._opened.connect(self._on_opened, Qt.ConnectionType.QueuedConnection)
-        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -114,18 +113,14 @@ class TerminalSession(QObject):
 
     # -- worker threads ---------------------------------------------------------------------------------
 
-    def _mark_gone(self) -> None:
-        self._gone = True
+    def _tell(self, receive: Callable[..., None], *args: object) -> None:
+        """Have `receive(*args)` called on the GUI thread, if the session is still there by then."""
+        if self.state is not SessionState.CLOSED:
+            to_gui(self._relay, functools.partial(self._received, receive, args))
 
-    def _emit(self, signal: object, *args: object) -> None:
-        # A closed or deleted session must never be signalled from a worker thread: with its C++
-        # object gone, emitting crashes the process rather than raising.
-        if self._gone or self.state is SessionState.CLOSED:
-            return
-        try:
-            signal.emit(*args)  # type: ignore[attr-defined]
-        except RuntimeError:  # the tab and its session were deleted meanwhile
-            pass
+    def _received(self, receive: Callable[..., None], args: tuple[object, ...]) -> None:
+        if alive(self):
+            receive(*args)
 
     def _read_loop(self) -> None:
         columns, rows = self._size
@@ -133,7 +128,7 @@ class TerminalSession(QObject):
             channel = self._open_channel(columns, rows)
         except Exception as error:  # shown in the tab's banner; nothing else to do with it here
             log.info("terminal: opening a shell on %s failed: %s", self.description, error)
-            self._emit(self._finished, str(error) or type(error).__name__, True)
+            self._tell(self._on_finished, str(error) or type(error).__name__, True)
             return
         self._channel = channel
         if self.state is SessionState.CLOSED:
@@ -142,7 +137,7 @@ class TerminalSession(QObject):
         if self._size != (columns, rows):
             self._outbox.put(self._size)
         threading.Thread(target=self._write_loop, args=(channel,), name="terminal-writer", daemon=True).start()
-        self._emit(self._opened)
+        self._tell(self._on_opened)
         try:
             while True:
                 data = channel.recv(READ_SIZE)
@@ -153,13 +148,13 @@ class TerminalSession(QObject):
                     if self._wake_pending:
                         continue
                     self._wake_pending = True
-                self._emit(self._wake)
+                self._tell(self._drain)
         except Exception as error:  # a broken connection: reported below like an end of file
             log.info("terminal: reading from %s failed: %s", self.description, error)
         self._outbox.put(_STOP)
         if self.state is SessionState.CLOSED:
             return
-        self._emit(self._finished, *self._why_it_ended(channel))
+        self._tell(self._on_finished, *self._why_it_ended(channel))
 
     def _why_it_ended(self, channel: ShellChannel) -> tuple[str, bool]:
         deadline = time.monotonic() + EXIT_STATUS_WAIT_SECONDS
