@@ -299,6 +299,43 @@ async def test_container_of_a_killed_app_is_followed_again_at_restart_and_can_be
         await restarted.stop(grace_seconds=1)
 
 
+DIES_AS_IT_RECORDS = """
+import os, signal, sys
+from cronium_desktop.engine.runs.runner import Runner
+Runner._record_final = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+sys.argv = ["cronium-desktop", "run", "Quick"]
+import runpy
+runpy.run_module("cronium_desktop", run_name="__main__")
+"""
+
+
+async def test_a_run_whose_app_died_as_it_recorded_the_end_is_recorded_with_its_true_end_at_restart(
+        data_dir: Path, cli: Cli, dockerd: DockerDaemon) -> None:  # noqa: F811
+    """The app is killed (SIGKILL, at the moment it records the run's end): the container and its
+    folder are still there, so the next start reads the rest of the output and the exit code."""
+    observer = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    observer.settings.set("docker_endpoint", dockerd.endpoint)
+    await observer.start()
+    await observer.events.create(container_event(dockerd, "Quick", "BASH", "echo partial; exit 3"))
+    await observer.stop()
+    died = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", DIES_AS_IT_RECORDS], env=cli.env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    assert died.returncode == -signal.SIGKILL
+    assert containers_of(dockerd, data_dir)  # not removed before the end was recorded
+
+    restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
+    await restarted.start(scheduler=True)
+    try:
+        [run] = await restarted.runs.list()
+        run = await restarted.runs.wait(run.execution_id, timeout=60)
+        assert (run.status, run.exit_code) == ("FAILURE", 3)
+        lines = await log_texts(restarted, run.execution_id)
+        assert "partial" in lines and REATTACHED in lines
+        assert containers_of(dockerd, data_dir) == []
+    finally:
+        await restarted.stop(grace_seconds=1)
+
+
 async def test_container_nodes_pass_data_in_a_workflow_like_any_other(engine: Engine, dockerd: DockerDaemon) -> None:  # noqa: F811
     await engine.events.create(container_event(dockerd, "Double", "PYTHON",
                                                "import cronium\ncronium.output({'n': cronium.input()['n'] * 2})"))

@@ -8,7 +8,7 @@ and re-raises.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -88,6 +88,9 @@ class ExecResult:
     # Removes what the run left (a local run's folder) once its end is committed, on the writer's
     # thread: until then a crash of the app leaves it to be re-attached and recorded with its true status.
     release: Callable[[], object] | None = None
+    # The same for what takes a slow call to remove (a container: Docker may be slow or away), awaited
+    # on the loop once the end is committed and before the run is reported finished.
+    leftover: Callable[[], Awaitable[object]] | None = None
 
 
 class Executor(Protocol):

@@ -10,13 +10,17 @@ byte offsets, so a run re-attached after a restart goes on exactly where its sto
 engine's own log of the container is read only when the run fails (what its shell said before the
 wrapper took over). Output, variables and condition are read back from the folder. Limits: memory
 (no swap beyond it), CPUs, PIDs, network mode. A timeout or a cancel stops the container (SIGTERM,
-SIGKILL after the grace); it is removed whatever happens. Every container carries labels naming the
-data folder and the run, so recovery can remove those a crashed process left behind.
+SIGKILL after the grace); it is removed whatever happens, with its folder: once the run's end is
+recorded (`ExecResult.leftover`), so that an app dying before then finds both at its next start and
+records the true end. Every container carries labels naming the data folder and the run, so
+recovery can remove those a crashed process left behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import os
 import shlex
 import tempfile
@@ -54,6 +58,8 @@ from cronium_desktop.engine.executors.ssh import ENV_FILE, env_file
 from cronium_desktop.engine.folder import remove_tree
 from cronium_desktop.engine.handover import in_own_thread
 from cronium_desktop.engine.metrics import RunMetrics, oom_wording, signal_name
+
+log = logging.getLogger(__name__)
 
 MOUNT = "/cronium/run"
 WRAPPER = ".cronium-run.sh"
@@ -151,13 +157,16 @@ class ContainerExecutor:
         if not private_folder(self.root):
             return fail(not_private_message(self.root))
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, f"-{job.attempt}", run_folder_prefix(job.execution_id), self.root))
+        result = None
         try:
             await asyncio.to_thread(self._write_folder, folder, job, settings["image"], sink)
-            return await self._run(folder, job, settings, sink)
+            result = await self._run(folder, job, settings, sink)
+            return result
         except DockerUnavailable as error:
             return fail(str(error))
         finally:
-            await asyncio.shield(asyncio.to_thread(remove_tree, folder))
+            if result is None or result.leftover is None:  # no container to keep: nothing to follow again
+                await asyncio.shield(asyncio.to_thread(remove_tree, folder))
 
     def _write_folder(self, folder: Path, job: Job, image: str, sink: Sink) -> None:
         write_folder(folder, {**runtime.build_files(job), **dict.fromkeys(spool.STREAMS, b"")})
@@ -229,17 +238,34 @@ class ContainerExecutor:
         except docker.errors.APIError as error:
             return self._refused(error, settings, sink)
         try:
-            return await self._follow(container, folder, job, settings, sink)
+            result = await self._follow(container, folder, job, settings, sink)
         except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
             # The engine went away mid-run (stopped, restarted): say so instead of a traceback.
             self.docker.forget()
             message = f"Lost the container: {unavailable_message(error, self.docker.endpoint())}"
             sink.line("system", message)
-            return ExecResult(status=FAILURE, error=message)
-        finally:
+            result = ExecResult(status=FAILURE, error=message)
             problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
             if problem:
                 sink.line("system", problem)
+            return result
+        except BaseException:  # cancelled (stopped already), or an executor bug: nothing to follow again
+            problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
+            if problem:
+                sink.line("system", problem)
+            raise
+        # The container (with its exit code) and its folder stay until the run's end is recorded: an app
+        # that dies before then finds them at its next start and records the run's true end.
+        result.leftover = functools.partial(asyncio.to_thread, self._remove_recorded, container, folder)
+        return result
+
+    def _remove_recorded(self, container: Any, folder: Path) -> None:
+        """Remove the container and folder of a run whose end is recorded (its log is closed: a
+        container that cannot be removed is logged, and the next start removes it). Blocking."""
+        problem = self._remove(container)
+        if problem:
+            log.warning("%s", problem)
+        remove_tree(folder)
 
     async def _remove_when_created(self, creating: asyncio.Future[Any]) -> None:
         try:

@@ -186,6 +186,8 @@ class Runner:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
             await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink,
                                                                       prepared.queued_s, last), then=result.release)
+            if result.leftover is not None:
+                await asyncio.shield(result.leftover())
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
@@ -194,6 +196,8 @@ class Runner:
                                                                                            prepared, sink, last),
                                                         then=result.release))
         notice = await asyncio.shield(finish)
+        if result.leftover is not None:  # removed before the run is reported finished, as `release`
+            await asyncio.shield(result.leftover())
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
