@@ -7,6 +7,7 @@ through its sink and its result.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -186,8 +187,7 @@ class Runner:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
             await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink,
                                                                       prepared.queued_s, last), then=result.release)
-            if result.leftover is not None:
-                await asyncio.shield(result.leftover())
+            await self._remove_leftover(result)
             self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
             self._release(execution_id)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
@@ -196,8 +196,7 @@ class Runner:
                                                                                            prepared, sink, last),
                                                         then=result.release))
         notice = await asyncio.shield(finish)
-        if result.leftover is not None:  # removed before the run is reported finished, as `release`
-            await asyncio.shield(result.leftover())
+        await self._remove_leftover(result)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
@@ -244,18 +243,26 @@ class Runner:
         if result.error:
             result.error = prepared.masker.mask(result.error)
         await sink.close()
+        if result.release is None and result.leftover is None:  # a remote folder, a container, the folder of a run cancelled while picked up
+            result.leftover = functools.partial(executor.forget, folder)
         notice = await asyncio.shield(self._writer.run(lambda session: self._record_final(session, execution_id,
                                                                                           result, prepared, sink),
                                                        then=result.release))
+        await self._remove_leftover(result)
         self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
         self._release(execution_id)
         self._ctx.bus.publish(notice)
-        if result.release is None:  # a remote folder, a container, the folder of a run cancelled while picked up
-            await executor.forget(folder)
         if result.status != CANCELLED:
             await self._after_run(execution_id)
             if prepared.has_actions:
                 await self._writer.run(lambda session: self._record_actions_done(session, execution_id, job.attempt))
+
+    @staticmethod
+    async def _remove_leftover(result: ExecResult) -> None:
+        """What the run left and a slow call removes (a container, a remote run's record), once its end
+        is recorded and before it is reported finished: a run reported finished has left nothing."""
+        if result.leftover is not None:
+            await asyncio.shield(result.leftover())
 
     @staticmethod
     async def _follow_again(executor: Any, left: Any, job: Job, sink: LogSink, resume: Any,
