@@ -187,19 +187,14 @@ class Runner:
             delay = retry_delay(prepared.retry_backoff_seconds, job.attempt)
             await self._writer.run(lambda session: self._record_retry(session, execution_id, result, delay, sink,
                                                                       prepared.queued_s, last), then=result.release)
-            await self._remove_leftover(result)
-            self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
-            self._release(execution_id)
+            await self._reported(execution_id, job.attempt, result, None)
             self._resubmit(execution_id, job.event_id, prepared.priority, prepared.exclusive, delay)
             return
         finish = asyncio.ensure_future(self._writer.run(lambda session: self._record_final(session, execution_id, result,
                                                                                            prepared, sink, last),
                                                         then=result.release))
         notice = await asyncio.shield(finish)
-        await self._remove_leftover(result)
-        self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
-        self._release(execution_id)
-        self._ctx.bus.publish(notice)
+        await self._reported(execution_id, job.attempt, result, notice)
         if not cancelled:
             await self._after_run(execution_id)
             if prepared.has_actions:
@@ -248,21 +243,25 @@ class Runner:
         notice = await asyncio.shield(self._writer.run(lambda session: self._record_final(session, execution_id,
                                                                                           result, prepared, sink),
                                                        then=result.release))
-        await self._remove_leftover(result)
-        self._ctx.bus.publish(AttemptFinished(execution_id, job.attempt, result.status, None))
-        self._release(execution_id)
-        self._ctx.bus.publish(notice)
+        await self._reported(execution_id, job.attempt, result, notice)
         if result.status != CANCELLED:
             await self._after_run(execution_id)
             if prepared.has_actions:
                 await self._writer.run(lambda session: self._record_actions_done(session, execution_id, job.attempt))
 
-    @staticmethod
-    async def _remove_leftover(result: ExecResult) -> None:
-        """What the run left and a slow call removes (a container, a remote run's record), once its end
-        is recorded and before it is reported finished: a run reported finished has left nothing."""
-        if result.leftover is not None:
-            await asyncio.shield(result.leftover())
+    async def _reported(self, execution_id: int, attempt: int, result: ExecResult, notice: Any) -> None:
+        """Once an attempt's end is recorded: what it left that a slow call removes (a container, a
+        remote run's record) goes — a run reported finished has left nothing behind —, then the attempt
+        is reported finished, its place in the queue given back and `notice` (the run's end) published;
+        those three even if the engine stops meanwhile, as the end is recorded."""
+        try:
+            if result.leftover is not None:
+                await asyncio.shield(result.leftover())
+        finally:
+            self._ctx.bus.publish(AttemptFinished(execution_id, attempt, result.status, None))
+            self._release(execution_id)
+            if notice is not None:
+                self._ctx.bus.publish(notice)
 
     @staticmethod
     async def _follow_again(executor: Any, left: Any, job: Job, sink: LogSink, resume: Any,
