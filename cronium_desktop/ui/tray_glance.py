@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter
 
 from cronium_desktop.engine.states import FAILED_STATES
+from cronium_desktop.ui.coalesce import Coalesced
 from cronium_desktop.ui.common import local_time, spawn
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ def badged_icon(base: QIcon, running: int, failures: int) -> QIcon:
 class TrayGlance(QObject):
     def __init__(self, tray: Tray, engine: Engine, bridge: EngineBridge) -> None:
         super().__init__(tray)
+        self._reload = Coalesced(self, lambda: asyncio.ensure_future(self._fill_quietly()))
+        self._badges: dict[tuple[int, int], QIcon] = {}
+        self._badge_shown: tuple[int, int] | None = None
         self.tray, self.engine = tray, engine
         self.base_icon = tray.icon()
         self.running: set[int] = set()
@@ -97,7 +101,13 @@ class TrayGlance(QObject):
         self.refresh()
 
     def update_badge(self) -> None:
-        self.tray.setIcon(badged_icon(self.base_icon, len(self.running), self.unseen_failures))
+        # Drawn once per pair of counts it shows (each run's start and end would repaint it otherwise).
+        shown = (min(len(self.running), 10), min(self.unseen_failures, 10))  # from 10 on: "9+"
+        if shown != self._badge_shown:
+            if shown not in self._badges:
+                self._badges[shown] = badged_icon(self.base_icon, *shown)
+            self.tray.setIcon(self._badges[shown])
+            self._badge_shown = shown
         parts = [f"{len(self.running)} running"] if self.running else []
         if self.unseen_failures:
             parts.append(f"{self.unseen_failures} failed since you last looked")
@@ -111,7 +121,7 @@ class TrayGlance(QObject):
     # -- menu ----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        asyncio.ensure_future(self._fill_quietly())
+        self._reload()  # every failed run asks: a burst of failures fills the menu a few times a second
 
     async def _fill_quietly(self) -> None:
         """The menu is refreshed in the background, up to the engine's stop: a failure is logged, not a dialog."""

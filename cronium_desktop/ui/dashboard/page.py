@@ -7,6 +7,7 @@ shows one next step instead of empty charts.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.ui.bridge import EngineBridge
 from cronium_desktop.ui.charts import Chart
+from cronium_desktop.ui.coalesce import Coalesced
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.dashboard.alerts_list import AlertsList
 from cronium_desktop.ui.empty_state import EmptyState
@@ -53,6 +55,7 @@ class DashboardPage(QWidget):
 
     def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._reload = Coalesced(self, self._start_reload, spacing_ms=1000)
         self.engine = engine
         self.days: list[date] = []
         self.per_day: Counter[date] = Counter()
@@ -113,9 +116,12 @@ class DashboardPage(QWidget):
         bridge.eventsChanged.connect(self.refresh)
 
     def refresh(self) -> None:
-        spawn(self._refresh(), self, "Loading the dashboard")
+        self._reload()  # every run finished asks: a burst reloads once a second
+
+    def _start_reload(self) -> asyncio.Future[Any] | None:
         self.heaviest.refresh()
         self.alerts.refresh()
+        return spawn(self._refresh(), self, "Loading the dashboard")
 
     async def _refresh(self) -> None:
         # The store counts (SQL aggregates over an index): right for any number of runs.

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.engine.validation import EVENT_TYPES, STATUSES
 from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.coalesce import Coalesced
 from cronium_desktop.ui.common import header, show_error, spawn
 from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 from cronium_desktop.ui.events.bulk import BulkBar
@@ -58,6 +59,7 @@ class EventsPage(QWidget):
 
     def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._reload = Coalesced(self, lambda: spawn(self._refresh(), self, "Loading events"))
         self.engine = engine
         self.model = EventsModel()
         self.proxy = EventsFilter()
@@ -147,7 +149,7 @@ class EventsPage(QWidget):
         open_import_schedules_dialog(self, self.engine)
 
     def refresh(self) -> None:
-        spawn(self._refresh(), self, "Loading events")
+        self._reload()  # every run finished asks (the last run column)
 
     async def _refresh(self) -> None:
         events = await self.engine.events.list()

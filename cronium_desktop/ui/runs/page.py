@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cronium_desktop.engine.runs.service import RunSummary
 from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.coalesce import Coalesced
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.metrics.run_figures import RunFigures
 from cronium_desktop.ui.runs.log_model import LineColumns
@@ -82,6 +83,7 @@ class RunsModel(QAbstractTableModel):
 class RunsPage(QWidget):
     def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._reload = Coalesced(self, lambda: spawn(self._refresh(), self, "Loading runs"))
         self.engine = engine
         self.current: int | None = None
         self._last_log_id = 0
@@ -176,7 +178,7 @@ class RunsPage(QWidget):
         bridge.eventsChanged.connect(self._load_events)
 
     def refresh(self) -> None:
-        spawn(self._refresh(), self, "Loading runs")
+        self._reload()  # every run queued, started and finished asks: a burst reloads a few times a second
 
     def _filters(self) -> dict[str, Any]:
         from datetime import UTC, datetime, timedelta

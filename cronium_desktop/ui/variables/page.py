@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.coalesce import Coalesced
 from cronium_desktop.ui.common import header, local_time, spawn
 from cronium_desktop.ui.empty_state import EmptyOr, EmptyState
 
@@ -32,6 +33,7 @@ class VariablesPage(QWidget):
 
     def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._reload = Coalesced(self, lambda: spawn(self._refresh(), self, "Loading variables"))
         self.engine = engine
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Key", "Value", "Kind", "Updated"])
@@ -72,7 +74,7 @@ class VariablesPage(QWidget):
         bridge.runFinished.connect(lambda *args: self.refresh())
 
     def refresh(self) -> None:
-        spawn(self._refresh(), self, "Loading variables")
+        self._reload()  # every run finished asks (a run may set variables)
 
     async def _refresh(self) -> None:
         variables = await self.engine.variables.list()

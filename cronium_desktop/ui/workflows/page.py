@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from cronium_desktop.engine.errors import ValidationError
 from cronium_desktop.engine.states import FINAL_STATES
 from cronium_desktop.ui.bridge import EngineBridge
+from cronium_desktop.ui.coalesce import Coalesced
 from cronium_desktop.ui.common import show_error, spawn
 from cronium_desktop.ui.theme import colour
 from cronium_desktop.ui.workflows import child_workflows
@@ -184,9 +185,8 @@ class WorkflowsPage(QWidget):
         self.bridge.eventsChanged.connect(self.refresh_events)
         self.bridge.nodeStateChanged.connect(self.on_node_state)
         self.bridge.workflowRunFinished.connect(self.on_run_finished)
-        self._events_timer = QTimer(self, singleShot=True, interval=400)
-        self._events_timer.timeout.connect(self.refresh_events)
-        self.bridge.runFinished.connect(lambda *_: self._events_timer.start())
+        self._reload_events = Coalesced(self, lambda: spawn(self._refresh_events(), self, "Loading events"))
+        self.bridge.runFinished.connect(self._reload_events)  # the library's last-run marks
 
     # -- lists ------------------------------------------------------------------------------------------
 
@@ -196,7 +196,7 @@ class WorkflowsPage(QWidget):
         self.refresh_history()
 
     def refresh_events(self) -> None:
-        spawn(self._refresh_events(), self, "Loading events")
+        self._reload_events()
 
     async def _refresh_events(self) -> None:
         events = await self.source.list_events()
