@@ -22,8 +22,9 @@ from bench.scratch import data_folder  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from qasync import QEventLoop  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
+
+from cronium_desktop.ui.qt_loop import QtLoop as QEventLoop  # noqa: E402
 
 
 async def main(lines: int) -> None:

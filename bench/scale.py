@@ -177,9 +177,10 @@ def measure_pages(data_dir: Path) -> None:
     from cronium_desktop.ui.collector import GuiCollector
 
     GuiCollector(app)  # the app's collector: cycles collected on the GUI thread (heap.py)
-    import qasync
 
-    loop = qasync.QEventLoop(app)
+    from cronium_desktop.ui.qt_loop import QtLoop
+
+    loop = QtLoop(app)
     asyncio.set_event_loop(loop)
     with loop:  # closed after: its worker QThreads are stopped before the process exits
         loop.run_until_complete(_pages(data_dir))

@@ -229,7 +229,8 @@ class Application:
 
 def run_gui(data_dir: Path, tray: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
-    from qasync import QEventLoop
+
+    from cronium_desktop.ui.qt_loop import QtLoop
 
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv))
     app.setApplicationName("Cronium Desktop")
@@ -241,7 +242,7 @@ def run_gui(data_dir: Path, tray: bool = False) -> int:
     from cronium_desktop.ui.collector import GuiCollector
 
     GuiCollector(app)  # Qt objects in garbage cycles are destroyed on this thread only (heap.py)
-    loop = QEventLoop(app)
+    loop = QtLoop(app)
     asyncio.set_event_loop(loop)
     application = Application(data_dir, start_hidden=tray)
 

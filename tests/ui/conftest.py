@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 import pytestqt.plugin as pytestqt_plugin  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from qasync import QEventLoop  # noqa: E402
 
+from cronium_desktop.ui.qt_loop import QtLoop as QEventLoop  # noqa: E402
 from tests.conftest import TEST_PASSPHRASE  # noqa: E402
 
 T = TypeVar("T")
