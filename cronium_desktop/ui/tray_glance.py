@@ -139,6 +139,7 @@ class TrayGlance(QObject):
         menu = self.tray.menu
         for action in self.next_actions + self.failure_actions:
             menu.removeAction(action)
+            action.deleteLater()  # a child of the menu: removed from it, it would live as long as the app
         self.next_actions, self.failure_actions = [], []
         for event in coming:
             action = QAction(f"▶  {cast(datetime, event.next_run).astimezone():%a %H:%M}   {event.name}", menu)

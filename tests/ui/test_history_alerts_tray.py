@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from PySide6.QtCore import QPoint
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from cronium_desktop.ui.events.editor import EventEditor
@@ -151,3 +152,17 @@ def test_settings_set_the_alert_defaults_every_event_takes(application: Any, loo
     wait_until(loop, lambda: not dialog.isVisible())
     defaults = application.engine.alerts.defaults()
     assert (defaults.late_seconds, defaults.slow_factor) == (120, 3)
+
+
+def test_refilling_the_tray_menu_leaves_no_old_entries_behind(application: Any, loop: Any) -> None:
+    """The menu is filled again at every failure and every look: the entries it replaces go."""
+    engine, tray = application.engine, application.tray
+    run(loop, engine.events.create({"name": "Health ping", "type": "BASH", "content": "true", "status": "ACTIVE",
+                                    "trigger": "SCHEDULE", "schedule": {"cron": "*/15 * * * *"}}))
+    run(loop, tray.glance.fill())
+    run(loop, asyncio.sleep(0.05))
+    after_one = len(tray.menu.findChildren(QAction))
+    for _ in range(20):
+        run(loop, tray.glance.fill())
+    run(loop, asyncio.sleep(0.05))  # deleted with the next turn of the event loop
+    assert len(tray.menu.findChildren(QAction)) == after_one
