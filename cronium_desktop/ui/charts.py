@@ -72,6 +72,14 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks_every(low, high, step)
 
 
+def whole_step(top: float, count: int = 4) -> int:
+    """The distance between about `count` whole-number values from 0 to `top` (runs, say): 1, 2, 2.5
+    or 5 times a power of ten, and whole."""
+    raw = max(1.0, top / count)
+    power = 10 ** math.floor(math.log10(raw))
+    return int(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * 0.999 and (m * power) % 1 == 0))
+
+
 def ticks_every(low: float, high: float, step: float) -> list[float]:
     first = math.ceil(low / step - 1e-9)
     return [n * step for n in range(first, math.floor(high / step + 1e-9) + 1)]

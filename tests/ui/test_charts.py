@@ -10,7 +10,7 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from cronium_desktop.ui.charts import Chart, nice_ticks, tick_text
+from cronium_desktop.ui.charts import Chart, nice_ticks, tick_text, whole_step
 
 
 def test_the_value_axis_reads_in_round_numbers() -> None:
@@ -19,6 +19,11 @@ def test_the_value_axis_reads_in_round_numbers() -> None:
     assert [tick_text(t, 200) for t in nice_ticks(380, 1260)] == ["400", "600", "800", "1000", "1200"]
     assert [tick_text(t, 0.25) for t in nice_ticks(0, 1.1)] == ["0.00", "0.25", "0.50", "0.75", "1.00"]
     assert nice_ticks(3, 3) == [3]
+
+
+def test_the_runs_axis_counts_in_round_whole_numbers() -> None:
+    # 50 runs in a day read 0, 20, 40 (it read 0, 13, 26, 39); a few runs read one by one
+    assert [whole_step(top) for top in (0, 3, 7, 13, 50, 90, 200, 1000)] == [1, 1, 2, 5, 20, 25, 50, 250]
 
 
 def test_a_bar_answers_the_pointer_and_the_click(qapp: QApplication) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cronium_desktop.ui.bridge import EngineBridge
-from cronium_desktop.ui.charts import Chart
+from cronium_desktop.ui.charts import Chart, whole_step
 from cronium_desktop.ui.coalesce import Coalesced
 from cronium_desktop.ui.common import duration_text, header, local_time, spawn
 from cronium_desktop.ui.dashboard.alerts_list import AlertsList
@@ -141,7 +141,7 @@ class DashboardPage(QWidget):
             self.runs_plot.add("bars", [i for i, _ in busy], [c for _, c in busy], colour("accent"))
         # whole runs on the count axis, from zero: no made-up fractions when there are few or none
         top = max([c for _, c in busy], default=0)
-        self.runs_plot.set_y_range(0, max(4, top + 1), step=max(1, (top + 4) // 4))
+        self.runs_plot.set_y_range(0, max(4, top + 1), step=whole_step(top))
         for plot in (self.runs_plot, self.rate_plot):
             plot.set_x_range(-0.5, 29.5)
         rates = [(100 * ok_per_day[d] / done_per_day[d]) if done_per_day[d] else None for d in days]
