@@ -68,9 +68,8 @@ async def main(blocks: int, runs: int) -> None:
     concurrency = int(DEFAULTS["concurrency"])
     floor_before, _ = await bare(runs, concurrency)
     alone = await engine_alone(runs)
-    with data_folder("cronium-bench-window-") as folder:
-        home = Path(tempfile.mkdtemp(prefix="cronium-bench-window-home-"))
-        os.environ["XDG_CONFIG_HOME"], os.environ["HOME"] = str(home / "config"), str(home)  # the window's own settings
+    with data_folder("cronium-bench-window-") as folder, tempfile.TemporaryDirectory(prefix="cronium-bench-window-home-") as home:
+        os.environ["XDG_CONFIG_HOME"], os.environ["HOME"] = f"{home}/config", home  # the window's own settings, removed after
         app = Application(folder)
         app.engine_settings = {"webhook_port": 0}
         await app.start()
