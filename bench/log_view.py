@@ -62,7 +62,7 @@ async def measure(folder: Path, lines: int) -> None:
         while not done.is_set():
             started = time.perf_counter()
             await asyncio.sleep(0.01)
-            stalls.append(time.perf_counter() - started - 0.01)
+            stalls.append(max(0.0, time.perf_counter() - started - 0.01))  # a Qt timer may fire a little early
 
     # The floor: the same ticker on the idle loop for 3 s (what the machine's own load costs).
     idle: list[float] = []
@@ -70,7 +70,7 @@ async def measure(folder: Path, lines: int) -> None:
     while time.perf_counter() < idle_until:
         began = time.perf_counter()
         await asyncio.sleep(0.01)
-        idle.append(time.perf_counter() - began - 0.01)
+        idle.append(max(0.0, time.perf_counter() - began - 0.01))
     watcher = asyncio.ensure_future(watch())
     started = time.perf_counter()
     execution["id"] = await engine.runs.start(event_id)
