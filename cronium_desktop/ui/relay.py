@@ -3,9 +3,8 @@
 It goes through `_Relay`, an object that lives as long as the application, never through a signal of
 the object the result is for: that object may be deleted on the GUI thread while the worker is
 still busy, and a signal emitted from a worker on an object being deleted crashes the process (a
-segmentation fault, not an exception). The work itself runs on the GUI thread, where objects are
-deleted: a receiver checks there, with `alive`, that it is still there — it is, or it is gone,
-never half-way."""
+segmentation fault, not an exception). The work runs on the GUI thread, where objects are deleted,
+and only if the object it is for is still there: it is, or it is gone, never half-way."""
 
 from __future__ import annotations
 
@@ -18,15 +17,16 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 class _Relay(QObject):
     """Runs, on the thread it belongs to (the GUI thread), what any thread posts to it."""
 
-    post = Signal(object)
+    post = Signal(object, object)
 
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self.post.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     @staticmethod
-    def _run(work: Callable[[], None]) -> None:
-        work()
+    def _run(receiver: QObject, work: Callable[[], object]) -> None:
+        if shiboken6.isValid(receiver):
+            work()
 
 
 _relay: _Relay | None = None
@@ -43,11 +43,6 @@ def gui_relay() -> _Relay:
     return _relay
 
 
-def to_gui(relay: _Relay, work: Callable[[], None]) -> None:
-    """Run `work` on the GUI thread, from any thread."""
-    relay.post.emit(work)
-
-
-def alive(receiver: QObject) -> bool:
-    """Whether the receiver's C++ object is still there (on the GUI thread, where it is deleted)."""
-    return shiboken6.isValid(receiver)
+def to_gui(relay: _Relay, receiver: QObject, work: Callable[[], object]) -> None:
+    """Run `work` for `receiver` on the GUI thread, from any thread, unless `receiver` is deleted by then."""
+    relay.post.emit(receiver, work)

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from cronium_desktop.ui.relay import alive, gui_relay, to_gui
+from cronium_desktop.ui.relay import gui_relay, to_gui
 
 
 class LatestOnly(QObject):
@@ -48,16 +48,10 @@ class LatestOnly(QObject):
                 result, error = work(), ""
             except Exception as failure:  # a checker or jedi bug must not take the editor down
                 result, error = None, f"{type(failure).__name__}: {failure}"
-            to_gui(self._relay, functools.partial(self._deliver, generation, result, error))
+            to_gui(self._relay, self, functools.partial(self.accept, generation, result, error))
 
         self._pool.submit(run)
         return generation
-
-    def _deliver(self, generation: int, result: Any, error: str) -> None:
-        """On the GUI thread, where the editor's objects are deleted: either it is still there or it
-        is gone, never half-way."""
-        if alive(self):
-            self.accept(generation, result, error)
 
     def accept(self, generation: int, result: Any, error: str = "") -> bool:
         """Pass a result on if it is the newest; False when it was stale and dropped."""

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from cronium_desktop.ui.relay import alive, gui_relay, to_gui
+from cronium_desktop.ui.relay import gui_relay, to_gui
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +116,7 @@ class TerminalSession(QObject):
     def _tell(self, receive: Callable[..., None], *args: object) -> None:
         """Have `receive(*args)` called on the GUI thread, if the session is still there by then."""
         if self.state is not SessionState.CLOSED:
-            to_gui(self._relay, functools.partial(self._received, receive, args))
-
-    def _received(self, receive: Callable[..., None], args: tuple[object, ...]) -> None:
-        if alive(self):
-            receive(*args)
+            to_gui(self._relay, self, functools.partial(receive, *args))
 
     def _read_loop(self) -> None:
         columns, rows = self._size
