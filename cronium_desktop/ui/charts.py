@@ -66,18 +66,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round values from `low` to `high`, about `count` of them, 1, 2, 2.5 or 5 times a power of ten apart."""
     if high <= low:
         return [low]
-    raw = (high - low) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * 0.999)
-    return ticks_every(low, high, step)
+    return ticks_every(low, high, _round_step((high - low) / count))
 
 
 def whole_step(top: float, count: int = 4) -> int:
-    """The distance between about `count` whole-number values from 0 to `top` (runs, say): 1, 2, 2.5
-    or 5 times a power of ten, and whole."""
-    raw = max(1.0, top / count)
+    """The distance between about `count` whole-number values from 0 to `top` (runs, say): a round
+    step, and whole."""
+    return int(_round_step(max(1.0, top / count), whole=True))
+
+
+def _round_step(raw: float, whole: bool = False) -> float:
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least `raw` (`whole`: and whole)."""
     power = 10 ** math.floor(math.log10(raw))
-    return int(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * 0.999 and (m * power) % 1 == 0))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * 0.999 and not (whole and (m * power) % 1))
 
 
 def ticks_every(low: float, high: float, step: float) -> list[float]:
