@@ -244,20 +244,21 @@ class ContainerExecutor:
             self.docker.forget()
             message = f"Lost the container: {unavailable_message(error, self.docker.endpoint())}"
             sink.line("system", message)
-            result = ExecResult(status=FAILURE, error=message)
-            problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
-            if problem:
-                sink.line("system", problem)
-            return result
+            await self._remove_now(container, sink)
+            return ExecResult(status=FAILURE, error=message)
         except BaseException:  # cancelled (stopped already), or an executor bug: nothing to follow again
-            problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
-            if problem:
-                sink.line("system", problem)
+            await self._remove_now(container, sink)
             raise
         # The container (with its exit code) and its folder stay until the run's end is recorded: an app
         # that dies before then finds them at its next start and records the run's true end.
         result.leftover = functools.partial(asyncio.to_thread, self._remove_recorded, container, folder)
         return result
+
+    async def _remove_now(self, container: Any, sink: Sink) -> None:
+        """Remove the container of a run with nothing to follow again, saying so in its log if it stays."""
+        problem = await asyncio.shield(asyncio.to_thread(self._remove, container))
+        if problem:
+            sink.line("system", problem)
 
     def _remove_recorded(self, container: Any, folder: Path) -> None:
         """Remove the container and folder of a run whose end is recorded (its log is closed: a
