@@ -9,8 +9,10 @@ started: at once after a quiet spell, never two at once, the next no sooner than
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
@@ -39,36 +41,43 @@ class Reloads:
         self.going -= 1
 
 
-def test_a_reload_asked_after_a_quiet_spell_starts_at_once(qapp: QApplication, loop: Any) -> None:
-    owner = QObject()
-    reloads = Reloads(0.01)
-    reload = Coalesced(owner, reloads.start, spacing_ms=50)
+@pytest.fixture
+def coalesced(qapp: QApplication) -> Iterator[Callable[[float, int], tuple[Coalesced, Reloads]]]:
+    """Makes a coalesced reload taking `seconds` (and its record), `spacing_ms` apart; its owner goes after the test."""
+    owners: list[QObject] = []
+
+    def make(seconds: float, spacing_ms: int) -> tuple[Coalesced, Reloads]:
+        owners.append(QObject())
+        reloads = Reloads(seconds)
+        return Coalesced(owners[-1], reloads.start, spacing_ms=spacing_ms), reloads
+
+    yield make
+    for owner in owners:
+        shiboken6.delete(owner)
+
+
+def test_a_reload_asked_after_a_quiet_spell_starts_at_once(coalesced: Any, loop: Any) -> None:
+    reload, reloads = coalesced(0.01, 50)
     reload()
     assert reloads.started == 1  # not after a delay: a run started by hand shows at once
     wait_until(loop, lambda: not reload.busy)
     run(loop, asyncio.sleep(0.1))  # a quiet spell
     reload()
     assert reloads.started == 2
-    shiboken6.delete(owner)
 
 
-def test_a_burst_of_asks_starts_two_reloads_one_of_them_after_the_last_ask(qapp: QApplication, loop: Any) -> None:
-    owner = QObject()
-    reloads = Reloads(0.05)
-    reload = Coalesced(owner, reloads.start, spacing_ms=50)
+def test_a_burst_of_asks_starts_two_reloads_one_of_them_after_the_last_ask(coalesced: Any, loop: Any) -> None:
+    reload, reloads = coalesced(0.05, 50)
     for _ in range(500):
         reload("a run's notice", 1)  # connected straight to signals: their arguments are ignored
     assert reloads.started == 1
     wait_until(loop, lambda: not reload.busy)
     assert reloads.started == 2  # the one asked for after the first had started: what it loads is current
     assert reloads.most_at_once == 1
-    shiboken6.delete(owner)
 
 
-def test_asks_that_keep_coming_are_answered_a_few_times_a_second_never_two_at_once(qapp: QApplication, loop: Any) -> None:
-    owner = QObject()
-    reloads = Reloads(0.02)
-    reload = Coalesced(owner, reloads.start, spacing_ms=100)
+def test_asks_that_keep_coming_are_answered_a_few_times_a_second_never_two_at_once(coalesced: Any, loop: Any) -> None:
+    reload, reloads = coalesced(0.02, 100)
 
     async def ask_for(seconds: float) -> None:
         end = asyncio.get_running_loop().time() + seconds
@@ -80,7 +89,6 @@ def test_asks_that_keep_coming_are_answered_a_few_times_a_second_never_two_at_on
     wait_until(loop, lambda: not reload.busy)
     assert 3 <= reloads.started <= 8  # one per 100 ms, and the last after the last ask
     assert reloads.most_at_once == 1
-    shiboken6.delete(owner)
 
 
 def test_a_deleted_page_is_reloaded_no_more(qapp: QApplication, loop: Any) -> None:
