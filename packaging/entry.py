@@ -2,7 +2,8 @@
 
 Before anything else starts a process, the environment children inherit loses the bundle's
 private library path (see engine/platform/linux.py), so a script's `python3` or `bash` loads the
-system's libraries, not the ones shipped for the app.
+system's libraries, not the ones shipped for the app. With `--cronium-launcher ROOT` the program is
+the launcher of a run folders root (engine/executors/launcher.py), which the app starts.
 """
 
 import os
@@ -11,6 +12,11 @@ import sys
 from cronium_desktop.engine import platform
 
 if __name__ == "__main__":
+    from cronium_desktop.engine.executors import launcher
+
+    if sys.argv[1:2] == [launcher.BUNDLE_ARGUMENT]:  # the runs' launcher of a run folders root
+        launcher.serve(sys.argv[2], *(float(value) for value in sys.argv[3:4]))
+        sys.exit(0)
     clean = platform.current().child_environment()
     for name in [name for name in os.environ if name not in clean]:
         del os.environ[name]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -54,6 +55,20 @@ def _no_run_folders_roots_left(tmp_path_factory: pytest.TempPathFactory) -> Iter
     yield
     for database in tmp_path_factory.getbasetemp().rglob("cronium.db"):
         remove_tree(run_folders_root(database.parent))
+
+
+def stop_launcher(data_dir: Path) -> None:
+    """SIGKILL the launcher of the data folder's runs, as a reboot (or a crash of it) would: runs going
+    on are left without anyone to record their end."""
+    root = str(run_folders_root(data_dir)).encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if root in command and any(part.endswith(b"launcher.py") for part in command):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 @pytest.fixture

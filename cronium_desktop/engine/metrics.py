@@ -3,9 +3,10 @@
 Every executor fills a `RunMetrics` with what its platform tells cheaply and exactly; a figure it
 cannot know stays None (shown as "—"), never a guess. The sources, merged with `combine`:
 
-- local runs: `os.wait4` on the wrapper (the reaped tree's CPU, its largest process's peak memory,
-  its storage I/O) when the app is the wrapper's parent; the wrapper's own record (`times` and
-  `/proc/$$/io`, written into the run folder at exit) when the app re-attached after a restart;
+- local runs: the launcher's `os.wait4` of the run's process (the reaped tree's CPU, its largest
+  process's peak memory, its storage I/O) when it tells the app that started the run; its status
+  record (`times` form and `/proc/PID/io`, written into the run folder at exit; an `sh` wrapper of
+  earlier versions wrote the same) when the app re-attached after a restart;
   and the app's once-a-second sample of the live tree (`executors/sampler.py`) for the tree's peak;
 - container runs: the engine's cgroup figures (Docker stats);
 - remote runs: `times` and `/proc/$$/io` of the remote wrapper shell.

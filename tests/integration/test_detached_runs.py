@@ -20,7 +20,7 @@ from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.runs.runner import REATTACHED
 from cronium_desktop.engine.runs.service import INTERRUPTED
 from cronium_desktop.engine.runtime_requests import SERVER_PREFIX, SOCKET_NAME
-from tests.conftest import TEST_PASSPHRASE, Cli
+from tests.conftest import TEST_PASSPHRASE, Cli, stop_launcher
 
 
 def import_events(cli: Cli, folder: Path, *events: dict[str, object]) -> None:
@@ -183,6 +183,7 @@ async def test_a_reused_pid_is_not_taken_for_the_run(cli: Cli, tmp_path: Path, d
     await asyncio.to_thread(run_then_kill_the_app, cli, "Gone", "up")
     [folder] = list(run_folders_root(data_dir).glob("run-*"))
     identity = json.loads((folder / "identity").read_text())
+    stop_launcher(data_dir)
     os.killpg(identity["pid"], signal.SIGKILL)  # the run is gone (as after a reboot)...
     stranger = subprocess.Popen(["sleep", "30"])  # ...and its PID now belongs to someone else
     try:
@@ -200,13 +201,13 @@ async def test_a_reused_pid_is_not_taken_for_the_run(cli: Cli, tmp_path: Path, d
         stranger.wait()
 
 
-async def test_the_wrapper_records_the_run_before_the_script_starts(cli: Cli, tmp_path: Path,
-                                                                  data_dir: Path) -> None:
-    """The app writes nothing once it has started a run: the wrapper itself records its identity and
-    the guardian's deadline before the script's first line, so an app killed at any moment after
-    the start leaves what it takes to follow the run again and to time it."""
+async def test_the_launcher_records_the_run_whatever_becomes_of_the_app(cli: Cli, tmp_path: Path,
+                                                                       data_dir: Path) -> None:
+    """The app writes nothing once it has started a run: the launcher records its identity and the
+    guardian's deadline as it starts it, so an app killed at any moment after the start leaves what
+    it takes to follow the run again and to time it."""
     import_events(cli, tmp_path, {"name": "Early", "type": "BASH", "timeout_seconds": 30,
-                                  "content": "cat deadline identity\necho up\nsleep 3\necho down"})
+                                  "content": "echo up\nsleep 3\ncat deadline identity\necho down"})
     before = time.time()
     await asyncio.to_thread(run_then_kill_the_app, cli, "Early", "up")
     [folder] = list(run_folders_root(data_dir).glob("run-*"))
@@ -217,11 +218,11 @@ async def test_the_wrapper_records_the_run_before_the_script_starts(cli: Cli, tm
         texts = [record.text for record in await engine.runs.log(run.execution_id) if record.text != REATTACHED]
     finally:
         await engine.stop(grace_seconds=1)
-    when, pgid, token = texts[0].split()
+    when, pgid, token = texts[1].split()
     assert (pgid, token) == (str(identity["pid"]), identity["token"])
     assert before + 30 < int(when) <= time.time() + 30 + spool.WATCHDOG_SLACK_SECONDS + 1
-    assert json.loads(texts[1]) == identity
-    assert texts[2:] == ["up", "down"]
+    assert json.loads(texts[2]) == identity
+    assert (texts[0], texts[3:]) == ("up", ["down"])
     assert (run.status, run.exit_code) == ("SUCCESS", 0)
 
 

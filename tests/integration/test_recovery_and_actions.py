@@ -22,7 +22,7 @@ from cronium_desktop.engine.executors.local import run_folders_root
 from cronium_desktop.engine.notices import RunFinished
 from cronium_desktop.engine.runs.runner import REATTACHED, Runner
 from cronium_desktop.engine.runs.service import INTERRUPTED
-from tests.conftest import TEST_PASSPHRASE, Cli
+from tests.conftest import TEST_PASSPHRASE, Cli, stop_launcher
 
 
 async def wait_for_status(engine: Engine, status: str, timeout: float = 15) -> None:
@@ -34,8 +34,8 @@ async def wait_for_status(engine: Engine, status: str, timeout: float = 15) -> N
     raise AssertionError(f"no run reached {status} in {timeout} s")
 
 
-def wrapper_pids(data_dir: Path) -> list[int]:
-    """The PIDs of the run wrappers in the folder's run folders, as recovery finds them."""
+def run_pids(data_dir: Path) -> list[int]:
+    """The PIDs of the runs' processes in the folder's run folders, as recovery finds them."""
     identities = [spool.read_identity(folder) or {} for folder in run_folders_root(data_dir).glob("run-*")]
     return [pid for pid in (identity.get("pid") for identity in identities) if isinstance(pid, int)]
 
@@ -48,16 +48,17 @@ async def test_run_left_running_by_a_crash_fails_as_interrupted(data_dir: Path, 
     process, said = cli_run(cli, "Long")
     try:
         await wait_for_status(observer, "RUNNING")
-        # RUNNING is recorded before the wrapper starts, which then records its identity: kill once it has.
+        # RUNNING is recorded before the run starts, then its identity: kill once it is.
         deadline = time.monotonic() + 30
-        while not wrapper_pids(data_dir) and time.monotonic() < deadline:
+        while not run_pids(data_dir) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
     await observer.stop()
-    for pid in wrapper_pids(data_dir):
-        os.killpg(pid, signal.SIGKILL)  # the run's session: wrapper and script
+    stop_launcher(data_dir)  # as a reboot: no one is left to record the run's end
+    for pid in run_pids(data_dir):
+        os.killpg(pid, signal.SIGKILL)  # the run's session
 
     restarted = Engine(data_dir, passphrase=TEST_PASSPHRASE)
     await restarted.start(scheduler=True)
@@ -94,6 +95,7 @@ async def test_the_run_folder_a_crash_left_is_removed_at_next_start(data_dir: Pa
         assert not any(b"hunter2-in-the-run-folder" in path.read_bytes() for path in folder.rglob("*") if path.is_file())
         process.send_signal(signal.SIGKILL)
         process.wait()
+        stop_launcher(data_dir)
         os.killpg(os.getpgid(script_pid), signal.SIGKILL)  # the run is gone too (as after a reboot)
         await observer.stop()
         stranger = root / "run-999999-still-going"  # another run's folder is not touched

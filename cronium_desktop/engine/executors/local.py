@@ -2,7 +2,7 @@
 
 Each run gets a private temporary folder (memory-backed /dev/shm where there is one, so variables
 handed to the script do not touch the disk) and its own session, started through the `spool`
-wrapper so that it outlives the app; a timeout or a cancel stops the whole process group: SIGTERM,
+launcher so that it outlives the app; a timeout or a cancel stops the whole process group: SIGTERM,
 then SIGKILL after 5 s.
 """
 
@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import stat
-import subprocess
 import tempfile
 import time
 from collections.abc import Collection
@@ -27,7 +26,8 @@ from cronium_desktop.engine import runtime
 from cronium_desktop.engine.clock import utcnow
 from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import FAILURE, SUCCESS, TIMEOUT, ExecResult, Job, Sink
-from cronium_desktop.engine.executors.local_metrics import Wrapper, app_peak_rss, limit_env, measured
+from cronium_desktop.engine.executors.launcher import Launcher
+from cronium_desktop.engine.executors.local_metrics import Started, limit_env, measured
 from cronium_desktop.engine.executors.sampler import SAMPLER
 from cronium_desktop.engine.folder import folder_digest, remove_tree
 from cronium_desktop.engine.handover import Worker
@@ -39,7 +39,6 @@ MAX_LINE_BYTES = spool.MAX_LINE_BYTES
 TYPE_NAMES = {"BASH": "Bash", "PYTHON": "Python", "NODEJS": "Node.js"}
 # How long background processes may keep the output open after the script exited, before they are stopped.
 DRAIN_SECONDS = 2.0
-REATTACH_POLL_SECONDS = 0.1  # a re-attached wrapper is not our child: how often to look whether it ended
 SEARCH_PATHS = ("PYTHONPATH", "NODE_PATH")
 OPTION_LISTS = ("NODE_OPTIONS",)  # ours first, the event's own options after them
 MKDTEMP_LETTERS = 8  # the random letters tempfile.mkdtemp puts after a prefix
@@ -160,7 +159,7 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _drain(reader: spool.SpoolReader, pgid: int) -> str | None:
-    """The wrapper is gone but other processes still hold the spool files open (background children
+    """The run's process is gone but other processes still hold the spool files open (background children
     still writing): wait for them.
 
     Children left in the run's process group are killed after `DRAIN_SECONDS`; one that left the
@@ -277,7 +276,7 @@ def run_folder_prefix(execution_id: int) -> str:
 
 def prepare_folder(root: Path, job: Job, helpers: bool = False) -> Path:
     """The run's new folder under `root` (made when missing) with the run's files, the helpers only
-    if `helpers` (they are in `helpers_folder`); the spool files are made as the wrapper starts
+    if `helpers` (they are in `helpers_folder`); the spool files are made as the run starts
     (`spool.spawn`)."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
@@ -300,11 +299,11 @@ def exit_error(exit_code: int | None) -> str | None:
     return f"Exited with code {exit_code}."
 
 
-async def _wrapper_gone(folder: Path, identity: dict[str, object]) -> None:
-    """Until a wrapper started by an earlier app process (not our child: no wait) has left its
+async def _process_gone(folder: Path, identity: dict[str, object]) -> None:
+    """Until a run this process does not hear of (started by an earlier app process) has left its
     status or is no longer running."""
     while spool.read_status(folder) is None and await asyncio.to_thread(spool.is_same_process, identity):
-        await asyncio.sleep(REATTACH_POLL_SECONDS)
+        await asyncio.sleep(spool.GONE_POLL_SECONDS)
 
 
 # One thread does the file work of every local run (its folder and start, then reading its end),
@@ -317,10 +316,13 @@ class LocalExecutor:
         self.root = root  # `run_folders_root` of the data folder
         self.keep_running = False  # set when the app stops and lets its runs finish
         self.requests = RequestServer(root)  # what the runs' scripts ask of the app
+        self.launcher = Launcher(root)  # starts the runs and waits for them
 
     def close(self) -> None:
-        """The app stops: its runs' scripts can no longer ask it anything."""
+        """The app stops: its runs' scripts can no longer ask it anything (those going on are the
+        launcher's to see to the end)."""
         self.requests.close()
+        self.launcher.close()
 
     def remove_ended(self, up_to: int, going_on: Collection[int]) -> None:
         """Remove the run folders of runs up to id `up_to` not `going_on` (being followed again): those
@@ -335,7 +337,7 @@ class LocalExecutor:
         return found[-1] if found else None
 
     def attachable(self, execution_id: int) -> Path | None:
-        """The run folder of a run left RUNNING, if it can be followed again: its wrapper is still
+        """The run folder of a run left RUNNING, if it can be followed again: its process is still
         running (the same process: PID, start time and token agree), or it ended and left its
         status or the guardian's mark (even if the app that started it died before it recorded it).
         None: gone without a word (a reboot, or killed before it started), as if interrupted."""
@@ -353,7 +355,7 @@ class LocalExecutor:
         identity = spool.read_identity(folder) or {}
         pid = identity.get("pid")
         pgid = pid if isinstance(pid, int) else 0
-        exited = asyncio.ensure_future(_wrapper_gone(folder, identity))
+        exited = asyncio.ensure_future(_process_gone(folder, identity))
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         if pgid:
             SAMPLER.watch(pgid)
@@ -368,7 +370,7 @@ class LocalExecutor:
 
     async def _answer_again(self, folder: Path, job: Job, sink: Sink, identity: dict[str, object]) -> bytes | None:
         """What a run an earlier app process started asks is answered by this one from now on: its
-        token (in its wrapper's environment) registered, its link pointed at this process's socket.
+        token (in its process's environment) registered, its link pointed at this process's socket.
         The key to `unregister` it with; None: it has no line to the app (variables written), or it
         is gone."""
         if job.requests is None or not (folder / SOCKET_NAME).is_symlink():
@@ -392,7 +394,7 @@ class LocalExecutor:
         pid = identity.get("pid")
         if not isinstance(pid, int) or not await asyncio.to_thread(spool.is_same_process, identity):
             return
-        exited = asyncio.ensure_future(_wrapper_gone(folder, identity))
+        exited = asyncio.ensure_future(_process_gone(folder, identity))
         try:
             await asyncio.wait_for(stop_process_group(pid, exited), KILL_GRACE_SECONDS + 5)
         except TimeoutError:
@@ -424,8 +426,7 @@ class LocalExecutor:
         exited = process.exited
         detached = ended = False
         try:
-            result = await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds,
-                                       process.usage, process.app_peak)
+            result = await self.follow(folder, process.pid, exited, job, sink, (0, 0), job.timeout_seconds, process)
             result.release, ended = functools.partial(remove_tree, folder), True
             return result
         except asyncio.CancelledError:
@@ -440,53 +441,61 @@ class LocalExecutor:
             if not detached and not ended:  # a run that ended is removed once its end is recorded (`release`)
                 await asyncio.to_thread(remove_tree, folder)
 
-    async def _start(self, job: Job, interpreter: str, plan: RequestSocket | None) -> tuple[Path, Wrapper]:
-        """Make the run folder (its files, its request socket) and start the wrapper, in one
-        worker-thread hop; the wrapper records its own identity. A cancel landing meanwhile waits
-        for the start and is then delivered to the caller's next await (`follow` stops the tree), so
-        a started run is never left running unwatched."""
-        app_peak = app_peak_rss()
-        env_of_run = {spool.TOKEN_ENV: spool.new_token(), spool.DEADLINE_ENV: str(spool.deadline_of(job.timeout_seconds)),
-                      **limit_env(job.limits)}
+    async def _start(self, job: Job, interpreter: str, plan: RequestSocket | None) -> tuple[Path, Started]:
+        """Make the run folder (its files, its request socket) in one worker-thread hop and have the
+        launcher start the run (the thread goes on meanwhile). A cancel landing meanwhile waits for
+        the start and is then
+        delivered to the caller's next await (`follow` stops the tree), so a started run is never
+        left running unwatched."""
+        process = Started(asyncio.get_running_loop(), spool.new_token())
+        deadline = spool.deadline_of(job.timeout_seconds)
+        env_of_run = {spool.TOKEN_ENV: process.token, **limit_env(job.limits)}
 
-        def launch() -> tuple[Path, int, subprocess.Popen[bytes] | None]:
+        def launch() -> Path:
             helpers = helpers_folder()
             folder = prepare_folder(self.root, job, helpers=helpers is None)
             try:
                 if plan is not None:
                     plan.make(folder)
-                # The app waits for the wrapper itself (os.wait4), which gives the exact CPU, peak
-                # memory and I/O of the tree it reaped.
                 env = script_env(folder, job.env, helpers)
                 if plan is not None:
                     env.update(plan.env)  # the line to the app: over the event's own env
-                pid, popen = spool.spawn(folder, runtime.command(job.event_type, interpreter, str(folder)),
-                                         {**env, **env_of_run})
+                command = runtime.command(job.event_type, interpreter, str(folder))
+                self.launcher.spawn(folder, spool.limited(command) if job.limits else command,
+                                    spool.environment_block({**env, **env_of_run}), process.token, deadline,
+                                    process.started, process.ended)
             except BaseException:
                 remove_tree(folder)
                 raise
             spool.ensure_guardian(self.root)
-            return folder, pid, popen
+            return folder
 
-        launching = RUNS_THREAD.run(launch)
+        async def begin() -> Path:
+            folder = await RUNS_THREAD.run(launch)
+            try:
+                await process.begun
+            except OSError:
+                await asyncio.to_thread(remove_tree, folder)
+                raise
+            return folder
+
+        beginning = asyncio.ensure_future(begin())
         cancelled = False
         try:
-            folder, pid, popen = await asyncio.shield(launching)
+            folder = await asyncio.shield(beginning)
         except asyncio.CancelledError:
             cancelled = True
-            folder, pid, popen = await launching
-        wrapper = Wrapper(pid, asyncio.get_running_loop(), app_peak, popen)
-        SAMPLER.watch(pid)
+            folder = await beginning
+        SAMPLER.watch(process.pid)
         if cancelled:
             current = asyncio.current_task()
             assert current is not None
             current.cancel()
-        return folder, wrapper
+        return folder, process
 
     async def follow(self, folder: Path, pgid: int, exited: asyncio.Future[Any], job: Job, sink: Sink,
-                     offsets: tuple[int, int], timeout: float, usage: list[Any] | None = None,
-                     app_peak: int = 0) -> ExecResult:
-        """Follow a started (or re-attached) wrapper until it ends; `timeout` is what is left of it."""
+                     offsets: tuple[int, int], timeout: float, process: Started | None = None) -> ExecResult:
+        """Follow a started (or re-attached) run until it ends; `timeout` is what is left of it."""
         reader = spool.SpoolReader(folder, sink.masker, sink.segment, offsets)  # type: ignore[attr-defined]
         reader.follow()
         timed_out = False
@@ -503,7 +512,7 @@ class LocalExecutor:
                     sink.line("system", "Cancelled: stopping the process tree.")
                     await asyncio.shield(stop_process_group(pgid, exited))
                 raise
-            end = functools.partial(self._read_end, folder, reader, pgid, job, exited, timed_out, sink, usage, app_peak)
+            end = functools.partial(self._read_end, folder, reader, pgid, job, exited, timed_out, sink, process)
             result = await RUNS_THREAD.run(end, False, None)
             if result is None:  # background processes still write: wait for them on a thread of their own
                 note = await asyncio.to_thread(_drain, reader, pgid)
@@ -519,9 +528,9 @@ class LocalExecutor:
         return result
 
     def _read_end(self, folder: Path, reader: spool.SpoolReader, pgid: int, job: Job,
-                  exited: asyncio.Future[Any], timed_out: bool, sink: Sink, usage: list[Any] | None,
-                  app_peak: int, drained: bool, note: str | None) -> ExecResult | None:
-        """The wrapper is gone: the last output read, then its status, files and figures (one hop to
+                  exited: asyncio.Future[Any], timed_out: bool, sink: Sink, process: Started | None,
+                  drained: bool, note: str | None) -> ExecResult | None:
+        """The run's process is gone: the last output read, then its status, files and figures (one hop to
         the runs' thread). None when other processes still hold the output open: call again with
         `drained` once `_drain` has waited for them."""
         if not drained:
@@ -534,7 +543,7 @@ class LocalExecutor:
             sink.line("system", note)
         record = spool.read_record(folder)
         result = self._result(folder, job, exited, timed_out, sink, record)
-        result.metrics = measured(folder, job, result.exit_code, usage, SAMPLER.release(pgid), app_peak, record)
+        result.metrics = measured(folder, job, result.exit_code, process, SAMPLER.release(pgid), record)
         return result
 
     def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink,

@@ -1,16 +1,14 @@
-"""A local run's figures: the app waits for its wrapper with `os.wait4`, applies the event's limits
-through the wrapper's environment, and merges what the OS, the wrapper and the sampler saw.
+"""A local run's figures: the launcher waits for its process with `os.wait4`, the event's limits go
+through its environment (`spool.LIMITS`), and what the OS, the status record and the sampler saw
+are merged.
 
-See `engine.metrics` for the sources and `spool.WRAPPER` for what the wrapper records at exit.
+See `engine.metrics` for the sources and `launcher` for what is recorded at exit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,81 +16,67 @@ from cronium_desktop.engine import metrics
 from cronium_desktop.engine.executors.base import Job
 
 
-class Wrapper:
-    """The started wrapper: its PID, a future of its exit code (negative: killed by that signal), and
-    its `os.wait4` resource usage once it has ended.
+class Started:
+    """A run's process as the launcher started it: its PID, a future of its exit code (None: not
+    known), and once it has ended `os.wait4`'s resource usage of its tree and the launcher's own peak
+    memory when it started it (see `measured`).
 
-    Where the OS gives a process file descriptor (Linux), the loop watches it and reaps the wrapper
-    when it becomes readable: no thread per run. Elsewhere a thread of its own waits (not the
-    executor's pool, whose few threads a long run would hold)."""
+    The launcher's line calls `ended` from a thread of its own; with no code when the line broke
+    before the run ended (the launcher was killed): the run is then followed until its process is
+    gone, as one an earlier app started (its status will never come)."""
 
-    def __init__(self, pid: int, loop: asyncio.AbstractEventLoop, app_peak: int,
-                 popen: subprocess.Popen[bytes] | None = None) -> None:
-        self.pid = pid
-        self.app_peak = app_peak  # see `app_peak_rss`
-        self.exited: asyncio.Future[int] = loop.create_future()
+    def __init__(self, loop: asyncio.AbstractEventLoop, token: str) -> None:
+        self.pid = 0  # set once started
+        self.token = token
+        self.launcher_peak = 0
+        self.begun: asyncio.Future[int] = loop.create_future()  # the PID, or why it did not start
+        self.exited: asyncio.Future[int | None] = loop.create_future()
         self.usage: list[Any] = []
-        self._popen = popen
         self._loop = loop
-        self._pidfd = _pidfd(self.pid)
-        if self._pidfd is not None:
-            loop.add_reader(self._pidfd, self._reap)
-            return
 
-        def wait() -> None:
-            _, status, usage = os.wait4(self.pid, 0)
-            try:
-                loop.call_soon_threadsafe(self._settle, status, usage)
-            except RuntimeError:  # the loop is closed: the app stopped and let the run finish on its own
-                pass
-
-        threading.Thread(target=wait, name=f"cronium-wait-{self.pid}", daemon=True).start()
-
-    def _reap(self) -> None:
+    def started(self, pid: int | OSError) -> None:
         try:
-            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
-        except ChildProcessError:  # reaped elsewhere: no status to tell
-            pid, status, usage = self.pid, None, None
-        if pid == 0:
+            self._loop.call_soon_threadsafe(self._begin, pid)
+        except RuntimeError:  # the loop is closed
+            pass
+
+    def _begin(self, pid: int | OSError) -> None:
+        if isinstance(pid, OSError):
+            self.begun.set_exception(pid)
+        else:
+            self.pid = pid
+            self.begun.set_result(pid)
+
+    def ended(self, code: int | None, usage: Any, peak: int) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._settle, code, usage, peak)
+        except RuntimeError:  # the loop is closed: the app stopped and let the run finish on its own
+            pass
+
+    def _settle(self, code: int | None, usage: Any, peak: int) -> None:
+        if self.exited.done():
             return
-        assert self._pidfd is not None
-        self._loop.remove_reader(self._pidfd)
-        os.close(self._pidfd)
-        self._pidfd = None
-        self._settle(status, usage)
+        if code is None:
+            self._loop.create_task(self._gone())
+            return
+        import resource
 
-    def _settle(self, status: int | None, usage: Any) -> None:
-        code = os.waitstatus_to_exitcode(status) if status is not None else 1
-        if self._popen is not None:
-            self._popen.returncode = code  # so Popen never waits for it again
-        if usage is not None:
-            self.usage.append(usage)
+        self.usage.append(resource.struct_rusage(usage))
+        self.launcher_peak = peak
+        self.exited.set_result(code)
+
+    async def _gone(self) -> None:
+        from cronium_desktop.engine.executors import spool
+
+        identity = {"pid": self.pid, "token": self.token}
+        while self.pid and await asyncio.to_thread(spool.is_same_process, identity):
+            await asyncio.sleep(spool.GONE_POLL_SECONDS)
         if not self.exited.done():
-            self.exited.set_result(code)
-
-
-def _pidfd(pid: int) -> int | None:
-    opener = getattr(os, "pidfd_open", None)
-    if opener is None:
-        return None
-    try:
-        return int(opener(pid))
-    except OSError:  # an older kernel, or a sandbox that refuses it
-        return None
-
-
-def app_peak_rss() -> int:
-    """This process's peak resident memory, in bytes. A child's exec records the peak of the memory
-    it leaves, which right after the fork (or vfork) is the app's own: the wrapper's `ru_maxrss`
-    can therefore never be below this, and only a figure above it tells about the run."""
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak) * (1 if sys.platform == "darwin" else 1024)
+            self.exited.set_result(None)
 
 
 def limit_env(limits: dict[str, int]) -> dict[str, str]:
-    """The wrapper's `ulimit` settings for the event's optional limits (see `spool.WRAPPER`)."""
+    """The `ulimit` settings for the event's optional limits (see `spool.LIMITS`)."""
     env = {}
     if limits.get("memory_mb"):
         env["CRONIUM_LIMIT_MEMORY_KB"] = str(int(limits["memory_mb"]) * 1024)
@@ -105,20 +89,22 @@ SLACK_BYTES = 4 * 1024 * 1024
 OUT_OF_MEMORY_WORDS = (b"MemoryError", b"Cannot allocate memory", b"out of memory", b"bad_alloc")
 
 
-def measured(folder: Path, job: Job, exit_code: int | None, usage: list[Any] | None,
-             sampled: metrics.RunMetrics | None, app_peak: int = 0, status: str | None = None) -> metrics.RunMetrics:
-    """The run's figures from every source there is: the OS's at exit (when this process waited for
-    the wrapper), the wrapper's own record (`status`: its status file, read by the caller), the
-    app's samples; the signal from the exit status."""
+def measured(folder: Path, job: Job, exit_code: int | None, process: Started | None,
+             sampled: metrics.RunMetrics | None, status: str | None = None) -> metrics.RunMetrics:
+    """The run's figures from every source there is: the OS's at exit (when the launcher told this
+    process), the status record (`status`: the status file, read by the caller), the app's samples;
+    the signal from the exit status."""
     record = metrics.from_wrapper_record(status) if status is not None else None
     if record is None:  # `metrics`: the record of a wrapper an earlier version started
         try:
             record = metrics.from_wrapper_record((folder / "metrics").read_text())
         except OSError:
             pass
-    exact = metrics.from_rusage(usage[0]) if usage else None
-    if exact is not None and (exact.max_rss_bytes or 0) <= app_peak + SLACK_BYTES:
-        exact.max_rss_bytes = None  # the app's own peak, inherited through the fork: says nothing of the run
+    exact = metrics.from_rusage(process.usage[0]) if process is not None and process.usage else None
+    if exact is not None and process is not None and (exact.max_rss_bytes or 0) <= process.launcher_peak + SLACK_BYTES:
+        # A child's exec records the peak of the memory it leaves, which right after the (v)fork is
+        # the launcher's own: only a figure above it tells about the run.
+        exact.max_rss_bytes = None
     found = metrics.combine(exact, record, sampled)
     if found.signal is None and exit_code is not None and exit_code > 128:
         found.signal = metrics.signal_name(exit_code - 128)

@@ -1,18 +1,19 @@
-"""A local run's process outlives the app: a POSIX `sh` wrapper, spool files, a status file.
+"""A local run's process outlives the app: spool files, a status file, a launcher that waits for it.
 
-The app starts `sh -c WRAPPER` in a session of its own with stdout and stderr going to the spool
-files `stdout` and `stderr` in the run's folder (appended to, never pipes to the app). The wrapper
-runs the script in the foreground, writes its exit status to `status` ("CODE\\n": a reader takes it
-only once the newline is there, so a half-written file is no status) followed by its record of the
-run's resources (`exit CODE`, `times`, /proc/$$/io), and exits. The `GUARDIAN`
-(one process for all runs, not one per run) enforces the runs' timeouts while the app is down.
+The run folders root's `launcher` (one process for every run, never the app's child) starts the
+script's process in a session of its own with stdout and stderr going to the spool files `stdout`
+and `stderr` in the run's folder (appended to, never pipes to the app), waits for it, and writes
+its exit status to `status` ("CODE\\n": a reader takes it only once the newline is there, so a
+half-written file is no status) followed by its record of the run's resources (`exit CODE`, the
+shell's `times` form, /proc/PID/io). The `GUARDIAN` (one process for all runs, not one per run)
+enforces the runs' timeouts while the app is down.
 
-`identity` records what the app needs to find the run again after a restart: the wrapper's PID and
-a per-run token that is also in the wrapper's environment (`CRONIUM_RUN_IDENTITY`): a PID alone can
-be reused by a stranger, who will not have the token. The wrapper writes it, and the guardian's
-`deadline`, before anything else, from its environment: the app writes nothing once the run has
-started, and an app that dies at any moment after the start leaves what it takes to find the run.
-(An earlier version wrote `identity` itself, with the wrapper's start time: still understood.)
+`identity` records what the app needs to find the run again after a restart: the process's PID and
+a per-run token that is also in its environment (`CRONIUM_RUN_IDENTITY`): a PID alone can be reused
+by a stranger, who will not have the token. The launcher writes it, and the guardian's `deadline`,
+as it starts the run: an app that dies at any moment after the start leaves what it takes to find
+the run. (Earlier versions started an `sh` wrapper per run that wrote the same files: its runs are
+still followed by them.)
 
 A `SpoolReader` follows one run's spool files: large reads, lines split over reads, secrets masked
 on whole lines (a secret split across two reads is still one line), handed to the sink as segments
@@ -30,10 +31,9 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from cronium_desktop.engine.clock import utcnow
@@ -51,28 +51,15 @@ MAX_LINE_BYTES = 1024 * 1024
 WATCHDOG_SLACK_SECONDS = 2.0
 GUARDIAN_CHECK_SECONDS = 5.0
 TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
-DEADLINE_ENV = "CRONIUM_RUN_DEADLINE"
+GONE_POLL_SECONDS = 0.1  # a run not this process's to hear of: how often to look whether it ended
 STREAMS = ("stdout", "stderr")
 
-# $1: the run's folder; the rest: the command. The wrapper outlives the app and leaves the status.
-# Optional limits arrive in the environment and are applied with `ulimit` (inherited by every process
-# of the tree). After the status line it records what it can tell about the whole tree, which it
-# reaped: `times` (its and its children's CPU) and /proc/$$/io (storage bytes; Linux), read with
-# builtins (no fork). Every file it writes costs the run time: it writes three, its identity and
-# deadline first (`CRONIUM_RUN_DEADLINE`: when the guardian may stop it, epoch seconds), and starts
-# in the run's folder (it is spawned without a working directory of its own: `spawn`).
-WRAPPER = r"""d=$1; shift
-printf '{"pid": %s, "token": "%s"}\n' $$ "$CRONIUM_RUN_IDENTITY" > "$d/identity"
-printf '%s %s %s\n' "$CRONIUM_RUN_DEADLINE" $$ "$CRONIUM_RUN_IDENTITY" > "$d/deadline"
-cd "$d" || exit 126
-trap 'stopping=1' TERM
-if [ -n "$CRONIUM_LIMIT_MEMORY_KB" ]; then ulimit -v "$CRONIUM_LIMIT_MEMORY_KB"; fi
-if [ -n "$CRONIUM_LIMIT_CPU_SECONDS" ]; then ulimit -t "$CRONIUM_LIMIT_CPU_SECONDS"; fi
-unset CRONIUM_LIMIT_MEMORY_KB CRONIUM_LIMIT_CPU_SECONDS CRONIUM_RUN_DEADLINE
-"$@" </dev/null
-code=$?
-{ printf '%s\nexit %s\n' "$code" "$code"; times
-  if [ -r /proc/$$/io ]; then while IFS= read -r l; do echo "$l"; done < /proc/$$/io; fi; } > "$d/status" 2>/dev/null
+# The event's optional limits, applied with `ulimit` (inherited by every process of the tree) by a
+# shell that then becomes the script's process: only a run with limits pays for it.
+LIMITS = r"""if [ -n "$CRONIUM_LIMIT_MEMORY_KB" ]; then ulimit -v "$CRONIUM_LIMIT_MEMORY_KB" || exit 126; fi
+if [ -n "$CRONIUM_LIMIT_CPU_SECONDS" ]; then ulimit -t "$CRONIUM_LIMIT_CPU_SECONDS" || exit 126; fi
+unset CRONIUM_LIMIT_MEMORY_KB CRONIUM_LIMIT_CPU_SECONDS
+exec "$@"
 """
 
 # One per run folders root, in a session of its own, started by the app and outliving it: once a
@@ -147,144 +134,30 @@ def deadline_of(timeout_seconds: float) -> int:
 
 @functools.cache
 def shell() -> str:
-    """The wrapper's shell by its path: the run's PATH, which is searched otherwise, starts with the
-    run folder."""
+    """The shell by its path (for `LIMITS` and the guardian): the run's PATH, which is searched
+    otherwise, starts with the run folder."""
     return shutil.which("sh") or "/bin/sh"
 
 
-@functools.cache
-def _close_range() -> Callable[[], int] | None:
-    """Linux's close_range(2) marking every descriptor from 3 up close-on-exec (Linux 5.11; None
-    where there is none)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    syscall = ctypes.CDLL(None, use_errno=True).syscall
-    syscall.restype = ctypes.c_long
-    close_range, first, last, cloexec = 436, 3, 0xFFFFFFFF, 4  # SYS_close_range, CLOSE_RANGE_CLOEXEC
-    return lambda: int(syscall(ctypes.c_long(close_range), ctypes.c_uint(first), ctypes.c_uint(last),
-                               ctypes.c_uint(cloexec)))
+def limited(command: list[str]) -> list[str]:
+    """`command` under the event's limits (`LIMITS`, read from the environment)."""
+    return [shell(), "-c", LIMITS, "cronium-limits", *command]
 
 
-def _descriptors_closed_on_exec() -> None:
-    """Every descriptor of this process from 3 up closes on exec, as the next spawn starts.
-
-    `posix_spawn` (unlike `subprocess`) leaves the parent's descriptors open in the child. Those
-    Python, SQLite and Qt open are close-on-exec already; this covers any other (one handed to the
-    app by whatever started it, one a library opened without the flag)."""
-    close_range = _close_range()
-    if close_range is not None and close_range() == 0:
-        return
-    listing = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
-    for name in os.listdir(listing):
-        fd = int(name)
-        if fd > 2:
-            with contextlib.suppress(OSError):
-                os.set_inheritable(fd, False)
-
-
-Opened = tuple[int, str, int, int]  # a descriptor of the new process: (fd, path, flags, mode)
-SPOOL_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT  # how a wrapper's output goes to its spool files
-
-
-@functools.cache
-def _glibc_posix_spawn() -> Callable[[str, list[str], dict[bytes, bytes], list[Opened]], int] | None:
-    """glibc's posix_spawn(3), called without holding the interpreter's lock (None elsewhere).
-
-    `os.posix_spawn` holds it until the new process has exec'd, which on a busy machine includes
-    waiting for a CPU: every other thread of the app (the event loop, the store's writer) stands
-    still meanwhile, for a millisecond or more per run. A foreign function called through ctypes
-    lets them go on."""
-    if not sys.platform.startswith("linux") or not os.confstr("CS_GNU_LIBC_VERSION"):
-        return None
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    setsid = 0x80  # POSIX_SPAWN_SETSID (glibc 2.26)
-    # The opaque types' sizes vary by architecture (80 and 336 bytes on x86-64): room for any.
-    room = 1024
-    add_open = libc.posix_spawn_file_actions_addopen
-    add_open.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint]
-    set_flags = libc.posix_spawnattr_setflags
-    set_flags.argtypes = [ctypes.c_void_p, ctypes.c_short]
-    posix_spawn = libc.posix_spawn
-    strings = ctypes.POINTER(ctypes.c_char_p)
-    posix_spawn.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p,
-                            strings, strings]
-
-    def spawn(path: str, argv: list[str], env: dict[bytes, bytes], opened: list[Opened]) -> int:
-        actions, attributes = ctypes.create_string_buffer(room), ctypes.create_string_buffer(room)
-        libc.posix_spawn_file_actions_init(actions)
-        libc.posix_spawnattr_init(attributes)
-        try:
-            for fd, name, flags, mode in opened:
-                if add_open(actions, fd, os.fsencode(name), flags, mode):
-                    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), name)
-            set_flags(attributes, setsid)
-            arguments = [os.fsencode(argument) for argument in argv]
-            variables = [name + b"=" + value for name, value in env.items()]
-            if b"\0" in b"".join(arguments) or b"\0" in b"".join(variables):  # C would cut the string there
-                raise ValueError("embedded null byte")
-            pid = ctypes.c_int()
-            code = posix_spawn(ctypes.byref(pid), os.fsencode(path), actions, attributes,
-                               (ctypes.c_char_p * (len(arguments) + 1))(*arguments, None),
-                               (ctypes.c_char_p * (len(variables) + 1))(*variables, None))
-        finally:
-            libc.posix_spawn_file_actions_destroy(actions)
-            libc.posix_spawnattr_destroy(attributes)
-        if code:
-            raise OSError(code, os.strerror(code), path)
-        return pid.value
-
-    return spawn
-
-
-def environment(overrides: dict[str, str]) -> dict[bytes, bytes]:
-    """This app's environment with `overrides` set over it, encoded as a process gets it. Read from
+def environment_block(overrides: dict[str, str]) -> str:
+    """This app's environment with `overrides` set over it, as the launcher takes it: NAME=VALUE
+    entries separated by NUL, bytes that are not UTF-8 kept as surrogate escapes. Read from
     `posix.environ`, the table `os.environ` writes through, in one copy: decoding `os.environ` name by
-    name, and encoding it back, cost a run more than starting its wrapper."""
+    name, and encoding it back, cost a run more than starting it."""
     import posix
 
     env = dict(posix.environ)
-    env.update((os.fsencode(name), os.fsencode(value)) for name, value in overrides.items())
-    return env
-
-
-def spawn(folder: Path, command: list[str], overrides: dict[str, str]) -> tuple[int, subprocess.Popen[bytes] | None]:
-    """Start the wrapper for `command` in a session of its own, with this app's environment and
-    `overrides` set over it, its output appended to the run folder's spool files (made here), its
-    input empty. (PID, None) through `posix_spawn`: a few system calls, where `subprocess` costs the
-    app several times as much Python per run; where the platform cannot start a session that way,
-    (PID, the Popen, which must not be collected before the wrapper is reaped)."""
-    argv = [shell(), "-c", WRAPPER, "cronium-run", str(folder), *command]
-    out, err = str(folder / STREAMS[0]), str(folder / STREAMS[1])
-    opened: list[Opened] = [(0, os.devnull, os.O_RDONLY, 0), (1, out, SPOOL_FLAGS, 0o600), (2, err, SPOOL_FLAGS, 0o600)]
-    if not hasattr(os, "posix_spawn"):
-        return _popen(argv, {**os.environ, **overrides}, out, err)
-    env = environment(overrides)
-    _descriptors_closed_on_exec()
-    native = _glibc_posix_spawn()
-    if native is not None:
-        return native(argv[0], argv, env, opened), None
-    try:
-        return os.posix_spawn(argv[0], argv, env, setsid=True,
-                              file_actions=[(os.POSIX_SPAWN_OPEN, *action) for action in opened]), None
-    except NotImplementedError:  # no POSIX_SPAWN_SETSID here
-        return _popen(argv, env, out, err)
-
-
-def _popen(argv: list[str], env: Mapping[bytes, bytes] | Mapping[str, str], out: str,
-           err: str) -> tuple[int, subprocess.Popen[bytes]]:
-    stdout = os.open(out, SPOOL_FLAGS | os.O_CLOEXEC, 0o600)
-    stderr = os.open(err, SPOOL_FLAGS | os.O_CLOEXEC, 0o600)
-    try:
-        popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                 start_new_session=True)
-    finally:
-        os.close(stdout)
-        os.close(stderr)
-    return popen.pid, popen
+    for name, value in overrides.items():
+        encoded_name, encoded_value = os.fsencode(name), os.fsencode(value)
+        if b"\0" in encoded_name or b"\0" in encoded_value:  # C would cut the string there
+            raise ValueError("embedded null byte")
+        env[encoded_name] = encoded_value
+    return b"\0".join(name + b"=" + value for name, value in env.items()).decode("utf-8", "surrogateescape")
 
 
 _guardian_checked = [0.0]
@@ -309,7 +182,7 @@ def ensure_guardian(root: Path) -> None:
 
 
 def read_identity(folder: Path) -> dict[str, object] | None:
-    """The run's identity as its wrapper recorded it (None: not recorded yet, or not a run's)."""
+    """The run's identity as its launcher recorded it (None: not recorded yet, or not a run's)."""
     try:
         found = json.loads((folder / "identity").read_text())
     except (OSError, ValueError):
@@ -317,8 +190,8 @@ def read_identity(folder: Path) -> dict[str, object] | None:
     return found if isinstance(found, dict) and isinstance(found.get("pid"), int) else None
 
 
-def _wrapper_environ(identity: dict[str, object]) -> list[bytes] | None:
-    """The environment of the wrapper recorded in `identity` (NAME=VALUE entries), if it is still
+def _run_environ(identity: dict[str, object]) -> list[bytes] | None:
+    """The environment of the process recorded in `identity` (NAME=VALUE entries), if it is still
     running: its PID has the run's token in its environment (and the start time an earlier version
     recorded, where there is one). None: gone, or another process now."""
     pid = identity.get("pid")
@@ -334,22 +207,22 @@ def _wrapper_environ(identity: dict[str, object]) -> list[bytes] | None:
 
 
 def is_same_process(identity: dict[str, object]) -> bool:
-    """Whether the wrapper recorded in `identity` is still running (`_wrapper_environ`)."""
-    return _wrapper_environ(identity) is not None
+    """Whether the process recorded in `identity` is still running (`_run_environ`)."""
+    return _run_environ(identity) is not None
 
 
 def environment_value(identity: dict[str, object], name: str) -> str | None:
-    """The value of `name` in the environment the wrapper recorded in `identity` was started with,
+    """The value of `name` in the environment the process recorded in `identity` was started with,
     while it still runs."""
     prefix = f"{name}=".encode()
-    for entry in _wrapper_environ(identity) or ():
+    for entry in _run_environ(identity) or ():
         if entry.startswith(prefix):
             return os.fsdecode(entry[len(prefix):])
     return None
 
 
 def read_record(folder: Path) -> str | None:
-    """The wrapper's `status` file as it is (None: not written). Read with plain system calls: it is
+    """The run's `status` file as it is (None: not written). Read with plain system calls: it is
     read at the end of every run, and a text file object costs more than the reading."""
     try:
         fd = os.open(os.path.join(folder, "status"), os.O_RDONLY | os.O_CLOEXEC)
@@ -367,10 +240,10 @@ def read_record(folder: Path) -> str | None:
 
 
 def exit_status(record: str | None) -> int | None:
-    """The exit status at the head of the wrapper's record; None while it is not all there."""
+    """The exit status at the head of the run's status record; None while it is not all there."""
     if record is None or "\n" not in record:
-        return None  # not written, or the wrapper was stopped while writing it
-    try:  # the first line is the exit status; the wrapper's record of the run's resources follows
+        return None  # not written, or its writer was stopped while writing it
+    try:  # the first line is the exit status; the record of the run's resources follows
         return int(record.split("\n", 1)[0])
     except ValueError:
         return None
@@ -411,7 +284,7 @@ class SpoolReader:
     """What is read of one run's spool files, from `offsets`: lines split over reads, masked, handed
     to `deliver` as segments with how far each file is read.
 
-    While the run goes on, the `POLLER` thread reads (`follow`); once the wrapper is gone, whoever
+    While the run goes on, the `POLLER` thread reads (`follow`); once the run's process is gone, whoever
     records the run takes the reader back (`leave`), catches up (`catch_up`) and, when nothing else
     writes any more (`held_open_by_others`), reads to the end with `finish`. A lock keeps one reader
     at a time. The files stay open from the first read to `finish` (not opened at every look)."""
@@ -441,7 +314,7 @@ class SpoolReader:
             self._left = True
 
     def catch_up(self) -> None:
-        """Read until the files hold nothing more (the wrapper is gone; whatever else still writes
+        """Read until the files hold nothing more (the run's process is gone; whatever else still writes
         is what `finish` reads)."""
         with self._lock:
             while self._read_all():

@@ -1,6 +1,6 @@
 """The Run tab's optional limits of a local run: memory (MB) and CPU time (seconds), POSIX only.
 
-Applied with `ulimit` in the run's wrapper (every process of the run gets them); a run stopped by
+Applied with `ulimit` by a shell that then becomes the script (every process of the run gets them); a run stopped by
 one says so in words, as a container at its memory limit does. Settings → Runs says where they hold.
 """
 

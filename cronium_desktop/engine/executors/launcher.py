@@ -1,0 +1,416 @@
+"""The launcher: one process per run folders root starts every local run and waits for it.
+
+A local run outlives the app, so something other than the app must wait for its process and keep
+its exit status. That is the launcher, started by the first app process that runs something in the
+root, in a session of its own (never the app's child) and left when it has had no run and no app
+to serve for `IDLE_SECONDS`. The app asks it over `launcher.sock` in the root (the root is the
+user's alone, `local.private_folder`) to start a run; the launcher starts the script's process
+directly (`posix_spawn`: in its own session, in the run's folder, output appended to the spool
+files, input empty), writes the run's `identity` and `deadline` files, and when the process ends
+reaps it and writes its `status`: the exit status (128 + N: ended by signal N), `exit N`, the tree's
+CPU time in the form of the shell's `times` and its storage I/O (`/proc/PID/io`, Linux), as the
+`sh` wrapper of earlier versions did. It tells the app that asked, if it is still there, with the
+OS's exact figures (`os.wait4`). An app that started after the run follows it by those files.
+
+A process of its own, rather than a shell wrapper per run: the wrapper doubled what a short run's
+processes cost (a second exec and fork per run), and a launcher that starts a run costs a fraction
+of one. This file imports the standard library only: it is started as a script (`python -S`), or
+through the bundle's program (`--cronium-launcher`), and serves in a few milliseconds.
+
+The protocol is JSON lines. The app sends ``{"spawn": n, "folder", "argv", "env", "token",
+"deadline"}`` (``argv`` and ``env`` each one string, its entries separated by NUL, ``env`` as
+``NAME=VALUE``, bytes that are not UTF-8 kept as surrogate escapes) and gets ``{"started": n,
+"pid"}`` or ``{"failed": n, "errno", "error"}``, later ``{"ended": n, "code", "usage", "peak"}``
+(``usage``: `os.wait4`'s resource usage; ``peak``: the launcher's own peak memory when it started the
+run, which a vfork'd child's figure starts from).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SOCKET_NAME = "launcher.sock"
+LOCK_NAME = "launcher.lock"
+IDLE_SECONDS = 10.0  # with no run and no app this long, it leaves (the next run starts one again)
+START_SECONDS = 10.0  # how long an app waits for a launcher it started to listen
+SPOOL_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+STREAMS = ("stdout", "stderr")
+BUNDLE_ARGUMENT = "--cronium-launcher"  # the bundle's program serves as the launcher with this first
+# Python ignores these; a script's process gets the defaults back, as `subprocess` gives them.
+DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ", "SIGXFZ") if hasattr(signal, name))
+
+StartCallback = Callable[[int | OSError], None]  # the PID, or why it did not start
+EndCallback = Callable[[int | None, Any, int], None]  # exit code (None: not known), wait4 usage, peak
+
+
+# ---- the launcher process ---------------------------------------------------------------------
+
+
+@dataclass
+class _Child:
+    number: int
+    folder: str
+    peak: int
+    line: socket.socket | None
+    popen: subprocess.Popen[bytes] | None = None
+
+
+def _peak_rss() -> int:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) * (1 if sys.platform == "darwin" else 1024)
+
+
+def _write(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _times(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:.3f}s"
+
+
+def _start(folder: str, argv: list[str], env: dict[str, str]) -> tuple[int, subprocess.Popen[bytes] | None]:
+    """Start `argv` in a session of its own, in `folder`, its output appended to the folder's spool
+    files: `posix_spawn` where it can start a session (the launcher's working folder is the run's
+    while it does, `/` otherwise), else `subprocess`."""
+    out, err = os.path.join(folder, STREAMS[0]), os.path.join(folder, STREAMS[1])
+    if hasattr(os, "posix_spawn"):
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, out, SPOOL_FLAGS, 0o600),
+                   (os.POSIX_SPAWN_OPEN, 2, err, SPOOL_FLAGS, 0o600)]
+        os.chdir(folder)
+        try:
+            return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True,
+                                  setsigdef=DEFAULT_SIGNALS), None
+        except NotImplementedError:  # no POSIX_SPAWN_SETSID here
+            pass
+        finally:
+            os.chdir("/")
+    stdout = os.open(out, SPOOL_FLAGS | os.O_CLOEXEC, 0o600)
+    stderr = os.open(err, SPOOL_FLAGS | os.O_CLOEXEC, 0o600)
+    try:
+        popen = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                 start_new_session=True)
+    finally:
+        os.close(stdout)
+        os.close(stderr)
+    return popen.pid, popen
+
+
+class _Launcher:
+    def __init__(self, root: str, idle_seconds: float) -> None:
+        self.root = root
+        self.idle_seconds = idle_seconds
+        self.selector = selectors.DefaultSelector()
+        self.children: dict[int, _Child] = {}
+        self.lines: dict[socket.socket, bytearray] = {}
+        self.listener: socket.socket | None = None
+
+    def serve(self) -> None:
+        lock = os.open(os.path.join(self.root, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one launcher per root: a second one waits for the first to leave
+        path = os.path.join(self.root, SOCKET_NAME)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(128)
+        self.listener.setblocking(False)
+        wake_read, wake_write = os.pipe()
+        os.set_blocking(wake_read, False)
+        os.set_blocking(wake_write, False)
+        signal.set_wakeup_fd(wake_write)
+        signal.signal(signal.SIGCHLD, lambda number, frame: None)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
+        self.selector.register(wake_read, selectors.EVENT_READ, "child")
+        os.chdir("/")  # holds no folder busy
+        idle_since = time.monotonic()
+        while True:
+            if self.children or self.lines:
+                idle_since, timeout = time.monotonic(), None
+            else:
+                timeout = self.idle_seconds - (time.monotonic() - idle_since)
+                if timeout <= 0 and not self._accept():
+                    break
+            for key, _ in self.selector.select(timeout):
+                if key.data == "accept":
+                    self._accept()
+                elif key.data == "child":
+                    with contextlib.suppress(BlockingIOError):
+                        while os.read(wake_read, 512):
+                            pass
+                    self._reap()
+                else:
+                    self._read(key.fileobj)  # type: ignore[arg-type]
+            self._reap()  # a child that ended before its SIGCHLD handler was in place
+        with contextlib.suppress(FileNotFoundError):  # before the lock goes with this process: a
+            os.unlink(path)  # launcher after it listens anew (unless the root was removed meanwhile)
+
+    def _accept(self) -> bool:
+        assert self.listener is not None
+        accepted = False
+        while True:
+            try:
+                line, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return accepted
+            line.setblocking(True)
+            self.lines[line] = bytearray()
+            self.selector.register(line, selectors.EVENT_READ, "line")
+            accepted = True
+
+    def _read(self, line: socket.socket) -> None:
+        try:
+            data = line.recv(1 << 20)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(line)
+            return
+        buffer = self.lines[line]
+        buffer += data
+        while (end := buffer.find(b"\n")) >= 0:
+            try:
+                request = json.loads(buffer[:end])
+                del buffer[:end + 1]
+                self._spawn(line, request)
+            except (ValueError, KeyError, TypeError, AttributeError):  # not an app of ours: no more of it
+                self._drop(line)
+                return
+
+    def _drop(self, line: socket.socket) -> None:
+        self.selector.unregister(line)
+        del self.lines[line]
+        line.close()
+        for child in self.children.values():
+            if child.line is line:
+                child.line = None  # its run goes on; its status file is what tells
+
+    def _send(self, line: socket.socket | None, message: dict[str, Any]) -> None:
+        if line is None:
+            return
+        try:
+            line.sendall(json.dumps(message).encode() + b"\n")
+        except OSError:
+            self._drop(line)
+
+    def _spawn(self, line: socket.socket, request: dict[str, Any]) -> None:
+        number, folder = request["spawn"], request["folder"]
+        argv = request["argv"].split("\0")
+        env = dict(entry.split("=", 1) for entry in request["env"].split("\0") if "=" in entry)
+        try:
+            pid, popen = _start(folder, argv, env)
+        except OSError as error:
+            self._send(line, {"failed": number, "errno": error.errno or errno.EIO, "error": str(error)})
+            return
+        self.children[pid] = _Child(number, folder, _peak_rss(), line, popen)
+        token = request["token"]
+        try:  # what an app started later finds the run by, and the guardian its deadline
+            _write(os.path.join(folder, "identity"), json.dumps({"pid": pid, "token": token}) + "\n")
+            _write(os.path.join(folder, "deadline"), f"{request['deadline']} {pid} {token}\n")
+        except OSError:
+            pass  # the folder went away: the app cancelled and removed it; the run ends as any other
+        self._send(line, {"started": number, "pid": pid})
+
+    def _reap(self) -> None:
+        while self.children:
+            pid = self._next_ended()
+            if pid is None:
+                return
+            child = self.children.pop(pid, None)
+            io = ""
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/io") as found:  # a zombie's still tells its tree's storage I/O
+                    io = found.read()
+            try:
+                _, status, usage = os.wait4(pid, 0)
+            except ChildProcessError:
+                continue
+            if child is None:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            code = 128 - code if code < 0 else code
+            if child.popen is not None:
+                child.popen.returncode = code  # so it never waits for it again
+            record = (f"{code}\nexit {code}\n0m0.000s 0m0.000s\n{_times(usage.ru_utime)} {_times(usage.ru_stime)}\n"
+                      + io)
+            with contextlib.suppress(OSError):
+                _write(os.path.join(child.folder, "status"), record)
+            self._send(child.line, {"ended": child.number, "code": code, "usage": list(usage), "peak": child.peak})
+
+    def _next_ended(self) -> int | None:
+        """An ended child, not reaped yet (its /proc entry still readable) where the OS can tell."""
+        if hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
+            try:
+                found = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return None
+            return found.si_pid if found is not None else None
+        for pid in list(self.children):
+            if os.waitpid(pid, os.WNOHANG | getattr(os, "WNOWAIT", 0))[0]:  # pragma: no cover - no waitid
+                return pid
+        return None
+
+
+def serve(root: str, idle_seconds: float = IDLE_SECONDS) -> None:
+    """Serve as `root`'s launcher until it has been idle for `idle_seconds`."""
+    _Launcher(root, idle_seconds).serve()
+
+
+# ---- the app's side ---------------------------------------------------------------------------
+
+
+class LauncherGone(OSError):
+    """The line to the launcher broke before it answered."""
+
+
+class Launcher:
+    """This process's line to its run folders root's launcher; started when there is none.
+
+    `spawn` sends the request and returns; a thread of its own reads what the launcher says and calls
+    each run's `on_start` with its PID (or the error) and `on_end` with its exit code when it ends, or
+    with None when the line breaks first (the launcher was killed: the run's status will never
+    come)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._line: socket.socket | None = None
+        self._numbers = iter(range(1, 1 << 62))
+        self._starts: dict[int, StartCallback] = {}
+        self._ends: dict[int, EndCallback] = {}
+
+    def spawn(self, folder: Path, argv: list[str], env: str, token: str, deadline: int,
+              on_start: StartCallback, on_end: EndCallback) -> None:
+        """Ask for `argv` to be started for the run in `folder` (env: NUL-separated NAME=VALUE).
+        `on_start` is called with its PID, or with the error that kept it from starting; `on_end`
+        once it has ended (both from the line's thread; `on_end` never without a PID first)."""
+        with self._lock:
+            number = next(self._numbers)
+            request = json.dumps({"spawn": number, "folder": str(folder), "argv": "\0".join(argv), "env": env,
+                                  "token": token, "deadline": deadline}).encode() + b"\n"
+            try:
+                line = self._connected()
+                self._starts[number], self._ends[number] = on_start, on_end
+                line.sendall(request)
+            except OSError as error:
+                self._starts.pop(number, None)
+                self._ends.pop(number, None)
+                self._broken()
+                raise LauncherGone(error.errno or errno.EPIPE, f"The run launcher for {self.root} is not there: {error}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._broken()
+
+    def _connected(self) -> socket.socket:
+        if self._line is not None:
+            return self._line
+        path = str(self.root / SOCKET_NAME)
+        line = _connect(path)
+        if line is None:
+            _start_launcher(self.root)
+            deadline = time.monotonic() + START_SECONDS
+            while (line := _connect(path)) is None:
+                if time.monotonic() > deadline:
+                    raise LauncherGone(errno.ETIMEDOUT, f"The run launcher for {self.root} did not start.")
+                time.sleep(0.005)
+        self._line = line
+        threading.Thread(target=self._listen, args=(line,), name="cronium-launcher-line", daemon=True).start()
+        return line
+
+    def _broken(self) -> None:
+        if self._line is not None:
+            with contextlib.suppress(OSError):
+                self._line.shutdown(socket.SHUT_RDWR)
+            self._line = None
+
+    def _listen(self, line: socket.socket) -> None:
+        buffer = bytearray()
+        try:
+            while data := line.recv(1 << 16):
+                buffer += data
+                while (end := buffer.find(b"\n")) >= 0:
+                    message = json.loads(buffer[:end])
+                    del buffer[:end + 1]
+                    self._heard(message)
+        except OSError:
+            pass
+        finally:
+            line.close()
+            with self._lock:
+                if self._line is line:
+                    self._line = None
+                starts, self._starts = self._starts, {}
+                ends, self._ends = self._ends, {}
+            gone = LauncherGone(errno.EPIPE, f"The run launcher for {self.root} stopped before it started the run.")
+            for on_start in starts.values():
+                on_start(gone)
+            for number, on_end in ends.items():
+                if number not in starts:
+                    on_end(None, None, 0)
+
+    def _heard(self, message: dict[str, Any]) -> None:
+        number = message.get("started") or message.get("failed")
+        if number is not None:
+            with self._lock:
+                on_start = self._starts.pop(number)
+                if "failed" in message:
+                    self._ends.pop(number, None)
+            on_start(int(message["pid"]) if "pid" in message else OSError(message["errno"], message["error"]))
+            return
+        with self._lock:
+            on_end = self._ends.pop(message["ended"], None)
+        if on_end is not None:
+            on_end(message["code"], message["usage"], message["peak"])
+
+
+def _connect(path: str) -> socket.socket | None:
+    line = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        line.connect(path)
+    except (FileNotFoundError, ConnectionRefusedError):
+        line.close()
+        return None
+    return line
+
+
+def launcher_command(root: Path) -> list[str]:
+    if getattr(sys, "frozen", False):
+        return [sys.executable, BUNDLE_ARGUMENT, str(root)]
+    return [sys.executable, "-S", "-E", __file__, str(root)]
+
+
+def _start_launcher(root: Path) -> None:
+    """Start the root's launcher through a shell that leaves at once: it is never this process's
+    child, so it is never left a zombie, and it outlives this process."""
+    command = launcher_command(root)
+    subprocess.run(["/bin/sh", "-c", '"$@" &', "cronium-start-launcher", *command],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   start_new_session=True, close_fds=True, check=False)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], *(float(value) for value in sys.argv[2:3]))
