@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import selectors
@@ -128,22 +127,20 @@ class _Launcher:
         self.listener: socket.socket | None = None
 
     def serve(self) -> None:
+        import fcntl
+
         lock = os.open(os.path.join(self.root, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(lock, fcntl.LOCK_EX)  # one launcher per root: a second one waits for the first to leave
         path = os.path.join(self.root, SOCKET_NAME)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(path)
-        self.listener.listen(128)
-        self.listener.setblocking(False)
+            os.unlink(path)  # a launcher before it was killed
+        self._listen(path)
         wake_read, wake_write = os.pipe()
         os.set_blocking(wake_read, False)
         os.set_blocking(wake_write, False)
         signal.set_wakeup_fd(wake_write)
         signal.signal(signal.SIGCHLD, lambda number, frame: None)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
         self.selector.register(wake_read, selectors.EVENT_READ, "child")
         os.chdir("/")  # holds no folder busy
         idle_since = time.monotonic()
@@ -152,8 +149,15 @@ class _Launcher:
                 idle_since, timeout = time.monotonic(), None
             else:
                 timeout = self.idle_seconds - (time.monotonic() - idle_since)
-                if timeout <= 0 and not self._accept():
-                    break
+                if timeout <= 0:
+                    # Leaving: first no one finds this launcher any more (an app then starts another,
+                    # which waits for this one's lock), then anyone who came before that is served.
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+                    if not self._accept():
+                        break
+                    self._listen(path)
+                    continue
             for key, _ in self.selector.select(timeout):
                 if key.data == "accept":
                     self._accept()
@@ -165,8 +169,16 @@ class _Launcher:
                 else:
                     self._read(key.fileobj)  # type: ignore[arg-type]
             self._reap()  # a child that ended before its SIGCHLD handler was in place
-        with contextlib.suppress(FileNotFoundError):  # before the lock goes with this process: a
-            os.unlink(path)  # launcher after it listens anew (unless the root was removed meanwhile)
+
+    def _listen(self, path: str) -> None:
+        if self.listener is not None:
+            self.selector.unregister(self.listener)
+            self.listener.close()
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(128)
+        self.listener.setblocking(False)
+        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
 
     def _accept(self) -> bool:
         assert self.listener is not None
@@ -275,8 +287,16 @@ class _Launcher:
 
 
 def serve(root: str, idle_seconds: float = IDLE_SECONDS) -> None:
-    """Serve as `root`'s launcher until it has been idle for `idle_seconds`."""
-    _Launcher(root, idle_seconds).serve()
+    """Serve as `root`'s launcher until it has been idle for `idle_seconds`. What stops it otherwise
+    is written to `launcher.log` in the root (it has no terminal)."""
+    try:
+        _Launcher(root, idle_seconds).serve()
+    except Exception:
+        import traceback
+
+        with contextlib.suppress(OSError), open(os.path.join(root, "launcher.log"), "a") as log:
+            traceback.print_exc(file=log)
+        raise
 
 
 # ---- the app's side ---------------------------------------------------------------------------
@@ -301,6 +321,7 @@ class Launcher:
         self._numbers = iter(range(1, 1 << 62))
         self._starts: dict[int, StartCallback] = {}
         self._ends: dict[int, EndCallback] = {}
+        self._let_go: socket.socket | None = None  # closed by this process: its runs are the launcher's alone
 
     def spawn(self, folder: Path, argv: list[str], env: str, token: str, deadline: int,
               on_start: StartCallback, on_end: EndCallback) -> None:
@@ -322,7 +343,9 @@ class Launcher:
                 raise LauncherGone(error.errno or errno.EPIPE, f"The run launcher for {self.root} is not there: {error}") from None
 
     def close(self) -> None:
+        """This process stops: the runs going on are left to the launcher (and to the next app)."""
         with self._lock:
+            self._let_go = self._line
             self._broken()
 
     def _connected(self) -> socket.socket:
@@ -349,28 +372,27 @@ class Launcher:
 
     def _listen(self, line: socket.socket) -> None:
         buffer = bytearray()
-        try:
+        with contextlib.suppress(OSError):
             while data := line.recv(1 << 16):
                 buffer += data
                 while (end := buffer.find(b"\n")) >= 0:
                     message = json.loads(buffer[:end])
                     del buffer[:end + 1]
                     self._heard(message)
-        except OSError:
-            pass
-        finally:
-            line.close()
-            with self._lock:
-                if self._line is line:
-                    self._line = None
-                starts, self._starts = self._starts, {}
-                ends, self._ends = self._ends, {}
-            gone = LauncherGone(errno.EPIPE, f"The run launcher for {self.root} stopped before it started the run.")
-            for on_start in starts.values():
-                on_start(gone)
-            for number, on_end in ends.items():
-                if number not in starts:
-                    on_end(None, None, 0)
+        line.close()
+        with self._lock:
+            if self._line is line:
+                self._line = None
+            starts, self._starts = self._starts, {}
+            ends, self._ends = self._ends, {}
+            if line is self._let_go:
+                return
+        gone = LauncherGone(errno.EPIPE, f"The run launcher for {self.root} stopped before it started the run.")
+        for on_start in starts.values():
+            on_start(gone)
+        for number, on_end in ends.items():
+            if number not in starts:
+                on_end(None, None, 0)
 
     def _heard(self, message: dict[str, Any]) -> None:
         number = message.get("started") or message.get("failed")
