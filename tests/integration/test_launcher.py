@@ -108,7 +108,7 @@ def test_an_idle_launcher_leaves_and_removes_its_socket(tmp_path: Path) -> None:
             server.wait()
 
 
-def test_a_launcher_runs_what_it_is_asked_and_records_its_end(tmp_path: Path) -> None:
+async def test_a_launcher_runs_what_it_is_asked_and_records_its_end(tmp_path: Path) -> None:
     """The protocol on its own: a request starts the command in the run's folder, in a session of
     its own, with the given environment; its status record and the app's message follow."""
     root = tmp_path / "root"
@@ -116,21 +116,20 @@ def test_a_launcher_runs_what_it_is_asked_and_records_its_end(tmp_path: Path) ->
     folder = root / "run-1-abc"
     folder.mkdir()
     line = launcher.Launcher(root)
-    started: list[object] = []
-    ended: list[tuple[object, ...]] = []
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[object] = loop.create_future()
+    ended: asyncio.Future[tuple[object, ...]] = loop.create_future()
     try:
-        line.spawn(folder, ["/bin/sh", "-c", 'pwd; echo "$GREETING" >&2; [ "$(cut -d" " -f6 /proc/$$/stat)" = $$ ] && exit 7'],
-                   f"PATH={os.environ['PATH']}\0GREETING=hé\udcff", "token-1", 123, started.append,
-                   lambda *end: ended.append(end))
-        deadline = time.monotonic() + 20
-        while not ended:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        await asyncio.to_thread(
+            line.spawn, loop, folder,
+            ["/bin/sh", "-c", 'pwd; echo "$GREETING" >&2; [ "$(cut -d" " -f6 /proc/$$/stat)" = $$ ] && exit 7'],
+            f"PATH={os.environ['PATH']}\0GREETING=hé\udcff", "token-1", 123, started.set_result,
+            lambda *end: ended.set_result(end))
+        pid = await asyncio.wait_for(started, 20)
+        code, usage, peak = await asyncio.wait_for(ended, 20)
     finally:
         line.close()
-    [pid] = started
-    [(code, usage, peak)] = ended
-    assert code == 7 and len(usage) == 16 and peak > 0
+    assert code == 7 and len(usage) == 16 and peak > 0  # type: ignore[arg-type]
     assert (folder / "stdout").read_text() == f"{folder}\n"
     assert (folder / "stderr").read_bytes() == "hé".encode() + b"\xff\n"
     assert json.loads((folder / "identity").read_text()) == {"pid": pid, "token": "token-1"}
@@ -138,23 +137,20 @@ def test_a_launcher_runs_what_it_is_asked_and_records_its_end(tmp_path: Path) ->
     assert (folder / "status").read_text().startswith("7\nexit 7\n")
 
 
-def test_a_command_that_cannot_start_is_refused_with_the_reason(tmp_path: Path) -> None:
+async def test_a_command_that_cannot_start_is_refused_with_the_reason(tmp_path: Path) -> None:
     root = tmp_path / "root"
     root.mkdir(mode=0o700)
     folder = root / "run-1-abc"
     folder.mkdir()
     line = launcher.Launcher(root)
-    started: list[object] = []
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[object] = loop.create_future()
     try:
-        line.spawn(folder, [str(tmp_path / "no-such-interpreter")], "", "t", 1, started.append,
-                   lambda *end: None)
-        deadline = time.monotonic() + 20
-        while not started:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        await asyncio.to_thread(line.spawn, loop, folder, [str(tmp_path / "no-such-interpreter")], "", "t", 1,
+                                started.set_result, lambda *end: None)
+        error = await asyncio.wait_for(started, 20)
     finally:
         line.close()
-    [error] = started
     assert isinstance(error, OSError) and error.errno == 2
     assert not (folder / "identity").exists()
 

@@ -27,6 +27,7 @@ run, which a vfork'd child's figure starts from).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import json
@@ -124,6 +125,7 @@ class _Launcher:
         self.selector = selectors.DefaultSelector()
         self.children: dict[int, _Child] = {}
         self.lines: dict[socket.socket, bytearray] = {}
+        self.outbox: dict[socket.socket, list[bytes]] = {}  # sent once per turn of the loop, not per message
         self.listener: socket.socket | None = None
 
     def serve(self) -> None:
@@ -169,6 +171,7 @@ class _Launcher:
                 else:
                     self._read(key.fileobj)  # type: ignore[arg-type]
             self._reap()  # a child that ended before its SIGCHLD handler was in place
+            self._flush()
 
     def _listen(self, path: str) -> None:
         if self.listener is not None:
@@ -221,12 +224,17 @@ class _Launcher:
                 child.line = None  # its run goes on; its status file is what tells
 
     def _send(self, line: socket.socket | None, message: dict[str, Any]) -> None:
-        if line is None:
-            return
-        try:
-            line.sendall(json.dumps(message).encode() + b"\n")
-        except OSError:
-            self._drop(line)
+        if line is not None:
+            self.outbox.setdefault(line, []).append(json.dumps(message).encode() + b"\n")
+
+    def _flush(self) -> None:
+        outbox, self.outbox = self.outbox, {}
+        for line, messages in outbox.items():
+            if line in self.lines:
+                try:
+                    line.sendall(b"".join(messages))
+                except OSError:
+                    self._drop(line)
 
     def _spawn(self, line: socket.socket, request: dict[str, Any]) -> None:
         number, folder = request["spawn"], request["folder"]
@@ -248,18 +256,11 @@ class _Launcher:
 
     def _reap(self) -> None:
         while self.children:
-            pid = self._next_ended()
-            if pid is None:
+            ended = self._next_ended()
+            if ended is None:
                 return
+            pid, status, usage, io = ended
             child = self.children.pop(pid, None)
-            io = ""
-            with contextlib.suppress(OSError):
-                with open(f"/proc/{pid}/io") as found:  # a zombie's still tells its tree's storage I/O
-                    io = found.read()
-            try:
-                _, status, usage = os.wait4(pid, 0)
-            except ChildProcessError:
-                continue
             if child is None:
                 continue
             code = os.waitstatus_to_exitcode(status)
@@ -272,18 +273,26 @@ class _Launcher:
                 _write(os.path.join(child.folder, "status"), record)
             self._send(child.line, {"ended": child.number, "code": code, "usage": list(usage), "peak": child.peak})
 
-    def _next_ended(self) -> int | None:
-        """An ended child, not reaped yet (its /proc entry still readable) where the OS can tell."""
+    @staticmethod
+    def _next_ended() -> tuple[int, int, Any, str] | None:
+        """An ended child reaped: its PID, wait status, resource usage and /proc/PID/io, read while it
+        was a zombie (its whole tree's storage I/O; Linux) where the OS lets it be looked at first."""
+        io = ""
         if hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
             try:
                 found = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 return None
-            return found.si_pid if found is not None else None
-        for pid in list(self.children):
-            if os.waitpid(pid, os.WNOHANG | getattr(os, "WNOWAIT", 0))[0]:  # pragma: no cover - no waitid
-                return pid
-        return None
+            if found is None:
+                return None
+            with contextlib.suppress(OSError), open(f"/proc/{found.si_pid}/io") as proc_io:
+                io = proc_io.read()
+            return (found.si_pid, *os.wait4(found.si_pid, 0)[1:], io)
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        return (pid, status, usage, io) if pid else None
 
 
 def serve(root: str, idle_seconds: float = IDLE_SECONDS) -> None:
@@ -309,31 +318,33 @@ class LauncherGone(OSError):
 class Launcher:
     """This process's line to its run folders root's launcher; started when there is none.
 
-    `spawn` sends the request and returns; a thread of its own reads what the launcher says and calls
-    each run's `on_start` with its PID (or the error) and `on_end` with its exit code when it ends, or
-    with None when the line breaks first (the launcher was killed: the run's status will never
-    come)."""
+    `spawn` (from any thread) sends the request and returns; the event loop that asked reads what
+    the launcher says and calls each run's `on_start` with its PID (or the error) and `on_end` with
+    its exit code when it ends, or with None when the line breaks first (the launcher was killed:
+    the run's status will never come). Read by the loop itself, not by a thread of the line's own:
+    two messages per run would otherwise each wake a thread and then the loop."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
         self._line: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # where the line is read
         self._numbers = iter(range(1, 1 << 62))
         self._starts: dict[int, StartCallback] = {}
         self._ends: dict[int, EndCallback] = {}
         self._let_go: socket.socket | None = None  # closed by this process: its runs are the launcher's alone
 
-    def spawn(self, folder: Path, argv: list[str], env: str, token: str, deadline: int,
-              on_start: StartCallback, on_end: EndCallback) -> None:
+    def spawn(self, loop: asyncio.AbstractEventLoop, folder: Path, argv: list[str], env: str, token: str,
+              deadline: int, on_start: StartCallback, on_end: EndCallback) -> None:
         """Ask for `argv` to be started for the run in `folder` (env: NUL-separated NAME=VALUE).
-        `on_start` is called with its PID, or with the error that kept it from starting; `on_end`
-        once it has ended (both from the line's thread; `on_end` never without a PID first)."""
+        `on_start` is called on `loop` with its PID, or with the error that kept it from starting;
+        `on_end` once it has ended (never without a PID first)."""
         with self._lock:
             number = next(self._numbers)
             request = json.dumps({"spawn": number, "folder": str(folder), "argv": "\0".join(argv), "env": env,
                                   "token": token, "deadline": deadline}).encode() + b"\n"
             try:
-                line = self._connected()
+                line = self._connected(loop)
                 self._starts[number], self._ends[number] = on_start, on_end
                 line.sendall(request)
             except OSError as error:
@@ -345,10 +356,16 @@ class Launcher:
     def close(self) -> None:
         """This process stops: the runs going on are left to the launcher (and to the next app)."""
         with self._lock:
-            self._let_go = self._line
+            line, self._let_go = self._line, self._line
             self._broken()
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if line is not None and here is self._loop:  # else the loop does it, reading the end
+            self._forget(line)
 
-    def _connected(self) -> socket.socket:
+    def _connected(self, loop: asyncio.AbstractEventLoop) -> socket.socket:
         if self._line is not None:
             return self._line
         path = str(self.root / SOCKET_NAME)
@@ -360,8 +377,8 @@ class Launcher:
                 if time.monotonic() > deadline:
                     raise LauncherGone(errno.ETIMEDOUT, f"The run launcher for {self.root} did not start.")
                 time.sleep(0.005)
-        self._line = line
-        threading.Thread(target=self._listen, args=(line,), name="cronium-launcher-line", daemon=True).start()
+        self._line, self._loop = line, loop
+        loop.call_soon_threadsafe(self._watch, loop, line)
         return line
 
     def _broken(self) -> None:
@@ -370,16 +387,31 @@ class Launcher:
                 self._line.shutdown(socket.SHUT_RDWR)
             self._line = None
 
-    def _listen(self, line: socket.socket) -> None:
-        buffer = bytearray()
-        with contextlib.suppress(OSError):
-            while data := line.recv(1 << 16):
-                buffer += data
-                while (end := buffer.find(b"\n")) >= 0:
-                    message = json.loads(buffer[:end])
-                    del buffer[:end + 1]
-                    self._heard(message)
+    def _watch(self, loop: asyncio.AbstractEventLoop, line: socket.socket) -> None:
+        if line.fileno() >= 0:  # not closed meanwhile
+            loop.add_reader(line.fileno(), self._readable, line, bytearray())
+
+    def _forget(self, line: socket.socket) -> None:
+        if self._loop is not None and line.fileno() >= 0:
+            self._loop.remove_reader(line.fileno())
         line.close()
+
+    def _readable(self, line: socket.socket, buffer: bytearray) -> None:
+        try:
+            data = line.recv(1 << 16)
+        except OSError:
+            data = b""
+        if not data:
+            self._lost(line)
+            return
+        buffer += data
+        while (end := buffer.find(b"\n")) >= 0:
+            message = json.loads(buffer[:end])
+            del buffer[:end + 1]
+            self._heard(message)
+
+    def _lost(self, line: socket.socket) -> None:
+        self._forget(line)
         with self._lock:
             if self._line is line:
                 self._line = None

@@ -447,7 +447,8 @@ class LocalExecutor:
         the start and is then
         delivered to the caller's next await (`follow` stops the tree), so a started run is never
         left running unwatched."""
-        process = Started(asyncio.get_running_loop(), spool.new_token())
+        loop = asyncio.get_running_loop()
+        process = Started(loop, spool.new_token())
         deadline = spool.deadline_of(job.timeout_seconds)
         env_of_run = {spool.TOKEN_ENV: process.token, **limit_env(job.limits)}
 
@@ -461,7 +462,7 @@ class LocalExecutor:
                 if plan is not None:
                     env.update(plan.env)  # the line to the app: over the event's own env
                 command = runtime.command(job.event_type, interpreter, str(folder))
-                self.launcher.spawn(folder, spool.limited(command) if job.limits else command,
+                self.launcher.spawn(loop, folder, spool.limited(command) if job.limits else command,
                                     spool.environment_block({**env, **env_of_run}), process.token, deadline,
                                     process.started, process.ended)
             except BaseException:

@@ -21,9 +21,9 @@ class Started:
     known), and once it has ended `os.wait4`'s resource usage of its tree and the launcher's own peak
     memory when it started it (see `measured`).
 
-    The launcher's line calls `ended` from a thread of its own; with no code when the line broke
-    before the run ended (the launcher was killed): the run is then followed until its process is
-    gone, as one an earlier app started (its status will never come)."""
+    The launcher's line calls `started` and `ended` on the loop; `ended` with no code when the line
+    broke before the run ended (the launcher was killed): the run is then followed until its process
+    is gone, as one an earlier app started (its status will never come)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, token: str) -> None:
         self.pid = 0  # set once started
@@ -35,12 +35,6 @@ class Started:
         self._loop = loop
 
     def started(self, pid: int | OSError) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._begin, pid)
-        except RuntimeError:  # the loop is closed
-            pass
-
-    def _begin(self, pid: int | OSError) -> None:
         if isinstance(pid, OSError):
             self.begun.set_exception(pid)
         else:
@@ -48,12 +42,6 @@ class Started:
             self.begun.set_result(pid)
 
     def ended(self, code: int | None, usage: Any, peak: int) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._settle, code, usage, peak)
-        except RuntimeError:  # the loop is closed: the app stopped and let the run finish on its own
-            pass
-
-    def _settle(self, code: int | None, usage: Any, peak: int) -> None:
         if self.exited.done():
             return
         if code is None:
