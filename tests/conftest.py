@@ -57,10 +57,9 @@ def _no_run_folders_roots_left(tmp_path_factory: pytest.TempPathFactory) -> Iter
         remove_tree(run_folders_root(database.parent))
 
 
-def stop_launcher(data_dir: Path) -> None:
-    """SIGKILL the launcher of the data folder's runs, as a reboot (or a crash of it) would: runs going
-    on are left without anyone to record their end."""
-    root = str(run_folders_root(data_dir)).encode()
+def launchers_of(data_dir: Path) -> list[int]:
+    """The PIDs of the launchers of the data folder's runs (engine/executors/launcher.py)."""
+    root, found = str(run_folders_root(data_dir)).encode(), []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -68,7 +67,15 @@ def stop_launcher(data_dir: Path) -> None:
             except OSError:
                 continue
             if root in command and any(part.endswith(b"launcher.py") for part in command):
-                os.kill(int(entry.name), signal.SIGKILL)
+                found.append(int(entry.name))
+    return found
+
+
+def stop_launcher(data_dir: Path) -> None:
+    """SIGKILL the launcher of the data folder's runs, as a reboot (or a crash of it) would: runs going
+    on are left without anyone to record their end."""
+    for pid in launchers_of(data_dir):
+        os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

@@ -12,10 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cronium_desktop.engine.engine import Engine
 from cronium_desktop.engine.executors import launcher
 from cronium_desktop.engine.executors.local import run_folders_root
-from tests.conftest import stop_launcher
+from tests.conftest import launchers_of, stop_launcher
 
 
 async def log_texts(engine: Engine, execution_id: int) -> list[str]:
@@ -29,18 +31,13 @@ async def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no
         await asyncio.sleep(0.02)
 
 
-def launchers_of(data_dir: Path) -> list[int]:
-    root = str(run_folders_root(data_dir)).encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if root in command and any(part.endswith(b"launcher.py") for part in command):
-                found.append(int(entry.name))
-    return found
+@pytest.fixture
+def run_folder(tmp_path: Path) -> Path:
+    """A run folder in a private root of its own, as local runs have."""
+    root = tmp_path / "root"
+    root.mkdir(mode=0o700)
+    (root / "run-1-abc").mkdir()
+    return root / "run-1-abc"
 
 
 async def test_runs_of_a_data_folder_share_one_launcher_that_is_not_the_apps_child(engine: Engine,
@@ -108,14 +105,11 @@ def test_an_idle_launcher_leaves_and_removes_its_socket(tmp_path: Path) -> None:
             server.wait()
 
 
-async def test_a_launcher_runs_what_it_is_asked_and_records_its_end(tmp_path: Path) -> None:
+async def test_a_launcher_runs_what_it_is_asked_and_records_its_end(run_folder: Path) -> None:
     """The protocol on its own: a request starts the command in the run's folder, in a session of
     its own, with the given environment; its status record and the app's message follow."""
-    root = tmp_path / "root"
-    root.mkdir(mode=0o700)
-    folder = root / "run-1-abc"
-    folder.mkdir()
-    line = launcher.Launcher(root)
+    folder = run_folder
+    line = launcher.Launcher(folder.parent)
     loop = asyncio.get_running_loop()
     started: asyncio.Future[object] = loop.create_future()
     ended: asyncio.Future[tuple[object, ...]] = loop.create_future()
@@ -137,12 +131,9 @@ async def test_a_launcher_runs_what_it_is_asked_and_records_its_end(tmp_path: Pa
     assert (folder / "status").read_text().startswith("7\nexit 7\n")
 
 
-async def test_a_command_that_cannot_start_is_refused_with_the_reason(tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    root.mkdir(mode=0o700)
-    folder = root / "run-1-abc"
-    folder.mkdir()
-    line = launcher.Launcher(root)
+async def test_a_command_that_cannot_start_is_refused_with_the_reason(run_folder: Path, tmp_path: Path) -> None:
+    folder = run_folder
+    line = launcher.Launcher(folder.parent)
     loop = asyncio.get_running_loop()
     started: asyncio.Future[object] = loop.create_future()
     try:

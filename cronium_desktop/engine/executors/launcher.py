@@ -58,6 +58,21 @@ StartCallback = Callable[[int | OSError], None]  # the PID, or why it did not st
 EndCallback = Callable[[int | None, Any, int], None]  # exit code (None: not known), wait4 usage, peak
 
 
+def received(line: socket.socket, buffer: bytearray) -> list[bytearray] | None:
+    """The whole JSON lines `line` has for us now (`buffer` keeps a partial last one between calls);
+    None once it is closed. Called when it is readable: one read, which does not block."""
+    try:
+        data = line.recv(1 << 20)
+    except OSError:
+        data = b""
+    if not data:
+        return None
+    buffer += data
+    *whole, rest = buffer.split(b"\n")
+    buffer[:] = rest
+    return whole
+
+
 # ---- the launcher process ---------------------------------------------------------------------
 
 
@@ -197,20 +212,13 @@ class _Launcher:
             accepted = True
 
     def _read(self, line: socket.socket) -> None:
-        try:
-            data = line.recv(1 << 20)
-        except OSError:
-            data = b""
-        if not data:
+        requests = received(line, self.lines[line])
+        if requests is None:
             self._drop(line)
             return
-        buffer = self.lines[line]
-        buffer += data
-        while (end := buffer.find(b"\n")) >= 0:
+        for request in requests:
             try:
-                request = json.loads(buffer[:end])
-                del buffer[:end + 1]
-                self._spawn(line, request)
+                self._spawn(line, json.loads(request))
             except (ValueError, KeyError, TypeError, AttributeError):  # not an app of ours: no more of it
                 self._drop(line)
                 return
@@ -397,18 +405,12 @@ class Launcher:
         line.close()
 
     def _readable(self, line: socket.socket, buffer: bytearray) -> None:
-        try:
-            data = line.recv(1 << 16)
-        except OSError:
-            data = b""
-        if not data:
+        messages = received(line, buffer)
+        if messages is None:
             self._lost(line)
             return
-        buffer += data
-        while (end := buffer.find(b"\n")) >= 0:
-            message = json.loads(buffer[:end])
-            del buffer[:end + 1]
-            self._heard(message)
+        for message in messages:
+            self._heard(json.loads(message))
 
     def _lost(self, line: socket.socket) -> None:
         self._forget(line)
