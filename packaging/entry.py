@@ -9,14 +9,14 @@ the launcher of a run folders root (engine/executors/launcher.py), which the app
 import os
 import sys
 
-from cronium_desktop.engine import platform
-
 if __name__ == "__main__":
     from cronium_desktop.engine.executors import launcher
 
     if sys.argv[1:2] == [launcher.BUNDLE_ARGUMENT]:  # the runs' launcher of a run folders root
         launcher.serve(sys.argv[2], *(float(value) for value in sys.argv[3:4]))
         sys.exit(0)
+    from cronium_desktop.engine import platform
+
     clean = platform.current().child_environment()
     for name in [name for name in os.environ if name not in clean]:
         del os.environ[name]

@@ -3,7 +3,7 @@
 A local run outlives the app, so something other than the app must wait for its process and keep
 its exit status. That is the launcher, started by the first app process that runs something in the
 root, in a session of its own (never the app's child) and left when it has had no run and no app
-to serve for `IDLE_SECONDS`. The app asks it over `launcher.sock` in the root (the root is the
+to serve for `IDLE_SECONDS`. The app asks it over `launcher-1.sock` in the root (the root is the
 user's alone, `local.private_folder`) to start a run; the launcher starts the script's process
 directly (`posix_spawn`: in its own session, in the run's folder, output appended to the spool
 files, input empty), writes the run's `identity` and `deadline` files, and when the process ends
@@ -44,8 +44,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SOCKET_NAME = "launcher.sock"
-LOCK_NAME = "launcher.lock"
+# Named by the protocol's version: an app whose protocol is another starts a launcher of its own
+# beside an older one still seeing its runs to the end.
+PROTOCOL = 1
+SOCKET_NAME = f"launcher-{PROTOCOL}.sock"
+LOCK_NAME = f"launcher-{PROTOCOL}.lock"
 IDLE_SECONDS = 10.0  # with no run and no app this long, it leaves (the next run starts one again)
 START_SECONDS = 10.0  # how long an app waits for a launcher it started to listen
 SPOOL_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT
