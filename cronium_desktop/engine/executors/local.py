@@ -276,8 +276,8 @@ def run_folder_prefix(execution_id: int) -> str:
 
 def prepare_folder(root: Path, job: Job, helpers: bool = False) -> Path:
     """The run's new folder under `root` (made when missing) with the run's files, the helpers only
-    if `helpers` (they are in `helpers_folder`); the spool files are made as the run starts
-    (`spool.spawn`)."""
+    if `helpers` (they are in `helpers_folder`); the spool files are made as the run starts (by the
+    launcher)."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=run_folder_prefix(job.execution_id), dir=root))
     except FileNotFoundError:  # removed since it was found private: made and checked again
