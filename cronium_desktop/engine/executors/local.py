@@ -1,9 +1,9 @@
 """Runs BASH, PYTHON and NODEJS events as processes on this computer.
 
 Each run gets a private temporary folder (memory-backed /dev/shm where there is one, so variables
-handed to the script do not touch the disk) and its own session, started through the `spool`
-launcher so that it outlives the app; a timeout or a cancel stops the whole process group: SIGTERM,
-then SIGKILL after 5 s.
+handed to the script do not touch the disk) and its own session, started and waited for by its
+data folder's `launcher` so that it outlives the app (its files: `spool`); a timeout or a cancel
+stops the whole process group: SIGTERM, then SIGKILL after 5 s.
 """
 
 from __future__ import annotations
