@@ -203,12 +203,11 @@ async def test_a_reused_pid_is_not_taken_for_the_run(cli: Cli, tmp_path: Path, d
 
 async def test_the_launcher_records_the_run_whatever_becomes_of_the_app(cli: Cli, tmp_path: Path,
                                                                        data_dir: Path) -> None:
-    """The app writes nothing once it has started a run: the launcher records its identity and the
-    guardian's deadline as it starts it, so an app killed at any moment after the start leaves what
-    it takes to follow the run again and to time it."""
+    """The app writes nothing once it has started a run: the launcher records its identity as it
+    starts it, so an app killed at any moment after the start leaves what it takes to follow the run
+    again."""
     import_events(cli, tmp_path, {"name": "Early", "type": "BASH", "timeout_seconds": 30,
-                                  "content": "echo up\nsleep 3\ncat deadline identity\necho down"})
-    before = time.time()
+                                  "content": "echo up\nsleep 3\ncat identity\necho down"})
     await asyncio.to_thread(run_then_kill_the_app, cli, "Early", "up")
     [folder] = list(run_folders_root(data_dir).glob("run-*"))
     identity = json.loads((folder / "identity").read_text())
@@ -218,11 +217,8 @@ async def test_the_launcher_records_the_run_whatever_becomes_of_the_app(cli: Cli
         texts = [record.text for record in await engine.runs.log(run.execution_id) if record.text != REATTACHED]
     finally:
         await engine.stop(grace_seconds=1)
-    when, pgid, token = texts[1].split()
-    assert (pgid, token) == (str(identity["pid"]), identity["token"])
-    assert before + 30 < int(when) <= time.time() + 30 + spool.WATCHDOG_SLACK_SECONDS + 1
-    assert json.loads(texts[2]) == identity
-    assert (texts[0], texts[3:]) == ("up", ["down"])
+    assert (texts[0], json.loads(texts[1]), texts[2:]) == ("up", identity, ["down"])
+    assert identity["pid"] > 0 and len(identity["token"]) == 32
     assert (run.status, run.exit_code) == ("SUCCESS", 0)
 
 
@@ -316,7 +312,7 @@ async def test_the_timeout_holds_while_the_app_is_down(cli: Cli, tmp_path: Path,
                                   "content": f"echo $$ > {pid_file}\necho up\nsleep 120"})
     await asyncio.to_thread(run_then_kill_the_app, cli, "Stuck", "up")
     script = Path(f"/proc/{int(pid_file.read_text())}")
-    for _ in range(300):  # the app is down: the guardian stops the script after its timeout (and slack)
+    for _ in range(300):  # the app is down: the launcher stops the script after its timeout (and slack)
         if not script.exists():
             break
         await asyncio.sleep(0.1)

@@ -117,7 +117,7 @@ async def test_a_launcher_runs_what_it_is_asked_and_records_its_end(run_folder: 
         await asyncio.to_thread(
             line.spawn, loop, folder,
             ["/bin/sh", "-c", 'pwd; echo "$GREETING" >&2; [ "$(cut -d" " -f6 /proc/$$/stat)" = $$ ] && exit 7'],
-            f"PATH={os.environ['PATH']}\0GREETING=hé\udcff", "token-1", 123, started.set_result,
+            f"PATH={os.environ['PATH']}\0GREETING=hé\udcff", "token-1", int(time.time()) + 60, started.set_result,
             lambda *end: ended.set_result(end))
         pid = await asyncio.wait_for(started, 20)
         code, usage, peak = await asyncio.wait_for(ended, 20)
@@ -127,8 +127,8 @@ async def test_a_launcher_runs_what_it_is_asked_and_records_its_end(run_folder: 
     assert (folder / "stdout").read_text() == f"{folder}\n"
     assert (folder / "stderr").read_bytes() == "hé".encode() + b"\xff\n"
     assert json.loads((folder / "identity").read_text()) == {"pid": pid, "token": "token-1"}
-    assert (folder / "deadline").read_text() == f"123 {pid} token-1\n"
     assert (folder / "status").read_text().startswith("7\nexit 7\n")
+    assert not (folder / "timedout").exists()
 
 
 async def test_a_command_that_cannot_start_is_refused_with_the_reason(run_folder: Path, tmp_path: Path) -> None:
@@ -144,6 +144,36 @@ async def test_a_command_that_cannot_start_is_refused_with_the_reason(run_folder
         line.close()
     assert isinstance(error, OSError) and error.errno == 2
     assert not (folder / "identity").exists()
+
+
+async def launched(folder: Path, script: str, deadline: float) -> tuple[int, float]:
+    """Run `script` through a launcher of the folder's root: its exit code and how long it took."""
+    line = launcher.Launcher(folder.parent)
+    loop = asyncio.get_running_loop()
+    ended: asyncio.Future[int] = loop.create_future()
+    began = time.monotonic()
+    try:
+        await asyncio.to_thread(line.spawn, loop, folder, ["/bin/sh", "-c", script], f"PATH={os.environ['PATH']}",
+                                "t", int(deadline), lambda pid: None, lambda code, *rest: ended.set_result(code))
+        code = await asyncio.wait_for(ended, 30)
+    finally:
+        line.close()
+    return code, time.monotonic() - began
+
+
+async def test_a_run_past_its_deadline_is_stopped_and_marked_timed_out(run_folder: Path) -> None:
+    """What keeps a run's timeout while the app is down (the app stops it first while it is up)."""
+    code, took = await launched(run_folder, "echo up; sleep 60", time.time() + 1)
+    assert code == 128 + signal.SIGTERM and took < 10
+    assert (run_folder / "timedout").exists()
+    assert (run_folder / "status").read_text().startswith("143\n")
+
+
+async def test_a_run_that_ignores_sigterm_at_its_deadline_is_killed_after_the_grace(run_folder: Path) -> None:
+    code, took = await launched(run_folder, "trap '' TERM; sleep 60 & wait; sleep 60", time.time() + 1)
+    assert code == 128 + signal.SIGKILL
+    assert launcher.KILL_GRACE_SECONDS <= took < launcher.KILL_GRACE_SECONDS + 10
+    assert (run_folder / "timedout").exists()
 
 
 def test_the_launcher_is_started_as_a_script_of_the_standard_library_only() -> None:

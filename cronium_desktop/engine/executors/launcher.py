@@ -3,11 +3,12 @@
 A local run outlives the app, so something other than the app must wait for its process and keep
 its exit status. That is the launcher, started by the first app process that runs something in the
 root, in a session of its own (never the app's child) and left when it has had no run and no app
-to serve for `IDLE_SECONDS`. The app asks it over `launcher-1.sock` in the root (the root is the
+to serve for `IDLE_SECONDS`. The app asks it over `launcher-2.sock` in the root (the root is the
 user's alone, `local.private_folder`) to start a run; the launcher starts the script's process
 directly (`posix_spawn`: in its own session, in the run's folder, output appended to the spool
-files, input empty), writes the run's `identity` and `deadline` files, and when the process ends
-reaps it and writes its `status`: the exit status (128 + N: ended by signal N), `exit N`, the tree's
+files, input empty), writes the run's `identity` file, stops the run at its deadline if it is still
+going then (the app stops it before, while it is up: the deadline has some slack; `timedout` marks
+it), and when the process ends reaps it and writes its `status`: the exit status (128 + N: ended by signal N), `exit N`, the tree's
 CPU time in the form of the shell's `times` and its storage I/O (`/proc/PID/io`, Linux), as the
 `sh` wrapper of earlier versions did. It tells the app that asked, if it is still there, with the
 OS's exact figures (`os.wait4`). An app that started after the run follows it by those files.
@@ -22,7 +23,7 @@ The protocol is JSON lines. The app sends ``{"spawn": n, "folder", "argv", "env"
 ``NAME=VALUE``, bytes that are not UTF-8 kept as surrogate escapes) and gets ``{"started": n,
 "pid"}`` or ``{"failed": n, "errno", "error"}``, later ``{"ended": n, "code", "usage", "peak"}``
 (``usage``: `os.wait4`'s resource usage; ``peak``: the launcher's own peak memory when it started the
-run, which a vfork'd child's figure starts from).
+run, which a vfork'd child's figure starts from). ``deadline``: epoch seconds.
 """
 
 from __future__ import annotations
@@ -46,11 +47,12 @@ from typing import Any
 
 # Named by the protocol's version: an app whose protocol is another starts a launcher of its own
 # beside an older one still seeing its runs to the end.
-PROTOCOL = 1
+PROTOCOL = 2  # 2: the launcher keeps the deadlines itself (1 wrote them for a guardian)
 SOCKET_NAME = f"launcher-{PROTOCOL}.sock"
 LOCK_NAME = f"launcher-{PROTOCOL}.lock"
 IDLE_SECONDS = 10.0  # with no run and no app this long, it leaves (the next run starts one again)
 START_SECONDS = 10.0  # how long an app waits for a launcher it started to listen
+KILL_GRACE_SECONDS = 5.0  # a run stopped at its deadline: SIGTERM, then SIGKILL this much later
 SPOOL_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 STREAMS = ("stdout", "stderr")
 BUNDLE_ARGUMENT = "--cronium-launcher"  # the bundle's program serves as the launcher with this first
@@ -85,7 +87,9 @@ class _Child:
     folder: str
     peak: int
     line: socket.socket | None
+    due: float  # epoch seconds: its deadline (after the app would have stopped it), then when it is killed
     popen: subprocess.Popen[bytes] | None = None
+    stopping: str = ""  # "" until its deadline; "TERM" once stopped at it; "KILL" once killed
 
 
 def _peak_rss() -> int:
@@ -166,7 +170,7 @@ class _Launcher:
         idle_since = time.monotonic()
         while True:
             if self.children or self.lines:
-                idle_since, timeout = time.monotonic(), None
+                idle_since, timeout = time.monotonic(), self._until_due()
             else:
                 timeout = self.idle_seconds - (time.monotonic() - idle_since)
                 if timeout <= 0:
@@ -189,7 +193,29 @@ class _Launcher:
                 else:
                     self._read(key.fileobj)  # type: ignore[arg-type]
             self._reap()  # a child that ended before its SIGCHLD handler was in place
+            self._stop_overdue()
             self._flush()
+
+    def _until_due(self) -> float | None:
+        """Seconds until a run's deadline or its kill falls due (None: none will)."""
+        due = [child.due for child in self.children.values() if child.stopping != "KILL"]
+        return max(0.0, min(due) - time.time()) if due else None
+
+    def _stop_overdue(self) -> None:
+        """A run past its deadline (the app that should have stopped it is gone, or failed to) is
+        marked `timedout` and its process group gets SIGTERM, then SIGKILL `KILL_GRACE_SECONDS` later
+        if it is still there. Its PID cannot be another's: it is this process's child, not reaped."""
+        now = time.time()
+        for pid, child in self.children.items():
+            if child.stopping == "KILL" or now < child.due:
+                continue
+            if not child.stopping:
+                with contextlib.suppress(OSError):
+                    _write(os.path.join(child.folder, "timedout"), "")
+            child.stopping = "KILL" if child.stopping else "TERM"
+            child.due = now + KILL_GRACE_SECONDS
+            with contextlib.suppress(OSError):
+                os.killpg(pid, getattr(signal, "SIG" + child.stopping))
 
     def _listen(self, path: str) -> None:
         if self.listener is not None:
@@ -256,11 +282,9 @@ class _Launcher:
         except OSError as error:
             self._send(line, {"failed": number, "errno": error.errno or errno.EIO, "error": str(error)})
             return
-        self.children[pid] = _Child(number, folder, _peak_rss(), line, popen)
-        token = request["token"]
-        try:  # what an app started later finds the run by, and the guardian its deadline
-            _write(os.path.join(folder, "identity"), json.dumps({"pid": pid, "token": token}) + "\n")
-            _write(os.path.join(folder, "deadline"), f"{request['deadline']} {pid} {token}\n")
+        self.children[pid] = _Child(number, folder, _peak_rss(), line, float(request["deadline"]), popen)
+        try:  # what an app started later finds the run by
+            _write(os.path.join(folder, "identity"), json.dumps({"pid": pid, "token": request["token"]}) + "\n")
         except OSError:
             pass  # the folder went away: the app cancelled and removed it; the run ends as any other
         self._send(line, {"started": number, "pid": pid})

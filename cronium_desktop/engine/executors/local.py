@@ -339,7 +339,7 @@ class LocalExecutor:
     def attachable(self, execution_id: int) -> Path | None:
         """The run folder of a run left RUNNING, if it can be followed again: its process is still
         running (the same process: PID, start time and token agree), or it ended and left its
-        status or the guardian's mark (even if the app that started it died before it recorded it).
+        status or the launcher's `timedout` mark (even if the app that started it died before it recorded it).
         None: gone without a word (a reboot, or killed before it started), as if interrupted."""
         folder = self.folder_of(execution_id)
         if folder is None:
@@ -468,7 +468,6 @@ class LocalExecutor:
             except BaseException:
                 remove_tree(folder)
                 raise
-            spool.ensure_guardian(self.root)
             return folder
 
         async def begin() -> Path:
@@ -555,7 +554,7 @@ class LocalExecutor:
             exit_code = 128 - code if isinstance(code, int) and code < 0 else code
         present = set(os.listdir(folder))
         if "timedout" in present and not timed_out:
-            timed_out = True  # the guardian stopped it while the app was away
+            timed_out = True  # the launcher stopped it at its deadline while the app was away
             sink.line("system", f"Timed out after {job.timeout_seconds:g} s: stopped the process tree.")
         collected = collect_folder(folder, present)
         for problem in collected.errors:

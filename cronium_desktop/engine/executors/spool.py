@@ -5,14 +5,12 @@ script's process in a session of its own with stdout and stderr going to the spo
 and `stderr` in the run's folder (appended to, never pipes to the app), waits for it, and writes
 its exit status to `status` ("CODE\\n": a reader takes it only once the newline is there, so a
 half-written file is no status) followed by its record of the run's resources (`exit CODE`, the
-shell's `times` form, /proc/PID/io). The `GUARDIAN` (one process for all runs, not one per run)
-enforces the runs' timeouts while the app is down.
+shell's `times` form, /proc/PID/io). It also enforces the runs' timeouts while the app is down.
 
 `identity` records what the app needs to find the run again after a restart: the process's PID and
 a per-run token that is also in its environment (`CRONIUM_RUN_IDENTITY`): a PID alone can be reused
-by a stranger, who will not have the token. The launcher writes it, and the guardian's `deadline`,
-as it starts the run: an app that dies at any moment after the start leaves what it takes to find
-the run. (Earlier versions started an `sh` wrapper per run that wrote the same files: its runs are
+by a stranger, who will not have the token. The launcher writes it as it starts the run: an app
+that dies at any moment after the start leaves what it takes to find the run. (Earlier versions started an `sh` wrapper per run that wrote the same files: its runs are
 still followed by them.)
 
 A `SpoolReader` follows one run's spool files: large reads, lines split over reads, secrets masked
@@ -30,7 +28,6 @@ import logging
 import os
 import secrets
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -49,7 +46,6 @@ READ_BYTES = 1024 * 1024
 GATHER_BYTES, GATHER_SECONDS = 256 * 1024, 0.005
 MAX_LINE_BYTES = 1024 * 1024
 WATCHDOG_SLACK_SECONDS = 2.0
-GUARDIAN_CHECK_SECONDS = 5.0
 TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
 GONE_POLL_SECONDS = 0.1  # a run not this process's to hear of: how often to look whether it ended
 STREAMS = ("stdout", "stderr")
@@ -61,40 +57,6 @@ if [ -n "$CRONIUM_LIMIT_CPU_SECONDS" ]; then ulimit -t "$CRONIUM_LIMIT_CPU_SECON
 unset CRONIUM_LIMIT_MEMORY_KB CRONIUM_LIMIT_CPU_SECONDS
 exec "$@"
 """
-
-# One per run folders root, in a session of its own, started by the app and outliving it: once a
-# second it looks at the runs' `deadline` files ("EPOCH_SECONDS PGID TOKEN") and stops a run past
-# its deadline that has no status yet (the app stops runs itself while it is up; the deadline has
-# some slack so that it acts first): it marks `timedout`, SIGTERMs the run's process group, and
-# SIGKILLs it 5 s later. The token check keeps a reused PID safe. It leaves after a minute with no
-# run to watch: one that ended (its status written), was stopped, or whose process is gone counts
-# for nothing (a run folder left behind for good would otherwise keep it up for ever).
-GUARDIAN = r"""root=$1
-echo $$ > "$root/guardian.pid"
-idle=0
-while [ "$idle" -lt "${2:-60}" ]; do
-  sleep 1
-  now=$(date +%s)
-  found=0
-  for dl in "$root"/run-*/deadline; do
-    [ -f "$dl" ] || continue
-    r=${dl%/deadline}
-    [ -f "$r/status" ] && continue
-    [ -f "$r/timedout" ] && continue
-    read -r when pg tok < "$dl"
-    [ -d "/proc/$pg" ] || continue
-    if [ "$now" -lt "$when" ]; then found=1; continue; fi
-    tr '\0' '\n' < "/proc/$pg/environ" 2>/dev/null | grep -qx "CRONIUM_RUN_IDENTITY=$tok" || continue
-    found=1
-    : > "$r/timedout"
-    kill -TERM -"$pg" 2>/dev/null
-    ( sleep 5; [ -f "$r/status" ] || kill -KILL -"$pg" 2>/dev/null ) &
-  done
-  if [ "$found" = 1 ]; then idle=0; else idle=$((idle + 1)); fi
-done
-rm -f "$root/guardian.pid"
-"""
-
 
 def new_token() -> str:
     return secrets.token_hex(16)
@@ -128,14 +90,14 @@ def replace_with(path: Path, data: bytes) -> None:
 
 
 def deadline_of(timeout_seconds: float) -> int:
-    """When the guardian may stop a run starting now (epoch seconds): after the app would have."""
+    """When the launcher may stop a run starting now (epoch seconds): after the app would have."""
     return int(time.time() + timeout_seconds + WATCHDOG_SLACK_SECONDS) + 1
 
 
 @functools.cache
 def shell() -> str:
-    """The shell by its path (for `LIMITS` and the guardian): the run's PATH, which is searched
-    otherwise, starts with the run folder."""
+    """The shell by its path (for `LIMITS`): the run's PATH, which is searched otherwise, starts
+    with the run folder."""
     return shutil.which("sh") or "/bin/sh"
 
 
@@ -158,27 +120,6 @@ def environment_block(overrides: dict[str, str]) -> str:
             raise ValueError("embedded null byte")
         env[encoded_name] = encoded_value
     return b"\0".join(name + b"=" + value for name, value in env.items()).decode("utf-8", "surrogateescape")
-
-
-_guardian_checked = [0.0]
-
-
-def ensure_guardian(root: Path) -> None:
-    """Start the root's guardian unless one is running (looked at once every few seconds)."""
-    if time.monotonic() - _guardian_checked[0] < GUARDIAN_CHECK_SECONDS:
-        return
-    _guardian_checked[0] = time.monotonic()
-    try:
-        pid = int((root / "guardian.pid").read_text())
-        if b"cronium-guardian" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return
-    except (OSError, ValueError):
-        pass
-    # Started through a shell that leaves at once: the guardian is never the app's child, so it is
-    # never left a zombie waiting for the app to reap it.
-    subprocess.run([shell(), "-c", 'sh -c "$1" cronium-guardian "$2" &', "cronium-start-guardian", GUARDIAN, str(root)],
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   start_new_session=True, close_fds=True, check=False)
 
 
 def read_identity(folder: Path) -> dict[str, object] | None:
