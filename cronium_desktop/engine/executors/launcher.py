@@ -362,6 +362,7 @@ class Launcher:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
+        self._sending = threading.Lock()  # one request at a time on the line
         self._line: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # where the line is read
         self._numbers = iter(range(1, 1 << 62))
@@ -376,17 +377,30 @@ class Launcher:
         `on_end` once it has ended (never without a PID first)."""
         with self._lock:
             number = next(self._numbers)
-            request = json.dumps({"spawn": number, "folder": str(folder), "argv": "\0".join(argv), "env": env,
-                                  "token": token, "deadline": deadline}).encode() + b"\n"
             try:
                 line = self._connected(loop)
-                self._starts[number], self._ends[number] = on_start, on_end
-                line.sendall(request)
             except OSError as error:
-                self._starts.pop(number, None)
-                self._ends.pop(number, None)
-                self._broken()
                 raise LauncherGone(error.errno or errno.EPIPE, f"The run launcher for {self.root} is not there: {error}") from None
+            self._starts[number], self._ends[number] = on_start, on_end
+        request = json.dumps({"spawn": number, "folder": str(folder), "argv": "\0".join(argv), "env": env,
+                              "token": token, "deadline": deadline}).encode() + b"\n"
+        # Sent outside `_lock`, which the loop takes for each message it reads: a send that waits for
+        # a launcher busy sending to this process must not keep the loop from reading.
+        with self._sending:
+            try:
+                line.sendall(request)
+                return
+            except OSError as error:
+                failure = error
+        with self._lock:
+            waiting = number in self._starts  # else the loop has told `on_start`, reading the line's end
+            if waiting:
+                del self._starts[number]
+            self._ends.pop(number, None)
+            if self._line is line:
+                self._broken()
+        if waiting:
+            raise LauncherGone(failure.errno or errno.EPIPE, f"The run launcher for {self.root} is not there: {failure}")
 
     def close(self) -> None:
         """This process stops: the runs going on are left to the launcher (and to the next app)."""
