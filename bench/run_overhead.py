@@ -152,9 +152,12 @@ async def main() -> None:
 def record_cost() -> float:
     """Seconds the launcher spends per run on its exit record, timed over many: /proc/PID/io read
     and the status file written, as it does them (its own /proc entry standing in for the run's)."""
-    from cronium_desktop.engine.executors.launcher import _times, _write
+    import resource
+
+    from cronium_desktop.engine.executors.launcher import status_record, write_new
     from cronium_desktop.engine.executors.local import _temp_root
 
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     count = 2000
     with tempfile.TemporaryDirectory(dir=_temp_root()) as folder:
         status = os.path.join(folder, "status")
@@ -162,32 +165,40 @@ def record_cost() -> float:
         for _ in range(count):
             with open(f"/proc/{os.getpid()}/io") as found:
                 io = found.read()
-            _write(status, f"0\nexit 0\n0m0.000s 0m0.000s\n{_times(0.01)} {_times(0.002)}\n" + io)
+            write_new(status, status_record(0, usage, io))
         return (time.perf_counter() - started) / count
 
 
 def in_process_cost() -> float:
     """Seconds the app spends per run on measuring it, timed over many calls: the sampler's
-    watch/release and reading and merging the figures at exit."""
+    watch/release and reading and merging the figures at exit (the launcher's `wait4` figures and
+    the run's status record, read from its file as at a run's end)."""
     import resource
 
     from cronium_desktop.engine.executors.base import Job
+    from cronium_desktop.engine.executors.launcher import status_record, write_new
     from cronium_desktop.engine.executors.local_metrics import Started, measured
     from cronium_desktop.engine.executors.sampler import TreeSampler
+    from cronium_desktop.engine.executors.spool import read_record
 
     sampler = TreeSampler()
     job = Job(1, 1, 1, "bench", "BASH", "true", "LOCAL", 60)
-    process = Started(asyncio.new_event_loop(), "token")
-    process.usage.append(resource.getrusage(resource.RUSAGE_SELF))
+    loop = asyncio.new_event_loop()
+    process = Started(loop, "token")
+    process.ended(0, list(resource.getrusage(resource.RUSAGE_SELF)), 0)
     count = 2000
-    with tempfile.TemporaryDirectory() as folder:
-        Path(folder, "metrics").write_text("0m0.001s 0m0.002s\n0m0.010s 0m0.004s\nrchar: 1\nwchar: 2\n"
-                                           "read_bytes: 0\nwrite_bytes: 4096\nexit 0\n")
-        started = time.perf_counter()
-        for index in range(count):
-            sampler.watch(10_000_000 + index)
-            measured(Path(folder), job, 0, process, sampler.release(10_000_000 + index))
-        return (time.perf_counter() - started) / count
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            write_new(Path(folder, "status"), status_record(0, usage, "rchar: 1\nwchar: 2\nread_bytes: 0\n"
+                                                            "write_bytes: 4096\n"))
+            started = time.perf_counter()
+            for index in range(count):
+                sampler.watch(10_000_000 + index)
+                measured(Path(folder), job, 0, process, sampler.release(10_000_000 + index), read_record(Path(folder)))
+            return (time.perf_counter() - started) / count
+    finally:
+        loop.close()
 
 
 async def metrics_main() -> None:

@@ -8,9 +8,9 @@ user's alone, `local.private_folder`) to start a run; the launcher starts the sc
 directly (`posix_spawn`: in its own session, in the run's folder, output appended to the spool
 files, input empty), writes the run's `identity` file, stops the run at its deadline if it is still
 going then (the app stops it before, while it is up: the deadline has some slack; `timedout` marks
-it), and when the process ends reaps it and writes its `status`: the exit status (128 + N: ended by signal N), `exit N`, the tree's
-CPU time in the form of the shell's `times` and its storage I/O (`/proc/PID/io`, Linux), as the
-`sh` wrapper of earlier versions did. It tells the app that asked, if it is still there, with the
+it), and when the process ends reaps it and writes its `status` (`status_record`: the exit status,
+128 + N when ended by signal N, `exit N`, the tree's CPU time in the form of the shell's `times`
+and its storage I/O, `/proc/PID/io` on Linux), as the `sh` wrapper of earlier versions did. It tells the app that asked, if it is still there, with the
 OS's exact figures (`os.wait4`). An app that started after the run follows it by those files.
 
 A process of its own, rather than a shell wrapper per run: the wrapper doubled what a short run's
@@ -57,7 +57,7 @@ SPOOL_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 STREAMS = ("stdout", "stderr")
 BUNDLE_ARGUMENT = "--cronium-launcher"  # the bundle's program serves as the launcher with this first
 # Python ignores these; a script's process gets the defaults back, as `subprocess` gives them.
-DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ", "SIGXFZ") if hasattr(signal, name))
+DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name))
 
 StartCallback = Callable[[int | OSError], None]  # the PID, or why it did not start
 EndCallback = Callable[[int | None, Any, int], None]  # exit code (None: not known), wait4 usage, peak
@@ -89,7 +89,7 @@ class _Child:
     line: socket.socket | None
     due: float  # epoch seconds: its deadline (after the app would have stopped it), then when it is killed
     popen: subprocess.Popen[bytes] | None = None
-    stopping: str = ""  # "" until its deadline; "TERM" once stopped at it; "KILL" once killed
+    sent: signal.Signals | None = None  # SIGTERM once stopped at its deadline, SIGKILL once killed
 
 
 def _peak_rss() -> int:
@@ -99,17 +99,26 @@ def _peak_rss() -> int:
     return int(peak) * (1 if sys.platform == "darwin" else 1024)
 
 
-def _write(path: str, text: str) -> None:
+def write_new(path: str | Path, data: bytes) -> None:
+    """Write a whole file readable by this user only, in as few system calls as it takes."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        os.write(fd, text.encode())
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 
 
-def _times(seconds: float) -> str:
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}m{rest:.3f}s"
+def status_record(code: int, usage: Any, io: str) -> bytes:
+    """A run's `status` file: its exit status, `exit N`, `times` lines (the launcher's own share, none,
+    then the reaped tree's) and /proc/PID/io's lines, as `metrics.from_wrapper_record` reads them."""
+
+    def times(seconds: float) -> str:
+        minutes, rest = divmod(seconds, 60)
+        return f"{int(minutes)}m{rest:.3f}s"
+
+    return f"{code}\nexit {code}\n0m0.000s 0m0.000s\n{times(usage.ru_utime)} {times(usage.ru_stime)}\n{io}".encode()
 
 
 def _start(folder: str, argv: list[str], env: dict[str, str]) -> tuple[int, subprocess.Popen[bytes] | None]:
@@ -198,7 +207,7 @@ class _Launcher:
 
     def _until_due(self) -> float | None:
         """Seconds until a run's deadline or its kill falls due (None: none will)."""
-        due = [child.due for child in self.children.values() if child.stopping != "KILL"]
+        due = [child.due for child in self.children.values() if child.sent is not signal.SIGKILL]
         return max(0.0, min(due) - time.time()) if due else None
 
     def _stop_overdue(self) -> None:
@@ -207,15 +216,15 @@ class _Launcher:
         if it is still there. Its PID cannot be another's: it is this process's child, not reaped."""
         now = time.time()
         for pid, child in self.children.items():
-            if child.stopping == "KILL" or now < child.due:
+            if child.sent is signal.SIGKILL or now < child.due:
                 continue
-            if not child.stopping:
+            if child.sent is None:
                 with contextlib.suppress(OSError):
-                    _write(os.path.join(child.folder, "timedout"), "")
-            child.stopping = "KILL" if child.stopping else "TERM"
+                    write_new(os.path.join(child.folder, "timedout"), b"")
+            child.sent = signal.SIGKILL if child.sent else signal.SIGTERM
             child.due = now + KILL_GRACE_SECONDS
             with contextlib.suppress(OSError):
-                os.killpg(pid, getattr(signal, "SIG" + child.stopping))
+                os.killpg(pid, child.sent)
 
     def _listen(self, path: str) -> None:
         if self.listener is not None:
@@ -284,7 +293,7 @@ class _Launcher:
             return
         self.children[pid] = _Child(number, folder, _peak_rss(), line, float(request["deadline"]), popen)
         try:  # what an app started later finds the run by
-            _write(os.path.join(folder, "identity"), json.dumps({"pid": pid, "token": request["token"]}) + "\n")
+            write_new(os.path.join(folder, "identity"), json.dumps({"pid": pid, "token": request["token"]}).encode() + b"\n")
         except OSError:
             pass  # the folder went away: the app cancelled and removed it; the run ends as any other
         self._send(line, {"started": number, "pid": pid})
@@ -302,10 +311,8 @@ class _Launcher:
             code = 128 - code if code < 0 else code
             if child.popen is not None:
                 child.popen.returncode = code  # so it never waits for it again
-            record = (f"{code}\nexit {code}\n0m0.000s 0m0.000s\n{_times(usage.ru_utime)} {_times(usage.ru_stime)}\n"
-                      + io)
             with contextlib.suppress(OSError):
-                _write(os.path.join(child.folder, "status"), record)
+                write_new(os.path.join(child.folder, "status"), status_record(code, usage, io))
             self._send(child.line, {"ended": child.number, "code": code, "usage": list(usage), "peak": child.peak})
 
     @staticmethod

@@ -299,13 +299,6 @@ def exit_error(exit_code: int | None) -> str | None:
     return f"Exited with code {exit_code}."
 
 
-async def _process_gone(folder: Path, identity: dict[str, object]) -> None:
-    """Until a run this process does not hear of (started by an earlier app process) has left its
-    status or is no longer running."""
-    while spool.read_status(folder) is None and await asyncio.to_thread(spool.is_same_process, identity):
-        await asyncio.sleep(spool.GONE_POLL_SECONDS)
-
-
 # One thread does the file work of every local run (its folder and start, then reading its end),
 # rather than a pool: runs starting and ending together then take turns instead of contending.
 RUNS_THREAD = Worker("cronium-local-runs")
@@ -355,7 +348,7 @@ class LocalExecutor:
         identity = spool.read_identity(folder) or {}
         pid = identity.get("pid")
         pgid = pid if isinstance(pid, int) else 0
-        exited = asyncio.ensure_future(_process_gone(folder, identity))
+        exited = asyncio.ensure_future(spool.until_gone(identity, folder))
         elapsed = (utcnow() - started_at).total_seconds() if started_at else 0.0
         if pgid:
             SAMPLER.watch(pgid)
@@ -394,7 +387,7 @@ class LocalExecutor:
         pid = identity.get("pid")
         if not isinstance(pid, int) or not await asyncio.to_thread(spool.is_same_process, identity):
             return
-        exited = asyncio.ensure_future(_process_gone(folder, identity))
+        exited = asyncio.ensure_future(spool.until_gone(identity, folder))
         try:
             await asyncio.wait_for(stop_process_group(pid, exited), KILL_GRACE_SECONDS + 5)
         except TimeoutError:
@@ -444,9 +437,8 @@ class LocalExecutor:
     async def _start(self, job: Job, interpreter: str, plan: RequestSocket | None) -> tuple[Path, Started]:
         """Make the run folder (its files, its request socket) in one worker-thread hop and have the
         launcher start the run (the thread goes on meanwhile). A cancel landing meanwhile waits for
-        the start and is then
-        delivered to the caller's next await (`follow` stops the tree), so a started run is never
-        left running unwatched."""
+        the start and is then delivered to the caller's next await (`follow` stops the tree), so a
+        started run is never left running unwatched."""
         loop = asyncio.get_running_loop()
         process = Started(loop, spool.new_token())
         deadline = spool.deadline_of(job.timeout_seconds)
@@ -549,9 +541,8 @@ class LocalExecutor:
     def _result(self, folder: Path, job: Job, exited: asyncio.Future[Any], timed_out: bool, sink: Sink,
                 record: str | None) -> ExecResult:
         exit_code = spool.exit_status(record)
-        if exit_code is None:
-            code = exited.result() if exited.done() and not exited.cancelled() else None
-            exit_code = 128 - code if isinstance(code, int) and code < 0 else code
+        if exit_code is None and exited.done() and not exited.cancelled():  # the launcher's word (128 + N: signal N)
+            exit_code = exited.result()
         present = set(os.listdir(folder))
         if "timedout" in present and not timed_out:
             timed_out = True  # the launcher stopped it at its deadline while the app was away

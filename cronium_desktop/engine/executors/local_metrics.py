@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from cronium_desktop.engine import metrics
+from cronium_desktop.engine.executors import spool
 from cronium_desktop.engine.executors.base import Job
 
 
 class Started:
     """A run's process as the launcher started it: its PID, a future of its exit code (None: not
-    known), and once it has ended `os.wait4`'s resource usage of its tree and the launcher's own peak
-    memory when it started it (see `measured`).
+    known), and once it has ended `os.wait4`'s resource usage of its tree (`usage`) and the
+    launcher's own peak memory when it started it (see `measured`).
 
     The launcher's line calls `started` and `ended` on the loop; `ended` with no code when the line
     broke before the run ended (the launcher was killed): the run is then followed until its process
@@ -31,7 +32,7 @@ class Started:
         self.launcher_peak = 0
         self.begun: asyncio.Future[int] = loop.create_future()  # the PID, or why it did not start
         self.exited: asyncio.Future[int | None] = loop.create_future()
-        self.usage: list[Any] = []
+        self.usage: Any = None  # os.wait4's resource usage, once it has ended
         self._loop = loop
 
     def started(self, pid: int | OSError) -> None:
@@ -49,16 +50,12 @@ class Started:
             return
         import resource
 
-        self.usage.append(resource.struct_rusage(usage))
+        self.usage = resource.struct_rusage(usage)
         self.launcher_peak = peak
         self.exited.set_result(code)
 
     async def _gone(self) -> None:
-        from cronium_desktop.engine.executors import spool
-
-        identity = {"pid": self.pid, "token": self.token}
-        while self.pid and await asyncio.to_thread(spool.is_same_process, identity):
-            await asyncio.sleep(spool.GONE_POLL_SECONDS)
+        await spool.until_gone({"pid": self.pid, "token": self.token})
         if not self.exited.done():
             self.exited.set_result(None)
 
@@ -88,7 +85,7 @@ def measured(folder: Path, job: Job, exit_code: int | None, process: Started | N
             record = metrics.from_wrapper_record((folder / "metrics").read_text())
         except OSError:
             pass
-    exact = metrics.from_rusage(process.usage[0]) if process is not None and process.usage else None
+    exact = metrics.from_rusage(process.usage) if process is not None and process.usage is not None else None
     if exact is not None and process is not None and (exact.max_rss_bytes or 0) <= process.launcher_peak + SLACK_BYTES:
         # A child's exec records the peak of the memory it leaves, which right after the (v)fork is
         # the launcher's own: only a figure above it tells about the run.

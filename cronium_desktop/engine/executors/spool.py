@@ -10,8 +10,8 @@ shell's `times` form, /proc/PID/io). It also enforces the runs' timeouts while t
 `identity` records what the app needs to find the run again after a restart: the process's PID and
 a per-run token that is also in its environment (`CRONIUM_RUN_IDENTITY`): a PID alone can be reused
 by a stranger, who will not have the token. The launcher writes it as it starts the run: an app
-that dies at any moment after the start leaves what it takes to find the run. (Earlier versions started an `sh` wrapper per run that wrote the same files: its runs are
-still followed by them.)
+that dies at any moment after the start leaves what it takes to find the run. (Earlier versions
+started an `sh` wrapper per run that wrote the same files: its runs are still followed by them.)
 
 A `SpoolReader` follows one run's spool files: large reads, lines split over reads, secrets masked
 on whole lines (a secret split across two reads is still one line), handed to the sink as segments
@@ -20,6 +20,7 @@ with how far each file is read. One thread (`POLLER`) does the reading for every
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import functools
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cronium_desktop.engine.clock import utcnow
+from cronium_desktop.engine.executors.launcher import STREAMS, write_new
 from cronium_desktop.engine.notices import Segment
 from cronium_desktop.engine.secrets import Masker
 
@@ -48,7 +50,6 @@ MAX_LINE_BYTES = 1024 * 1024
 WATCHDOG_SLACK_SECONDS = 2.0
 TOKEN_ENV = "CRONIUM_RUN_IDENTITY"
 GONE_POLL_SECONDS = 0.1  # a run not this process's to hear of: how often to look whether it ended
-STREAMS = ("stdout", "stderr")
 
 # The event's optional limits, applied with `ulimit` (inherited by every process of the tree) by a
 # shell that then becomes the script's process: only a run with limits pays for it.
@@ -69,17 +70,6 @@ def process_start_time(pid: int) -> str | None:
     except OSError:
         return None
     return stat[stat.rindex(")") + 2:].split()[19]
-
-
-def write_new(path: Path, data: bytes) -> None:
-    """Write a whole file readable by this user only, in as few system calls as it takes."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
 
 
 def replace_with(path: Path, data: bytes) -> None:
@@ -120,6 +110,14 @@ def environment_block(overrides: dict[str, str]) -> str:
             raise ValueError("embedded null byte")
         env[encoded_name] = encoded_value
     return b"\0".join(name + b"=" + value for name, value in env.items()).decode("utf-8", "surrogateescape")
+
+
+async def until_gone(identity: dict[str, object], folder: Path | None = None) -> None:
+    """Until the run recorded in `identity`, one this process does not hear of (an earlier app
+    started it, or its launcher was killed), is no longer running or has left its status in
+    `folder`."""
+    while (folder is None or read_status(folder) is None) and await asyncio.to_thread(is_same_process, identity):
+        await asyncio.sleep(GONE_POLL_SECONDS)
 
 
 def read_identity(folder: Path) -> dict[str, object] | None:
