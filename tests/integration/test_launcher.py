@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,74 +107,69 @@ def test_an_idle_launcher_leaves_and_removes_its_socket(tmp_path: Path) -> None:
             server.wait()
 
 
+@dataclass
+class Launched:
+    started: int | OSError  # the PID, or why it did not start
+    ended: tuple[int | None, Any, int] | None  # exit code, wait4 usage, peak: None if it did not start
+    took: float  # seconds, from the request to the end
+
+
+async def launched(folder: Path, argv: list[str], *, env: str | None = None, token: str = "t",
+                   deadline: float | None = None) -> Launched:
+    """Ask a launcher of the folder's root to run `argv`, as the app does, and wait for its end."""
+    line = launcher.Launcher(folder.parent)
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[int | OSError] = loop.create_future()
+    ended: asyncio.Future[tuple[int | None, Any, int]] = loop.create_future()
+    began = time.monotonic()
+    try:
+        await asyncio.to_thread(line.spawn, loop, folder, argv, env or f"PATH={os.environ['PATH']}", token,
+                                int(deadline or time.time() + 60), started.set_result,
+                                lambda *end: ended.set_result(end))
+        pid = await asyncio.wait_for(started, 20)
+        end = None if isinstance(pid, OSError) else await asyncio.wait_for(ended, 30)
+    finally:
+        line.close()
+    return Launched(pid, end, time.monotonic() - began)
+
+
 async def test_a_launcher_runs_what_it_is_asked_and_records_its_end(run_folder: Path) -> None:
     """The protocol on its own: a request starts the command in the run's folder, in a session of
     its own, with the given environment; its status record and the app's message follow."""
     folder = run_folder
-    line = launcher.Launcher(folder.parent)
-    loop = asyncio.get_running_loop()
-    started: asyncio.Future[object] = loop.create_future()
-    ended: asyncio.Future[tuple[object, ...]] = loop.create_future()
-    try:
-        await asyncio.to_thread(
-            line.spawn, loop, folder,
-            ["/bin/sh", "-c", 'pwd; echo "$GREETING" >&2; [ "$(cut -d" " -f6 /proc/$$/stat)" = $$ ] && exit 7'],
-            f"PATH={os.environ['PATH']}\0GREETING=hé\udcff", "token-1", int(time.time()) + 60, started.set_result,
-            lambda *end: ended.set_result(end))
-        pid = await asyncio.wait_for(started, 20)
-        code, usage, peak = await asyncio.wait_for(ended, 20)
-    finally:
-        line.close()
-    assert code == 7 and len(usage) == 16 and peak > 0  # type: ignore[arg-type]
+    run = await launched(
+        folder, ["/bin/sh", "-c", 'pwd; echo "$GREETING" >&2; [ "$(cut -d" " -f6 /proc/$$/stat)" = $$ ] && exit 7'],
+        env=f"PATH={os.environ['PATH']}\0GREETING=hé\udcff", token="token-1")
+    assert run.ended is not None
+    code, usage, peak = run.ended
+    assert code == 7 and len(usage) == 16 and peak > 0
     assert (folder / "stdout").read_text() == f"{folder}\n"
     assert (folder / "stderr").read_bytes() == "hé".encode() + b"\xff\n"
-    assert json.loads((folder / "identity").read_text()) == {"pid": pid, "token": "token-1"}
+    assert json.loads((folder / "identity").read_text()) == {"pid": run.started, "token": "token-1"}
     assert (folder / "status").read_text().startswith("7\nexit 7\n")
     assert not (folder / "timedout").exists()
 
 
 async def test_a_command_that_cannot_start_is_refused_with_the_reason(run_folder: Path, tmp_path: Path) -> None:
-    folder = run_folder
-    line = launcher.Launcher(folder.parent)
-    loop = asyncio.get_running_loop()
-    started: asyncio.Future[object] = loop.create_future()
-    try:
-        await asyncio.to_thread(line.spawn, loop, folder, [str(tmp_path / "no-such-interpreter")], "", "t", 1,
-                                started.set_result, lambda *end: None)
-        error = await asyncio.wait_for(started, 20)
-    finally:
-        line.close()
-    assert isinstance(error, OSError) and error.errno == 2
-    assert not (folder / "identity").exists()
-
-
-async def launched(folder: Path, script: str, deadline: float) -> tuple[int, float]:
-    """Run `script` through a launcher of the folder's root: its exit code and how long it took."""
-    line = launcher.Launcher(folder.parent)
-    loop = asyncio.get_running_loop()
-    ended: asyncio.Future[int] = loop.create_future()
-    began = time.monotonic()
-    try:
-        await asyncio.to_thread(line.spawn, loop, folder, ["/bin/sh", "-c", script], f"PATH={os.environ['PATH']}",
-                                "t", int(deadline), lambda pid: None, lambda code, *rest: ended.set_result(code))
-        code = await asyncio.wait_for(ended, 30)
-    finally:
-        line.close()
-    return code, time.monotonic() - began
+    run = await launched(run_folder, [str(tmp_path / "no-such-interpreter")])
+    assert isinstance(run.started, OSError) and run.started.errno == 2
+    assert run.ended is None
+    assert not (run_folder / "identity").exists()
 
 
 async def test_a_run_past_its_deadline_is_stopped_and_marked_timed_out(run_folder: Path) -> None:
     """What keeps a run's timeout while the app is down (the app stops it first while it is up)."""
-    code, took = await launched(run_folder, "echo up; sleep 60", time.time() + 1)
-    assert code == 128 + signal.SIGTERM and took < 10
+    run = await launched(run_folder, ["/bin/sh", "-c", "echo up; sleep 60"], deadline=time.time() + 1)
+    assert run.ended is not None and run.ended[0] == 128 + signal.SIGTERM and run.took < 10
     assert (run_folder / "timedout").exists()
     assert (run_folder / "status").read_text().startswith("143\n")
 
 
 async def test_a_run_that_ignores_sigterm_at_its_deadline_is_killed_after_the_grace(run_folder: Path) -> None:
-    code, took = await launched(run_folder, "trap '' TERM; sleep 60 & wait; sleep 60", time.time() + 1)
-    assert code == 128 + signal.SIGKILL
-    assert launcher.KILL_GRACE_SECONDS <= took < launcher.KILL_GRACE_SECONDS + 10
+    run = await launched(run_folder, ["/bin/sh", "-c", "trap '' TERM; sleep 60 & wait; sleep 60"],
+                         deadline=time.time() + 1)
+    assert run.ended is not None and run.ended[0] == 128 + signal.SIGKILL
+    assert launcher.KILL_GRACE_SECONDS <= run.took < launcher.KILL_GRACE_SECONDS + 10
     assert (run_folder / "timedout").exists()
 
 
